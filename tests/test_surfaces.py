@@ -384,6 +384,9 @@ def test_build_field_prefix_is_used() -> None:
     with pytest.raises(ConfigError) as err:
         get_surface("ill_conditioned").build({"condition_number": 0}, field="runs[1].surface")
     assert err.value.field == "runs[1].surface.params.condition_number"
+    with pytest.raises(ConfigError) as err:
+        get_surface("ill_conditioned").build({"condition_number": 0}, "runs[1].surface.params")
+    assert err.value.field == "runs[1].surface.params.condition_number"
 
 
 # --------------------------------------------------------------------------- typed-in formulas

@@ -120,10 +120,12 @@ class SurfaceSpec:
     factory: Factory | None = dc_field(default=None, repr=False, compare=False)
 
     def build(self, params: Mapping[str, Any] | None = None, field: str = "surface") -> Objective:
-        """Validate ``params`` (errors name ``{field}.params.<name>``) and bind the surface."""
+        """Validate and bind params; errors name ``<surface field>.params.<param>``."""
+        # ``field`` may name the surface ("surface") or its params object ("surface.params").
         if self.factory is None:
             raise ConfigError(field, f"surface {self.name!r} cannot be built")
-        values = validate_params(self.params, params, f"{field}.params")
+        prefix = field if field == "params" or field.endswith(".params") else f"{field}.params"
+        values = validate_params(self.params, params, prefix)
         return self.factory(self, values)
 
     def to_catalog(self) -> dict[str, Any]:
