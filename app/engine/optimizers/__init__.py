@@ -1,0 +1,71 @@
+"""The optimizer registry: one entry per optimizer, the only list of them in the project."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ConfigError
+from ..params import validate_params
+from .adaptive import ADABOUND, ADAM, ADAMAX, ADAMW, LION, NADAM, RADAM
+from .base import OptimizerSpec, Oracle, Preset, StateVar
+from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
+from .lbfgs import LBFGS
+from .lookahead import LOOKAHEAD
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    spec.name: spec
+    for spec in (
+        SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
+        LION, LBFGS, LOOKAHEAD,
+    )
+}
+
+__all__ = [
+    "OPTIMIZERS", "OptimizerSpec", "Oracle", "Preset", "StateVar", "get_optimizer",
+    "validate_optimizer", "state_vars",
+]
+
+
+def get_optimizer(name: Any, field: str) -> OptimizerSpec:
+    """The spec for ``name`` or a ConfigError listing the known names."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ConfigError(
+            field, f"unknown optimizer {name!r}; allowed: {', '.join(OPTIMIZERS)}"
+        )
+    return OPTIMIZERS[name]
+
+
+def validate_optimizer(run: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """Validate ``{"optimizer", "params", "inner"?}`` of a run; returns it with defaults filled."""
+    spec = get_optimizer(run.get("optimizer"), f"{prefix}.optimizer")
+    params = run.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise ConfigError(f"{prefix}.params", "must be an object of hyperparameter values")
+    hp = validate_params(spec.params, params, f"{prefix}.params")
+    if spec.check:
+        spec.check(hp, f"{prefix}.params")
+    out: dict[str, Any] = {"optimizer": spec.name, "params": hp}
+    if spec.wraps:
+        inner = run.get("inner")
+        if not isinstance(inner, Mapping):
+            inner = {"optimizer": "sgd", "params": {"lr": 1e-3}}
+        if inner.get("optimizer") == spec.name:
+            raise ConfigError(f"{prefix}.inner.optimizer", f"{spec.name} cannot wrap itself")
+        if "inner" in inner:
+            raise ConfigError(f"{prefix}.inner.inner", "only one level of wrapping is allowed")
+        out["inner"] = validate_optimizer(inner, f"{prefix}.inner")
+    elif run.get("inner") is not None:
+        raise ConfigError(f"{prefix}.inner", f"{spec.name} does not wrap an inner optimizer")
+    return out
+
+
+def state_vars(run: Mapping[str, Any]) -> tuple[StateVar, ...]:
+    """The state quantities a validated run records (a wrapper's plus its inner optimizer's)."""
+    spec = OPTIMIZERS[run["optimizer"]]
+    if spec.wraps:
+        inner = state_vars(run["inner"])
+        return tuple(v for v in inner if not v.teaching) + spec.state + tuple(
+            v for v in inner if v.teaching
+        )
+    return spec.state

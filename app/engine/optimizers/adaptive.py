@@ -1,0 +1,526 @@
+"""The Adam family (Adam/AMSGrad, AdamW, NAdam, RAdam, Adamax), AdaBound and Lion.
+
+Each follows its reference operation by operation (torch's single-tensor code path; Luolc/AdaBound;
+the Lion paper's algorithm), so float64 trajectories agree to rounding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..params import Param, beta_param, eps_param, lr_param, weight_decay_param
+from .base import (
+    Array,
+    Hyper,
+    OptimizerSpec,
+    Oracle,
+    Preset,
+    State,
+    StateVar,
+    coupled_decay,
+    ema_sq,
+    is_scalar,
+    lerp,
+    maybe_maximize,
+    power,
+)
+from .classic import MAXIMIZE
+
+M = StateVar("exp_avg", "m", "first moment: running average of gradients")
+V = StateVar("exp_avg_sq", "v", "second moment: running average of squared gradients")
+VMAX = StateVar("max_exp_avg_sq", r"v^{\max}", "largest second moment so far (AMSGrad)")
+M_HAT = StateVar("m_hat", r"\hat m", "bias-corrected first moment m / (1 - beta1^t)",
+                 teaching=True)
+V_HAT = StateVar("v_hat", r"\hat v", "bias-corrected second moment v / (1 - beta2^t)",
+                 teaching=True)
+
+
+def _betas(default1: float = 0.9, default2: float = 0.999) -> tuple[Param, Param]:
+    return (
+        beta_param("beta1", default1, r"\beta_1", "decay rate of the first moment (momentum)"),
+        beta_param("beta2", default2, r"\beta_2", "decay rate of the second moment"),
+    )
+
+
+def _decoupled(hp: Hyper) -> bool:
+    return bool(hp.get("decoupled_weight_decay", False))
+
+
+def _apply_weight_decay(p: Array, grad: Array, hp: Hyper) -> tuple[Array, Array]:
+    """Adam-style weight decay: decoupled (p *= 1 - lr*wd) or coupled (g += wd*p)."""
+    wd = hp["weight_decay"]
+    if is_scalar(wd) and wd == 0:
+        return p, grad
+    if _decoupled(hp):
+        return p * (1 - hp["lr"] * wd), grad
+    return p, grad + wd * p
+
+
+def _moments_init(p: Array, hp: Hyper) -> State:
+    state: State = {"exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
+    if hp.get("amsgrad") or hp.get("amsbound"):
+        state["max_exp_avg_sq"] = np.zeros_like(p)
+    return state
+
+
+def _teach_moments(state: State, hp: Hyper, t: int) -> dict[str, Array]:
+    """m-hat and v-hat: the bias-corrected moments the update actually uses."""
+    v = state.get("max_exp_avg_sq", state["exp_avg_sq"])
+    return {
+        "m_hat": state["exp_avg"] / (1 - power(hp["beta1"], t)),
+        "v_hat": v / (1 - power(hp["beta2"], t)),
+    }
+
+
+# ---------------------------------------------------------------- Adam / AdamW
+def adam_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Bias-corrected first moment over the root of the bias-corrected second moment."""
+    beta1, beta2 = hp["beta1"], hp["beta2"]
+    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp)
+    exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
+    exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
+    new_state: State = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    bias_correction1 = 1 - power(beta1, t)
+    bias_correction2 = 1 - power(beta2, t)
+    step_size = hp["lr"] / bias_correction1
+    bias_correction2_sqrt = bias_correction2**0.5
+    second = exp_avg_sq
+    if hp["amsgrad"]:
+        second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+        new_state["max_exp_avg_sq"] = second
+    denom = np.sqrt(second) / bias_correction2_sqrt + hp["eps"]
+    return p + ((-step_size) * exp_avg) / denom, new_state
+
+
+ADAM_EQUATIONS = (
+    r"g_t = \nabla f(\theta_{t-1}) \;(+\,\lambda\theta_{t-1}\text{ if coupled})",
+    r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",
+    r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \quad(\text{AMSGrad: } "
+    r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t))",
+    r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \qquad \hat v_t = \frac{v_t}{1-\beta_2^t}",
+    r"\theta_t = \theta_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}",
+)
+
+ADAM = OptimizerSpec(
+    name="adam",
+    label="Adam",
+    description=(
+        "Adam combines momentum (a running average m of gradients) with RMSprop's per-coordinate "
+        "scaling (a running average v of squared gradients). Both start at zero, so early "
+        "averages are biased towards zero; dividing by 1 - beta^t corrects that. Each coordinate "
+        "then moves by about lr in the direction of m-hat / sqrt(v-hat), whatever the gradient's "
+        "scale. AMSGrad divides by the largest v so far, so the step size never grows back."
+    ),
+    reference="torch.optim.Adam",
+    params=(
+        lr_param(1e-3),
+        *_betas(),
+        eps_param(1e-8),
+        weight_decay_param(),
+        Param("amsgrad", False, kind="bool", help="use the maximum of past second moments"),
+        Param("decoupled_weight_decay", False, kind="bool",
+              help="apply weight decay to the parameters directly (as AdamW)"),
+        MAXIMIZE,
+    ),
+    presets=(
+        Preset("adam", "Adam", {"amsgrad": False}, "Adam with torch's defaults"),
+        Preset("amsgrad", "AMSGrad", {"amsgrad": True},
+               "Adam dividing by the largest second moment seen so far"),
+    ),
+    equations=ADAM_EQUATIONS,
+    state=(M, V, VMAX, M_HAT, V_HAT),
+    init=_moments_init,
+    update=adam_update,
+    teach=_teach_moments,
+    momentum_name="beta1",
+)
+
+
+def adamw_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Adam with decoupled weight decay: p *= 1 - lr*wd before the Adam step."""
+    return adam_update(p, grad, state, {**hp, "decoupled_weight_decay": True}, t, oracle)
+
+
+ADAMW = OptimizerSpec(
+    name="adamw",
+    label="AdamW",
+    description=(
+        "AdamW is Adam with decoupled weight decay: instead of adding wd*theta to the gradient "
+        "(where Adam's scaling would shrink it), it shrinks the parameters by a factor 1 - lr*wd "
+        "each step, so the decay acts equally on every coordinate."
+    ),
+    reference="torch.optim.AdamW",
+    params=(
+        lr_param(1e-3),
+        *_betas(),
+        eps_param(1e-8),
+        weight_decay_param(1e-2),
+        Param("amsgrad", False, kind="bool", help="use the maximum of past second moments"),
+        MAXIMIZE,
+    ),
+    equations=(
+        r"\theta_{t-1} \leftarrow \theta_{t-1}\,(1 - \eta\lambda)",
+        *ADAM_EQUATIONS[1:],
+    ),
+    state=(M, V, VMAX, M_HAT, V_HAT),
+    init=_moments_init,
+    update=adamw_update,
+    teach=_teach_moments,
+    momentum_name="beta1",
+)
+
+
+# ---------------------------------------------------------------- NAdam
+def nadam_init(p: Array, hp: Hyper) -> State:
+    """Adam's moments plus the running product of momentum coefficients mu (starts at 1)."""
+    return {**_moments_init(p, hp), "mu_product": np.ones((p.shape[0], 1))}
+
+
+def nadam_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Adam with a Nesterov look-ahead: mixes the current gradient and the next momentum."""
+    beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
+    psi = hp["momentum_decay"]
+    bias_correction2 = 1 - power(beta2, t)
+    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp)
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (float(t) * psi)))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((float(t) + 1) * psi)))
+    mu_product = state["mu_product"] * mu
+    exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
+    exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
+    denom = np.sqrt(exp_avg_sq / bias_correction2) + hp["eps"]
+    mu_product_next = mu_product * mu_next
+    p = p + ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g) / denom
+    p = p + (((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg) / denom
+    return p, {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq, "mu_product": mu_product}
+
+
+NADAM = OptimizerSpec(
+    name="nadam",
+    label="NAdam",
+    description=(
+        "NAdam puts Nesterov momentum into Adam: the step mixes the current gradient with the "
+        "momentum it is about to have, weighted by a momentum schedule mu_t that warms up "
+        "(momentum_decay controls how fast). It reacts a step earlier than Adam to turns."
+    ),
+    reference="torch.optim.NAdam",
+    params=(
+        lr_param(2e-3),
+        *_betas(),
+        eps_param(1e-8),
+        weight_decay_param(),
+        Param("momentum_decay", 4e-3, min=0.0, max=1.0, scale="log", slider_min=1e-4,
+              slider_max=1.0, symbol=r"\psi", help="momentum schedule decay"),
+        Param("decoupled_weight_decay", False, kind="bool",
+              help="apply weight decay to the parameters directly (as AdamW)"),
+        MAXIMIZE,
+    ),
+    equations=(
+        r"\mu_t = \beta_1\left(1 - \tfrac12\, 0.96^{t\psi}\right), \quad "
+        r"\Pi_t = \prod_{i\le t} \mu_i",
+        r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2",
+        r"\hat v_t = v_t / (1-\beta_2^t)",
+        r"\theta_t = \theta_{t-1} - \eta \left[\frac{1-\mu_t}{1-\Pi_t} g_t + "
+        r"\frac{\mu_{t+1}}{1-\Pi_t\mu_{t+1}} m_t\right] \Big/ \left(\sqrt{\hat v_t} + "
+        r"\epsilon\right)",
+    ),
+    state=(
+        M,
+        V,
+        StateVar("mu_product", r"\Pi", "product of the momentum coefficients mu_t", scalar=True),
+        M_HAT,
+        V_HAT,
+    ),
+    init=nadam_init,
+    update=nadam_update,
+    teach=_teach_moments,
+    momentum_name="beta1",
+)
+
+
+# ---------------------------------------------------------------- RAdam
+def _radam_rho(beta2: object, t: int) -> tuple[object, object]:
+    rho_inf = 2 / (1 - beta2) - 1
+    bias_correction2 = 1 - power(beta2, t)
+    rho_t = rho_inf - 2 * float(t) * power(beta2, t) / bias_correction2
+    return rho_inf, rho_t
+
+
+def _radam_rect(rho_inf: object, rho_t: object) -> object:
+    """The rectification factor r_t (nan where the variance is intractable, rho_t <= 4)."""
+    with np.errstate(all="ignore"):
+        ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        if is_scalar(ratio):
+            return ratio**0.5 if ratio >= 0 else float("nan")
+        return np.power(ratio, 0.5)
+
+
+def radam_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Adam whose adaptive step is switched on and rectified only once v is reliable."""
+    beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
+    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp)
+    exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
+    exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
+    bias_correction1 = 1 - power(beta1, t)
+    bias_correction2 = 1 - power(beta2, t)
+    corrected = exp_avg / bias_correction1
+    rho_inf, rho_t = _radam_rho(beta2, t)
+    plain = corrected * lr
+    if is_scalar(rho_t):
+        if rho_t > 5.0:
+            adaptive = (bias_correction2**0.5) / (np.sqrt(exp_avg_sq) + hp["eps"])
+            update = plain * adaptive * _radam_rect(rho_inf, rho_t)
+        else:
+            update = plain
+    else:
+        adaptive = (bias_correction2**0.5) / (np.sqrt(exp_avg_sq) + hp["eps"])
+        update = np.where(rho_t > 5.0, plain * adaptive * _radam_rect(rho_inf, rho_t), plain)
+    return p + (-1.0) * update, {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+
+
+def _teach_radam(state: State, hp: Hyper, t: int) -> dict[str, Array]:
+    """m-hat, v-hat and the rectification factor r_t (0 while the adaptive step is off)."""
+    out = _teach_moments(state, hp, t)
+    rho_inf, rho_t = _radam_rho(hp["beta2"], t)
+    rect = np.where(np.asarray(rho_t) > 5.0, _radam_rect(rho_inf, rho_t), 0.0)
+    out["rect"] = np.broadcast_to(rect, (state["exp_avg"].shape[0], 1)) + 0.0
+    return out
+
+
+RADAM = OptimizerSpec(
+    name="radam",
+    label="RAdam",
+    description=(
+        "RAdam (rectified Adam) notices that in the first steps the second-moment estimate v "
+        "rests on too few gradients to be trusted. Until its variance is tractable (rho_t > 5; "
+        "with beta2 = 0.999 from step 6 on) it takes plain momentum steps; after that Adam's "
+        "adaptive step, scaled by a rectification factor r_t that rises towards 1."
+    ),
+    reference="torch.optim.RAdam",
+    params=(
+        lr_param(1e-3),
+        *_betas(),
+        eps_param(1e-8),
+        weight_decay_param(),
+        Param("decoupled_weight_decay", False, kind="bool",
+              help="apply weight decay to the parameters directly (as AdamW)"),
+        MAXIMIZE,
+    ),
+    equations=(
+        r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2",
+        r"\hat m_t = m_t/(1-\beta_1^t), \quad \rho_\infty = \frac{2}{1-\beta_2} - 1, \quad "
+        r"\rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}",
+        r"r_t = \sqrt{\frac{(\rho_t-4)(\rho_t-2)\rho_\infty}"
+        r"{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}",
+        r"\theta_t = \theta_{t-1} - \eta\,\hat m_t \begin{cases} r_t\,\frac{\sqrt{1-\beta_2^t}}"
+        r"{\sqrt{v_t}+\epsilon} & \rho_t > 5 \\ 1 & \text{otherwise} \end{cases}",
+    ),
+    state=(
+        M,
+        V,
+        M_HAT,
+        V_HAT,
+        StateVar("rect", "r", "rectification factor r_t (0 while not rectified)", scalar=True,
+                 teaching=True),
+    ),
+    init=_moments_init,
+    update=radam_update,
+    teach=_teach_radam,
+    momentum_name="beta1",
+)
+
+
+# ---------------------------------------------------------------- Adamax
+def adamax_init(p: Array, hp: Hyper) -> State:
+    """First moment and the exponentially weighted infinity norm, both starting at zero."""
+    return {"exp_avg": np.zeros_like(p), "exp_inf": np.zeros_like(p)}
+
+
+def adamax_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Adam with the L2 second moment replaced by a decaying maximum of |g|."""
+    beta1, beta2 = hp["beta1"], hp["beta2"]
+    g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
+    exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
+    exp_inf = np.maximum(state["exp_inf"] * beta2, np.abs(g) + hp["eps"])
+    clr = hp["lr"] / (1 - power(beta1, t))
+    return p + ((-clr) * exp_avg) / exp_inf, {"exp_avg": exp_avg, "exp_inf": exp_inf}
+
+
+def _teach_adamax(state: State, hp: Hyper, t: int) -> dict[str, Array]:
+    return {"m_hat": state["exp_avg"] / (1 - power(hp["beta1"], t))}
+
+
+ADAMAX = OptimizerSpec(
+    name="adamax",
+    label="Adamax",
+    description=(
+        "Adamax replaces Adam's root-mean-square of gradients by a decaying maximum of their "
+        "absolute values (the infinity norm), which needs no bias correction and is robust to "
+        "rare large gradients."
+    ),
+    reference="torch.optim.Adamax",
+    params=(lr_param(2e-3), *_betas(), eps_param(1e-8), weight_decay_param(), MAXIMIZE),
+    equations=(
+        r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t",
+        r"u_t = \max(\beta_2 u_{t-1},\, |g_t| + \epsilon)",
+        r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\, \frac{m_t}{u_t}",
+    ),
+    state=(M, StateVar("exp_inf", "u", "exponentially weighted infinity norm"), M_HAT),
+    init=adamax_init,
+    update=adamax_update,
+    teach=_teach_adamax,
+    momentum_name="beta1",
+)
+
+
+# ---------------------------------------------------------------- AdaBound
+def _adabound_bounds(hp: Hyper, t: int) -> tuple[object, object]:
+    final_lr = hp["final_lr"] * hp["lr"] / hp["initial_lr"]
+    lower = final_lr * (1 - 1 / (hp["gamma"] * t + 1))
+    upper = final_lr * (1 + 1 / (hp["gamma"] * t))
+    return lower, upper
+
+
+def adabound_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Adam whose per-coordinate step size is clipped into bounds that converge to final_lr."""
+    beta1, beta2 = hp["beta1"], hp["beta2"]
+    g = coupled_decay(grad, p, hp["weight_decay"])
+    exp_avg = state["exp_avg"] * beta1 + (1 - beta1) * g
+    exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
+    new_state: State = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    second = exp_avg_sq
+    if hp["amsbound"]:
+        second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+        new_state["max_exp_avg_sq"] = second
+    denom = np.sqrt(second) + hp["eps"]
+    bias_correction1 = 1 - power(beta1, t)
+    bias_correction2 = 1 - power(beta2, t)
+    step_size = hp["lr"] * np.sqrt(bias_correction2) / bias_correction1
+    lower, upper = _adabound_bounds(hp, t)
+    eta = np.minimum(np.maximum(step_size / denom, lower), upper) * exp_avg
+    return p + (-eta), new_state
+
+
+def _teach_adabound(state: State, hp: Hyper, t: int) -> dict[str, Array]:
+    """m-hat, v-hat and the current lower / upper bounds of the per-coordinate step size."""
+    out = _teach_moments(state, hp, t)
+    lower, upper = _adabound_bounds(hp, t)
+    rows = (state["exp_avg"].shape[0], 1)
+    out["lower_bound"] = np.broadcast_to(lower, rows) + 0.0
+    out["upper_bound"] = np.broadcast_to(upper, rows) + 0.0
+    return out
+
+
+ADABOUND = OptimizerSpec(
+    name="adabound",
+    label="AdaBound",
+    description=(
+        "AdaBound starts like Adam and ends like SGD: each coordinate's step size lr/sqrt(v) is "
+        "clipped into a band [lower_t, upper_t] that starts at [0, inf) and closes in on final_lr "
+        "at a rate set by gamma. (Defined by Luolc/AdaBound; its bias correction and eps "
+        "placement differ slightly from torch's Adam.)"
+    ),
+    reference="Luolc/AdaBound (adabound.AdaBound)",
+    params=(
+        lr_param(1e-3),
+        *_betas(),
+        Param("final_lr", 0.1, min=0.0, max=1e3, scale="log", slider_min=1e-4,
+              slider_max=10.0, symbol=r"\eta^*", help="the SGD learning rate the bounds approach"),
+        Param("gamma", 1e-3, min=0.0, max=1.0, min_open=True, scale="log", slider_min=1e-5,
+              slider_max=1.0, symbol=r"\gamma", help="how fast the bounds close in"),
+        eps_param(1e-8),
+        weight_decay_param(),
+        Param("amsbound", False, kind="bool", help="use the maximum of past second moments"),
+    ),
+    presets=(
+        Preset("adabound", "AdaBound", {"amsbound": False}),
+        Preset("amsbound", "AMSBound", {"amsbound": True}),
+    ),
+    equations=(
+        r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2",
+        r"\eta^*_t = \eta^* \,\eta / \eta_0, \quad "
+        r"\ell_t = \eta^*_t\left(1 - \frac{1}{\gamma t + 1}"
+        r"\right), \quad u_t = \eta^*_t\left(1 + \frac{1}{\gamma t}\right)",
+        r"\hat\eta_t = \operatorname{clip}\left(\frac{\eta\sqrt{1-\beta_2^t}}{(1-\beta_1^t)"
+        r"(\sqrt{v_t}+\epsilon)},\, \ell_t,\, u_t\right)",
+        r"\theta_t = \theta_{t-1} - \hat\eta_t\, m_t",
+    ),
+    state=(
+        M,
+        V,
+        VMAX,
+        M_HAT,
+        V_HAT,
+        StateVar("lower_bound", r"\ell", "lower bound of the step size", scalar=True,
+                 teaching=True),
+        StateVar("upper_bound", "u", "upper bound of the step size", scalar=True, teaching=True),
+    ),
+    init=_moments_init,
+    update=adabound_update,
+    teach=_teach_adabound,
+    momentum_name="beta1",
+)
+
+
+# ---------------------------------------------------------------- Lion
+def lion_init(p: Array, hp: Hyper) -> State:
+    """Lion keeps a single momentum, starting at zero."""
+    return {"exp_avg": np.zeros_like(p)}
+
+
+def lion_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Step by the sign of an interpolation of momentum and gradient; then update momentum."""
+    beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
+    g = maybe_maximize(grad, hp)
+    m = state["exp_avg"]
+    direction = np.sign(m * beta1 + (1 - beta1) * g)
+    wd = hp["weight_decay"]
+    if is_scalar(wd) and wd == 0:
+        new_p = p - lr * direction
+    else:
+        new_p = p - lr * (direction + wd * p)
+    return new_p, {"exp_avg": m * beta2 + (1 - beta2) * g}
+
+
+LION = OptimizerSpec(
+    name="lion",
+    label="Lion",
+    description=(
+        "Lion (EvoLved Sign Momentum, found by program search) moves every coordinate by exactly "
+        "lr per step, in the direction of the sign of a mix of momentum and gradient. Its "
+        "momentum uses a slower rate beta2 than the mix beta1. Because every step has the same "
+        "size, it needs a smaller lr than Adam (typically 3-10x) and does not slow down near a "
+        "minimum unless the lr is decayed."
+    ),
+    reference="Lion, Chen et al. 2023, Algorithm 2 (Symbolic Discovery of Optimization "
+              "Algorithms)",
+    params=(
+        lr_param(1e-4),
+        *_betas(0.9, 0.99),
+        weight_decay_param(),
+        MAXIMIZE,
+    ),
+    equations=(
+        r"c_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",
+        r"\theta_t = \theta_{t-1} - "
+        r"\eta\left(\operatorname{sign}(c_t) + \lambda\theta_{t-1}\right)",
+        r"m_t = \beta_2 m_{t-1} + (1-\beta_2)\, g_t",
+    ),
+    state=(M,),
+    init=lion_init,
+    update=lion_update,
+    momentum_name="beta1",
+)

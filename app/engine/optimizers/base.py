@@ -1,0 +1,162 @@
+"""An optimizer here: a spec (catalog data) plus ``init`` and ``update`` over explicit state.
+
+Arrays are vectorised over B runs: parameters and gradients have shape (B, 2); a hyperparameter is
+a Python scalar or an array of shape (B, 1) (hyperparameter maps vary it per run); ``lr`` is always
+an array of shape (B, 1) because schedules set it. ``update`` returns the new parameters and a new
+state record: nothing hides inside an object, and the state record is what the page plots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..params import Param
+
+Array = np.ndarray
+State = dict[str, Any]
+Hyper = Mapping[str, Any]
+
+
+class Oracle(Protocol):
+    """Evaluates the objective for optimizers that need a closure (L-BFGS's line search)."""
+
+    def start_loss(self) -> Array:
+        """The loss (B,) at the step's starting point, consistent with the gradient passed in."""
+        ...
+
+    def __call__(self, points: Array, rows: Array) -> tuple[Array, Array]:
+        """Loss (n,) and gradient (n, 2) at ``points`` (n, 2), which belong to runs ``rows``."""
+        ...
+
+InitFn = Callable[[Array, Hyper], State]
+UpdateFn = Callable[[Array, Array, State, Hyper, int, Oracle | None], tuple[Array, State]]
+TeachFn = Callable[[State, Hyper, int], dict[str, Array]]
+CheckFn = Callable[[dict[str, Any], str], None]
+
+
+@dataclass(frozen=True)
+class StateVar:
+    """One quantity of an optimizer's state, under torch's state name, with its symbol."""
+
+    name: str
+    symbol: str
+    help: str
+    scalar: bool = False  # one value per run (shown on both coordinates), not per coordinate
+    teaching: bool = False  # derived for teaching (m-hat, v-hat, ...), not part of torch's state
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named setting of an optimizer's hyperparameters (e.g. Momentum = sgd with momentum 0.9)."""
+
+    name: str
+    label: str
+    params: dict[str, Any]
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer: catalog data (labels, parameters, equations, state) and its two functions."""
+
+    name: str
+    label: str
+    description: str
+    params: tuple[Param, ...]
+    equations: tuple[str, ...]
+    state: tuple[StateVar, ...]
+    init: InitFn
+    update: UpdateFn
+    reference: str
+    presets: tuple[Preset, ...] = ()
+    teach: TeachFn | None = None
+    check: CheckFn | None = None
+    momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
+    needs_oracle: bool = False
+    wraps: bool = False  # takes an inner optimizer (lookahead)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str) -> Param:
+        """The spec of one hyperparameter by name."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def to_catalog(self) -> dict[str, Any]:
+        """The JSON description of this optimizer for the page."""
+        return {
+            "name": self.name,
+            "label": self.label,
+            "description": self.description,
+            "reference": self.reference,
+            "params": [p.to_catalog() for p in self.params],
+            "presets": [
+                {"name": s.name, "label": s.label, "params": s.params, "help": s.help}
+                for s in self.presets
+            ],
+            "equations": list(self.equations),
+            "state": [
+                {
+                    "name": s.name,
+                    "symbol": s.symbol,
+                    "help": s.help,
+                    "scalar": s.scalar,
+                    "teaching": s.teaching,
+                }
+                for s in self.state
+            ],
+            "momentum_name": self.momentum_name,
+            "wraps": self.wraps,
+            **self.extra,
+        }
+
+
+def is_scalar(value: Any) -> bool:
+    """True for a plain number (the common case, which takes the cheaper scalar code paths)."""
+    return not isinstance(value, np.ndarray)
+
+
+def lerp(start: Array, end: Array, weight: Any) -> Array:
+    """torch.lerp: ``start + w*(end-start)`` for |w| < 0.5, else ``end - (end-start)*(1-w)``."""
+    if is_scalar(weight):
+        if abs(weight) < 0.5:
+            return start + weight * (end - start)
+        return end - (end - start) * (1 - weight)
+    small = np.abs(weight) < 0.5
+    return np.where(small, start + weight * (end - start), end - (end - start) * (1 - weight))
+
+
+def ema_sq(avg: Array, grad: Array, beta: Any) -> Array:
+    """torch's ``avg.mul_(beta).addcmul_(g, g, value=1-beta)``."""
+    return avg * beta + ((1 - beta) * grad) * grad
+
+
+def coupled_decay(grad: Array, p: Array, weight_decay: Any) -> Array:
+    """L2 weight decay folded into the gradient: ``g + wd * p`` (skipped when wd is 0)."""
+    if is_scalar(weight_decay) and weight_decay == 0:
+        return grad
+    return grad + weight_decay * p
+
+
+def maybe_maximize(grad: Array, hp: Hyper) -> Array:
+    """Negate the gradient when the optimizer is asked to maximize."""
+    return -grad if hp.get("maximize", False) else grad
+
+
+def power(base: Any, exponent: int) -> Any:
+    """``base ** exponent`` as torch computes bias corrections: a Python float power."""
+    if is_scalar(base):
+        return float(base) ** float(exponent)
+    return np.power(base, float(exponent))
+
+
+def require(condition: bool, field_name: str, message: str) -> None:
+    """Raise ConfigError for a cross-field rule that a single range check cannot express."""
+    if not condition:
+        raise ConfigError(field_name, message)

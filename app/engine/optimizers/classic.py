@@ -1,0 +1,297 @@
+"""SGD (with momentum and Nesterov), Adagrad, RMSprop and Adadelta, as torch.optim defines them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..params import Param, beta_param, eps_param, lr_param, weight_decay_param
+from .base import (
+    Array,
+    Hyper,
+    OptimizerSpec,
+    Oracle,
+    Preset,
+    State,
+    StateVar,
+    coupled_decay,
+    ema_sq,
+    is_scalar,
+    lerp,
+    maybe_maximize,
+    require,
+)
+
+MAXIMIZE = Param("maximize", False, kind="bool", help="climb the surface instead of descending")
+
+
+def _zeros_like(p: Array) -> Array:
+    return np.zeros_like(p)
+
+
+# ---------------------------------------------------------------- SGD
+def sgd_init(p: Array, hp: Hyper) -> State:
+    """SGD keeps one momentum buffer, created from the first gradient (torch: not zero-filled)."""
+    return {"momentum_buffer": _zeros_like(p), "_has_buffer": False}
+
+
+def sgd_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """p <- p - lr * (g, or the momentum buffer, or g + mu*buffer for Nesterov)."""
+    g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
+    momentum = hp["momentum"]
+    buf = state["momentum_buffer"]
+    has_buffer = state["_has_buffer"]
+    if is_scalar(momentum) and momentum == 0:
+        step = g
+    else:
+        if has_buffer:
+            buf = buf * momentum + (1 - hp["dampening"]) * g
+        else:
+            buf = g.copy()
+            has_buffer = True
+        if not is_scalar(momentum):
+            # Runs whose momentum is 0 behave as plain SGD; keep their buffer at g, as torch
+            # would never create one (only visible to hyperparameter maps).
+            step = np.where(momentum != 0, g + momentum * buf if hp["nesterov"] else buf, g)
+        else:
+            step = g + momentum * buf if hp["nesterov"] else buf
+    new_p = p + (-hp["lr"]) * step
+    return new_p, {"momentum_buffer": buf, "_has_buffer": has_buffer}
+
+
+def sgd_check(hp: dict, prefix: str) -> None:
+    """Nesterov needs momentum > 0 and no dampening (torch raises the same)."""
+    if hp["nesterov"]:
+        require(
+            hp["momentum"] > 0, f"{prefix}.nesterov", "nesterov requires momentum > 0"
+        )
+        require(
+            hp["dampening"] == 0,
+            f"{prefix}.nesterov",
+            f"nesterov requires dampening = 0 (got dampening = {hp['dampening']:g})",
+        )
+
+
+SGD = OptimizerSpec(
+    name="sgd",
+    label="SGD",
+    description=(
+        "Stochastic gradient descent steps against the gradient, scaled by the learning rate. "
+        "With momentum it keeps a running sum of past gradients (the buffer b), so it speeds up "
+        "along directions where gradients agree and damps oscillation where they alternate; "
+        "Nesterov's variant steps with the gradient plus a look-ahead along the buffer. "
+        "Plain gradient descent is this rule with the full gradient; SGD and mini-batch SGD use a "
+        "noisy or mini-batch gradient."
+    ),
+    reference="torch.optim.SGD",
+    params=(
+        lr_param(1e-3),
+        Param("momentum", 0.0, min=0.0, max=1.0, max_open=False, scale="beta",
+              slider_max=0.999, symbol=r"\mu", help="momentum factor"),
+        Param("dampening", 0.0, min=0.0, max=1.0, step=0.01, symbol=r"\tau",
+              help="dampening for momentum (scales new gradients into the buffer by 1 - tau)"),
+        Param("nesterov", False, kind="bool", help="use Nesterov momentum"),
+        weight_decay_param(),
+        MAXIMIZE,
+    ),
+    presets=(
+        Preset("gd", "GD", {"momentum": 0.0, "nesterov": False},
+               "plain gradient descent: step against the gradient"),
+        Preset("momentum", "Momentum", {"momentum": 0.9, "nesterov": False},
+               "heavy-ball momentum, mu = 0.9"),
+        Preset("nesterov", "Nesterov", {"momentum": 0.9, "nesterov": True, "dampening": 0.0},
+               "Nesterov accelerated gradient, mu = 0.9"),
+    ),
+    equations=(
+        r"g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1}",
+        r"b_t = \mu\, b_{t-1} + (1-\tau)\, g_t \quad (b_1 = g_1)",
+        r"\theta_t = \theta_{t-1} - \eta\, \begin{cases} g_t + \mu b_t & \text{Nesterov} \\ "
+        r"b_t & \mu > 0 \\ g_t & \mu = 0 \end{cases}",
+    ),
+    state=(StateVar("momentum_buffer", "b", "momentum buffer: running sum of gradients"),),
+    init=sgd_init,
+    update=sgd_update,
+    check=sgd_check,
+    momentum_name="momentum",
+)
+
+
+# ---------------------------------------------------------------- Adagrad
+def adagrad_init(p: Array, hp: Hyper) -> State:
+    """The sum of squared gradients starts at initial_accumulator_value."""
+    start = np.asarray(hp["initial_accumulator_value"], dtype=float)
+    return {"sum": np.broadcast_to(start, p.shape).copy()}
+
+
+def adagrad_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Divide the step by the root of the sum of all squared gradients so far."""
+    g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
+    clr = hp["lr"] / (1 + (t - 1) * hp["lr_decay"])
+    total = state["sum"] + (1 * g) * g
+    std = np.sqrt(total) + hp["eps"]
+    new_p = p + ((-clr) * g) / std
+    return new_p, {"sum": total}
+
+
+ADAGRAD = OptimizerSpec(
+    name="adagrad",
+    label="Adagrad",
+    description=(
+        "Adagrad divides each coordinate's step by the square root of the sum of all its past "
+        "squared gradients. Coordinates with large gradients slow down and rare ones keep large "
+        "steps, but since the sum only grows, the effective step size shrinks forever."
+    ),
+    reference="torch.optim.Adagrad",
+    params=(
+        lr_param(1e-2),
+        Param("lr_decay", 0.0, min=0.0, max=1.0, scale="linear", step=1e-4,
+              symbol=r"\delta", help="learning-rate decay: lr / (1 + (t-1) * lr_decay)"),
+        weight_decay_param(),
+        Param("initial_accumulator_value", 0.0, min=0.0, max=100.0, step=0.01,
+              symbol=r"s_0", help="starting value of the sum of squared gradients"),
+        eps_param(1e-10),
+        MAXIMIZE,
+    ),
+    equations=(
+        r"g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1}",
+        r"\tilde\eta_t = \eta / (1 + (t-1)\,\delta)",
+        r"s_t = s_{t-1} + g_t^2",
+        r"\theta_t = \theta_{t-1} - \tilde\eta_t\, \frac{g_t}{\sqrt{s_t} + \epsilon}",
+    ),
+    state=(StateVar("sum", "s", "sum of squared gradients"),),
+    init=adagrad_init,
+    update=adagrad_update,
+)
+
+
+# ---------------------------------------------------------------- RMSprop
+def rmsprop_init(p: Array, hp: Hyper) -> State:
+    """Running average of squared gradients; the mean gradient and buffer start at zero."""
+    return {
+        "square_avg": _zeros_like(p),
+        "grad_avg": _zeros_like(p),
+        "momentum_buffer": _zeros_like(p),
+    }
+
+
+def rmsprop_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Divide the gradient by the root of a running average of its square."""
+    g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
+    alpha = hp["alpha"]
+    square_avg = ema_sq(state["square_avg"], g, alpha)
+    grad_avg = state["grad_avg"]
+    if hp["centered"]:
+        grad_avg = lerp(grad_avg, g, 1 - alpha)
+        avg = np.sqrt(square_avg + ((-1) * grad_avg) * grad_avg)
+    else:
+        avg = np.sqrt(square_avg)
+    avg = avg + hp["eps"]
+    momentum = hp["momentum"]
+    buf = state["momentum_buffer"]
+    if is_scalar(momentum) and momentum == 0:
+        new_p = p + ((-hp["lr"]) * g) / avg
+    else:
+        buf = buf * momentum + g / avg
+        step = buf if is_scalar(momentum) else np.where(momentum > 0, buf, g / avg)
+        new_p = p + (-hp["lr"]) * step
+    return new_p, {"square_avg": square_avg, "grad_avg": grad_avg, "momentum_buffer": buf}
+
+
+RMSPROP = OptimizerSpec(
+    name="rmsprop",
+    label="RMSprop",
+    description=(
+        "RMSprop divides each coordinate's gradient by the root of a running average of its "
+        "squared gradients, so steep and flat directions take steps of similar size. Unlike "
+        "Adagrad the average forgets (rate alpha), so the step size does not shrink forever. "
+        "'centered' subtracts the squared mean gradient (a variance estimate); momentum adds a "
+        "buffer of normalised steps."
+    ),
+    reference="torch.optim.RMSprop",
+    params=(
+        lr_param(1e-2),
+        beta_param("alpha", 0.99, r"\alpha", "smoothing constant of the squared-gradient average"),
+        eps_param(1e-8),
+        weight_decay_param(),
+        Param("momentum", 0.0, min=0.0, max=1.0, scale="beta", slider_max=0.999,
+              symbol=r"\mu", help="momentum factor"),
+        Param("centered", False, kind="bool",
+              help="normalise by an estimate of the gradient's variance"),
+        MAXIMIZE,
+    ),
+    equations=(
+        r"g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1}",
+        r"v_t = \alpha\, v_{t-1} + (1-\alpha)\, g_t^2",
+        r"\bar g_t = \alpha\, \bar g_{t-1} + (1-\alpha)\, g_t \quad(\text{centered: }"
+        r" \tilde v_t = v_t - \bar g_t^2)",
+        r"b_t = \mu\, b_{t-1} + \frac{g_t}{\sqrt{\tilde v_t} + \epsilon}",
+        r"\theta_t = \theta_{t-1} - \eta\, b_t",
+    ),
+    state=(
+        StateVar("square_avg", "v", "running average of squared gradients"),
+        StateVar("grad_avg", r"\bar g", "running average of gradients (centered only)"),
+        StateVar("momentum_buffer", "b", "momentum buffer of normalised steps"),
+    ),
+    init=rmsprop_init,
+    update=rmsprop_update,
+    momentum_name="momentum",
+)
+
+
+# ---------------------------------------------------------------- Adadelta
+def adadelta_init(p: Array, hp: Hyper) -> State:
+    """Running averages of squared gradients and squared updates, both starting at zero."""
+    return {"square_avg": _zeros_like(p), "acc_delta": _zeros_like(p)}
+
+
+def adadelta_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Scale the gradient by RMS(past updates) / RMS(past gradients): units match the parameter."""
+    g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
+    rho, eps = hp["rho"], hp["eps"]
+    square_avg = ema_sq(state["square_avg"], g, rho)
+    std = np.sqrt(square_avg + eps)
+    delta = np.sqrt(state["acc_delta"] + eps) / std * g
+    acc_delta = ema_sq(state["acc_delta"], delta, rho)
+    new_p = p + (-hp["lr"]) * delta
+    return new_p, {"square_avg": square_avg, "acc_delta": acc_delta}
+
+
+ADADELTA = OptimizerSpec(
+    name="adadelta",
+    label="Adadelta",
+    description=(
+        "Adadelta needs no learning rate in principle: it scales each gradient by the ratio of "
+        "the root mean square of recent updates to that of recent gradients, so a step has the "
+        "units of the parameter. It starts very slowly (the update average starts at zero) and "
+        "speeds up as updates accumulate."
+    ),
+    reference="torch.optim.Adadelta",
+    params=(
+        Param("lr", 1.0, min=0.0, max=1e3, scale="log", slider_min=1e-3, slider_max=100.0,
+              symbol=r"\eta", help="coefficient that scales delta before it is applied"),
+        beta_param("rho", 0.9, r"\rho", "decay rate of both running averages"),
+        eps_param(1e-6),
+        weight_decay_param(),
+        MAXIMIZE,
+    ),
+    equations=(
+        r"g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1}",
+        r"v_t = \rho\, v_{t-1} + (1-\rho)\, g_t^2",
+        r"\Delta_t = \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t",
+        r"u_t = \rho\, u_{t-1} + (1-\rho)\, \Delta_t^2",
+        r"\theta_t = \theta_{t-1} - \eta\, \Delta_t",
+    ),
+    state=(
+        StateVar("square_avg", "v", "running average of squared gradients"),
+        StateVar("acc_delta", "u", "running average of squared updates"),
+    ),
+    init=adadelta_init,
+    update=adadelta_update,
+)

@@ -1,0 +1,289 @@
+"""L-BFGS as torch.optim.LBFGS, one visualizer step = one ``step(closure)`` with max_iter = 1.
+
+The quasi-Newton history and the strong-Wolfe line search are inherently sequential and
+data-dependent, so each run is stepped on its own in plain Python floats (cheap in 2D).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..params import Param, lr_param
+from .base import Array, Hyper, OptimizerSpec, Oracle, State, StateVar
+
+Vec = tuple[float, float]
+
+
+def _dot(a: Vec, b: Vec) -> float:
+    return a[0] * b[0] + a[1] * b[1]
+
+
+def _axpy(alpha: float, x: Vec, y: Vec) -> Vec:
+    """y + alpha * x."""
+    return (y[0] + alpha * x[0], y[1] + alpha * x[1])
+
+
+@dataclass
+class RunMemory:
+    """One run's L-BFGS memory, under torch's state names."""
+
+    func_evals: int = 0
+    n_iter: int = 0
+    d: Vec = (0.0, 0.0)
+    t: float = 0.0
+    old_dirs: list[Vec] = field(default_factory=list)
+    old_stps: list[Vec] = field(default_factory=list)
+    ro: list[float] = field(default_factory=list)
+    H_diag: float = 1.0
+    prev_flat_grad: Vec | None = None
+    prev_loss: float | None = None
+
+
+def _cubic_interpolate(
+    x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
+    bounds: tuple[float, float] | None = None,
+) -> float:
+    """Minimiser of the cubic through two points with slopes, clamped to the bounds."""
+    if bounds is not None:
+        xmin_bound, xmax_bound = bounds
+    else:
+        xmin_bound, xmax_bound = (x1, x2) if x1 <= x2 else (x2, x1)
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    d2_square = d1**2 - g1 * g2
+    if d2_square >= 0:
+        d2 = math.sqrt(d2_square)
+        if x1 <= x2:
+            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        else:
+            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        return min(max(min_pos, xmin_bound), xmax_bound)
+    return (xmin_bound + xmax_bound) / 2.0
+
+
+def _strong_wolfe(  # noqa: C901 - a faithful transcription of a standard line search
+    evaluate: Any, x: Vec, t: float, d: Vec, f: float, g: Vec, gtd: float, max_ls: int,
+    c1: float = 1e-4, c2: float = 0.9, tolerance_change: float = 1e-9,
+) -> tuple[float, Vec, float, int]:
+    """Bracketing + zoom line search for the strong Wolfe conditions (torch's algorithm)."""
+    d_norm = max(abs(d[0]), abs(d[1]))
+    f_new, g_new = evaluate(_axpy(t, d, x))
+    ls_func_evals = 1
+    gtd_new = _dot(g_new, d)
+    t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g, gtd
+    done = False
+    ls_iter = 0
+    bracket: list[float] = []
+    bracket_f: list[float] = []
+    bracket_g: list[Vec] = []
+    bracket_gtd: list[float] = []
+    while ls_iter < max_ls:
+        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new], [gtd_prev, gtd_new]
+            break
+        if abs(gtd_new) <= -c2 * gtd:
+            bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
+            done = True
+            break
+        if gtd_new >= 0:
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new], [gtd_prev, gtd_new]
+            break
+        min_step = t + 0.01 * (t - t_prev)
+        max_step = t * 10
+        tmp = t
+        t = _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
+                               bounds=(min_step, max_step))
+        t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new, gtd_new
+        f_new, g_new = evaluate(_axpy(t, d, x))
+        ls_func_evals += 1
+        gtd_new = _dot(g_new, d)
+        ls_iter += 1
+    if ls_iter == max_ls:
+        bracket, bracket_f, bracket_g = [0.0, t], [f, f_new], [g, g_new]
+    insuf_progress = False
+    low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+            break
+        t = _cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0],
+                               bracket[1], bracket_f[1], bracket_gtd[1])
+        hi, lo = max(bracket), min(bracket)
+        eps = 0.1 * (hi - lo)
+        if min(hi - t, t - lo) < eps:
+            if insuf_progress or t >= hi or t <= lo:
+                t = hi - eps if abs(t - hi) < abs(t - lo) else lo + eps
+                insuf_progress = False
+            else:
+                insuf_progress = True
+        else:
+            insuf_progress = False
+        f_new, g_new = evaluate(_axpy(t, d, x))
+        ls_func_evals += 1
+        gtd_new = _dot(g_new, d)
+        ls_iter += 1
+        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
+            bracket[high_pos], bracket_f[high_pos] = t, f_new
+            bracket_g[high_pos], bracket_gtd[high_pos] = g_new, gtd_new
+            low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+        else:
+            if abs(gtd_new) <= -c2 * gtd:
+                done = True
+            elif gtd_new * (bracket[high_pos] - bracket[low_pos]) >= 0:
+                bracket[high_pos] = bracket[low_pos]
+                bracket_f[high_pos] = bracket_f[low_pos]
+                bracket_g[high_pos] = bracket_g[low_pos]
+                bracket_gtd[high_pos] = bracket_gtd[low_pos]
+            bracket[low_pos], bracket_f[low_pos] = t, f_new
+            bracket_g[low_pos], bracket_gtd[low_pos] = g_new, gtd_new
+    return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], ls_func_evals
+
+
+def _lbfgs_step(
+    x: Vec, loss: float, g: Vec, mem: RunMemory, hp: Hyper, evaluate: Any
+) -> Vec:
+    """One ``LBFGS.step(closure)`` with max_iter = 1 for one run; returns the new point."""
+    lr = float(hp["lr"])
+    mem.func_evals += 1
+    if max(abs(g[0]), abs(g[1])) <= hp["tolerance_grad"]:
+        return x
+    mem.n_iter += 1
+    if mem.n_iter == 1:
+        d: Vec = (-g[0], -g[1])
+        mem.old_dirs, mem.old_stps, mem.ro, mem.H_diag = [], [], [], 1.0
+    else:
+        prev = mem.prev_flat_grad or (0.0, 0.0)
+        y = (g[0] - prev[0], g[1] - prev[1])
+        s = (mem.d[0] * mem.t, mem.d[1] * mem.t)
+        ys = _dot(y, s)
+        if ys > 1e-10:
+            if len(mem.old_dirs) == hp["history_size"]:
+                mem.old_dirs.pop(0)
+                mem.old_stps.pop(0)
+                mem.ro.pop(0)
+            mem.old_dirs.append(y)
+            mem.old_stps.append(s)
+            mem.ro.append(1.0 / ys)
+            mem.H_diag = ys / _dot(y, y)
+        num_old = len(mem.old_dirs)
+        al = [0.0] * num_old
+        q: Vec = (-g[0], -g[1])
+        for i in range(num_old - 1, -1, -1):
+            al[i] = _dot(mem.old_stps[i], q) * mem.ro[i]
+            q = _axpy(-al[i], mem.old_dirs[i], q)
+        r: Vec = (q[0] * mem.H_diag, q[1] * mem.H_diag)
+        for i in range(num_old):
+            be_i = _dot(mem.old_dirs[i], r) * mem.ro[i]
+            r = _axpy(al[i] - be_i, mem.old_stps[i], r)
+        d = r
+    mem.prev_flat_grad = g
+    mem.prev_loss = loss
+    t = min(1.0, 1.0 / (abs(g[0]) + abs(g[1]))) * lr if mem.n_iter == 1 else lr
+    gtd = _dot(g, d)
+    mem.d = d
+    mem.t = t
+    if gtd > -hp["tolerance_change"]:
+        return x
+    if hp["line_search_fn"] == "strong_wolfe":
+        max_ls = hp["max_eval"] - 1
+        _, _, t, evals = _strong_wolfe(evaluate, x, t, d, loss, g, gtd, max_ls)
+        mem.t = t
+        mem.func_evals += evals
+    return _axpy(t, d, x)
+
+
+def lbfgs_init(p: Array, hp: Hyper) -> State:
+    """One memory per run, plus the arrays the page shows."""
+    rows = p.shape[0]
+    return {
+        "_memory": [RunMemory() for _ in range(rows)],
+        "d": np.zeros_like(p),
+        "t": np.zeros((rows, 1)),
+        "H_diag": np.ones((rows, 1)),
+        "history": np.zeros((rows, 1)),
+        "func_evals": np.zeros((rows, 1)),
+    }
+
+
+def lbfgs_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Step every run through its own L-BFGS iteration (the line search calls the oracle)."""
+    if oracle is None:
+        raise ValueError("lbfgs needs an oracle")
+    start_loss = oracle.start_loss()
+    memories: list[RunMemory] = state["_memory"]
+    new_p = p.copy()
+    lr_all = np.broadcast_to(np.asarray(hp["lr"], dtype=float).reshape(-1, 1), (p.shape[0], 1))
+    for i, mem in enumerate(memories):
+        rows = np.array([i])
+
+        def evaluate(point: Vec, rows: Array = rows) -> tuple[float, Vec]:
+            loss, g = oracle(np.array([point]), rows)
+            return float(loss[0]), (float(g[0, 0]), float(g[0, 1]))
+
+        run_hp = {**hp, "lr": float(lr_all[i, 0])}
+        x = _lbfgs_step(
+            (float(p[i, 0]), float(p[i, 1])), float(start_loss[i]),
+            (float(grad[i, 0]), float(grad[i, 1])), mem, run_hp, evaluate,
+        )
+        new_p[i] = x
+    return new_p, {
+        "_memory": memories,
+        "d": np.array([m.d for m in memories], dtype=float).reshape(p.shape),
+        "t": np.array([[m.t] for m in memories], dtype=float),
+        "H_diag": np.array([[m.H_diag] for m in memories], dtype=float),
+        "history": np.array([[len(m.old_dirs)] for m in memories], dtype=float),
+        "func_evals": np.array([[m.func_evals] for m in memories], dtype=float),
+    }
+
+
+LBFGS = OptimizerSpec(
+    name="lbfgs",
+    label="L-BFGS",
+    description=(
+        "L-BFGS is a quasi-Newton method: from the last few steps and gradient changes it "
+        "builds an approximation of the inverse curvature (Hessian) and steps along "
+        "-H g, which on a quadratic heads almost straight to the minimum. With the strong "
+        "Wolfe line search it also chooses the step length t so the loss decreases enough and "
+        "the slope flattens. One visualizer step is one torch LBFGS.step with max_iter = 1; the "
+        "line search's extra function evaluations happen inside that step."
+    ),
+    reference="torch.optim.LBFGS (max_iter=1)",
+    params=(
+        lr_param(1.0),
+        Param("history_size", 100, kind="int", min=1, max=1000, step=1, symbol="m",
+              help="number of (step, gradient change) pairs kept"),
+        Param("line_search_fn", "none", kind="choice", choices=("none", "strong_wolfe"),
+              help="line search: none (fixed step lr) or strong_wolfe"),
+        Param("tolerance_grad", 1e-7, min=0.0, max=1.0, scale="log", slider_min=1e-12,
+              slider_max=1e-1, help="stop stepping when max |g| is at most this"),
+        Param("tolerance_change", 1e-9, min=0.0, max=1.0, scale="log", slider_min=1e-14,
+              slider_max=1e-1, help="no step when the directional slope is above -this"),
+        Param("max_eval", 25, kind="int", min=1, max=100, step=1,
+              help="function evaluations per step, line search included (torch's default "
+                   "max_iter*5/4 would be 1 here and leave the line search no evaluations)"),
+    ),
+    equations=(
+        r"s_k = \theta_{k+1} - \theta_k, \quad y_k = g_{k+1} - g_k, \quad "
+        r"\rho_k = 1/(y_k^\top s_k)",
+        r"d_t = -H_t\, g_t \quad\text{(two-loop recursion over the last } m \text{ pairs, } "
+        r"H^0 = \frac{y^\top s}{y^\top y} I)",
+        r"\theta_t = \theta_{t-1} + t_t\, d_t \quad (t_t = \eta\text{, or from the strong-Wolfe "
+        r"line search})",
+    ),
+    state=(
+        StateVar("d", "d", "search direction -H g"),
+        StateVar("t", "t", "step length along d", scalar=True),
+        StateVar("H_diag", r"\gamma", "initial inverse-Hessian scale y's / y'y", scalar=True),
+        StateVar("history", "k", "number of curvature pairs in memory", scalar=True),
+        StateVar("func_evals", r"n_f", "function evaluations so far", scalar=True),
+    ),
+    init=lbfgs_init,
+    update=lbfgs_update,
+    needs_oracle=True,
+)

@@ -1,0 +1,378 @@
+"""Runs a configuration: every run, every step, the point, loss, lr, gradient and state.
+
+The stepping core is vectorised over B rows (B = 1 for the runs of a page; B = cells for the
+hyperparameter and basin maps), so a map cell and a single run are the very same computation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .config import build_objective, validate_config
+from .optimizers import OPTIMIZERS, OptimizerSpec, state_vars
+from .schedules import ParamGroup, build_scheduler
+
+BOUND = 1e8  # a coordinate beyond this (or a loss beyond LOSS_BOUND) ends a run as diverged
+LOSS_BOUND = 1e150
+TINY_GRAD = 1e-300
+
+
+@dataclass
+class StepBlock:
+    """Steps ``first .. first+len-1`` of one run (steps count from 1)."""
+
+    run: int
+    first: int
+    x: np.ndarray
+    y: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    grad_x: np.ndarray
+    grad_y: np.ndarray
+    state: dict[str, np.ndarray]  # name -> (n, 2)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+@dataclass
+class RunEnd:
+    """The end of one run: ``completed`` or ``diverged``, after ``steps`` recorded steps."""
+
+    run: int
+    status: str
+    steps: int
+
+
+@dataclass
+class Trajectory:
+    """One run's whole record, as NumPy arrays of length ``steps``."""
+
+    optimizer: str
+    status: str
+    steps: int
+    x: np.ndarray
+    y: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    grad_x: np.ndarray
+    grad_y: np.ndarray
+    state: dict[str, np.ndarray] = field(default_factory=dict)
+    label: str | None = None
+
+    @property
+    def points(self) -> np.ndarray:
+        """The path as an (steps, 2) array, the start point excluded."""
+        return np.column_stack([self.x, self.y])
+
+
+@dataclass
+class Result:
+    """A configuration (defaults filled) and one trajectory per run."""
+
+    config: dict[str, Any]
+    runs: list[Trajectory]
+    start_loss: float
+
+
+def run_hyperparams(run: Mapping[str, Any]) -> tuple[OptimizerSpec, dict[str, Any]]:
+    """The spec to step and its hyperparameters (a wrapper's merged with its inner's)."""
+    spec = OPTIMIZERS[run["optimizer"]]
+    hp = dict(run["params"])
+    if spec.wraps:
+        inner = run["inner"]
+        hp = {**inner["params"], **hp, "_inner_spec": OPTIMIZERS[inner["optimizer"]]}
+    return spec, hp
+
+
+class _StepOracle:
+    """Gradient and loss evaluations of one step, for optimizers with a line search."""
+
+    def __init__(self, stepper: Simulation, p: np.ndarray, batch: np.ndarray | None) -> None:
+        self._stepper, self._p, self._batch = stepper, p, batch
+        self._start_loss: np.ndarray | None = None
+
+    def start_loss(self) -> np.ndarray:
+        if self._start_loss is None:
+            self._start_loss = self._stepper.loss_at(self._p, self._batch)
+        return self._start_loss
+
+    def __call__(self, points: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        loss = self._stepper.loss_at(points, self._batch)
+        grad = self._stepper.grad_at(points, self._batch, self._stepper.search_rng)
+        return loss, grad
+
+
+class Simulation:
+    """Steps B rows of one optimizer configuration; hyperparameters may vary per row."""
+
+    def __init__(
+        self,
+        objective: Any,
+        run: Mapping[str, Any],
+        start: np.ndarray,
+        steps: int,
+        *,
+        noise: float = 0.0,
+        seed: int = 0,
+        batch_size: int | None = None,
+        overrides: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        self.objective = objective
+        self.steps = steps
+        self.noise = noise
+        self.spec, hp = run_hyperparams(run)
+        start = np.asarray(start, dtype=float)
+        self.p = np.array(np.broadcast_to(start, (max(start.reshape(-1, 2).shape[0], 1), 2)))
+        rows = self.p.shape[0]
+        for name, values in (overrides or {}).items():
+            values = np.asarray(values, dtype=float).reshape(-1)
+            rows = max(rows, values.shape[0])
+            hp[name] = values.reshape(-1, 1)
+        if self.p.shape[0] != rows:
+            self.p = np.array(np.broadcast_to(self.p, (rows, 2)))
+        self.rows = rows
+        self.rng = np.random.default_rng(seed)
+        self.search_rng = np.random.default_rng([seed, 1])
+        n_samples = getattr(objective, "n_samples", None)
+        self.batch_size = batch_size if n_samples and batch_size and batch_size < n_samples \
+            else None
+        self._n_samples = n_samples or 0
+        self._perm: np.ndarray = np.empty(0, dtype=np.int64)
+        self._perm_pos = 0
+
+        lr0 = hp["lr"]
+        self.momentum_name = self._momentum_name(hp)
+        momentum0 = hp.get(self.momentum_name) if self.momentum_name else None
+        self.group = ParamGroup(
+            np.broadcast_to(np.asarray(lr0, dtype=float).reshape(-1), (rows,)).copy(),
+            momentum=None if momentum0 is None
+            else np.broadcast_to(np.asarray(momentum0, dtype=float).reshape(-1), (rows,)).copy(),
+            momentum_name=self.momentum_name,
+        )
+        self._momentum0 = None if momentum0 is None else self.group.momentum.copy()
+        schedule = run.get("schedule")
+        self.scheduler = build_scheduler(schedule, self.group, steps) if schedule else None
+        hp["initial_lr"] = lr0
+        self.hp = hp
+        self.state = self.spec.init(self.p, hp)
+        self.t = 0
+        self.last_hp: dict[str, Any] = hp
+        vars_ = state_vars(run)
+        self.state_names = [v.name for v in vars_ if not v.teaching]
+        self.teach_names = [v.name for v in vars_ if v.teaching]
+
+    def _momentum_name(self, hp: Mapping[str, Any]) -> str | None:
+        """The hyperparameter CyclicLR / OneCycleLR cycle (the inner one's for a wrapper)."""
+        spec = hp["_inner_spec"] if self.spec.wraps else self.spec
+        return spec.momentum_name
+
+    # -- objective evaluations -------------------------------------------------------------
+    def next_batch(self) -> np.ndarray | None:
+        """The sample indices of this step's mini-batch (epochs of seeded permutations)."""
+        if self.batch_size is None:
+            return None
+        if self._perm_pos >= self._n_samples:
+            self._perm = self.rng.permutation(self._n_samples)
+            self._perm_pos = 0
+        idx = self._perm[self._perm_pos:self._perm_pos + self.batch_size]
+        self._perm_pos += self.batch_size
+        return idx
+
+    def grad_at(
+        self, p: np.ndarray, batch: np.ndarray | None, rng: np.random.Generator
+    ) -> np.ndarray:
+        """The gradient used by the optimizer: mini-batch where set, plus Gaussian noise."""
+        if batch is None:
+            gx, gy = self.objective.grad(p[:, 0], p[:, 1])
+        else:
+            _, gx, gy = self.objective.batch_value_grad(p[:, 0], p[:, 1], batch)
+        g = np.empty_like(p)
+        g[:, 0] = gx
+        g[:, 1] = gy
+        if self.noise:
+            g += self.noise * rng.standard_normal(2)
+        return g
+
+    def loss_at(self, p: np.ndarray, batch: np.ndarray | None) -> np.ndarray:
+        """The loss an optimizer's closure sees (the mini-batch loss where batches are used)."""
+        if batch is None:
+            return np.broadcast_to(self.objective.value(p[:, 0], p[:, 1]), p.shape[:1])
+        loss, _, _ = self.objective.batch_value_grad(p[:, 0], p[:, 1], batch)
+        return np.broadcast_to(loss, p.shape[:1])
+
+    # -- stepping --------------------------------------------------------------------------
+    def step_hp(self) -> dict[str, Any]:
+        """This step's hyperparameters: the scheduled lr (and cycled momentum / beta1)."""
+        hp = dict(self.hp)
+        hp["lr"] = self.group.lr.reshape(-1, 1)
+        if self._momentum0 is not None and self.momentum_name:
+            momentum = self.group.momentum
+            if not np.array_equal(momentum, self._momentum0):
+                hp[self.momentum_name] = momentum.reshape(-1, 1)
+        return hp
+
+    def step(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Advance every row one step; returns (p, loss, lr, grad, effective lr)."""
+        self.t += 1
+        hp = self.step_hp()
+        self.last_hp = hp
+        lr = self.group.lr.copy()
+        batch = self.next_batch()
+        p_old = self.p
+        grad = self.grad_at(p_old, batch, self.rng)
+        oracle = _StepOracle(self, p_old, batch) if self.spec.needs_oracle else None
+        with np.errstate(all="ignore"):
+            p_new, self.state = self.spec.update(p_old, grad, self.state, hp, self.t, oracle)
+            p_new = np.asarray(p_new, dtype=float)
+            if p_new.shape != p_old.shape:
+                p_new = np.array(np.broadcast_to(p_new, p_old.shape))
+            loss = np.asarray(self.objective.value(p_new[:, 0], p_new[:, 1]), dtype=float)
+            loss = np.broadcast_to(loss, (self.rows,))
+            moved = p_new - p_old
+            safe = np.abs(grad) > TINY_GRAD
+            eff = np.where(safe, -moved / np.where(safe, grad, 1.0), 0.0)
+        self.p = p_new
+        if self.scheduler is not None:
+            self.scheduler.step(loss)
+        return p_new, loss, lr, grad, eff
+
+    def visible_state(self, eff: np.ndarray) -> dict[str, np.ndarray]:
+        """The state record the page plots: torch's names, teaching extras, effective lr."""
+        out: dict[str, np.ndarray] = {}
+        for name in self.state_names:
+            value = self.state.get(name)
+            if value is not None:
+                out[name] = np.broadcast_to(value, (self.rows, 2))
+        teach = self.spec.teach
+        if teach is not None:
+            with np.errstate(all="ignore"):
+                extras = teach(self.state, self.last_hp, self.t)
+            for name in self.teach_names:
+                if name in extras:
+                    out[name] = np.broadcast_to(extras[name], (self.rows, 2))
+        out["effective_lr"] = eff
+        return out
+
+
+def _finite_rows(*arrays: np.ndarray) -> np.ndarray:
+    ok = None
+    for a in arrays:
+        row_ok = np.isfinite(a).reshape(a.shape[0], -1).all(axis=1)
+        ok = row_ok if ok is None else ok & row_ok
+    return ok
+
+
+def iter_run(
+    objective: Any,
+    run: Mapping[str, Any],
+    index: int,
+    config: Mapping[str, Any],
+    block_size: int = 500,
+) -> Iterator[StepBlock | RunEnd]:
+    """Yield one run's steps in blocks, then its end; stops at the first non-finite step."""
+    sim = Simulation(
+        objective, run, np.asarray(config["start"], dtype=float).reshape(1, 2), config["steps"],
+        noise=config["noise"], seed=config["seed"], batch_size=config["batch_size"],
+    )
+    steps = config["steps"]
+    done = 0
+    status = "completed"
+    while done < steps:
+        n = min(block_size, steps - done)
+        buf_p = np.empty((n, 2))
+        buf_loss = np.empty(n)
+        buf_lr = np.empty(n)
+        buf_g = np.empty((n, 2))
+        buf_state: dict[str, np.ndarray] = {}
+        filled = 0
+        for i in range(n):
+            p, loss, lr, grad, eff = sim.step()
+            state = sim.visible_state(eff)
+            ok = (
+                _finite_rows(p, loss, grad, *state.values())[0]
+                and abs(p[0, 0]) <= BOUND and abs(p[0, 1]) <= BOUND
+                and abs(loss[0]) <= LOSS_BOUND
+            )
+            if not ok:
+                status = "diverged"
+                break
+            buf_p[i] = p[0]
+            buf_loss[i] = loss[0]
+            buf_lr[i] = lr[0]
+            buf_g[i] = grad[0]
+            for name, value in state.items():
+                if name not in buf_state:
+                    buf_state[name] = np.zeros((n, 2))
+                buf_state[name][i] = value[0]
+            filled = i + 1
+        if filled:
+            yield StepBlock(
+                run=index, first=done + 1,
+                x=buf_p[:filled, 0], y=buf_p[:filled, 1], loss=buf_loss[:filled],
+                lr=buf_lr[:filled], grad_x=buf_g[:filled, 0], grad_y=buf_g[:filled, 1],
+                state={k: v[:filled] for k, v in buf_state.items()},
+            )
+        done += filled
+        if status == "diverged":
+            break
+    yield RunEnd(run=index, status=status, steps=done)
+
+
+def iter_config(config: Mapping[str, Any], block_size: int = 500) -> Iterator[StepBlock | RunEnd]:
+    """Every run of a validated configuration, blocks interleaved round-robin across runs."""
+    objective = build_objective(config["surface"])
+    iterators = [
+        iter_run(objective, run, i, config, block_size) for i, run in enumerate(config["runs"])
+    ]
+    while iterators:
+        remaining = []
+        for it in iterators:
+            item = next(it, None)
+            if item is None:
+                continue
+            yield item
+            if not isinstance(item, RunEnd):
+                remaining.append(it)
+        iterators = remaining
+
+
+def run(config: Mapping[str, Any]) -> Result:
+    """Validate and run a configuration; the notebook entry point (no server needed).
+
+    >>> result = run({"surface": {"name": "rosenbrock"}, "steps": 100,
+    ...               "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}]})
+    >>> result.runs[0].points.shape
+    (100, 2)
+    """
+    cfg = validate_config(config)
+    objective = build_objective(cfg["surface"])
+    start = np.asarray(cfg["start"], dtype=float)
+    start_loss = float(objective.value(start[:1], start[1:])[0])
+    parts: dict[int, list[StepBlock]] = {i: [] for i in range(len(cfg["runs"]))}
+    ends: dict[int, RunEnd] = {}
+    for item in iter_config(cfg, block_size=max(cfg["steps"], 1)):
+        if isinstance(item, RunEnd):
+            ends[item.run] = item
+        else:
+            parts[item.run].append(item)
+    runs = []
+    for i, run_cfg in enumerate(cfg["runs"]):
+        blocks = parts[i]
+        names = blocks[0].state.keys() if blocks else []
+
+        def cat(attr: str, blocks: list[StepBlock] = blocks) -> np.ndarray:
+            return np.concatenate([getattr(b, attr) for b in blocks]) if blocks else np.empty(0)
+
+        runs.append(Trajectory(
+            optimizer=run_cfg["optimizer"], status=ends[i].status, steps=ends[i].steps,
+            x=cat("x"), y=cat("y"), loss=cat("loss"), lr=cat("lr"),
+            grad_x=cat("grad_x"), grad_y=cat("grad_y"),
+            state={n: np.concatenate([b.state[n] for b in blocks]) for n in names},
+            label=run_cfg.get("label"),
+        ))
+    return Result(config=cfg, runs=runs, start_loss=start_loss)
