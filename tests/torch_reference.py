@@ -193,7 +193,7 @@ def torch_trajectory(config: Mapping[str, Any], run_index: int = 0) -> dict[str,
     target = optimizer.inner if isinstance(optimizer, Lookahead) else optimizer
 
     def closure() -> torch.Tensor:
-        x, y = float(param[0]), float(param[1])
+        x, y = float(param.detach()[0]), float(param.detach()[1])
         gx, gy = objective.grad(np.array([x]), np.array([y]))
         with torch.no_grad():
             param.grad = torch.tensor([float(gx[0]), float(gy[0])], dtype=torch.float64)
@@ -207,7 +207,7 @@ def torch_trajectory(config: Mapping[str, Any], run_index: int = 0) -> dict[str,
         else:
             closure()
             optimizer.step()
-        x, y = float(param[0]), float(param[1])
+        x, y = float(param.detach()[0]), float(param.detach()[1])
         loss = float(objective.value(np.array([x]), np.array([y]))[0])
         if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(loss)):
             break

@@ -143,7 +143,7 @@ class Simulation:
             else None
         self._n_samples = n_samples or 0
         self._perm: np.ndarray = np.empty(0, dtype=np.int64)
-        self._perm_pos = 0
+        self._perm_pos = self._n_samples  # the first batch starts a new epoch
 
         lr0 = hp["lr"]
         self.momentum_name = self._momentum_name(hp)

@@ -1,0 +1,196 @@
+"""Optimizers against torch.optim: checked-in fixtures (always) and live comparisons (with torch)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.engine.config import validate_config
+from app.engine.errors import ConfigError
+from app.engine.optimizers import OPTIMIZERS
+from app.engine.runner import run
+
+FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "optimizers.json").read_text())
+CASES = FIXTURES["cases"]
+RTOL = 1e-9
+
+
+def _rel_err(ours: np.ndarray, ref: np.ndarray) -> float:
+    if not len(ref):
+        return 0.0
+    return float(np.max(np.abs(ours - ref) / np.maximum(1e-3, np.abs(ref))))
+
+
+def test_fixtures_come_from_torch_2_13_float64() -> None:
+    assert FIXTURES["torch"].startswith("2.13.0")
+    assert FIXTURES["dtype"] == "float64"
+
+
+def test_fixtures_cover_every_optimizer_on_three_surfaces() -> None:
+    seen: dict[str, set[str]] = {}
+    for case in CASES:
+        run_cfg = case["config"]["runs"][0]
+        seen.setdefault(run_cfg["optimizer"], set()).add(case["config"]["surface"]["name"])
+    assert set(seen) == set(OPTIMIZERS)
+    assert all(len(surfaces) >= 3 for surfaces in seen.values())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_trajectory_matches_torch_step_for_step(case: dict[str, Any]) -> None:
+    result = run(case["config"]).runs[0]
+    ref_x, ref_y, ref_lr = (np.array(case[k]) for k in ("x", "y", "lr"))
+    horizon = min(case["horizon"], case["steps"])
+    n = min(horizon, result.steps)
+    assert n == horizon or result.status == "diverged"
+    assert _rel_err(result.x[:n], ref_x[:n]) < RTOL
+    assert _rel_err(result.y[:n], ref_y[:n]) < RTOL
+    np.testing.assert_allclose(result.lr[:n], ref_lr[:n], rtol=1e-12, atol=0)
+    if case["steps"] < case["config"]["steps"]:
+        assert result.status == "diverged"  # torch went non-finite: we must stop cleanly too
+
+
+def test_most_fixture_paths_are_well_conditioned() -> None:
+    """The horizon cut applies only to a few chaotic paths (documented in the fixture script)."""
+    full = sum(c["horizon"] >= c["steps"] for c in CASES)
+    assert full >= 0.9 * len(CASES)
+    assert all(c["horizon"] >= min(10, c["steps"]) for c in CASES)
+
+
+# ---------------------------------------------------------------- invalid hyperparameters
+BAD = [
+    ("sgd", {"lr": -0.1}, "runs[0].params.lr"),
+    ("sgd", {"momentum": -0.5}, "runs[0].params.momentum"),
+    ("sgd", {"nesterov": True, "momentum": 0.0}, "runs[0].params.nesterov"),
+    ("sgd", {"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "runs[0].params.nesterov"),
+    ("adam", {"beta1": 1.0}, "runs[0].params.beta1"),
+    ("adam", {"beta2": -0.1}, "runs[0].params.beta2"),
+    ("adam", {"eps": -1e-8}, "runs[0].params.eps"),
+    ("adam", {"lr": "fast"}, "runs[0].params.lr"),
+    ("adam", {"lr": float("nan")}, "runs[0].params.lr"),
+    ("adam", {"lr": float("inf")}, "runs[0].params.lr"),
+    ("adam", {"amsgrad": 1}, "runs[0].params.amsgrad"),
+    ("adam", {"momentum": 0.9}, "runs[0].params.momentum"),
+    ("rmsprop", {"alpha": 1.5}, "runs[0].params.alpha"),
+    ("lbfgs", {"line_search_fn": "backtracking"}, "runs[0].params.line_search_fn"),
+    ("lbfgs", {"history_size": 2.5}, "runs[0].params.history_size"),
+    ("lookahead", {"k": 0}, "runs[0].params.k"),
+    ("adamax", {"weight_decay": -1}, "runs[0].params.weight_decay"),
+    ("adabound", {"gamma": 0.0}, "runs[0].params.gamma"),
+    ("nosuch", {}, "runs[0].optimizer"),
+]
+
+
+@pytest.mark.parametrize("name,params,field", BAD, ids=[f"{b[0]}-{b[2]}" for b in BAD])
+def test_invalid_hyperparameter_names_the_field_and_range(
+    name: str, params: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        validate_config({"runs": [{"optimizer": name, "params": params}]})
+    assert info.value.field == field
+    assert str(info.value).startswith(field)
+    assert len(info.value.message) > 10
+
+
+def test_range_error_states_the_allowed_range() -> None:
+    with pytest.raises(ConfigError) as info:
+        validate_config({"runs": [{"optimizer": "adam", "params": {"beta1": 1.2}}]})
+    assert "[0, 1)" in info.value.message
+
+
+def test_lookahead_inner_errors_are_named_under_inner() -> None:
+    with pytest.raises(ConfigError) as info:
+        validate_config({"runs": [{"optimizer": "lookahead",
+                                   "inner": {"optimizer": "adam", "params": {"lr": -1}}}]})
+    assert info.value.field == "runs[0].inner.params.lr"
+
+
+# ---------------------------------------------------------------- determinism and divergence
+def test_same_seed_same_trajectory_bit_for_bit() -> None:
+    cfg = {"surface": {"name": "himmelblau"}, "steps": 200, "noise": 0.5, "seed": 7,
+           "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}]}
+    a, b = run(cfg).runs[0], run(cfg).runs[0]
+    assert a.x.tobytes() == b.x.tobytes() and a.y.tobytes() == b.y.tobytes()
+    c = run({**cfg, "seed": 8}).runs[0]
+    assert not np.array_equal(a.x, c.x)
+
+
+def test_minibatch_seeded_and_full_batch_is_gradient_descent() -> None:
+    base = {"surface": {"name": "linear_regression"}, "steps": 50,
+            "runs": [{"optimizer": "sgd", "params": {"lr": 0.05}}]}
+    full = run(base).runs[0]
+    mini = run({**base, "batch_size": 4, "seed": 3}).runs[0]
+    again = run({**base, "batch_size": 4, "seed": 3}).runs[0]
+    other = run({**base, "batch_size": 4, "seed": 4}).runs[0]
+    assert np.array_equal(mini.x, again.x)
+    assert not np.array_equal(mini.x, other.x)
+    assert not np.array_equal(mini.x, full.x)
+    whole = run({**base, "batch_size": 10_000}).runs[0]
+    assert np.array_equal(whole.x, full.x)
+
+
+def test_divergence_ends_cleanly_without_non_finite_values() -> None:
+    result = run({"surface": {"name": "rosenbrock"}, "steps": 500,
+                  "runs": [{"optimizer": "sgd", "params": {"lr": 0.5}}]}).runs[0]
+    assert result.status == "diverged"
+    assert result.steps < 500
+    arrays = [result.x, result.y, result.loss, result.lr, result.grad_x, result.grad_y,
+              *result.state.values()]
+    assert all(np.isfinite(a).all() for a in arrays)
+
+
+def test_teaching_quantities_are_recorded() -> None:
+    result = run({"surface": {"name": "quadratic"}, "steps": 20,
+                  "runs": [{"optimizer": "adam", "params": {"lr": 0.1}}]}).runs[0]
+    assert {"exp_avg", "exp_avg_sq", "m_hat", "v_hat", "effective_lr"} <= set(result.state)
+    beta1 = 0.9
+    np.testing.assert_allclose(result.state["m_hat"][0], result.state["exp_avg"][0] / (1 - beta1))
+    # effective lr: the lr plain GD would need for the same move
+    moved = result.x[1] - result.x[0]
+    np.testing.assert_allclose(result.state["effective_lr"][1, 0], -moved / result.grad_x[1])
+
+
+# ---------------------------------------------------------------- live comparison with torch
+def _random_run(rng: random.Random) -> dict[str, Any]:
+    name = rng.choice([n for n in OPTIMIZERS if n not in ("lookahead",)])
+    spec = OPTIMIZERS[name]
+    params: dict[str, Any] = {}
+    for p in spec.params:
+        if p.kind == "float" and p.name != "lr" and rng.random() < 0.5:
+            if p.scale == "beta":
+                params[p.name] = rng.choice([0.0, 0.5, 0.8, 0.9, 0.95, 0.99])
+            elif p.name in ("eps",):
+                params[p.name] = rng.choice([1e-8, 1e-6, 1e-3])
+            elif p.name in ("weight_decay", "lr_decay", "dampening"):
+                params[p.name] = rng.choice([0.0, 0.01, 0.1])
+        if p.kind == "bool" and p.name != "maximize" and rng.random() < 0.3:
+            params[p.name] = True
+    if name == "sgd" and params.get("nesterov"):
+        params["momentum"], params["dampening"] = 0.9, 0.0
+    params["lr"] = {"adadelta": 1.0, "lbfgs": 0.1, "sgd": 1e-3, "lion": 3e-3}.get(
+        name, rng.choice([0.01, 0.03]))
+    return {"optimizer": name, "params": params}
+
+
+@pytest.mark.torch
+def test_random_configurations_match_live_torch() -> None:
+    pytest.importorskip("torch")
+    from tests.torch_reference import torch_trajectory
+
+    rng = random.Random(20261121)
+    checked = 0
+    for _ in range(24):
+        cfg = validate_config({"surface": {"name": rng.choice(["himmelblau", "ill_conditioned",
+                                                               "booth", "quadratic"])},
+                               "steps": 150, "runs": [_random_run(rng)]})
+        ref = torch_trajectory(cfg)
+        ours = run(cfg).runs[0]
+        n = min(len(ref["x"]), ours.steps)
+        assert _rel_err(ours.x[:n], ref["x"][:n]) < RTOL, cfg["runs"][0]
+        assert _rel_err(ours.y[:n], ref["y"][:n]) < RTOL, cfg["runs"][0]
+        checked += 1
+    assert checked == 24
