@@ -247,24 +247,26 @@ class Simulation:
         for name in self.state_names:
             value = self.state.get(name)
             if value is not None:
-                out[name] = np.broadcast_to(value, (self.rows, 2))
+                out[name] = value
         teach = self.spec.teach
         if teach is not None:
             with np.errstate(all="ignore"):
                 extras = teach(self.state, self.last_hp, self.t)
             for name in self.teach_names:
                 if name in extras:
-                    out[name] = np.broadcast_to(extras[name], (self.rows, 2))
+                    out[name] = extras[name]
         out["effective_lr"] = eff
         return out
 
 
-def _finite_rows(*arrays: np.ndarray) -> np.ndarray:
-    ok = None
+def _first_bad_row(*arrays: np.ndarray) -> int | None:
+    """Index of the first row with a non-finite value in any array, or None."""
+    bad = None
     for a in arrays:
-        row_ok = np.isfinite(a).reshape(a.shape[0], -1).all(axis=1)
-        ok = row_ok if ok is None else ok & row_ok
-    return ok
+        rows = ~np.isfinite(a).reshape(a.shape[0], -1).all(axis=1)
+        bad = rows if bad is None else bad | rows
+    hits = np.flatnonzero(bad) if bad is not None else np.empty(0)
+    return int(hits[0]) if hits.size else None
 
 
 def iter_run(
@@ -273,8 +275,13 @@ def iter_run(
     index: int,
     config: Mapping[str, Any],
     block_size: int = 500,
+    first_block: int | None = None,
 ) -> Iterator[StepBlock | RunEnd]:
-    """Yield one run's steps in blocks, then its end; stops at the first non-finite step."""
+    """Yield one run's steps in blocks, then its end; stops at the first non-finite step.
+
+    The point and loss are checked every step (so a diverging run stops at once); the gradient
+    and state are checked per block, vectorised, and the block is cut before any bad row.
+    """
     sim = Simulation(
         objective, run, np.asarray(config["start"], dtype=float).reshape(1, 2), config["steps"],
         noise=config["noise"], seed=config["seed"], batch_size=config["batch_size"],
@@ -282,34 +289,38 @@ def iter_run(
     steps = config["steps"]
     done = 0
     status = "completed"
+    size = first_block or block_size
     while done < steps:
-        n = min(block_size, steps - done)
+        n = min(size, steps - done)
+        size = block_size
         buf_p = np.empty((n, 2))
         buf_loss = np.empty(n)
         buf_lr = np.empty(n)
         buf_g = np.empty((n, 2))
         buf_state: dict[str, np.ndarray] = {}
         filled = 0
-        for i in range(n):
-            p, loss, lr, grad, eff = sim.step()
-            state = sim.visible_state(eff)
-            ok = (
-                _finite_rows(p, loss, grad, *state.values())[0]
-                and abs(p[0, 0]) <= BOUND and abs(p[0, 1]) <= BOUND
-                and abs(loss[0]) <= LOSS_BOUND
-            )
-            if not ok:
-                status = "diverged"
-                break
-            buf_p[i] = p[0]
-            buf_loss[i] = loss[0]
-            buf_lr[i] = lr[0]
-            buf_g[i] = grad[0]
-            for name, value in state.items():
-                if name not in buf_state:
-                    buf_state[name] = np.zeros((n, 2))
-                buf_state[name][i] = value[0]
-            filled = i + 1
+        with np.errstate(all="ignore"):
+            for i in range(n):
+                p, loss, lr, grad, eff = sim.step()
+                x, y, f = float(p[0, 0]), float(p[0, 1]), float(loss[0])
+                if not (abs(x) <= BOUND and abs(y) <= BOUND and abs(f) <= LOSS_BOUND):
+                    status = "diverged"  # also catches nan: every comparison with nan is False
+                    break
+                buf_p[i, 0] = x
+                buf_p[i, 1] = y
+                buf_loss[i] = f
+                buf_lr[i] = lr[0]
+                buf_g[i] = grad[0]
+                for name, value in sim.visible_state(eff).items():
+                    target = buf_state.get(name)
+                    if target is None:
+                        target = buf_state[name] = np.zeros((n, 2))
+                    target[i] = value[0]
+                filled = i + 1
+        bad = _first_bad_row(buf_g[:filled], *(v[:filled] for v in buf_state.values()))
+        if bad is not None:
+            filled = bad
+            status = "diverged"
         if filled:
             yield StepBlock(
                 run=index, first=done + 1,
@@ -323,11 +334,17 @@ def iter_run(
     yield RunEnd(run=index, status=status, steps=done)
 
 
-def iter_config(config: Mapping[str, Any], block_size: int = 500) -> Iterator[StepBlock | RunEnd]:
-    """Every run of a validated configuration, blocks interleaved round-robin across runs."""
+def iter_config(
+    config: Mapping[str, Any], block_size: int = 500, first_block: int | None = None
+) -> Iterator[StepBlock | RunEnd]:
+    """Every run of a validated configuration, blocks interleaved round-robin across runs.
+
+    ``first_block`` makes each run's first block smaller, so a first paint comes quickly.
+    """
     objective = build_objective(config["surface"])
     iterators = [
-        iter_run(objective, run, i, config, block_size) for i, run in enumerate(config["runs"])
+        iter_run(objective, run, i, config, block_size, first_block)
+        for i, run in enumerate(config["runs"])
     ]
     while iterators:
         remaining = []
