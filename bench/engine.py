@@ -1,0 +1,115 @@
+"""Engine speed, measured against torch.optim in the same process (not a test).
+
+    python bench/engine.py
+
+1. Eight trajectories (one per optimizer family) x 1000 steps on Rosenbrock: the engine's
+   ``run()`` (validation, schedules, recording of every state quantity) against a plain torch loop
+   (loss in torch ops, backward, ``optimizer.step()``), and their ratio. Target: engine >= 30x.
+2. A batch of 10 000 Adam runs from different starts x 500 steps through the vectorised core:
+   run-steps per second. Target: >= 3e7 on one core.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.engine.config import build_objective, validate_config  # noqa: E402
+from app.engine.runner import Simulation, run  # noqa: E402
+
+FAMILIES = [
+    ("sgd", {"lr": 1e-3, "momentum": 0.9}),
+    ("adagrad", {"lr": 0.5}),
+    ("rmsprop", {"lr": 0.01}),
+    ("adadelta", {"lr": 1.0}),
+    ("adam", {"lr": 0.05}),
+    ("nadam", {"lr": 0.05}),
+    ("radam", {"lr": 0.01}),
+    ("adamax", {"lr": 0.05}),
+]
+STEPS = 1000
+
+
+def best_of(repeats: int, fn: object) -> float:
+    """The fastest of several timings (the least disturbed by other load)."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def engine_families() -> float:
+    """Time the engine on the eight family trajectories."""
+    configs = [
+        {"surface": {"name": "rosenbrock"}, "start": [-1.2, 1.0], "steps": STEPS,
+         "runs": [{"optimizer": name, "params": params}]}
+        for name, params in FAMILIES
+    ]
+    return best_of(3, lambda: [run(c) for c in configs])
+
+
+def torch_families() -> float | None:
+    """Time torch.optim on the same trajectories (None when torch is not installed)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+
+    def one(name: str, params: dict) -> None:
+        kwargs = dict(params)
+        p = torch.tensor([-1.2, 1.0], dtype=torch.float64, requires_grad=True)
+        cls = {"sgd": torch.optim.SGD, "adagrad": torch.optim.Adagrad,
+               "rmsprop": torch.optim.RMSprop, "adadelta": torch.optim.Adadelta,
+               "adam": torch.optim.Adam, "nadam": torch.optim.NAdam,
+               "radam": torch.optim.RAdam, "adamax": torch.optim.Adamax}[name]
+        opt = cls([p], foreach=False, **kwargs)
+        for _ in range(STEPS):
+            opt.zero_grad()
+            loss = (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+            loss.backward()
+            opt.step()
+
+    return best_of(3, lambda: [one(n, hp) for n, hp in FAMILIES])
+
+
+def batch_adam(rows: int = 10_000, steps: int = 500) -> float:
+    """Run-steps per second of a batch of Adam runs from different starts."""
+    cfg = validate_config({"surface": {"name": "rosenbrock"}, "steps": steps,
+                           "runs": [{"optimizer": "adam", "params": {"lr": 0.01}}]})
+    objective = build_objective(cfg["surface"])
+    rng = np.random.default_rng(0)
+    starts = np.column_stack([rng.uniform(-2, 2, rows), rng.uniform(-1, 3, rows)])
+
+    def go() -> None:
+        sim = Simulation(objective, cfg["runs"][0], starts, steps)
+        for _ in range(steps):
+            sim.step()
+
+    return rows * steps / best_of(3, go)
+
+
+def main() -> None:
+    engine = engine_families()
+    reference = torch_families()
+    rate = batch_adam()
+    print(f"{'figure':58s} {'value':>12s} {'target':>10s}")
+    print(f"{'engine: 8 families x 1000 steps on Rosenbrock (s)':58s} {engine:12.4f}")
+    if reference is None:
+        print("torch.optim: not installed (pip install torch==2.13.0) - ratio not measured")
+    else:
+        print(f"{'torch.optim: same 8 trajectories (s)':58s} {reference:12.4f}")
+        print(f"{'ratio torch / engine':58s} {reference / engine:12.2f} {'>= 30':>10s}")
+    print(f"{'batch: 10 000 Adam runs x 500 steps (run-steps/s)':58s} {rate:12.3e} "
+          f"{'>= 3e7':>10s}")
+
+
+if __name__ == "__main__":
+    main()
