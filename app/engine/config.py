@@ -30,6 +30,14 @@ BATCH = Param("batch_size", None, kind="int", min=1, max=1_000_000, step=1, null
 LABEL_MAX = 40
 
 
+def _reject_unknown(raw: Mapping[str, Any], allowed: set[str], field: str) -> None:
+    """Refuse keys a configuration object does not have, naming the first one."""
+    for key in raw:
+        if key not in allowed:
+            name = f"{field}.{key}" if field else str(key)
+            raise ConfigError(name, "unknown field; allowed: " + ", ".join(sorted(allowed)))
+
+
 def _number(value: Any, field: str, limit: float = COORD_LIMIT) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(field, f"must be a number, got {value!r:.40}")
@@ -59,12 +67,7 @@ def validate_surface(raw: Any, field: str = "surface") -> dict[str, Any]:
     """``{"name", "params"?, "view"?}`` or ``{"expression", "view"?}``, defaults filled."""
     if not isinstance(raw, Mapping):
         raise ConfigError(field, "must be an object with a 'name' or an 'expression'")
-    allowed = {"name", "params", "view", "expression", "batch_size"}
-    for key in raw:
-        if key not in allowed:
-            raise ConfigError(
-                f"{field}.{key}", "unknown field; allowed: " + ", ".join(sorted(allowed))
-            )
+    _reject_unknown(raw, {"name", "params", "view", "expression", "batch_size"}, field)
     if "expression" in raw and raw.get("expression") is not None:
         if raw.get("name") not in (None, "expression"):
             raise ConfigError(f"{field}.name", "give either a name or an expression, not both")
@@ -91,12 +94,7 @@ def validate_run(raw: Any, field: str, steps: int) -> dict[str, Any]:
     """One run: optimizer (+ inner), params, optional schedule and label."""
     if not isinstance(raw, Mapping):
         raise ConfigError(field, "must be an object with an 'optimizer'")
-    allowed = {"optimizer", "params", "inner", "schedule", "label"}
-    for key in raw:
-        if key not in allowed:
-            raise ConfigError(
-                f"{field}.{key}", "unknown field; allowed: " + ", ".join(sorted(allowed))
-            )
+    _reject_unknown(raw, {"optimizer", "params", "inner", "schedule", "label"}, field)
     run = validate_optimizer(raw, field)
     schedule = raw.get("schedule")
     run["schedule"] = (
@@ -119,10 +117,7 @@ def validate_config(raw: Any) -> dict[str, Any]:
     """
     if not isinstance(raw, Mapping):
         raise ConfigError("", "the configuration must be a JSON object")
-    allowed = {"surface", "start", "steps", "noise", "seed", "batch_size", "runs"}
-    for key in raw:
-        if key not in allowed:
-            raise ConfigError(key, f"unknown field; allowed: {', '.join(sorted(allowed))}")
+    _reject_unknown(raw, {"surface", "start", "steps", "noise", "seed", "batch_size", "runs"}, "")
     surface = validate_surface(raw.get("surface", {"name": "rosenbrock"}))
     batch_raw = raw.get("batch_size")
     if batch_raw is None and isinstance(raw.get("surface"), Mapping):
