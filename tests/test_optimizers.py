@@ -1,4 +1,4 @@
-"""Optimizers against torch.optim: checked-in fixtures (always) and live comparisons (with torch)."""
+"""Optimizers against torch.optim: checked-in fixtures (always), live comparisons (with torch)."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ class Param:
         return out
 
     def validate(self, value: Any, field_name: str) -> Any:
-        """Return ``value`` coerced to this parameter's type or raise ConfigError naming the field."""
+        """Return ``value`` coerced to this parameter's type, or raise ConfigError naming it."""
         if value is None:
             if self.nullable:
                 return None
