@@ -1,0 +1,64 @@
+"""Server settings, in one place: host, port, workers and every limit on a request's work.
+
+Each field can be set from the environment with the ``OPTVIZ_`` prefix (``OPTVIZ_PORT=9000``,
+``OPTVIZ_MAX_RUN_STEPS=20000``); ``python -m app`` flags override host, port and workers.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.engine.config import MAX_RUNS, MAX_STEPS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything the server reads from its environment; one instance per app, overridable."""
+
+    model_config = SettingsConfigDict(env_prefix="OPTVIZ_", extra="ignore", frozen=True)
+
+    host: str = Field("127.0.0.1", description="interface to listen on")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port")
+    workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes")
+    log_level: str = Field("info", description="uvicorn log level")
+
+    max_runs: int = Field(MAX_RUNS, ge=1, le=MAX_RUNS, description="runs in one request")
+    max_steps: int = Field(MAX_STEPS, ge=1, le=MAX_STEPS, description="steps of one run")
+    max_run_steps: int = Field(
+        MAX_RUNS * MAX_STEPS, ge=1, description="budget of steps x runs for one request"
+    )
+    max_grid: int = Field(400, ge=2, le=2000, description="largest surface grid side")
+    default_grid: int = Field(120, ge=2, description="surface grid side when none is asked")
+    max_expression_chars: int = Field(1000, ge=1, description="longest formula accepted")
+    max_body_bytes: int = Field(256 * 1024, ge=1024, description="largest JSON request body")
+    max_query_chars: int = Field(8192, ge=256, description="longest query string accepted")
+
+    first_block: int = Field(50, ge=1, description="steps in each run's first streamed block")
+    block_size: int = Field(500, ge=1, description="steps in each later streamed block")
+
+    cache_max_age: int = Field(
+        86400, ge=0, description="Cache-Control max-age (s) of deterministic GET responses"
+    )
+    frame_ancestors: str = Field(
+        "'self'", description="CSP frame-ancestors of the page (who may embed it)"
+    )
+    templates_dir: Path = Field(ROOT / "templates", description="Jinja2 templates of the page")
+    static_dir: Path = Field(ROOT / "static", description="frontend files served at /static")
+
+    @model_validator(mode="after")
+    def _grid_default_within_max(self) -> Settings:
+        """Keep the default grid inside the maximum so a bare request is always allowed."""
+        if self.default_grid > self.max_grid:
+            raise ValueError("default_grid must not exceed max_grid")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings read once from the environment (tests pass their own to create_app)."""
+    return Settings()
