@@ -1,0 +1,117 @@
+// The server's API: catalog, surface grid, lenient config decode and the NDJSON trajectory stream.
+// Every request takes an AbortSignal so a newer request can cancel an older one.
+
+export class ApiError extends Error {
+  /** `details`: [{field, msg}] from a 422 answer (or one entry for other failures). */
+  constructor(status, details) {
+    super(details.map((d) => (d.field ? `${d.field}: ${d.msg}` : d.msg)).join("; "));
+    this.name = "ApiError";
+    this.status = status;
+    this.details = details;
+  }
+}
+
+export function isAbort(err) {
+  return err && (err.name === "AbortError" || err.name === "ApiAbort");
+}
+
+async function errorFrom(response) {
+  let details = [{ field: "", msg: `${response.status} ${response.statusText}` }];
+  try {
+    const body = await response.json();
+    if (Array.isArray(body.detail)) {
+      details = body.detail.map((d) => ({
+        field: typeof d.field === "string" ? d.field
+          : Array.isArray(d.loc) ? d.loc.filter((p) => p !== "body").join(".") : "",
+        msg: String(d.msg ?? d.message ?? ""),
+      }));
+    } else if (body.detail !== undefined) {
+      details = [{ field: "", msg: String(body.detail) }];
+    }
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new ApiError(response.status, details);
+}
+
+async function getJSON(url, signal) {
+  const response = await fetch(url, { signal, headers: { Accept: "application/json" } });
+  if (!response.ok) throw await errorFrom(response);
+  return response.json();
+}
+
+export function getCatalog(signal) {
+  return getJSON("/api/catalog", signal);
+}
+
+/** Lenient decode of a page query: {config, query, warnings}. */
+export function getConfig(query, signal) {
+  return getJSON(`/api/config?${query}`, signal);
+}
+
+/**
+ * The surface grid for a validated surface config ({name, params, view} or {expression, view}).
+ * Returns {x, y, z, log, zmin, zmax, minima, latex, label}.
+ */
+export function getSurface(surface, { resolution = 120, log = false, signal } = {}) {
+  const q = new URLSearchParams();
+  if (surface.expression !== undefined && surface.expression !== null) {
+    q.set("expression", surface.expression);
+  } else {
+    q.set("name", surface.name);
+    for (const [k, v] of Object.entries(surface.params || {})) {
+      if (v !== null && v !== undefined) q.set(k, String(v));
+    }
+  }
+  if (surface.view) q.set("view", surface.view.join(","));
+  q.set("resolution", String(resolution));
+  q.set("log", log ? "1" : "0");
+  return getJSON(`/api/surface?${q}`, signal);
+}
+
+/**
+ * POST the config and read the NDJSON stream, calling `onRecord(record)` for every record
+ * (start, steps, end). Resolves when the stream ends; rejects with ApiError on a 4xx/5xx and with
+ * an AbortError when `signal` fires.
+ */
+export async function streamTrajectory(config, { signal, onRecord }) {
+  const response = await fetch("/api/trajectory", {
+    method: "POST",
+    signal,
+    headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
+    body: JSON.stringify(config),
+  });
+  if (!response.ok) throw await errorFrom(response);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (signal && signal.aborted) {
+      reader.cancel().catch(() => {});
+      const err = new Error("aborted");
+      err.name = "AbortError";
+      throw err;
+    }
+    if (value) buffer += decoder.decode(value, { stream: !done });
+    let nl = buffer.indexOf("\n");
+    while (nl >= 0) {
+      const line = buffer.slice(0, nl).trim();
+      buffer = buffer.slice(nl + 1);
+      if (line) dispatch(line, onRecord);
+      nl = buffer.indexOf("\n");
+    }
+    if (done) break;
+  }
+  const rest = buffer.trim();
+  if (rest) dispatch(rest, onRecord);
+}
+
+function dispatch(line, onRecord) {
+  const record = JSON.parse(line);
+  if (record && record.type === "error") {
+    throw new ApiError(422, Array.isArray(record.detail) ? record.detail
+      : [{ field: "", msg: String(record.detail ?? record.msg ?? "error") }]);
+  }
+  onRecord(record);
+}

@@ -1,0 +1,244 @@
+// The page's own words in English and Simplified Chinese. Catalog text (descriptions, help) comes
+// from the server; where the catalog offers a translation (`<key>_zh` or `i18n.zh.<key>`) it is
+// used, otherwise the English text is shown.
+
+const STRINGS = {
+  en: {
+    "app.title": "Optimizer trajectories",
+    "app.subtitle": "Watch optimizers and learning-rate schedules walk across a loss surface.",
+    "lang.label": "Language",
+    "link.copy": "Copy link",
+    "link.copied": "Link copied to the clipboard.",
+    "link.copyFailed": "Could not copy; the link is in the address bar.",
+    "notice.title": "Some values in the link were not valid and fell back to their defaults:",
+    "notice.dismiss": "Dismiss",
+    "notice.serverError": "The server could not compute this configuration:",
+    "section.surface": "Surface",
+    "surface.label": "Loss surface",
+    "surface.custom": "Custom formula…",
+    "formula.label": "Formula f(x, y)",
+    "formula.hint": "e.g. x**2 + 10*y**2",
+    "formula.ok": "Formula accepted.",
+    "view.label": "View box",
+    "view.xmin": "x min",
+    "view.xmax": "x max",
+    "view.ymin": "y min",
+    "view.ymax": "y max",
+    "view.reset": "Reset view",
+    "start.label": "Start point",
+    "start.x": "start x",
+    "start.y": "start y",
+    "start.hint": "Or click on the contour plot.",
+    "section.runs": "Runs",
+    "run.add": "Add run",
+    "run.duplicate": "Duplicate",
+    "run.remove": "Remove",
+    "run.show": "Show",
+    "run.select": "Explain",
+    "run.color": "Colour",
+    "run.optimizer": "Optimizer",
+    "run.inner": "Inner optimizer",
+    "run.schedule": "LR schedule",
+    "run.title": "Run {n}",
+    "run.diverged": "diverged at step {n}",
+    "schedule.none": "Constant (no schedule)",
+    "param.auto": "auto",
+    "param.value": "{name} value",
+    "param.slider": "{name} slider",
+    "section.training": "Training",
+    "steps.label": "Steps",
+    "noise.label": "Gradient noise σ",
+    "batch.label": "Batch size",
+    "batch.full": "full batch",
+    "seed.label": "Seed",
+    "seed.new": "New seed",
+    "play.play": "Play",
+    "play.pause": "Pause",
+    "play.back": "Step back",
+    "play.forward": "Step forward",
+    "play.reset": "Back to step 0",
+    "play.speed": "Speed",
+    "play.stepsPerSecond": "{n} steps/s",
+    "play.scrubber": "Step",
+    "play.stepOf": "step {t} / {n}",
+    "play.keys": "Keys: space plays or pauses, ← → step, Shift+← → ten steps, Home / End.",
+    "plot.contour": "Paths on the loss surface",
+    "plot.mode2d": "2D",
+    "plot.mode3d": "3D",
+    "plot.modeLabel": "Surface view",
+    "plot.lr": "Learning rate",
+    "plot.loss": "Loss",
+    "plot.logAxis": "Log axis",
+    "plot.state": "Optimizer state",
+    "plot.stateHint": "x coordinate solid, y coordinate dashed.",
+    "plot.step": "step",
+    "plot.noState": "This optimizer keeps no state to show.",
+    "legend.grad": "−∇f (direction)",
+    "legend.update": "step taken Δθ",
+    "legend.start": "start",
+    "legend.minimum": "minimum",
+    "legend.saddle": "saddle point",
+    "teach.title": "How the selected run takes its step",
+    "teach.equations": "Update rule",
+    "teach.numbers": "Numbers at step {t}",
+    "teach.atStart": "Step 0 is the start point: move the cursor forward to see a step.",
+    "teach.schedule": "Learning-rate schedule",
+    "teach.quantity": "quantity",
+    "teach.coordX": "x",
+    "teach.coordY": "y",
+    "teach.params": "θ before the step",
+    "teach.paramsAfter": "θ after the step",
+    "teach.grad": "gradient",
+    "teach.lr": "learning rate at this step",
+    "teach.delta": "step taken",
+    "teach.loss": "loss after the step",
+    "teach.reference": "Reference",
+    "teach.notReached": "This run ended at step {n}.",
+    "q.effective_lr": "effective step size −Δθ / g per coordinate",
+    "status.computing": "Computing…",
+    "status.ready": "Ready.",
+    "status.error": "Error",
+    "skip": "Skip to the plots",
+  },
+  zh: {
+    "app.title": "优化器轨迹",
+    "app.subtitle": "观察优化器与学习率调度在损失曲面上的行走过程。",
+    "lang.label": "语言",
+    "link.copy": "复制链接",
+    "link.copied": "链接已复制到剪贴板。",
+    "link.copyFailed": "无法复制；链接就在地址栏中。",
+    "notice.title": "链接中有些取值无效，已改用默认值：",
+    "notice.dismiss": "关闭",
+    "notice.serverError": "服务器无法计算这个配置：",
+    "section.surface": "曲面",
+    "surface.label": "损失曲面",
+    "surface.custom": "自定义公式…",
+    "formula.label": "公式 f(x, y)",
+    "formula.hint": "例如 x**2 + 10*y**2",
+    "formula.ok": "公式有效。",
+    "view.label": "视窗范围",
+    "view.xmin": "x 最小值",
+    "view.xmax": "x 最大值",
+    "view.ymin": "y 最小值",
+    "view.ymax": "y 最大值",
+    "view.reset": "重置视窗",
+    "start.label": "起点",
+    "start.x": "起点 x",
+    "start.y": "起点 y",
+    "start.hint": "也可以直接在等高线图上点击。",
+    "section.runs": "运行",
+    "run.add": "添加运行",
+    "run.duplicate": "复制",
+    "run.remove": "删除",
+    "run.show": "显示",
+    "run.select": "讲解",
+    "run.color": "颜色",
+    "run.optimizer": "优化器",
+    "run.inner": "内层优化器",
+    "run.schedule": "学习率调度",
+    "run.title": "运行 {n}",
+    "run.diverged": "在第 {n} 步发散",
+    "schedule.none": "恒定（无调度）",
+    "param.auto": "自动",
+    "param.value": "{name} 数值",
+    "param.slider": "{name} 滑块",
+    "section.training": "训练设置",
+    "steps.label": "步数",
+    "noise.label": "梯度噪声 σ",
+    "batch.label": "批大小",
+    "batch.full": "全批量",
+    "seed.label": "随机种子",
+    "seed.new": "换个种子",
+    "play.play": "播放",
+    "play.pause": "暂停",
+    "play.back": "后退一步",
+    "play.forward": "前进一步",
+    "play.reset": "回到第 0 步",
+    "play.speed": "速度",
+    "play.stepsPerSecond": "每秒 {n} 步",
+    "play.scrubber": "步数",
+    "play.stepOf": "第 {t} / {n} 步",
+    "play.keys": "快捷键：空格播放或暂停，← → 单步，Shift+← → 十步，Home / End。",
+    "plot.contour": "损失曲面上的路径",
+    "plot.mode2d": "二维",
+    "plot.mode3d": "三维",
+    "plot.modeLabel": "曲面视图",
+    "plot.lr": "学习率",
+    "plot.loss": "损失",
+    "plot.logAxis": "对数坐标",
+    "plot.state": "优化器内部状态",
+    "plot.stateHint": "x 分量为实线，y 分量为虚线。",
+    "plot.step": "步",
+    "plot.noState": "这个优化器没有可显示的内部状态。",
+    "legend.grad": "−∇f（方向）",
+    "legend.update": "实际更新 Δθ",
+    "legend.start": "起点",
+    "legend.minimum": "极小值",
+    "legend.saddle": "鞍点",
+    "teach.title": "所选运行如何迈出这一步",
+    "teach.equations": "更新规则",
+    "teach.numbers": "第 {t} 步的数值",
+    "teach.atStart": "第 0 步是起点：把游标向前移动即可查看一步的计算。",
+    "teach.schedule": "学习率调度",
+    "teach.quantity": "量",
+    "teach.coordX": "x",
+    "teach.coordY": "y",
+    "teach.params": "更新前的 θ",
+    "teach.paramsAfter": "更新后的 θ",
+    "teach.grad": "梯度",
+    "teach.lr": "本步学习率",
+    "teach.delta": "实际更新量",
+    "teach.loss": "更新后的损失",
+    "teach.reference": "参考文献",
+    "teach.notReached": "该运行在第 {n} 步结束。",
+    "q.effective_lr": "每个分量的有效步长 −Δθ / g",
+    "status.computing": "计算中…",
+    "status.ready": "就绪。",
+    "status.error": "错误",
+    "skip": "跳到图表",
+  },
+};
+
+let current = "en";
+
+export function setLang(lang) {
+  current = STRINGS[lang] ? lang : "en";
+  document.documentElement.lang = current === "zh" ? "zh-Hans" : "en";
+}
+
+export function getLang() {
+  return current;
+}
+
+/** The string for `key` in the current language with {name} placeholders filled. */
+export function t(key, vars = {}) {
+  const table = STRINGS[current] || STRINGS.en;
+  const text = table[key] ?? STRINGS.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+}
+
+/** Catalog text in the current language when the catalog offers it. */
+export function tc(item, field) {
+  if (!item) return "";
+  if (current !== "en") {
+    const direct = item[`${field}_${current}`];
+    if (typeof direct === "string") return direct;
+    const nested = item.i18n && item.i18n[current] && item.i18n[current][field];
+    if (typeof nested === "string") return nested;
+  }
+  const v = item[field];
+  return typeof v === "string" ? v : "";
+}
+
+/** Fill every element carrying data-i18n (text), data-i18n-label (aria-label) or -title. */
+export function applyI18n(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-label]")) {
+    el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+  }
+  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  }
+  document.title = t("app.title");
+}

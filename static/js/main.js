@@ -1,0 +1,990 @@
+// Wiring: one app state (the config the server validated + the page-only state), one
+// onStateChange() that writes the address bar, one compute() that asks the server, and the views.
+//
+// Data flows one way: address -> /api/config -> config -> /api/trajectory stream -> views.
+// Every edit bumps a sequence number; a newer request aborts the older one, and an answer whose
+// sequence number is not the latest is never drawn.
+
+import { ApiError, getCatalog, getConfig, getSurface, isAbort, streamTrajectory } from "./api.js";
+import { PALETTE, defaults, formatValue, h, paramControl, paramList } from "./controls.js";
+import { Dataset } from "./data.js";
+import { applyI18n, getLang, setLang, t, tc } from "./i18n.js";
+import { renderMath } from "./latex.js";
+import { ContourView, LineView, StateView, Surface3DView } from "./plots.js";
+import { RunCard } from "./runs.js";
+import { TeachPanel } from "./teach.js";
+import { HIDEABLE, MAX_RUNS, composeSearch, splitQuery } from "./urlstate.js";
+
+const $ = (id) => document.getElementById(id);
+const EXPRESSION = "__expression";
+const SPEEDS = [10, 30, 60, 120, 250, 500, 1000, 2500, 5000];
+const HEAVY_INTERVAL = 150; // ms between line-chart redraws while a stream is still arriving
+
+// Config-level parameters, used only when the catalog does not describe them.
+const CONFIG_FALLBACK = [
+  { name: "steps", type: "int", default: 300, min: 1, max: 10000, scale: "log", slider_min: 10, slider_max: 10000, step: 1, symbol: "", help: "number of optimizer steps", range: "an integer in [1, 10000]" },
+  { name: "noise", type: "float", default: 0, min: 0, max: 1000, scale: "log", slider_min: 0.001, slider_max: 100, symbol: "\\sigma", help: "standard deviation of Gaussian noise added to each gradient component", range: "a number in [0, 1000]" },
+  { name: "seed", type: "int", default: 0, min: 0, max: 4294967295, scale: "linear", step: 1, symbol: "", help: "seed of the gradient noise and of the mini-batches", range: "an integer in [0, 4294967295]" },
+  { name: "batch_size", type: "int", default: null, min: 1, max: 1000000, scale: "log", slider_min: 1, slider_max: 1024, step: 1, nullable: true, symbol: "B", help: "mini-batch size on data surfaces (null: the whole data set)", range: "an integer in [1, 1000000]" },
+];
+// Slider hints for config-level parameters whose catalog entry gives none.
+const CONFIG_SLIDERS = {
+  steps: { scale: "log", slider_min: 10, slider_max: 10000 },
+  noise: { scale: "log", slider_min: 0.001, slider_max: 100 },
+  batch_size: { scale: "log", slider_min: 1, slider_max: 1024 },
+};
+
+const app = {
+  catalog: null,
+  config: null,
+  canonical: "",
+  page: null,
+  dataset: null,
+  step: 0,
+  playing: false,
+  seq: 0,
+  editSeq: 0,
+  drawnSeq: 0,
+  controller: null,
+  surfaceController: null,
+  surfaceKey: null,
+  surface: null,
+  cards: [],
+  views: {},
+  teach: null,
+  fieldErrors: [],
+
+  // --- callbacks used by the run cards
+  runCount: () => app.config.runs.length,
+  colorOf: (i) => (Number.isInteger(app.page.colors[i]) ? app.page.colors[i] : i % PALETTE.length),
+  isVisible: (i) => !app.page.off.includes(i),
+  get selected() {
+    return Math.min(app.page.sel, app.config.runs.length - 1);
+  },
+  onRunChanged(i, opts) {
+    if (opts.structural) renderRunCard(i);
+    configChanged();
+  },
+  setColor(i, k) {
+    const colors = app.config.runs.map((_, j) => app.colorOf(j));
+    colors[i] = k;
+    app.page.colors = colors.every((c, j) => c === j % PALETTE.length) ? [] : colors;
+    renderRunCard(i);
+    restyle();
+    pageChanged();
+  },
+  setVisible(i, on) {
+    const off = new Set(app.page.off);
+    if (on) off.delete(i);
+    else off.add(i);
+    app.page.off = [...off].sort((a, b) => a - b);
+    restyle();
+    pageChanged();
+  },
+  select(i) {
+    app.page.sel = i;
+    updateTeach(true);
+    pageChanged();
+  },
+  duplicateRun(i) {
+    if (app.config.runs.length >= MAX_RUNS) return;
+    app.config.runs.splice(i + 1, 0, structuredClone(app.config.runs[i]));
+    shiftPageRuns(i + 1, +1, app.colorOf(i) === i % PALETTE.length ? null : app.colorOf(i));
+    renderRuns();
+    configChanged();
+  },
+  removeRun(i) {
+    if (app.config.runs.length <= 1) return;
+    app.config.runs.splice(i, 1);
+    shiftPageRuns(i, -1);
+    renderRuns();
+    configChanged();
+  },
+};
+
+// Keep colours / visibility / selection attached to the same runs when runs are inserted/removed.
+function shiftPageRuns(at, delta, newColor = null) {
+  const n = app.config.runs.length;
+  const oldN = n - delta;
+  const colors = Array.from({ length: oldN }, (_, j) => app.colorOf(j));
+  const off = new Set(app.page.off);
+  if (delta > 0) {
+    colors.splice(at, 0, newColor ?? firstFreeColor(colors));
+    app.page.off = [...off].map((j) => (j >= at ? j + 1 : j));
+    if (app.page.sel >= at) app.page.sel += 1;
+  } else {
+    colors.splice(at, 1);
+    off.delete(at);
+    app.page.off = [...off].map((j) => (j > at ? j - 1 : j));
+    if (app.page.sel > at || app.page.sel >= n) app.page.sel = Math.max(0, app.page.sel - 1);
+  }
+  app.page.colors = colors.every((c, j) => c === j % PALETTE.length) ? [] : colors;
+}
+
+function firstFreeColor(used) {
+  for (let k = 0; k < PALETTE.length; k += 1) if (!used.includes(k)) return k;
+  return used.length % PALETTE.length;
+}
+
+// ------------------------------------------------------------------ status and notices
+
+function setStatus(key, extra = "") {
+  $("status").textContent = t(key) + (extra ? ` ${extra}` : "");
+  document.body.dataset.busy = key === "status.computing" ? "1" : "0";
+}
+
+function showNotice(titleKey, items) {
+  if (!items.length) return;
+  $("notice-title").textContent = t(titleKey);
+  const list = $("notice-list");
+  list.replaceChildren(...items.map((w) => h("li", {},
+    w.field ? h("code", { text: w.field }) : null, w.field ? ": " : "", w.msg)));
+  $("notice").hidden = false;
+}
+
+function clearFieldErrors() {
+  for (const el of app.fieldErrors) {
+    el.classList.remove("invalid");
+    const err = el.querySelector(":scope > .error, :scope > fieldset > .error, .error");
+    if (err && err.dataset.server === "1") {
+      err.textContent = "";
+      delete err.dataset.server;
+    }
+  }
+  app.fieldErrors = [];
+  const fe = $("formula-error");
+  if (fe.dataset.server === "1") {
+    fe.textContent = "";
+    delete fe.dataset.server;
+  }
+}
+
+/** Put each server error next to its control (longest matching data-field), else in the notice. */
+function showFieldErrors(details) {
+  const rest = [];
+  for (const d of details) {
+    let field = d.field || "";
+    let el = null;
+    while (field && !el) {
+      el = document.querySelector(`[data-field="${CSS.escape(field)}"]`);
+      if (!el) field = field.replace(/(\.[^.[\]]*|\[\d+\])$/, "") === field ? "" : field.replace(/(\.[^.[\]]*|\[\d+\])$/, "");
+    }
+    const err = el && (el.querySelector(":scope > .error") || el.querySelector(".error"));
+    if (err && el.offsetParent !== null) {
+      err.textContent = d.field === field ? d.msg : `${d.field}: ${d.msg}`;
+      err.dataset.server = "1";
+      el.classList.add("invalid");
+      app.fieldErrors.push(el);
+    } else {
+      rest.push(d);
+    }
+  }
+  if (rest.length) showNotice("notice.serverError", rest);
+}
+
+// ------------------------------------------------------------------ address bar
+
+let urlTimer = 0;
+function writeURL() {
+  urlTimer = 0;
+  const search = composeSearch(app.canonical, app.page);
+  if (search !== window.location.search) {
+    window.history.replaceState(null, "", `${window.location.pathname}${search}`);
+  }
+}
+
+/** The one place the address bar is written from (throttled; replaceState, never push). */
+function onStateChange({ now = false } = {}) {
+  if (now) {
+    clearTimeout(urlTimer);
+    writeURL();
+    return;
+  }
+  if (!urlTimer) urlTimer = setTimeout(writeURL, 150);
+}
+
+function pageChanged() {
+  onStateChange();
+}
+
+// ------------------------------------------------------------------ computing
+
+let computeQueued = false;
+function configChanged() {
+  app.editSeq += 1;
+  if (computeQueued) return;
+  computeQueued = true;
+  // One request per animation frame at most: a slider's input events within a frame coalesce.
+  requestAnimationFrame(() => {
+    computeQueued = false;
+    compute();
+    loadSurface();
+  });
+}
+
+async function compute() {
+  if (app.controller) app.controller.abort();
+  const controller = new AbortController();
+  app.controller = controller;
+  app.seq += 1;
+  const seq = app.seq;
+  const editSeq = app.editSeq;
+  const config = structuredClone(app.config);
+  let ds = null;
+  setStatus("status.computing");
+  try {
+    await streamTrajectory(config, {
+      signal: controller.signal,
+      onRecord(rec) {
+        if (seq !== app.seq) return;
+        if (rec.type === "start") {
+          ds = new Dataset(rec.config, rec.query, seq);
+          app.canonical = rec.query || "";
+          clearFieldErrors();
+          if (editSeq === app.editSeq) adoptServerConfig(rec.config);
+          onStateChange({ now: true });
+          return;
+        }
+        if (!ds) return;
+        ds.add(rec);
+        if (rec.type === "end") updateRunStatus(ds);
+        scheduleDraw(ds);
+      },
+    });
+    if (seq !== app.seq || !ds) return;
+    ds.done = true;
+    scheduleDraw(ds);
+    setStatus("status.ready");
+  } catch (err) {
+    if (isAbort(err) || seq !== app.seq) return;
+    setStatus("status.error");
+    if (err instanceof ApiError) {
+      clearFieldErrors();
+      showFieldErrors(err.details);
+    } else {
+      showNotice("notice.serverError", [{ field: "", msg: String(err.message || err) }]);
+    }
+  } finally {
+    if (app.controller === controller) app.controller = null;
+  }
+}
+
+// Take from the server's config what it filled in (a new surface's start and view) without
+// touching objects the controls edit.
+function adoptServerConfig(cfg) {
+  const c = app.config;
+  if (JSON.stringify(c.start) !== JSON.stringify(cfg.start)) c.start = cfg.start;
+  if (cfg.surface && JSON.stringify(c.surface.view) !== JSON.stringify(cfg.surface.view)) {
+    c.surface.view = cfg.surface.view;
+  }
+  if (cfg.surface && cfg.surface.params && !c.surface.params) c.surface.params = cfg.surface.params;
+  syncSurfaceInputs();
+}
+
+function surfaceLog(surface) {
+  if (surface.expression !== undefined) return false;
+  const spec = app.catalog.surfaces.find((s) => s.name === surface.name);
+  return Boolean(spec && spec.log_scale);
+}
+
+async function loadSurface() {
+  const surface = app.config.surface;
+  if (!surface.view) return; // the trajectory answer will bring the default view
+  const log = surfaceLog(surface);
+  const key = JSON.stringify([surface, log]);
+  if (key === app.surfaceKey) return;
+  app.surfaceKey = key;
+  if (app.surfaceController) app.surfaceController.abort();
+  const controller = new AbortController();
+  app.surfaceController = controller;
+  try {
+    const data = await getSurface(surface, { log, signal: controller.signal, resolution: 120 });
+    if (app.surfaceKey !== key) return;
+    app.surface = data;
+    await app.views.contour.setSurface(data, surface.view, JSON.stringify(surface.view));
+    app.views.contour.setStart(app.config.start);
+    app.views.surface3d.setSurface(data, zTransform(data));
+    showSurfaceMath(data);
+    if (app.page.view === "3d") draw3d();
+  } catch (err) {
+    if (isAbort(err) || app.surfaceKey !== key) return;
+    app.surfaceKey = null;
+    if (err instanceof ApiError) showFieldErrors(err.details);
+  }
+}
+
+// The loss of a path point on the 3D plot's z scale: the server's transform when the surface is
+// log-scaled, z = log10(f - fmin + log_delta).
+function zTransform(data) {
+  if (!data.log || !Number.isFinite(data.fmin)) return (v) => v;
+  const delta = Number.isFinite(data.log_delta) ? data.log_delta : 1e-12;
+  return (v) => Math.log10(Math.max(v - data.fmin + delta, delta));
+}
+
+function showSurfaceMath(data) {
+  const box = $("surface-math");
+  box.replaceChildren();
+  const latex = data.latex || (app.config.surface.name && (app.catalog.surfaces.find((s) => s.name === app.config.surface.name) || {}).latex);
+  if (latex) box.appendChild(renderMath(`f(x, y) = ${latex}`, { display: true }));
+}
+
+// ------------------------------------------------------------------ drawing
+
+let drawQueued = null;
+let lastHeavy = 0;
+let heavyTimer = 0;
+
+function scheduleDraw(ds) {
+  if (drawQueued) {
+    drawQueued = ds;
+    return;
+  }
+  drawQueued = ds;
+  requestAnimationFrame(() => {
+    const d = drawQueued;
+    drawQueued = null;
+    draw(d);
+  });
+}
+
+function style() {
+  return {
+    colors: app.config.runs.map((_, i) => PALETTE[app.colorOf(i)].hex),
+    visible: app.config.runs.map((_, i) => app.isVisible(i)),
+  };
+}
+
+function draw(ds) {
+  if (!ds || ds.seq < app.drawnSeq || ds.seq !== app.seq) return; // stale: never over a newer one
+  const fresh = app.dataset !== ds;
+  app.dataset = ds;
+  app.drawnSeq = ds.seq;
+  const st = style();
+  app.views.contour.setData(ds, st);
+  $("scrubber").max = String(ds.steps);
+  const now = performance.now();
+  if (ds.done || fresh || now - lastHeavy >= HEAVY_INTERVAL) {
+    drawHeavy(ds, st);
+  } else if (!heavyTimer) {
+    heavyTimer = setTimeout(() => {
+      heavyTimer = 0;
+      if (app.dataset === ds) drawHeavy(ds, style());
+    }, HEAVY_INTERVAL);
+  }
+  setStep(app.step, { force: true });
+  if (ds.done) {
+    document.body.dataset.drawnSeq = String(ds.seq);
+    document.dispatchEvent(new CustomEvent("optviz:drawn", { detail: { seq: ds.seq } }));
+  }
+}
+
+function drawHeavy(ds, st) {
+  lastHeavy = performance.now();
+  app.views.lr.setData(ds, st);
+  app.views.loss.setData(ds, st, { log: app.page.log });
+  app.views.state.setData(ds, st, stateQuantities(ds, st));
+  renderStateChips(ds, st);
+  updateTeach(false);
+  if (app.page.view === "3d") draw3d();
+}
+
+function draw3d() {
+  if (!app.surface) return;
+  app.views.surface3d.setData(app.dataset, style());
+  app.views.surface3d.draw(app.step);
+}
+
+function restyle() {
+  if (!app.dataset) return;
+  const st = style();
+  app.views.contour.setStyle(st);
+  drawHeavy(app.dataset, st);
+}
+
+/** Catalog metadata of every state quantity present in the visible runs, in catalog order. */
+function allQuantities(ds, st) {
+  const meta = new Map();
+  for (const o of app.catalog.optimizers) {
+    for (const s of o.state || []) if (!meta.has(s.name)) meta.set(s.name, s);
+  }
+  const names = [];
+  ds.runs.forEach((r, i) => {
+    if (!st.visible[i]) return;
+    for (const n of r.stateOrder) if (!names.includes(n)) names.push(n);
+  });
+  const order = [...meta.keys(), "effective_lr"];
+  names.sort((a, b) => (order.indexOf(a) + 1 || 999) - (order.indexOf(b) + 1 || 999));
+  return names.map((n) => {
+    const m = meta.get(n);
+    if (n === "effective_lr") return { name: n, symbol: "\\eta^{\\mathrm{eff}}", help: t("q.effective_lr"), scalar: false };
+    return { name: n, symbol: m ? m.symbol : n, help: m ? tc(m, "help") : n, scalar: Boolean(m && m.scalar) };
+  });
+}
+
+function stateQuantities(ds, st) {
+  return allQuantities(ds, st).filter((q) => !app.page.qoff.includes(q.name));
+}
+
+function renderStateChips(ds, st) {
+  const box = $("state-chips");
+  const qs = allQuantities(ds, st);
+  const key = qs.map((q) => q.name).join(",") + getLang() + app.page.qoff.join(",");
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.replaceChildren();
+  if (!qs.length) {
+    box.appendChild(h("p", { class: "help", text: t("plot.noState") }));
+    return;
+  }
+  for (const q of qs) {
+    const id = `chip-${q.name}`;
+    const cb = h("input", { type: "checkbox", id });
+    cb.checked = !app.page.qoff.includes(q.name);
+    cb.addEventListener("change", () => {
+      const off = new Set(app.page.qoff);
+      if (cb.checked) off.delete(q.name);
+      else off.add(q.name);
+      app.page.qoff = [...off];
+      box.dataset.key = "";
+      if (app.dataset) app.views.state.setData(app.dataset, style(), stateQuantities(app.dataset, style()));
+      renderStateChips(app.dataset, style());
+      pageChanged();
+    });
+    const sym = renderMath(q.symbol);
+    box.appendChild(h("label", { class: "chip", for: id, title: q.help }, cb, sym,
+      h("span", { class: "chip-name", text: q.name })));
+  }
+}
+
+function updateTeach(force) {
+  if (!app.teach || !app.config) return;
+  const i = app.selected;
+  const run = app.config.runs[i];
+  if (force) app.teach.key = null;
+  app.teach.setRun(app.catalog, run, i, PALETTE[app.colorOf(i)].hex, getLang());
+  if (app.dataset) app.teach.setStep(app.dataset, i, app.step);
+}
+
+function updateRunStatus(ds) {
+  ds.runs.forEach((r, i) => {
+    const card = app.cards[i];
+    if (card) card.setStatus(r.status === "diverged" ? ` — ${t("run.diverged", { n: r.n })}` : "");
+  });
+}
+
+// ------------------------------------------------------------------ the step cursor
+
+let teachTimer = 0;
+function setStep(s, { force = false, fromPlayback = false } = {}) {
+  const max = app.dataset ? app.dataset.steps : Number($("scrubber").max) || 0;
+  const step = Math.max(0, Math.min(Math.round(s), Math.max(max, 0)));
+  if (step === app.step && !force) return;
+  app.step = step;
+  const v = app.views;
+  v.contour.setCursor(step);
+  v.lr.setCursor(step);
+  v.loss.setCursor(step);
+  v.state.setCursor(step);
+  if (app.page.view === "3d") v.surface3d.setCursor(step);
+  const scrub = $("scrubber");
+  if (Number(scrub.value) !== step) scrub.value = String(step);
+  scrub.setAttribute("aria-valuetext", t("play.stepOf", { t: step, n: max }));
+  $("step-readout").textContent = t("play.stepOf", { t: step, n: max });
+  if (fromPlayback) {
+    // The teaching panel rebuilds DOM: at most ten times a second while playing.
+    if (!teachTimer) {
+      teachTimer = setTimeout(() => {
+        teachTimer = 0;
+        updateTeach(false);
+      }, 100);
+    }
+  } else {
+    updateTeach(false);
+  }
+  if (app.page.step !== step) {
+    app.page.step = step;
+    if (!fromPlayback) pageChanged();
+  }
+}
+
+// ------------------------------------------------------------------ playback
+
+let lastFrame = 0;
+let playPos = 0;
+
+function play() {
+  const max = app.dataset ? app.dataset.maxSteps : 0;
+  if (!max) return;
+  if (app.step >= max) setStep(0);
+  app.playing = true;
+  playPos = app.step;
+  lastFrame = performance.now();
+  setPlayButton();
+  requestAnimationFrame(tick);
+}
+
+function pause() {
+  app.playing = false;
+  setPlayButton();
+  updateTeach(false);
+  pageChanged();
+}
+
+function tick(now) {
+  if (!app.playing) return;
+  const dt = Math.min(100, now - lastFrame);
+  lastFrame = now;
+  playPos += (app.page.speed * dt) / 1000;
+  const max = app.dataset ? app.dataset.maxSteps : 0;
+  if (playPos >= max) {
+    setStep(max, { fromPlayback: true });
+    pause();
+    return;
+  }
+  setStep(Math.floor(playPos), { fromPlayback: true });
+  requestAnimationFrame(tick);
+}
+
+function setPlayButton() {
+  const b = $("play-toggle");
+  b.textContent = app.playing ? "❚❚" : "▶";
+  b.setAttribute("aria-label", t(app.playing ? "play.pause" : "play.play"));
+  b.title = t(app.playing ? "play.pause" : "play.play");
+  b.setAttribute("aria-pressed", String(app.playing));
+}
+
+function togglePlay() {
+  if (app.playing) pause();
+  else play();
+}
+
+function stepBy(d) {
+  if (app.playing) pause();
+  setStep(app.step + d);
+}
+
+// ------------------------------------------------------------------ controls
+
+function renderRunCard(i) {
+  const old = app.cards[i];
+  const card = new RunCard(app, i, app.config.runs[i]);
+  if (old) {
+    card.collapsed = old.collapsed;
+    card.render();
+    old.el.replaceWith(card.el);
+  }
+  app.cards[i] = card;
+  applyHide();
+}
+
+function renderRuns() {
+  const box = $("runs");
+  const collapsed = app.cards.map((c) => c.collapsed);
+  app.cards = app.config.runs.map((run, i) => {
+    const card = new RunCard(app, i, run);
+    if (collapsed[i] && i < collapsed.length) {
+      card.collapsed = true;
+      card.render();
+    }
+    return card;
+  });
+  box.replaceChildren(...app.cards.map((c) => c.el));
+  $("add-run").disabled = app.config.runs.length >= MAX_RUNS;
+  if (app.dataset) updateRunStatus(app.dataset);
+  applyHide();
+}
+
+function newRun() {
+  const used = new Set(app.config.runs.map((r) => r.optimizer));
+  const spec = app.catalog.optimizers.find((o) => !o.wraps && !used.has(o.name))
+    || app.catalog.optimizers.find((o) => !o.wraps);
+  return { optimizer: spec.name, params: defaults(spec.params) };
+}
+
+function configSpecs() {
+  const c = app.catalog;
+  const given = c.settings || {};
+  return CONFIG_FALLBACK.map((fb) => {
+    const s = given[fb.name] || fb;
+    const hints = CONFIG_SLIDERS[fb.name];
+    const out = { ...fb, ...s };
+    if (hints && (s.slider_max === null || s.slider_max === undefined || s.slider_max === s.max)) Object.assign(out, hints);
+    return out;
+  });
+}
+
+function renderTraining() {
+  const box = $("training");
+  box.replaceChildren();
+  const cfg = app.config;
+  for (const spec of configSpecs()) {
+    if (spec.name === "batch_size") {
+      const sf = cfg.surface.name && app.catalog.surfaces.find((s) => s.name === cfg.surface.name);
+      if (!sf || sf.kind !== "data") continue;
+      const n = (cfg.surface.params && cfg.surface.params.n_samples) || spec.slider_max;
+      spec.slider_max = Math.max(2, n);
+    }
+    const el = paramControl(spec, cfg[spec.name], spec.name, (v) => {
+      cfg[spec.name] = v;
+      if (spec.name === "steps") $("scrubber").max = String(v);
+      configChanged();
+    });
+    el.dataset.key = spec.name;
+    const label = el.querySelector(".pname");
+    if (label) label.textContent = t(`${spec.name === "batch_size" ? "batch" : spec.name}.label`);
+    if (spec.name === "seed") {
+      const btn = h("button", { type: "button", class: "small", text: t("seed.new") });
+      btn.addEventListener("click", () => {
+        cfg.seed = Math.floor(Math.random() * 2 ** 31);
+        renderTraining();
+        configChanged();
+      });
+      el.querySelector(".param-inputs").appendChild(btn);
+    }
+    box.appendChild(el);
+  }
+  applyHide();
+}
+
+function renderSurfaceControls() {
+  const sel = $("surface-select");
+  sel.replaceChildren();
+  for (const s of app.catalog.surfaces) sel.appendChild(h("option", { value: s.name, text: tc(s, "label") || s.name }));
+  sel.appendChild(h("option", { value: EXPRESSION, text: t("surface.custom") }));
+  const cfg = app.config;
+  const isExpr = cfg.surface.expression !== undefined && cfg.surface.expression !== null;
+  sel.value = isExpr ? EXPRESSION : cfg.surface.name;
+  $("formula").value = isExpr ? cfg.surface.expression : "";
+  const spec = !isExpr && app.catalog.surfaces.find((s) => s.name === cfg.surface.name);
+  $("surface-description").textContent = spec ? tc(spec, "description") : "";
+  const pbox = $("surface-params");
+  pbox.replaceChildren();
+  if (spec && spec.params && spec.params.length) {
+    if (!cfg.surface.params) cfg.surface.params = defaults(spec.params);
+    pbox.appendChild(paramList(spec.params, cfg.surface.params, "surface.params", () => {
+      if (spec.kind === "data") renderTraining();
+      configChanged();
+    }));
+  }
+  syncSurfaceInputs();
+}
+
+function syncSurfaceInputs() {
+  const v = app.config.surface.view;
+  if (v) {
+    ["xmin", "xmax", "ymin", "ymax"].forEach((k, i) => {
+      const el = $(`view-${k}`);
+      if (document.activeElement !== el) el.value = formatValue(v[i]);
+    });
+  }
+  const s = app.config.start;
+  if (s) {
+    if (document.activeElement !== $("start-x")) $("start-x").value = formatValue(s[0]);
+    if (document.activeElement !== $("start-y")) $("start-y").value = formatValue(s[1]);
+  }
+  if (app.views.contour) app.views.contour.setStart(s);
+}
+
+function setSurfaceByName(name) {
+  const spec = app.catalog.surfaces.find((s) => s.name === name);
+  if (!spec) return;
+  app.config.surface = { name, params: defaults(spec.params), view: [...spec.view] };
+  app.config.start = [...spec.start];
+  if (spec.kind !== "data") app.config.batch_size = null;
+  renderSurfaceControls();
+  renderTraining();
+  configChanged();
+}
+
+let formulaTimer = 0;
+function bindSurfaceControls() {
+  $("surface-select").addEventListener("change", (ev) => {
+    const v = ev.target.value;
+    if (v === EXPRESSION) {
+      const f = $("formula");
+      if (!f.value) f.value = "x**2 + 10*y**2";
+      setExpression(f.value, true);
+      f.focus();
+    } else {
+      setSurfaceByName(v);
+    }
+  });
+  $("formula").addEventListener("input", () => {
+    clearTimeout(formulaTimer);
+    formulaTimer = setTimeout(() => {
+      const text = $("formula").value.trim();
+      if (!text) return;
+      setExpression(text, false);
+    }, 250);
+  });
+  const readView = () => ["xmin", "xmax", "ymin", "ymax"].map((k) => Number($(`view-${k}`).value));
+  for (const k of ["xmin", "xmax", "ymin", "ymax"]) {
+    $(`view-${k}`).addEventListener("change", () => {
+      const v = readView();
+      const err = $("view-error");
+      if (!v.every(Number.isFinite) || !(v[0] < v[1] && v[2] < v[3])) {
+        err.textContent = "xmin < xmax, ymin < ymax";
+        return;
+      }
+      err.textContent = "";
+      app.config.surface.view = v;
+      configChanged();
+    });
+  }
+  $("view-reset").addEventListener("click", () => {
+    const sf = app.config.surface;
+    const spec = sf.name && app.catalog.surfaces.find((s) => s.name === sf.name);
+    if (spec) sf.view = [...spec.view];
+    else delete sf.view;
+    syncSurfaceInputs();
+    configChanged();
+  });
+  for (const k of ["x", "y"]) {
+    $(`start-${k}`).addEventListener("change", () => {
+      const x = Number($("start-x").value);
+      const y = Number($("start-y").value);
+      if (!Number.isFinite(x) || !Number.isFinite(y)) {
+        $("start-error").textContent = "x, y";
+        return;
+      }
+      $("start-error").textContent = "";
+      setStart(x, y);
+    });
+  }
+}
+
+function setExpression(text, switching) {
+  const sf = app.config.surface;
+  const wasExpr = sf.expression !== undefined && sf.expression !== null;
+  const view = sf.view;
+  app.config.surface = { expression: text };
+  if (view && (wasExpr || switching)) app.config.surface.view = view;
+  if (!wasExpr) {
+    delete app.config.start; // the server picks the formula's default start
+    app.config.batch_size = null;
+  }
+  $("surface-select").value = EXPRESSION;
+  $("surface-description").textContent = "";
+  $("surface-params").replaceChildren();
+  $("formula-error").textContent = "";
+  renderTraining();
+  configChanged();
+}
+
+function setStart(x, y) {
+  const round = (v) => Number(v.toPrecision(4));
+  app.config.start = [round(x), round(y)];
+  syncSurfaceInputs();
+  configChanged();
+}
+
+function onViewChange(view) {
+  const cur = app.config.surface.view;
+  const round = (v) => Number(v.toPrecision(4));
+  const next = view.map(round);
+  if (cur && next.every((v, i) => Math.abs(v - cur[i]) <= 1e-9 * Math.max(1, Math.abs(v)))) return;
+  app.config.surface.view = next;
+  syncSurfaceInputs();
+  configChanged();
+}
+
+function bindPlayback() {
+  const speed = $("speed");
+  speed.replaceChildren(...SPEEDS.map((s) => h("option", { value: String(s), text: t("play.stepsPerSecond", { n: s }) })));
+  if (!SPEEDS.includes(app.page.speed)) speed.appendChild(h("option", { value: String(app.page.speed), text: t("play.stepsPerSecond", { n: app.page.speed }) }));
+  speed.value = String(app.page.speed);
+  if (!speed.dataset.bound) {
+    speed.dataset.bound = "1";
+    speed.addEventListener("change", () => {
+      app.page.speed = Number(speed.value);
+      pageChanged();
+    });
+    $("play-toggle").addEventListener("click", togglePlay);
+    $("play-back").addEventListener("click", () => stepBy(-1));
+    $("play-forward").addEventListener("click", () => stepBy(1));
+    $("play-reset").addEventListener("click", () => {
+      if (app.playing) pause();
+      setStep(0);
+    });
+    $("scrubber").addEventListener("input", (ev) => {
+      if (app.playing) pause();
+      setStep(Number(ev.target.value));
+    });
+    document.addEventListener("keydown", onKey);
+  }
+  setPlayButton();
+}
+
+function onKey(ev) {
+  const tag = ev.target && ev.target.tagName;
+  if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+  if (["INPUT", "SELECT", "TEXTAREA", "BUTTON", "SUMMARY"].includes(tag) || (ev.target && ev.target.isContentEditable)) return;
+  const big = ev.shiftKey ? 10 : 1;
+  if (ev.key === " " || ev.code === "Space") {
+    ev.preventDefault();
+    togglePlay();
+  } else if (ev.key === "ArrowRight") {
+    ev.preventDefault();
+    stepBy(big);
+  } else if (ev.key === "ArrowLeft") {
+    ev.preventDefault();
+    stepBy(-big);
+  } else if (ev.key === "Home") {
+    ev.preventDefault();
+    stepBy(-app.step);
+  } else if (ev.key === "End") {
+    ev.preventDefault();
+    if (app.dataset) stepBy(app.dataset.maxSteps - app.step);
+  }
+}
+
+function bindViewsControls() {
+  const log = $("loss-log");
+  log.checked = app.page.log;
+  log.addEventListener("change", () => {
+    app.page.log = log.checked;
+    if (app.dataset) app.views.loss.setData(app.dataset, style(), { log: app.page.log });
+    pageChanged();
+  });
+  $("mode-2d").addEventListener("click", () => setMode("2d"));
+  $("mode-3d").addEventListener("click", () => setMode("3d"));
+  $("lang").addEventListener("change", (ev) => {
+    app.page.lang = ev.target.value;
+    setLang(app.page.lang);
+    renderAllText();
+    pageChanged();
+  });
+  $("copy-link").addEventListener("click", copyLink);
+  $("notice-dismiss").addEventListener("click", () => {
+    $("notice").hidden = true;
+  });
+}
+
+function setMode(mode) {
+  app.page.view = mode;
+  const is3d = mode === "3d";
+  $("mode-2d").setAttribute("aria-pressed", String(!is3d));
+  $("mode-3d").setAttribute("aria-pressed", String(is3d));
+  $("contour-wrap").hidden = is3d;
+  $("surface3d-plot").hidden = !is3d;
+  if (is3d) draw3d();
+  else if (app.views.contour.ready) window.Plotly.Plots.resize(app.views.contour.gd);
+  pageChanged();
+}
+
+async function copyLink() {
+  onStateChange({ now: true });
+  const url = window.location.href;
+  try {
+    await navigator.clipboard.writeText(url);
+    setStatus("link.copied");
+  } catch {
+    setStatus("link.copyFailed");
+  }
+}
+
+/** Hide what a classroom link asks to hide (p.hide=noise,seed,runs or hyperparameter names). */
+function applyHide() {
+  const hide = new Set(app.page.hide);
+  for (const el of document.querySelectorAll("[data-key]")) {
+    const k = el.dataset.key;
+    const hidden = hide.has(k);
+    if (hidden) el.setAttribute("data-hidden", "1");
+    else el.removeAttribute("data-hidden");
+  }
+  if (hide.has("3d")) {
+    $("mode-3d").hidden = true;
+  }
+}
+
+function renderAllText() {
+  applyI18n();
+  $("lang").value = getLang();
+  renderSurfaceControls();
+  renderRuns();
+  renderTraining();
+  bindPlayback();
+  setStep(app.step, { force: true });
+  $("state-chips").dataset.key = "";
+  if (app.dataset) drawHeavy(app.dataset, style());
+  updateTeach(true);
+}
+
+// ------------------------------------------------------------------ start
+
+async function main() {
+  const { apiQuery, page, warnings } = splitQuery(window.location.search);
+  app.page = page;
+  setLang(page.lang);
+  applyI18n();
+  $("lang").value = getLang();
+  setStatus("status.computing");
+  const knownHide = new Set(HIDEABLE);
+  let catalog;
+  let decoded;
+  try {
+    [catalog, decoded] = await Promise.all([getCatalog(), getConfig(apiQuery)]);
+  } catch (err) {
+    setStatus("status.error");
+    showNotice("notice.serverError", err instanceof ApiError ? err.details : [{ field: "", msg: String(err) }]);
+    return;
+  }
+  app.catalog = catalog;
+  app.config = decoded.config;
+  app.canonical = decoded.query || "";
+  for (const o of catalog.optimizers) for (const p of o.params) knownHide.add(p.name);
+  for (const s of catalog.schedules) for (const p of s.params) knownHide.add(p.name);
+  const unknownHide = app.page.hide.filter((k) => !knownHide.has(k));
+  if (unknownHide.length) {
+    warnings.push({ field: "p.hide", msg: `unknown control ${unknownHide.join(", ")}, ignored` });
+    app.page.hide = app.page.hide.filter((k) => knownHide.has(k));
+  }
+  if (app.page.sel >= app.config.runs.length) {
+    warnings.push({ field: "p.sel", msg: "no such run, using the default" });
+    app.page.sel = 0;
+  }
+  app.page.colors = app.page.colors.slice(0, app.config.runs.length);
+  app.page.off = app.page.off.filter((i) => i < app.config.runs.length);
+  showNotice("notice.title", [...(decoded.warnings || []), ...warnings]);
+
+  app.views.contour = new ContourView($("contour-plot"),
+    { paths: $("contour-paths"), trail: $("contour-trail"), cursor: $("contour-cursor") },
+    { onHoverStep: hoverStep, onClickPoint: setStart, onViewChange });
+  app.views.surface3d = new Surface3DView($("surface3d-plot"));
+  app.views.lr = new LineView($("lr-plot"), $("lr-cursor"), "lr", hoverStep);
+  app.views.loss = new LineView($("loss-plot"), $("loss-cursor"), "loss", hoverStep);
+  app.views.state = new StateView($("state-plot"), $("state-cursor"), hoverStep);
+  app.teach = new TeachPanel($("teach"));
+
+  renderSurfaceControls();
+  bindSurfaceControls();
+  renderRuns();
+  $("add-run").addEventListener("click", () => {
+    if (app.config.runs.length >= MAX_RUNS) return;
+    app.config.runs.push(newRun());
+    shiftPageRuns(app.config.runs.length - 1, +1);
+    renderRuns();
+    configChanged();
+  });
+  renderTraining();
+  bindPlayback();
+  bindViewsControls();
+  applyHide();
+  app.step = app.page.step;
+  if (app.page.view === "3d") setMode("3d");
+  updateTeach(true);
+  onStateChange({ now: true });
+  window.addEventListener("resize", () => {
+    if (app.dataset) app.views.contour.redrawAll();
+  });
+  compute();
+  loadSurface();
+  window.optviz = { app, setStep, play, pause, configChanged };
+}
+
+function hoverStep(s) {
+  if (app.playing) return;
+  setStep(s);
+}
+
+main();

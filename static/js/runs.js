@@ -1,0 +1,192 @@
+// One card per run: colour, visibility, optimizer (with its presets), hyperparameters, schedule.
+
+import { PALETTE, ScheduleEditor, defaults, h, paramList } from "./controls.js";
+import { t, tc } from "./i18n.js";
+
+const SEP = ":";
+
+function matchesPreset(preset, params) {
+  return Object.entries(preset.params).every(([k, v]) => params[k] === v);
+}
+
+// The presets listed under an optimizer (a preset that only restates the defaults under the
+// optimizer's own label is the optimizer itself).
+function listedPresets(spec) {
+  const label = tc(spec, "label") || spec.name;
+  const base = defaults(spec.params);
+  return (spec.presets || []).filter((p) => !((tc(p, "label") || p.name) === label && matchesPreset(p, base)));
+}
+
+/** The option value for a run: "adam" or "sgd:momentum" when the params match a preset. */
+export function optimizerChoice(spec, params) {
+  const preset = listedPresets(spec).find((p) => matchesPreset(p, params));
+  return preset ? `${spec.name}${SEP}${preset.name}` : spec.name;
+}
+
+/** A select listing every optimizer of the catalog and, grouped under it, its presets. */
+function optimizerSelect(catalog, id, { wrappers = true } = {}) {
+  const sel = h("select", { id });
+  for (const o of catalog.optimizers) {
+    if (!wrappers && o.wraps) continue;
+    const label = tc(o, "label") || o.name;
+    if (o.presets && o.presets.length) {
+      const group = h("optgroup", { label });
+      group.appendChild(h("option", { value: o.name, text: label }));
+      for (const p of listedPresets(o)) {
+        group.appendChild(h("option", { value: `${o.name}${SEP}${p.name}`, text: `${label} · ${tc(p, "label") || p.name}`, title: tc(p, "help") }));
+      }
+      sel.appendChild(group);
+    } else {
+      sel.appendChild(h("option", { value: o.name, text: label }));
+    }
+  }
+  return sel;
+}
+
+/** A fresh optimizer config for a select value, keeping lr when staying on the same optimizer. */
+function optimizerFromChoice(catalog, value, previous) {
+  const [name, presetName] = value.split(SEP);
+  const spec = catalog.optimizers.find((o) => o.name === name);
+  const params = defaults(spec.params);
+  if (previous && previous.optimizer === name && "lr" in params && "lr" in previous.params) {
+    params.lr = previous.params.lr;
+  }
+  const preset = (spec.presets || []).find((p) => p.name === presetName);
+  if (preset) Object.assign(params, structuredClone(preset.params));
+  const out = { optimizer: name, params };
+  if (spec.wraps) {
+    const inner = catalog.optimizers.find((o) => !o.wraps);
+    out.inner = previous && previous.inner ? previous.inner
+      : { optimizer: inner.name, params: defaults(inner.params) };
+  }
+  return out;
+}
+
+export class RunCard {
+  /**
+   * @param app   {catalog, runCount(), colorOf(i), isVisible(i), selected, ...callbacks}
+   * @param run   the run's config (edited in place)
+   */
+  constructor(app, index, run) {
+    this.app = app;
+    this.index = index;
+    this.run = run;
+    this.el = h("article", { class: "run-card", dataset: { run: String(index) } });
+    this.collapsed = false;
+    this.render();
+  }
+
+  get catalog() {
+    return this.app.catalog;
+  }
+
+  field(rest) {
+    return `runs[${this.index}]${rest}`;
+  }
+
+  changed(opts = {}) {
+    this.app.onRunChanged(this.index, opts);
+  }
+
+  render() {
+    const i = this.index;
+    const app = this.app;
+    const spec = this.catalog.optimizers.find((o) => o.name === this.run.optimizer);
+    this.el.replaceChildren();
+    this.el.style.setProperty("--run-color", PALETTE[app.colorOf(i)].hex);
+
+    // Header: title, colour, visibility, explain, duplicate, remove, collapse.
+    const title = h("h3", { class: "run-title" },
+      h("span", { class: "swatch", "aria-hidden": "true" }),
+      h("span", { text: `${t("run.title", { n: i + 1 })} · ${spec ? tc(spec, "label") : this.run.optimizer}` }),
+      h("span", { class: "run-status", dataset: { runStatus: String(i) } }));
+    const colorId = `run-${i}-color`;
+    const color = h("select", { id: colorId, class: "color-select" });
+    PALETTE.forEach((c, k) => color.appendChild(h("option", { value: String(k), text: c.name })));
+    color.value = String(app.colorOf(i));
+    color.addEventListener("change", () => app.setColor(i, Number(color.value)));
+    const showId = `run-${i}-show`;
+    const show = h("input", { type: "checkbox", id: showId });
+    show.checked = app.isVisible(i);
+    show.addEventListener("change", () => app.setVisible(i, show.checked));
+    const selId = `run-${i}-sel`;
+    const sel = h("input", { type: "radio", name: "selected-run", id: selId, value: String(i) });
+    sel.checked = app.selected === i;
+    sel.addEventListener("change", () => sel.checked && app.select(i));
+    const dup = h("button", { type: "button", class: "small", text: t("run.duplicate"), dataset: { key: "runs" } });
+    dup.disabled = app.runCount() >= 8;
+    dup.addEventListener("click", () => app.duplicateRun(i));
+    const remove = h("button", { type: "button", class: "small", text: t("run.remove"), dataset: { key: "runs" } });
+    remove.disabled = app.runCount() <= 1;
+    remove.addEventListener("click", () => app.removeRun(i));
+    const collapse = h("button", { type: "button", class: "small collapse", text: this.collapsed ? "▸" : "▾",
+      "aria-expanded": String(!this.collapsed), "aria-label": `${t("run.title", { n: i + 1 })}` });
+    collapse.addEventListener("click", () => {
+      this.collapsed = !this.collapsed;
+      this.render();
+    });
+    const head = h("div", { class: "run-head" }, collapse, title);
+    const tools = h("div", { class: "run-tools" },
+      h("label", { class: "inline", for: colorId, dataset: { key: "color" } }, h("span", { text: t("run.color") }), color),
+      h("label", { class: "inline", for: showId }, show, h("span", { text: t("run.show") })),
+      h("label", { class: "inline", for: selId }, sel, h("span", { text: t("run.select") })),
+      dup, remove);
+    this.el.append(head, tools);
+    if (this.collapsed) return;
+
+    // Optimizer + presets.
+    const optId = `run-${i}-optimizer`;
+    const opt = optimizerSelect(this.catalog, optId);
+    if (spec) opt.value = optimizerChoice(spec, this.run.params);
+    opt.addEventListener("change", () => {
+      const fresh = optimizerFromChoice(this.catalog, opt.value, this.run);
+      for (const k of Object.keys(this.run)) if (k !== "schedule" && k !== "label") delete this.run[k];
+      Object.assign(this.run, fresh);
+      this.render();
+      this.changed({ structural: true });
+    });
+    this.el.appendChild(h("div", { class: "field", dataset: { key: "optimizer", field: this.field(".optimizer") } },
+      h("label", { for: optId, class: "param-label", text: t("run.optimizer") }), opt));
+    if (!spec) return;
+    this.el.appendChild(paramList(spec.params, this.run.params, this.field(".params"), (opts) => {
+      opt.value = optimizerChoice(spec, this.run.params);
+      this.changed(opts);
+    }));
+
+    // A wrapper's inner optimizer.
+    if (spec.wraps && this.run.inner) {
+      const innerSpec = this.catalog.optimizers.find((o) => o.name === this.run.inner.optimizer);
+      const innerId = `run-${i}-inner`;
+      const innerSel = optimizerSelect(this.catalog, innerId, { wrappers: false });
+      if (innerSpec) innerSel.value = optimizerChoice(innerSpec, this.run.inner.params);
+      innerSel.addEventListener("change", () => {
+        this.run.inner = optimizerFromChoice(this.catalog, innerSel.value, this.run.inner);
+        this.render();
+        this.changed({ structural: true });
+      });
+      const box = h("div", { class: "inner", dataset: { field: this.field(".inner") } },
+        h("label", { for: innerId, class: "param-label", text: t("run.inner") }), innerSel);
+      if (innerSpec) {
+        box.appendChild(paramList(innerSpec.params, this.run.inner.params, this.field(".inner.params"),
+          (opts) => {
+            innerSel.value = optimizerChoice(innerSpec, this.run.inner.params);
+            this.changed(opts);
+          }));
+      }
+      this.el.appendChild(box);
+    }
+
+    // Schedule.
+    const editor = new ScheduleEditor(this.catalog, this.run.schedule ?? null, this.field(".schedule"),
+      (value, opts) => {
+        this.run.schedule = value;
+        this.changed(opts);
+      });
+    this.el.appendChild(editor.el);
+  }
+
+  setStatus(text) {
+    const el = this.el.querySelector(".run-status");
+    if (el) el.textContent = text;
+  }
+}
