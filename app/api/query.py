@@ -13,6 +13,9 @@ One key per line of thought, only what differs from the defaults, in this order:
     r<i>.schedule.<j>[.<k>]=<name>[,...]    SequentialLR / ChainedScheduler, numbered from 0
     r<i>.label=<text>
 
+Keys starting with ``p.`` belong to the page (playback speed, language, ...) and are skipped, so a
+page address can be handed to the API as it is.
+
 Example: ``surface=rosenbrock&start=-1.5,2&r0=adam,lr=0.01&r0.schedule=CosineAnnealingLR,
 T_max=300&r1=lookahead&r1.inner=sgd,lr=0.001,momentum=0.9``.
 
@@ -46,6 +49,7 @@ SAFE_TEXT = "-._~()*/!:@"  # left as is in values; everything else is percent-es
 SAFE_WHOLE = SAFE_TEXT + ","  # expr= and label= are never split on commas
 MAX_RUN_INDEX = 63  # r0 .. r63 parse (validation then applies the real limit)
 MAX_REPAIRS = 500
+PAGE_PREFIX = "p."  # keys the page keeps for itself; the codec skips them
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _RUN_KEY = re.compile(r"r(0|[1-9]\d*)(?:\.(inner|label|schedule((?:\.(?:0|[1-9]\d*))*)))?")
@@ -243,6 +247,8 @@ class _Decoder:
                 continue
             key, eq, value = part.partition("=")
             key = unquote(key)
+            if key.startswith(PAGE_PREFIX):
+                continue  # the page's own state (playback speed, language ...), not the config
             if not eq:
                 self.problem(key, "expected key=value")
             elif key in out:
@@ -520,7 +526,8 @@ def repair(
         except ConfigError as error:
             name = query_field(error.field)
             runs = raw.get("runs")
-            if error.field == "runs" and isinstance(runs, list) and len(runs) > 1:
+            too_much = error.field == "runs" or (error.field == "steps" and "steps" not in raw)
+            if too_much and isinstance(runs, list) and len(runs) > 1:  # over a limit: drop runs
                 runs.pop()
                 warnings.append({"field": f"r{len(runs)}", "msg": f"dropped: {error.message}"})
                 continue

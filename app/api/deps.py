@@ -1,0 +1,145 @@
+"""What every route shares: the app's settings, the server's limits and strict JSON bodies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from fastapi import Request
+
+from app.api.errors import ApiError
+from app.config import Settings
+from app.engine.config import validate_config
+from app.engine.errors import ConfigError
+
+
+class StreamStats:
+    """Counters of one worker's trajectory streams (shown by /healthz; used by the tests)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.active = 0  # only touched on the event loop
+        self.steps_computed = 0
+
+    def add_steps(self, n: int) -> None:
+        """Count steps computed by a worker thread."""
+        with self._lock:
+            self.steps_computed += n
+
+
+def settings_of(request: Request) -> Settings:
+    """The settings of the app serving ``request`` (tests build apps with their own)."""
+    return request.app.state.settings
+
+
+def stats_of(request: Request) -> StreamStats:
+    """The stream counters of the app serving ``request``."""
+    return request.app.state.stats
+
+
+def _formulas(node: Any, field: str) -> Iterator[tuple[str, str]]:
+    """Every LambdaLR formula of a validated schedule tree, with its field."""
+    if not isinstance(node, Mapping):
+        return
+    params = node.get("params") or {}
+    if isinstance(params.get("lr_lambda"), str):
+        yield f"{field}.params.lr_lambda", params["lr_lambda"]
+    for j, child in enumerate(params.get("schedulers") or ()):
+        yield from _formulas(child, f"{field}.params.schedulers[{j}]")
+
+
+def check_limits(config: Mapping[str, Any], settings: Settings) -> None:
+    """Refuse a validated configuration whose work exceeds this server's settings."""
+    runs = len(config["runs"])
+    steps = config["steps"]
+    if runs > settings.max_runs:
+        raise ConfigError("runs", f"at most {settings.max_runs} runs on this server, got {runs}")
+    if steps > settings.max_steps:
+        raise ConfigError("steps", f"must be an integer in [1, {settings.max_steps}] on this "
+                                   f"server, got {steps}")
+    if steps * runs > settings.max_run_steps:
+        most = settings.max_run_steps // runs
+        raise ConfigError(
+            "steps", f"steps x runs = {steps} x {runs} exceeds this server's budget of "
+                     f"{settings.max_run_steps}; with {runs} runs steps must be in [1, {most}]")
+    limit = settings.max_expression_chars
+    formulas = list(_formulas(run.get("schedule"), f"runs[{i}].schedule")
+                    for i, run in enumerate(config["runs"]))
+    found = [item for group in formulas for item in group]
+    if "expression" in config["surface"]:
+        found.insert(0, ("surface.expression", config["surface"]["expression"]))
+    for field, text in found:
+        if len(text) > limit:
+            raise ConfigError(field, f"formula of {len(text)} characters; at most {limit}")
+
+
+def validate_request(raw: Any, settings: Settings) -> dict[str, Any]:
+    """The engine's validation, then this server's limits: the one gate for a configuration."""
+    config = validate_config(raw)
+    check_limits(config, settings)
+    return config
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it exceeds ``limit`` bytes."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "body", f"request body larger than {limit} bytes", loc=["body"],
+                    kind="too_large")
+
+
+def _no_constant(name: str) -> Any:
+    """json.loads hook: NaN, Infinity and -Infinity are not JSON."""
+    raise ValueError(f"{name} is not valid JSON (numbers must be finite)")
+
+
+def _finite_float(text: str) -> float:
+    """json.loads hook: a float literal too large for a double (1e999) is refused too."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:30]} is out of range")
+    return value
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict standard JSON (no NaN / Infinity), or a 422 saying where it is malformed."""
+    if not body.strip():
+        raise ApiError(422, "body", "empty body: send the configuration as a JSON object",
+                       loc=["body"], kind="json_invalid")
+    try:
+        return json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as error:
+        msg = f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
+    except (ValueError, RecursionError) as error:  # bad hooks, encodings, huge integers
+        msg = f"malformed JSON: {str(error)[:200]}"
+    raise ApiError(422, "body", msg, loc=["body"], kind="json_invalid")
+
+
+def etag_of(canonical: str) -> str:
+    """A strong ETag for a response determined by ``canonical`` text."""
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    """True when If-None-Match already names this ETag (or is ``*``)."""
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag in tags

@@ -1,0 +1,79 @@
+"""GET /api/catalog: every optimizer, schedule and surface, so the page holds no copy of them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from app import __version__
+from app.api.deps import etag_of, not_modified, settings_of, validate_request
+from app.api.query import encode
+from app.api.schemas import Catalog
+from app.config import Settings
+from app.engine import expression
+from app.engine.config import BATCH, NOISE, SEED, STEPS
+from app.engine.optimizers import OPTIMIZERS
+from app.engine.schedules import SCHEDULES
+from app.engine.surfaces import SURFACES
+
+router = APIRouter(prefix="/api", tags=["catalog"])
+
+
+def _schedule_entry(spec: Any) -> dict[str, Any]:
+    """A schedule's catalog entry (built from its fields if the spec has no to_catalog)."""
+    if hasattr(spec, "to_catalog"):
+        return spec.to_catalog()
+    return {"name": spec.name, "label": spec.label, "description": spec.description,
+            "latex": spec.latex, "params": [p.to_catalog() for p in spec.params],
+            "cycles_momentum": spec.cycles_momentum}
+
+
+def build_catalog(settings: Settings) -> dict[str, Any]:
+    """The catalog as a JSON-ready dict (registries in their declared order)."""
+    default = validate_request({}, settings)
+    return {
+        "version": __version__,
+        "optimizers": [spec.to_catalog() for spec in OPTIMIZERS.values()],
+        "schedules": [_schedule_entry(spec) for spec in SCHEDULES.values()],
+        "surfaces": [spec.to_catalog() for spec in SURFACES.values()],
+        "settings": {p.name: p.to_catalog() for p in (STEPS, NOISE, SEED, BATCH)},
+        "limits": {
+            "max_runs": settings.max_runs, "max_steps": settings.max_steps,
+            "max_run_steps": settings.max_run_steps, "max_grid": settings.max_grid,
+            "default_grid": settings.default_grid,
+            "max_expression_chars": settings.max_expression_chars,
+            "max_body_bytes": settings.max_body_bytes,
+        },
+        "default_config": default,
+        "default_query": encode(default),
+        "expression": {
+            "surface_variables": ["x", "y"], "schedule_variables": ["k"],
+            "functions": list(expression.FUNCTIONS), "constants": list(expression.CONSTANTS),
+            "operators": ["+", "-", "*", "/", "**"],
+            "max_length": min(expression.MAX_LENGTH, settings.max_expression_chars),
+        },
+    }
+
+
+def catalog_bytes(request: Request) -> tuple[bytes, str]:
+    """The catalog serialised once per app, with its ETag."""
+    state = request.app.state
+    cached = getattr(state, "catalog", None)
+    if cached is None:
+        body = json.dumps(build_catalog(settings_of(request)), allow_nan=False,
+                          separators=(",", ":")).encode()
+        cached = (body, etag_of(body.decode()))
+        state.catalog = cached
+    return cached
+
+
+@router.get("/catalog", response_model=Catalog)
+def get_catalog(request: Request) -> Response:
+    """Everything the page builds its controls from: optimizers, schedules, surfaces, limits."""
+    body, etag = catalog_bytes(request)
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

@@ -1,0 +1,24 @@
+"""GET /api/config: open a (possibly hand-edited) shared link leniently, with warnings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from app.api.deps import settings_of, validate_request
+from app.api.query import decode_lenient, encode
+from app.api.routes.trajectory import read_query
+from app.api.schemas import ConfigResponse, ErrorResponse
+
+router = APIRouter(prefix="/api", tags=["config"])
+
+
+@router.get("/config", response_model=ConfigResponse, responses={422: {"model": ErrorResponse}})
+async def get_config(request: Request) -> ConfigResponse:
+    """The valid configuration of a page query, every invalid value dropped back to its
+    default with one warning each, and the canonical query string."""
+    settings = settings_of(request)
+    query = read_query(request, settings)
+    config, warnings = decode_lenient(query, lambda raw: validate_request(raw, settings))
+    return ConfigResponse.model_validate(
+        {"config": config, "query": encode(config), "warnings": warnings}
+    )

@@ -1,0 +1,187 @@
+"""GET /api/surface: the loss on a grid for the contour and 3D views, with the minima.
+
+The grid is computed in a worker thread (a sync route) and cached per process, since a class
+opening the same link asks for the same grid; the answer is deterministic, hence ETag and
+Cache-Control.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Query, Request, Response
+
+from app import __version__
+from app.api.deps import etag_of, not_modified, settings_of
+from app.api.errors import ApiError
+from app.api.query import QueryError, default_surface_name, path_tokens, typed_value
+from app.api.schemas import ErrorResponse, SurfaceGrid
+from app.engine.config import build_objective, validate_surface
+from app.engine.errors import ConfigError
+from app.engine.surfaces import SURFACES
+
+router = APIRouter(prefix="/api", tags=["surface"])
+CACHE_SIZE = 16
+LOG_DELTA = 1e-12  # relative floor of the log transform
+GRID_KEYS = ("name", "expression", "view", "resolution", "log")  # the rest: surface parameters
+
+
+def _grid_field(config_field: str) -> str:
+    """``surface.params.angle`` -> ``angle``; ``surface.view[0]`` -> ``view``."""
+    t = path_tokens(config_field)
+    if len(t) >= 3 and t[1] == "params":
+        return str(t[2])
+    if len(t) >= 2 and t[1] in ("expression", "view", "name"):
+        return str(t[1])
+    return "name"
+
+
+def _numbers(text: str, field: str) -> list[float]:
+    """A comma list of finite numbers, or a 422 naming ``field``."""
+    try:
+        values = [float(t) for t in text.split(",")]
+    except ValueError:
+        raise QueryError(field, f"must be comma-separated numbers, got {text[:60]!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise QueryError(field, "numbers must be finite")
+    return values
+
+
+def surface_grid(surface: dict[str, Any], n: int, log: bool) -> dict[str, Any]:
+    """Evaluate a validated surface on an n x n grid over its view (rows are y)."""
+    objective = build_objective(surface)
+    xmin, xmax, ymin, ymax = surface["view"]
+    xs = np.linspace(xmin, xmax, n)
+    ys = np.linspace(ymin, ymax, n)
+    with np.errstate(all="ignore"):
+        f = objective.value(xs[np.newaxis, :], ys[:, np.newaxis])
+    finite = np.isfinite(f)
+    minima = [dict(m) for m in objective.minima]
+    known = [m["value"] for m in minima if math.isfinite(m["value"])]
+    fmin = fmax = delta = None
+    if finite.any():
+        fmin = float(min([float(f[finite].min()), *known]))
+        fmax = float(max([float(f[finite].max()), *known]))
+    z = f
+    if log and fmin is not None and fmax is not None:
+        delta = LOG_DELTA * max(1.0, abs(fmin), fmax - fmin)
+        with np.errstate(all="ignore"):
+            z = np.log10(f - fmin + delta)
+        for m in minima:
+            m["z"] = _finite_or_none(math.log10(m["value"] - fmin + delta)) \
+                if m["value"] - fmin + delta > 0 else None
+    else:
+        for m in minima:
+            m["z"] = _finite_or_none(m["value"])
+    ok = np.isfinite(z)
+    if ok.all():
+        z_list = z.tolist()
+    else:
+        boxed = z.astype(object)
+        boxed[~ok] = None
+        z_list = boxed.tolist()
+    spec = objective.spec
+    return {
+        "name": surface.get("name"), "expression": surface.get("expression"),
+        "params": surface.get("params", {}),
+        "label": spec.label, "latex": spec.latex, "view": list(surface["view"]),
+        "x": xs.tolist(), "y": ys.tolist(), "z": z_list, "log": bool(log and fmin is not None),
+        "zmin": float(z[ok].min()) if ok.any() else None,
+        "zmax": float(z[ok].max()) if ok.any() else None,
+        "fmin": fmin, "fmax": fmax, "log_delta": delta, "minima": minima,
+    }
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+class GridCache:
+    """A small thread-safe LRU of serialised grids (shared by the apps of this process)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, compute: Callable[[], dict[str, Any]]) -> bytes:
+        """The cached body for ``key``, computing and storing it when missing."""
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+                return body
+        body = json.dumps(compute(), allow_nan=False, separators=(",", ":")).encode()
+        with self._lock:
+            self._items[key] = body
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return body
+
+
+GRIDS = GridCache(CACHE_SIZE)
+
+
+@router.get("/surface", response_model=SurfaceGrid, responses={422: {"model": ErrorResponse}})
+def get_surface(
+    request: Request,
+    name: Annotated[str | None, Query(description="a surface of the catalog",
+                                      json_schema_extra={"enum": list(SURFACES)})] = None,
+    expression: Annotated[str | None, Query(description="or a formula in x and y")] = None,
+    view: Annotated[str | None, Query(description="xmin,xmax,ymin,ymax (default: the "
+                                                  "surface's view)")] = None,
+    resolution: Annotated[int | None, Query(description="grid points per side (default and "
+                                                        "maximum in the catalog's limits)")] = None,
+    log: Annotated[bool, Query(description="z = log10(f - fmin + log_delta)")] = False,
+) -> Response:
+    """The loss on a resolution x resolution grid over the view, the minima and the formula.
+
+    Every other query key is a parameter of the named surface (``condition_number=100``).
+    """
+    settings = settings_of(request)
+    n = settings.default_grid if resolution is None else resolution
+    if not 2 <= n <= settings.max_grid:
+        raise ApiError(422, "resolution", f"must be an integer in [2, {settings.max_grid}], "
+                                          f"got {n}", loc=["query", "resolution"])
+    extra = [(k, v) for k, v in request.query_params.multi_items() if k not in GRID_KEYS]
+    raw: dict[str, Any] = {}
+    if expression is not None:
+        if name is not None:
+            raise QueryError("expression", "give either name or expression, not both")
+        raw["expression"] = expression
+        if extra:
+            raise QueryError(extra[0][0], "unknown query parameter (a formula has no parameters)")
+    else:
+        raw["name"] = name if name is not None else default_surface_name()
+        spec = SURFACES.get(raw["name"])
+        by_name = {p.name: p for p in spec.params} if spec else {}
+        params: dict[str, Any] = {}
+        for key, value in extra:
+            if key in params:
+                raise QueryError(key, "given more than once")
+            params[key] = typed_value(value, by_name.get(key))
+        if params:
+            raw["params"] = params
+    if view is not None:
+        raw["view"] = _numbers(view, "view")
+    if expression is not None and len(expression) > settings.max_expression_chars:
+        raise QueryError("expression", f"formula of {len(expression)} characters; at most "
+                                       f"{settings.max_expression_chars}")
+    try:
+        surface = validate_surface(raw)
+    except ConfigError as error:
+        raise QueryError(_grid_field(error.field), error.message, config_field=error.field) \
+            from None
+    key = json.dumps([surface, n, log, __version__], sort_keys=True, separators=(",", ":"))
+    etag = etag_of(key)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    body = GRIDS.get(key, lambda: surface_grid(surface, n, log))
+    return Response(body, media_type="application/json", headers=headers)

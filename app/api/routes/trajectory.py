@@ -1,0 +1,179 @@
+"""POST and GET /api/trajectory: validate a configuration, run it, stream NDJSON records.
+
+The engine's generator is pulled one block at a time in a worker thread, so the event loop keeps
+serving other requests; between blocks the client is checked and, once it has gone, nothing more
+is pulled (the work stops). Both methods produce the same bytes for the same configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+
+from app import __version__
+from app.api.deps import (
+    StreamStats,
+    etag_of,
+    not_modified,
+    parse_json,
+    read_body,
+    settings_of,
+    stats_of,
+    validate_request,
+)
+from app.api.errors import ApiError
+from app.api.query import as_query_error, decode, encode
+from app.api.schemas import ErrorResponse
+from app.config import Settings
+from app.engine.errors import ConfigError
+from app.engine.runner import StepBlock, iter_config
+
+router = APIRouter(prefix="/api", tags=["trajectory"])
+log = logging.getLogger("app.api")
+NDJSON = "application/x-ndjson"
+_SCHEMA = {"$ref": "#/components/schemas/TrajectoryRecord"}
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "NDJSON, one record per line: a start record, then for each run blocks "
+                       "of steps (runs may interleave) and its end record",
+        "content": {NDJSON: {"schema": _SCHEMA}},
+    },
+    422: {"description": "an invalid value, named with its allowed range",
+          "model": ErrorResponse},
+}
+
+
+def _dumps(record: Mapping[str, Any]) -> bytes:
+    """One NDJSON line: compact standard JSON, floats as repr."""
+    return json.dumps(record, allow_nan=False, separators=(",", ":")).encode() + b"\n"
+
+
+def _steps_record(block: StepBlock) -> dict[str, Any]:
+    """A block of steps as a record (whole arrays serialised at once, no per-step Python)."""
+    return {
+        "type": "steps", "run": block.run, "first": block.first,
+        "x": block.x.tolist(), "y": block.y.tolist(), "loss": block.loss.tolist(),
+        "lr": block.lr.tolist(), "grad_x": block.grad_x.tolist(),
+        "grad_y": block.grad_y.tolist(),
+        "state": {name: {"x": v[:, 0].tolist(), "y": v[:, 1].tolist()}
+                  for name, v in block.state.items()},
+    }
+
+
+def start_record(config: Mapping[str, Any], query: str) -> bytes:
+    """The first line: the configuration with every default filled, and its query string."""
+    return _dumps({"type": "start", "config": config, "query": query, "version": __version__,
+                   "runs": len(config["runs"]), "steps": config["steps"]})
+
+
+def produce(config: Mapping[str, Any], settings: Settings, stats: StreamStats) -> Iterator[bytes]:
+    """Lines after the start record, one chunk per engine block (an end rides with the next)."""
+    pending: list[bytes] = []
+    try:
+        for item in iter_config(config, settings.block_size, settings.first_block):
+            if isinstance(item, StepBlock):
+                stats.add_steps(len(item))
+                pending.append(_dumps(_steps_record(item)))
+                yield b"".join(pending)
+                pending = []
+            else:
+                pending.append(_dumps({"type": "end", "run": item.run, "status": item.status,
+                                       "steps": item.steps}))
+    except Exception:  # the headers are gone: end the stream with a record, not a cut
+        log.exception("trajectory stream failed")
+        pending.append(_dumps({"type": "error", "msg": "internal error while computing"}))
+    if pending:
+        yield b"".join(pending)
+
+
+def _next(chunks: Iterator[bytes]) -> bytes | None:
+    """One pull of the producer (runs in a worker thread)."""
+    return next(chunks, None)
+
+
+async def stream_records(
+    request: Request, config: Mapping[str, Any], query: str
+) -> AsyncIterator[bytes]:
+    """The start record at once, then each block computed off the event loop until done or
+    until the client has gone."""
+    stats = stats_of(request)
+    chunks = produce(config, settings_of(request), stats)
+    stats.active += 1
+    try:
+        yield start_record(config, query)
+        while not await request.is_disconnected():
+            chunk = await anyio.to_thread.run_sync(_next, chunks)
+            if chunk is None:
+                break
+            yield chunk
+    finally:
+        stats.active -= 1
+        try:
+            chunks.close()  # ends the engine's generator: nothing more is computed
+        except ValueError:  # still running in an abandoned thread; it stops after its block
+            pass
+
+
+def trajectory_etag(config: Mapping[str, Any], settings: Settings) -> str:
+    """The stream's ETag: the canonical configuration, the version and the block sizes."""
+    return etag_of(json.dumps([config, __version__, settings.first_block, settings.block_size],
+                              sort_keys=True, separators=(",", ":"), allow_nan=False))
+
+
+def _stream(request: Request, config: dict[str, Any], headers: dict[str, str]) -> Response:
+    """The streaming response shared by GET and POST."""
+    headers = {**headers, "X-Accel-Buffering": "no"}  # let nginx pass each line at once
+    return StreamingResponse(stream_records(request, config, encode(config)), media_type=NDJSON,
+                             headers=headers)
+
+
+@router.post(
+    "/trajectory",
+    response_class=StreamingResponse,
+    responses={**_RESPONSES, 413: {"description": "the body is too large",
+                                   "model": ErrorResponse}},
+    openapi_extra={"requestBody": {
+        "required": True,
+        "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/TrajectoryConfig"}}},
+    }},
+)
+async def post_trajectory(request: Request) -> Response:
+    """Run the JSON configuration in the body and stream its records as NDJSON."""
+    settings = settings_of(request)
+    raw = parse_json(await read_body(request, settings.max_body_bytes))
+    config = validate_request(raw, settings)
+    return _stream(request, config, {"ETag": trajectory_etag(config, settings)})
+
+
+@router.get("/trajectory", response_class=StreamingResponse, responses={
+    **_RESPONSES, 304: {"description": "If-None-Match matched: the cached stream is current"},
+})
+async def get_trajectory(request: Request) -> Response:
+    """The same stream for the page's query string, cacheable (ETag, Cache-Control)."""
+    settings = settings_of(request)
+    query = read_query(request, settings)
+    try:
+        config = validate_request(decode(query), settings)
+    except ConfigError as error:
+        raise as_query_error(error) from None
+    etag = trajectory_etag(config, settings)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    return _stream(request, config, headers)
+
+
+def read_query(request: Request, settings: Settings) -> str:
+    """The raw query string (escapes intact, so the codec sees commas as the page wrote them)."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    if len(query) > settings.max_query_chars:
+        raise ApiError(422, "query", f"query string of {len(query)} characters; at most "
+                                     f"{settings.max_query_chars}", loc=["query"])
+    return query

@@ -1,0 +1,356 @@
+"""Pydantic models for /docs: the request configuration, the catalog, the surface grid, the stream
+records and the errors.
+
+They document the contract; the validation authority stays the engine's ``validate_config`` (the
+request body is parsed and checked there, so these models never silently coerce a value). Tests
+check that real responses validate against them, which keeps them honest.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.engine.config import LABEL_MAX, MAX_RUNS, MAX_STEPS
+from app.engine.optimizers import OPTIMIZERS
+from app.engine.schedules import SCHEDULES
+from app.engine.surfaces import SURFACES
+
+ParamValue = float | int | bool | str | list[Any] | None
+EXAMPLE_CONFIG: dict[str, Any] = {
+    "surface": {"name": "rosenbrock"},
+    "start": [-1.5, 2.0],
+    "steps": 300,
+    "noise": 0.0,
+    "seed": 0,
+    "runs": [
+        {"optimizer": "adam", "params": {"lr": 0.01, "beta1": 0.9},
+         "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 300}}},
+        {"optimizer": "lookahead", "params": {"k": 5, "alpha": 0.5},
+         "inner": {"optimizer": "sgd", "params": {"lr": 0.001, "momentum": 0.9}}},
+    ],
+}
+
+
+class _Strict(BaseModel):
+    """A request model: unknown fields are refused (as the engine refuses them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Open(BaseModel):
+    """A response model: fields the engine adds later pass through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# ----------------------------------------------------------------------------- configuration
+
+
+class SurfaceConfig(_Strict):
+    """A named surface with its params, or a formula in x and y; optional view box."""
+
+    name: str | None = Field(
+        None, description="a surface of the catalog (default rosenbrock)",
+        json_schema_extra={"enum": list(SURFACES)},
+    )
+    params: dict[str, ParamValue] | None = Field(
+        None, description="the surface's parameters (see the catalog); omitted ones default"
+    )
+    expression: str | None = Field(
+        None, description="instead of name: a formula in x and y, e.g. x**2 + 10*y**2",
+        examples=["x**2 + 10*y**2"],
+    )
+    view: list[float] | None = Field(
+        None, min_length=4, max_length=4, description="[xmin, xmax, ymin, ymax]"
+    )
+    batch_size: int | None = Field(
+        None, ge=1, description="mini-batch size on data surfaces (same as the top-level field)"
+    )
+
+
+class ScheduleConfig(_Strict):
+    """A learning-rate schedule under torch's class name, with torch's parameter names."""
+
+    name: str = Field(..., json_schema_extra={"enum": list(SCHEDULES)})
+    params: dict[str, ParamValue | list[ScheduleConfig]] | None = Field(
+        None,
+        description="torch's arguments; LambdaLR takes {\"lr_lambda\": \"<formula in k>\"}; "
+                    "SequentialLR / ChainedScheduler take {\"schedulers\": [<schedule>, ...], "
+                    "\"milestones\": [...]}",
+    )
+
+
+class OptimizerConfig(_Strict):
+    """An optimizer and its hyperparameters (omitted ones take their defaults)."""
+
+    optimizer: str = Field(..., json_schema_extra={"enum": list(OPTIMIZERS)})
+    params: dict[str, ParamValue] | None = Field(
+        None, description="hyperparameters by torch's names (see the catalog for ranges)"
+    )
+
+
+class RunConfig(OptimizerConfig):
+    """One run: an optimizer, optionally wrapping an inner one, with an optional schedule."""
+
+    inner: OptimizerConfig | None = Field(
+        None, description="the optimizer a wrapper (lookahead) steps; default sgd lr=0.001"
+    )
+    schedule: ScheduleConfig | None = None
+    label: str | None = Field(None, max_length=LABEL_MAX)
+
+
+class TrajectoryConfig(_Strict):
+    """The whole configuration: surface, start, steps, gradient noise, seed and the runs."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_CONFIG]})
+
+    surface: SurfaceConfig | None = None
+    start: list[float] | None = Field(
+        None, min_length=2, max_length=2, description="[x, y] (default: the surface's start)"
+    )
+    steps: int = Field(300, ge=1, le=MAX_STEPS)
+    noise: float = Field(0.0, ge=0.0, description="std of Gaussian noise added to gradients")
+    seed: int = Field(0, ge=0, description="seed of the noise and the mini-batches")
+    batch_size: int | None = Field(None, ge=1, description="mini-batch size on data surfaces")
+    runs: list[RunConfig] | None = Field(None, min_length=1, max_length=MAX_RUNS)
+
+
+# ----------------------------------------------------------------------------------- catalog
+
+
+class ParamInfo(_Open):
+    """A hyperparameter: default, range, slider scale and step, symbol and help."""
+
+    name: str
+    type: str
+    default: Any
+    min: float | None = None
+    max: float | None = None
+    scale: str
+    step: float | None = None
+    symbol: str = ""
+    help: str = ""
+    range: str
+
+
+class PresetInfo(_Open):
+    """A named setting of an optimizer (GD, Momentum, Nesterov, AMSGrad, ...)."""
+
+    name: str
+    label: str
+    params: dict[str, Any]
+
+
+class StateInfo(_Open):
+    """A state quantity of an optimizer, under torch's name, with its symbol."""
+
+    name: str
+    symbol: str
+    help: str
+
+
+class OptimizerInfo(_Open):
+    """An optimizer: label, explanation, hyperparameters, presets, equations, state."""
+
+    name: str
+    label: str
+    description: str
+    params: list[ParamInfo]
+    presets: list[PresetInfo]
+    equations: list[str]
+    state: list[StateInfo]
+
+
+class ScheduleInfo(_Open):
+    """A schedule: label, explanation, formula in LaTeX and parameters."""
+
+    name: str
+    label: str
+    description: str
+    latex: str
+    params: list[ParamInfo]
+    cycles_momentum: bool
+
+
+class MinimumInfo(_Open):
+    """A known minimum of a surface."""
+
+    x: float
+    y: float
+    value: float
+    kind: str
+
+
+class SurfaceInfo(_Open):
+    """A surface: label, formula in LaTeX, default view and start, minima."""
+
+    name: str
+    label: str
+    latex: str
+    view: list[float]
+    start: list[float]
+    params: list[ParamInfo]
+    minima: list[MinimumInfo]
+
+
+class Limits(_Open):
+    """The server's limits on one request (from its settings)."""
+
+    max_runs: int
+    max_steps: int
+    max_run_steps: int
+    max_grid: int
+    default_grid: int
+    max_expression_chars: int
+    max_body_bytes: int
+
+
+class Catalog(_Open):
+    """Everything the page builds its controls from."""
+
+    version: str
+    optimizers: list[OptimizerInfo]
+    schedules: list[ScheduleInfo]
+    surfaces: list[SurfaceInfo]
+    settings: dict[str, ParamInfo] = Field(
+        ..., description="the top-level fields steps, noise, seed, batch_size"
+    )
+    limits: Limits
+    default_config: dict[str, Any]
+    default_query: str
+    expression: dict[str, Any] = Field(..., description="what a formula may use")
+
+
+# ---------------------------------------------------------------------------------- surface
+
+
+class SurfaceGrid(_Open):
+    """The loss on a grid: ``z[j][i]`` is the value at (x[i], y[j]); null where not finite."""
+
+    name: str | None
+    expression: str | None = None
+    label: str
+    latex: str
+    view: list[float]
+    x: list[float]
+    y: list[float]
+    z: list[list[float | None]]
+    log: bool = Field(..., description="z = log10(f - fmin + log_delta) when true")
+    zmin: float | None
+    zmax: float | None
+    fmin: float | None = Field(..., description="smallest finite f on the grid and minima")
+    fmax: float | None
+    log_delta: float | None
+    minima: list[dict[str, Any]] = Field(..., description="x, y, value, kind and z (as plotted)")
+
+
+# ---------------------------------------------------------------------------------- records
+
+
+class XY(BaseModel):
+    """The two coordinates of a state quantity over a block of steps."""
+
+    x: list[float]
+    y: list[float]
+
+
+class StartRecord(BaseModel):
+    """First line: the validated configuration and its shareable query string."""
+
+    type: Literal["start"]
+    config: dict[str, Any] = Field(..., description="the configuration, every default filled")
+    query: str = Field(..., description="the page's canonical query string for it")
+    version: str
+    runs: int
+    steps: int
+
+
+class StepsRecord(BaseModel):
+    """Steps first, first+1, ... of run ``run`` (the point after each step, loss, lr, gradient,
+    and each state quantity)."""
+
+    type: Literal["steps"]
+    run: int
+    first: int = Field(..., ge=1, description="the step of index 0 (steps count from 1)")
+    x: list[float]
+    y: list[float]
+    loss: list[float]
+    lr: list[float]
+    grad_x: list[float]
+    grad_y: list[float]
+    state: dict[str, XY]
+
+
+class EndRecord(BaseModel):
+    """A run's end: completed, or diverged after ``steps`` finite steps."""
+
+    type: Literal["end"]
+    run: int
+    status: Literal["completed", "diverged"]
+    steps: int
+
+
+class ErrorRecord(BaseModel):
+    """Last line if the server failed mid-stream (never expected; logged on the server)."""
+
+    type: Literal["error"]
+    msg: str
+
+
+TrajectoryRecord = Annotated[
+    StartRecord | StepsRecord | EndRecord | ErrorRecord, Field(discriminator="type")
+]
+
+
+class TrajectoryStream(BaseModel):
+    """The NDJSON stream: one record per line, start first, each run's steps then its end."""
+
+    record: TrajectoryRecord
+
+
+# ------------------------------------------------------------------------------ other replies
+
+
+class ErrorItem(BaseModel):
+    """One invalid value: where it is, the field's name and what is allowed."""
+
+    loc: list[str | int]
+    field: str = Field(..., description="e.g. runs[0].params.lr, or r0.lr for a query")
+    msg: str
+    type: str = "value_error"
+    config_field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """The body of every 4xx answer to bad input."""
+
+    detail: list[ErrorItem]
+
+
+class ConfigWarning(BaseModel):
+    """A value of a shared link that was invalid and fell back to its default."""
+
+    field: str
+    msg: str
+
+
+class ConfigResponse(BaseModel):
+    """A (hand-edited) query read leniently: the valid configuration and what was dropped."""
+
+    config: dict[str, Any]
+    query: str
+    warnings: list[ConfigWarning]
+
+
+class Health(BaseModel):
+    """Liveness, with this worker's stream counters."""
+
+    status: Literal["ok"]
+    version: str
+    active_streams: int
+    steps_computed: int
+
+
+DOC_MODELS: tuple[type[BaseModel], ...] = (TrajectoryConfig, TrajectoryStream, ErrorResponse)

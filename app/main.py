@@ -1,0 +1,64 @@
+"""The FastAPI app: routers, static files, error handlers and an OpenAPI schema that documents
+the request configuration and the stream records (``uvicorn app.main:app``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+from pydantic import TypeAdapter
+
+from app import __version__
+from app.api.deps import StreamStats
+from app.api.errors import install_error_handlers
+from app.api.routes import catalog, config, health, pages, surface, trajectory
+from app.api.schemas import ErrorResponse, TrajectoryConfig, TrajectoryRecord
+from app.config import Settings, get_settings
+
+DESCRIPTION = (
+    "Watch optimizers and learning-rate schedules walk across 2D loss surfaces. "
+    "`GET /api/catalog` lists what can be configured; `POST /api/trajectory` (JSON) or "
+    "`GET /api/trajectory?<page query>` streams the run as NDJSON records."
+)
+_DOC_SCHEMAS: dict[str, Any] = {
+    "TrajectoryConfig": TrajectoryConfig,
+    "TrajectoryRecord": TrajectoryRecord,
+    "ErrorResponse": ErrorResponse,
+}
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus the models the raw-body and streaming routes refer to."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, model in _DOC_SCHEMAS.items():
+        doc = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+        for def_name, definition in doc.pop("$defs", {}).items():
+            components.setdefault(def_name, definition)
+        components[name] = doc
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new app for ``settings`` (read from the environment when not given)."""
+    settings = settings or get_settings()
+    app = FastAPI(title="Optimizer-trajectory visualizer", version=__version__,
+                  description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.stats = StreamStats()
+    install_error_handlers(app)
+    for module in (catalog, surface, trajectory, config, health, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
+              name="static")
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+app = create_app()
