@@ -1,0 +1,104 @@
+"""Against a real uvicorn on a loopback port: the first record comes before the work is done, a
+disconnect stops the work, and long streams neither block each other nor the event loop."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import httpx
+
+from tests.api_helpers import strict_json
+
+
+def long_config(runs: int, steps: int) -> dict[str, Any]:
+    """A configuration that takes a while: ``runs`` Adam runs of ``steps`` steps."""
+    return {"surface": {"name": "rosenbrock"}, "steps": steps,
+            "runs": [{"optimizer": "adam", "params": {"lr": 0.001 * (i + 1)}}
+                     for i in range(runs)]}
+
+
+def timed_stream(url: str, config: dict[str, Any], out: list[tuple[float, dict[str, Any]]],
+                 stop_after: int | None = None) -> None:
+    """POST ``config`` and note (time, record) for each line; hang up after ``stop_after``."""
+    with httpx.Client(base_url=url, timeout=60.0) as client, \
+            client.stream("POST", "/api/trajectory", json=config) as response:
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            out.append((time.monotonic(), strict_json(line)))
+            if stop_after is not None and len(out) >= stop_after:
+                return  # leaving the block closes the connection mid-stream
+
+
+def health(url: str) -> dict[str, Any]:
+    """The server's /healthz answer."""
+    return httpx.get(f"{url}/healthz", timeout=10.0).json()
+
+
+def wait_idle(url: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Wait until no stream is active on the server."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = health(url)
+        if body["active_streams"] == 0 or time.monotonic() > deadline:
+            return body
+        time.sleep(0.02)
+
+
+def test_first_record_arrives_before_the_rest_is_computed(server_url: str) -> None:
+    wait_idle(server_url)
+    records: list[tuple[float, dict[str, Any]]] = []
+    sent = time.monotonic()
+    timed_stream(server_url, long_config(8, 4000), records)
+    first, first_steps, last = records[0][0], records[1][0], records[-1][0]
+    assert records[0][1]["type"] == "start" and records[1][1]["type"] == "steps"
+    total = last - sent
+    assert total > 0.3, "the configuration should take a while to compute"
+    assert first - sent < 0.2 * total
+    assert first_steps - sent < 0.25 * total
+    assert records[-1][1]["type"] == "end"
+
+
+def test_a_disconnect_stops_the_computation(server_url: str) -> None:
+    before = wait_idle(server_url)["steps_computed"]
+    total = 8 * 10000  # several seconds of work if nothing stopped it
+    records: list[tuple[float, dict[str, Any]]] = []
+    timed_stream(server_url, long_config(8, 10000), records, stop_after=3)
+    assert [r["type"] for _, r in records] == ["start", "steps", "steps"]
+    after = wait_idle(server_url, timeout=5.0)
+    assert after["active_streams"] == 0, "the stream should end soon after the hang-up"
+    done = after["steps_computed"] - before
+    time.sleep(0.3)
+    assert health(server_url)["steps_computed"] - before == done, "work went on"
+    assert done < total // 4, f"{done} of {total} steps computed after the hang-up"
+
+
+def test_two_long_streams_both_progress_and_the_loop_stays_free(server_url: str) -> None:
+    wait_idle(server_url)
+    streams: list[list[tuple[float, dict[str, Any]]]] = [[], []]
+    threads = [threading.Thread(target=timed_stream,
+                                args=(server_url, long_config(4, 5000), streams[k]))
+               for k in range(2)]
+    for thread in threads:
+        thread.start()
+    latencies = []
+    while any(t.is_alive() for t in threads):
+        t0 = time.monotonic()
+        assert health(server_url)["status"] == "ok"
+        latencies.append(time.monotonic() - t0)
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    a, b = streams
+    assert a[-1][1]["type"] == "end" and b[-1][1]["type"] == "end"
+    start_a = next(t for t, r in a if r["type"] == "steps")
+    start_b = next(t for t, r in b if r["type"] == "steps")
+    end_a, end_b = a[-1][0], b[-1][0]
+    assert start_a < end_b and start_b < end_a, "one stream waited for the other"
+    steps_a = [t for t, r in a if r["type"] == "steps"]
+    steps_b = [t for t, r in b if r["type"] == "steps"]
+    mid_a = steps_a[len(steps_a) // 2]
+    assert steps_b[0] < mid_a < steps_b[-1], "the streams did not interleave"
+    assert len(latencies) >= 3
+    assert max(latencies) < 0.5, f"/healthz waited {max(latencies):.3f} s behind the streams"

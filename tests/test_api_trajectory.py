@@ -1,0 +1,152 @@
+"""POST / GET /api/trajectory: the stream's shape and order, GET == POST, determinism, caching."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+from app import __version__
+from app.api.query import encode
+from app.engine.config import validate_config
+from app.engine.runner import run as run_engine
+from tests.api_helpers import check_stream, records_of
+
+CONFIG: dict[str, Any] = {
+    "surface": {"name": "rosenbrock"}, "start": [-1.5, 2.0], "steps": 1234, "noise": 0.0,
+    "seed": 0,
+    "runs": [
+        {"optimizer": "adam", "params": {"lr": 0.01, "beta1": 0.9},
+         "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 300}}},
+        {"optimizer": "lookahead", "params": {"k": 5, "alpha": 0.5},
+         "inner": {"optimizer": "sgd", "params": {"lr": 0.001, "momentum": 0.9}}},
+        {"optimizer": "sgd", "params": {"lr": 0.0005},
+         "schedule": {"name": "SequentialLR", "params": {
+             "schedulers": [{"name": "LinearLR", "params": {"start_factor": 0.1,
+                                                            "total_iters": 50}},
+                            {"name": "LambdaLR", "params": {"lr_lambda": "0.999**k"}}],
+             "milestones": [50]}}},
+    ],
+}
+
+
+def post(client: httpx.Client, config: dict[str, Any]) -> httpx.Response:
+    """POST a configuration and read the whole stream."""
+    return client.post("/api/trajectory", json=config)
+
+
+def test_stream_shape_and_order(any_client: httpx.Client) -> None:
+    response = post(any_client, CONFIG)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-ndjson"
+    config = validate_config(CONFIG)
+    records = records_of(response.content)
+    start = records[0]
+    assert start["query"] == encode(config)
+    assert start["version"] == __version__
+    assert start["runs"] == 3 and start["steps"] == 1234
+    runs = check_stream(records, config)
+    for i in range(3):
+        assert len(runs[i]["x"]) == 1234
+        first = next(r for r in records if r["type"] == "steps" and r["run"] == i)
+        assert first["first"] == 1 and len(first["x"]) == 50  # a small first block
+    blocks = [r for r in records if r["type"] == "steps"]
+    assert max(len(b["x"]) for b in blocks) == 500
+    assert {"exp_avg", "exp_avg_sq", "effective_lr"} <= set(runs[0]["state"])
+    assert {"momentum_buffer", "slow_param"} <= set(runs[1]["state"])
+
+
+def test_get_equals_post_byte_for_byte(any_client: httpx.Client) -> None:
+    posted = post(any_client, CONFIG)
+    query = records_of(posted.content)[0]["query"]
+    got = any_client.get(f"/api/trajectory?{query}")
+    assert got.status_code == 200
+    assert got.headers["content-type"] == "application/x-ndjson"
+    assert got.content == posted.content
+    assert got.headers["etag"] == posted.headers["etag"]
+
+
+def test_non_canonical_query_gives_the_same_stream(client: httpx.Client) -> None:
+    canonical = client.get("/api/trajectory?r0=sgd,lr=0.01&steps=40")
+    shuffled = client.get("/api/trajectory?steps=40&noise=0&r0=sgd,momentum=0,lr=1e-2"
+                          "&surface=rosenbrock")
+    assert shuffled.content == canonical.content
+
+
+def test_streams_are_deterministic(any_client: httpx.Client) -> None:
+    noisy = {**CONFIG, "noise": 0.5, "seed": 1234, "steps": 300}
+    first = post(any_client, noisy).content
+    assert post(any_client, noisy).content == first
+    assert post(any_client, {**noisy, "seed": 1235}).content != first
+
+
+def test_values_are_the_engines_exactly(client: httpx.Client) -> None:
+    config = {**CONFIG, "steps": 700, "noise": 0.1}
+    runs = check_stream(records_of(post(client, config).content), validate_config(config))
+    result = run_engine(config)
+    for i, trajectory in enumerate(result.runs):
+        for key in ("x", "y", "loss", "lr", "grad_x", "grad_y"):
+            assert np.array_equal(np.array(runs[i][key]), getattr(trajectory, key)), key
+        for name, values in trajectory.state.items():
+            assert np.array_equal(np.array(runs[i]["state"][name]["x"]), values[:, 0])
+            assert np.array_equal(np.array(runs[i]["state"][name]["y"]), values[:, 1])
+
+
+def test_get_is_cacheable_and_honours_if_none_match(client: httpx.Client) -> None:
+    query = encode(validate_config(CONFIG))
+    response = client.get(f"/api/trajectory?{query}")
+    etag = response.headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    assert response.headers["cache-control"] == "public, max-age=86400"
+    again = client.get(f"/api/trajectory?{query}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    weak = client.get(f"/api/trajectory?{query}", headers={"If-None-Match": f"W/{etag}, \"x\""})
+    assert weak.status_code == 304
+    other = client.get(f"/api/trajectory?{query}&seed=1")
+    assert other.headers["etag"] != etag
+
+
+def test_diverging_runs_end_cleanly(client: httpx.Client) -> None:
+    config = {"surface": {"name": "rosenbrock"}, "steps": 500,
+              "runs": [{"optimizer": "sgd", "params": {"lr": 5.0}},
+                       {"optimizer": "adam", "params": {"lr": 0.01}},
+                       {"optimizer": "sgd", "params": {"lr": 0.02, "momentum": 0.99}}]}
+    response = post(client, config)
+    assert response.status_code == 200
+    records = records_of(response.content)
+    runs = check_stream(records, validate_config(config))
+    ends = {r["run"]: r for r in records if r["type"] == "end"}
+    assert ends[0]["status"] == "diverged" and ends[0]["steps"] < 500
+    assert ends[1]["status"] == "completed" and len(runs[1]["x"]) == 500
+
+
+def test_block_sizes_follow_the_settings(make_client: Callable[..., httpx.Client]) -> None:
+    client = make_client(first_block=7, block_size=20)
+    records = records_of(post(client, {"steps": 100, "runs": [{"optimizer": "sgd"}]}).content)
+    check_stream(records, validate_config({"steps": 100, "runs": [{"optimizer": "sgd"}]}),
+                 first_block=7, block_size=20)
+    assert [len(r["x"]) for r in records if r["type"] == "steps"] == [7] + [20] * 4 + [13]
+
+
+@pytest.mark.parametrize("raw", [
+    {"surface": {"expression": "x**2 + 10*y**2 + sin(3*x)", "view": [-2, 2, -1, 1]},
+     "runs": [{"optimizer": "rmsprop"}, {"optimizer": "lbfgs", "params": {"lr": 0.5}}]},
+    {"surface": {"name": "logistic_regression"}, "batch_size": 8, "noise": 0.1, "steps": 120,
+     "runs": [{"optimizer": "adamw", "params": {"lr": 0.05}}]},
+    {"surface": {"name": "ill_conditioned", "params": {"condition_number": 100, "angle": 30}},
+     "runs": [{"optimizer": "sgd", "params": {"lr": 0.01},
+               "schedule": {"name": "ReduceLROnPlateau", "params": {"patience": 3}}},
+              {"optimizer": "adam", "params": {"lr": 0.1},
+               "schedule": {"name": "OneCycleLR"}, "label": "1cycle"}]},
+])
+def test_other_surfaces_and_schedules_stream(client: httpx.Client, raw: dict[str, Any]) -> None:
+    response = post(client, raw)
+    assert response.status_code == 200
+    config = validate_config(raw)
+    check_stream(records_of(response.content), config)
+    again = client.get(f"/api/trajectory?{encode(config)}")
+    assert again.content == response.content
