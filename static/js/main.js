@@ -703,7 +703,7 @@ function bindSurfaceControls() {
     if (v === EXPRESSION) {
       const f = $("formula");
       if (!f.value) f.value = "x**2 + 10*y**2";
-      setExpression(f.value, true);
+      setExpression(f.value.trim(), true);
       f.focus();
     } else {
       setSurfaceByName(v);
@@ -711,11 +711,7 @@ function bindSurfaceControls() {
   });
   $("formula").addEventListener("input", () => {
     clearTimeout(formulaTimer);
-    formulaTimer = setTimeout(() => {
-      const text = $("formula").value.trim();
-      if (!text) return;
-      setExpression(text, false);
-    }, 250);
+    formulaTimer = setTimeout(() => checkFormula($("formula").value.trim()), 200);
   });
   const readView = () => ["xmin", "xmax", "ymin", "ymax"].map((k) => Number($(`view-${k}`).value));
   for (const k of ["xmin", "xmax", "ymin", "ymax"]) {
@@ -751,6 +747,31 @@ function bindSurfaceControls() {
       setStart(x, y);
     });
   }
+}
+
+// Ask the lenient decoder about the formula first: its parser's message comes back as a warning
+// (a 200), so typing a half-finished formula shows the error inline without a failed request.
+let formulaCheck = 0;
+async function checkFormula(text) {
+  if (!text) return;
+  const ticket = (formulaCheck += 1);
+  let answer;
+  try {
+    answer = await getConfig(`expr=${encodeURIComponent(text)}`);
+  } catch {
+    answer = null;
+  }
+  if (ticket !== formulaCheck) return;
+  const problem = answer && (answer.warnings || []).find((w) => w.field === "expr" || w.field === "surface.expression");
+  const err = $("formula-error");
+  if (problem) {
+    err.textContent = problem.msg;
+    err.dataset.server = "1";
+    $("formula-field").classList.add("invalid");
+    return;
+  }
+  $("formula-field").classList.remove("invalid");
+  setExpression(text, false);
 }
 
 function setExpression(text, switching) {

@@ -379,7 +379,9 @@ export class ContourView {
     this.gd.addEventListener("pointerdown", (ev) => {
       down = local(ev);
     }, true);
-    this.gd.addEventListener("pointerup", (ev) => {
+    // Plotly lays a cover over the page while a drag may start, so the release is heard on the
+    // window; a press and release within 3 px is a click.
+    window.addEventListener("pointerup", (ev) => {
       if (!down) return;
       const [px, py] = local(ev);
       const moved = Math.hypot(px - down[0], py - down[1]);

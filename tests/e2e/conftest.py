@@ -1,0 +1,195 @@
+"""Browser tests: a real uvicorn on a free loopback port and headless Chromium through Playwright.
+
+Self-contained (nothing from tests/conftest.py is needed). Screenshots of the main states go to
+tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = os.environ.get("OPTVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+# Console messages that are not the page's fault (software WebGL in a GPU-less container).
+BENIGN = ("GPU stall due to ReadPixels", "GL Driver Message", "willReadFrequently")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_uvicorn() -> tuple[subprocess.Popen[bytes], str, Path]:
+    """uvicorn app.main:app on 127.0.0.1:<free port>; returns (process, base url, log file)."""
+    port = _free_port()
+    log = Path(tempfile.mkstemp(prefix="optviz-e2e-", suffix=".log")[1])
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"uvicorn exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/api/catalog", timeout=2).status_code == 200:
+                return proc, url, log
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError(f"uvicorn did not answer in 30 s: {log.read_text()[-2000:]}")
+
+
+def stop_uvicorn(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def e2e_url() -> Iterator[str]:
+    """Base URL of a real uvicorn serving the app for this test session."""
+    proc, url, log = start_uvicorn()
+    try:
+        yield url
+    finally:
+        stop_uvicorn(proc)
+        log.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the session."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class ConsoleLog:
+    """Console errors and uncaught exceptions of one page."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def attach(self, page: Any) -> None:
+        def on_console(msg: Any) -> None:
+            if msg.type == "error" and not any(b in msg.text for b in BENIGN):
+                self.errors.append(f"console.error: {msg.text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+
+@pytest.fixture
+def console() -> ConsoleLog:
+    return ConsoleLog()
+
+
+@pytest.fixture
+def page(browser: Any, console: ConsoleLog) -> Iterator[Any]:
+    """A fresh 1280x720 page; the test fails if the page logged any console error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = context.new_page()
+    console.attach(pg)
+    pg.set_default_timeout(15_000)
+    try:
+        yield pg
+    finally:
+        context.close()
+    assert console.errors == [], "\n".join(console.errors)
+
+
+def new_page(browser: Any, console: ConsoleLog, **kwargs: Any) -> Any:
+    """Another page (own context) whose console errors go to the same log."""
+    context = browser.new_context(**({"viewport": {"width": 1280, "height": 720}} | kwargs))
+    pg = context.new_page()
+    console.attach(pg)
+    pg.set_default_timeout(15_000)
+    return pg
+
+
+def drawn_seq(pg: Any) -> int:
+    return int(pg.evaluate("Number(document.body.dataset.drawnSeq || 0)"))
+
+
+def open_app(pg: Any, url: str) -> None:
+    """Load the page and wait until a complete trajectory answer is drawn."""
+    pg.goto(url)
+    pg.wait_for_function("Number(document.body.dataset.drawnSeq || 0) > 0")
+    pg.wait_for_function("window.optviz && optviz.app.surface !== null")
+
+
+def wait_redraw(pg: Any, after: int) -> int:
+    """Wait for a complete answer newer than sequence number ``after`` to be drawn."""
+    pg.wait_for_function(
+        f"Number(document.body.dataset.drawnSeq || 0) > {after} && document.body.dataset.busy === '0'"
+    )
+    return drawn_seq(pg)
+
+
+def trajectory(pg: Any) -> list[dict[str, Any]]:
+    """The drawn trajectory data, run by run (points, loss, lr, gradient, state)."""
+    return pg.evaluate(
+        """() => optviz.app.dataset.runs.map((r) => ({
+            n: r.n, status: r.status,
+            x: Array.from(r.x.subarray(0, r.n)), y: Array.from(r.y.subarray(0, r.n)),
+            loss: Array.from(r.loss.subarray(0, r.n)), lr: Array.from(r.lr.subarray(0, r.n)),
+            gx: Array.from(r.gx.subarray(0, r.n)), gy: Array.from(r.gy.subarray(0, r.n)),
+            state: Object.fromEntries(Object.entries(r.state).map(([k, v]) =>
+                [k, [Array.from(v.x.subarray(0, r.n)), Array.from(v.y.subarray(0, r.n))]])),
+        }))"""
+    )
+
+
+def canvas_ink(pg: Any, selector: str) -> int:
+    """How many pixels of a canvas are not transparent."""
+    return int(pg.evaluate(
+        """(sel) => {
+            const c = document.querySelector(sel);
+            if (!c.width || !c.height) return 0;
+            const d = c.getContext('2d', { willReadFrequently: true })
+                .getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n += 1;
+            return n;
+        }""",
+        selector,
+    ))
+
+
+def shot(pg: Any, name: str, full_page: bool = False) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=full_page)
+    return path
