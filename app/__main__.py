@@ -13,6 +13,8 @@ import uvicorn
 
 from app.config import get_settings
 
+HTTP_PROTOCOL = "app.server:NoDelayHTTPProtocol"  # uvicorn's, with TCP_NODELAY on every worker
+
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line, its defaults taken from the settings (environment)."""
@@ -33,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run uvicorn on ``app.main:app`` (an import string, so several workers can load it)."""
     args = parse_args(argv)
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level)
+                log_level=args.log_level, http=HTTP_PROTOCOL)
 
 
 if __name__ == "__main__":

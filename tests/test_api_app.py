@@ -46,9 +46,11 @@ def test_python_m_app_flags_override_the_environment(monkeypatch: pytest.MonkeyP
         entry.main(["--host", "0.0.0.0", "--port", "9000", "--workers", "2"])
     finally:
         get_settings.cache_clear()
+    http = "app.server:NoDelayHTTPProtocol"
     assert calls[0] == (("app.main:app",), {"host": "127.0.0.1", "port": 8765, "workers": 3,
-                                            "log_level": "info"})
-    assert calls[1][1] == {"host": "0.0.0.0", "port": 9000, "workers": 2, "log_level": "info"}
+                                            "log_level": "info", "http": http})
+    assert calls[1][1] == {"host": "0.0.0.0", "port": 9000, "workers": 2, "log_level": "info",
+                           "http": http}
 
 
 def test_healthz(any_client: httpx.Client) -> None:

@@ -263,6 +263,12 @@ def test_hand_edited_links_are_forgiven() -> None:
     assert config["runs"][0]["params"]["lr"] == 0.1
 
 
+def test_page_keys_are_left_to_the_page() -> None:
+    assert decode("p.speed=3&r0=sgd&p.lang=zh") == {"runs": [{"optimizer": "sgd"}]}
+    config, warnings = decode_lenient("p.speed=3&r0=sgd&p.unknown=1")
+    assert warnings == [] and encode(config) == "surface=rosenbrock&r0=sgd"
+
+
 def test_non_canonical_queries_canonicalise() -> None:
     query = "r0=adam,beta1=0.9,lr=0.01&steps=300&surface=rosenbrock&noise=0&start=-1.5,2.0"
     config = validate_config(decode(query))

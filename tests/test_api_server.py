@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.api_helpers import strict_json
+from tests.api_helpers import records_of, strict_json
+from tests.conftest import start_server, stop_server
 
 
 def long_config(runs: int, steps: int) -> dict[str, Any]:
@@ -102,3 +103,22 @@ def test_two_long_streams_both_progress_and_the_loop_stays_free(server_url: str)
     assert steps_b[0] < mid_a < steps_b[-1], "the streams did not interleave"
     assert len(latencies) >= 3
     assert max(latencies) < 0.5, f"/healthz waited {max(latencies):.3f} s behind the streams"
+
+
+def test_two_workers_serve_quickly_with_nodelay() -> None:
+    url, proc = start_server(workers=2)
+    try:
+        with httpx.Client(base_url=url, timeout=30.0) as client:
+            config = long_config(2, 100)
+            posted = client.post("/api/trajectory", json=config)
+            assert posted.status_code == 200 and records_of(posted.content)[-1]["type"] == "end"
+            query = records_of(posted.content)[0]["query"]
+            assert client.get(f"/api/trajectory?{query}").content == posted.content
+            times = []
+            for _ in range(20):  # a kept-alive connection: small answers must not wait for ACKs
+                t0 = time.monotonic()
+                assert client.get("/healthz").status_code == 200
+                times.append(time.monotonic() - t0)
+            assert sorted(times)[10] < 0.02, f"/healthz p50 {sorted(times)[10]:.3f} s"
+    finally:
+        stop_server(proc)
