@@ -67,6 +67,8 @@ def test_get_equals_post_byte_for_byte(any_client: httpx.Client) -> None:
     assert got.headers["content-type"] == "application/x-ndjson"
     assert got.content == posted.content
     assert got.headers["etag"] == posted.headers["etag"]
+    validated = records_of(posted.content)[0]["config"]  # what the page holds and posts back
+    assert post(any_client, validated).content == posted.content
 
 
 def test_non_canonical_query_gives_the_same_stream(client: httpx.Client) -> None:

@@ -27,7 +27,7 @@ def templates_of(request: Request) -> Jinja2Templates:
     return state.templates
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/", response_class=HTMLResponse, responses={503: {"description": "no template"}})
 async def get_page(request: Request) -> Response:
     """The visualizer page (templates/index.html); shared links carry their state in the query."""
     settings = settings_of(request)
@@ -48,7 +48,7 @@ async def get_page(request: Request) -> Response:
                             status_code=503, headers=headers)
 
 
-@router.get("/vendor/plotly.min.js", include_in_schema=False)
+@router.get("/vendor/plotly.min.js", response_class=FileResponse)
 async def get_plotly(request: Request) -> Response:
     """plotly.js from the installed Python package (the page works offline)."""
     max_age = settings_of(request).cache_max_age
