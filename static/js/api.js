@@ -115,3 +115,34 @@ function dispatch(line, onRecord) {
   }
   onRecord(record);
 }
+
+/**
+ * Only the start record of a configuration (its canonical query and filled config): the stream
+ * is cancelled as soon as the first line is read, so the server stops before it computes more
+ * than its first block.
+ */
+export async function fetchStart(config, signal) {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  if (signal) {
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
+  }
+  let start = null;
+  try {
+    await streamTrajectory(config, {
+      signal: controller.signal,
+      onRecord(rec) {
+        if (start === null && rec.type === "start") {
+          start = rec;
+          controller.abort();
+        }
+      },
+    });
+  } catch (err) {
+    if (!(isAbort(err) && start)) throw err;
+  } finally {
+    if (signal) signal.removeEventListener("abort", stop);
+  }
+  return start;
+}

@@ -50,19 +50,26 @@ export class RunTrace {
 }
 
 export class Dataset {
-  constructor(config, query, seq) {
+  /**
+   * `config`: the server's filled config; `reuse[i]`: a complete RunTrace of an identical run
+   * from an earlier answer (only the other runs are streamed); `index[k]`: the run index in this
+   * dataset of run k of the stream (identity when the whole config was sent).
+   */
+  constructor(config, query, seq, { reuse = null, index = null } = {}) {
     this.config = config;
     this.query = query;
     this.seq = seq;
     this.start = config.start;
     this.steps = config.steps;
-    this.runs = config.runs.map(() => new RunTrace(config.steps));
+    this.runs = config.runs.map((_, i) => (reuse && reuse[i]) || new RunTrace(config.steps));
+    this.index = index;
     this.done = false;
+    this.sent = null; // the config as the page sent it (keys for reuse)
     this.version = 0; // bumped on every change so views know when to redraw
   }
 
   add(rec) {
-    const run = this.runs[rec.run];
+    const run = this.runs[this.index ? this.index[rec.run] : rec.run];
     if (!run) return;
     if (rec.type === "steps") run.add(rec);
     else if (rec.type === "end") run.status = rec.status;

@@ -5,7 +5,7 @@
 // Every edit bumps a sequence number; a newer request aborts the older one, and an answer whose
 // sequence number is not the latest is never drawn.
 
-import { ApiError, getCatalog, getConfig, getSurface, isAbort, streamTrajectory } from "./api.js";
+import { ApiError, fetchStart, getCatalog, getConfig, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { PALETTE, defaults, formatValue, h, paramControl, paramList } from "./controls.js";
 import { Dataset } from "./data.js";
 import { applyI18n, getLang, setLang, t, tc } from "./i18n.js";
@@ -40,6 +40,7 @@ const app = {
   canonical: "",
   page: null,
   dataset: null,
+  complete: null, // the last complete answer (its traces are reused for unchanged runs)
   step: 0,
   playing: false,
   seq: 0,
@@ -214,12 +215,36 @@ function configChanged() {
   app.editSeq += 1;
   if (computeQueued) return;
   computeQueued = true;
-  // One request per animation frame at most: a slider's input events within a frame coalesce.
-  requestAnimationFrame(() => {
+  // Input events of one task coalesce into one request; the request starts at once.
+  queueMicrotask(() => {
     computeQueued = false;
     compute();
     loadSurface();
   });
+}
+
+const sharedKey = (cfg) => JSON.stringify({ ...cfg, runs: undefined });
+const runKey = (run) => JSON.stringify(run);
+
+/**
+ * Complete traces of the last complete answer that can stand for runs of `config`: runs are
+ * independent (each is seeded from the config's seed alone), so when only some runs changed only
+ * those are computed again.
+ */
+function reusable(config) {
+  const last = app.complete;
+  if (!last || !last.sent || sharedKey(last.sent) !== sharedKey(config)) return null;
+  const byKey = new Map();
+  last.sent.runs.forEach((run, j) => byKey.set(runKey(run), j));
+  const reuse = config.runs.map((run) => {
+    const j = byKey.get(runKey(run));
+    return j === undefined ? null : { trace: last.runs[j], config: last.config.runs[j] };
+  });
+  return reuse.some(Boolean) ? reuse : null;
+}
+
+function remapField(field, index) {
+  return field.replace(/^runs\[(\d+)\]/, (m, k) => `runs[${index[Number(k)] ?? k}]`);
 }
 
 async function compute() {
@@ -230,42 +255,74 @@ async function compute() {
   const seq = app.seq;
   const editSeq = app.editSeq;
   const config = structuredClone(app.config);
+  const reuse = reusable(config);
+  const missing = reuse ? config.runs.map((_, i) => i).filter((i) => !reuse[i]) : null;
+  const partial = Boolean(reuse);
+  const sent = partial ? { ...config, runs: missing.map((i) => config.runs[i]) } : config;
   let ds = null;
   setStatus("status.computing");
+  const onStart = (rec) => {
+    app.canonical = rec.query || "";
+    clearFieldErrors();
+    if (editSeq === app.editSeq) adoptServerConfig(rec.config);
+    onStateChange({ now: true });
+  };
   try {
-    await streamTrajectory(config, {
-      signal: controller.signal,
-      onRecord(rec) {
-        if (seq !== app.seq) return;
-        if (rec.type === "start") {
-          ds = new Dataset(rec.config, rec.query, seq);
-          app.canonical = rec.query || "";
-          clearFieldErrors();
-          if (editSeq === app.editSeq) adoptServerConfig(rec.config);
-          onStateChange({ now: true });
-          return;
-        }
-        if (!ds) return;
-        ds.add(rec);
-        if (rec.type === "end") updateRunStatus(ds);
-        scheduleDraw(ds);
-      },
-    });
+    if (partial && missing.length === 0) {
+      ds = new Dataset({ ...app.complete.config, runs: reuse.map((r) => r.config) }, "", seq,
+        { reuse: reuse.map((r) => r.trace) });
+      ds.sent = config;
+    } else {
+      await streamTrajectory(sent, {
+        signal: controller.signal,
+        onRecord(rec) {
+          if (seq !== app.seq) return;
+          if (rec.type === "start") {
+            if (partial) {
+              const runs = config.runs.map((_, i) => (reuse[i] ? reuse[i].config : null));
+              missing.forEach((i, k) => {
+                runs[i] = rec.config.runs[k];
+              });
+              ds = new Dataset({ ...rec.config, runs }, "", seq,
+                { reuse: reuse.map((r) => (r ? r.trace : null)), index: missing });
+            } else {
+              ds = new Dataset(rec.config, rec.query, seq);
+              onStart(rec);
+            }
+            ds.sent = config;
+            return;
+          }
+          if (!ds) return;
+          ds.add(rec);
+          if (rec.type === "end") updateRunStatus(ds);
+          scheduleDraw(ds);
+        },
+      });
+    }
     if (seq !== app.seq || !ds) return;
     ds.done = true;
+    app.complete = ds;
     scheduleDraw(ds);
     setStatus("status.ready");
+    if (partial) {
+      // The canonical query of the whole config, once the new paths are drawn: its start record
+      // only (the stream is cancelled after the first line).
+      fetchStart(config, controller.signal).then((rec) => {
+        if (rec && seq === app.seq) onStart(rec);
+      }).catch((err) => {
+        if (isAbort(err) || seq !== app.seq) return;
+        if (err instanceof ApiError) showFieldErrors(err.details);
+      });
+    }
   } catch (err) {
     if (isAbort(err) || seq !== app.seq) return;
     setStatus("status.error");
     if (err instanceof ApiError) {
       clearFieldErrors();
-      showFieldErrors(err.details);
+      showFieldErrors(partial ? err.details.map((d) => ({ ...d, field: remapField(d.field, missing) })) : err.details);
     } else {
       showNotice("notice.serverError", [{ field: "", msg: String(err.message || err) }]);
     }
-  } finally {
-    if (app.controller === controller) app.controller = null;
   }
 }
 
@@ -363,29 +420,59 @@ function draw(ds) {
   app.views.contour.setData(ds, st);
   $("scrubber").max = String(ds.steps);
   const now = performance.now();
-  if (ds.done || fresh || now - lastHeavy >= HEAVY_INTERVAL) {
-    drawHeavy(ds, st);
+  if (fresh) lastHeavy = now; // a new answer's first blocks: paths only; its curves follow
+  if (ds.done || now - lastHeavy >= HEAVY_INTERVAL) {
+    drawHeavy();
   } else if (!heavyTimer) {
     heavyTimer = setTimeout(() => {
       heavyTimer = 0;
-      if (app.dataset === ds) drawHeavy(ds, style());
+      if (app.dataset === ds) drawHeavy();
     }, HEAVY_INTERVAL);
   }
   setStep(app.step, { force: true });
+  document.dispatchEvent(new CustomEvent("optviz:draw", { detail: { seq: ds.seq, done: ds.done } }));
   if (ds.done) {
     document.body.dataset.drawnSeq = String(ds.seq);
     document.dispatchEvent(new CustomEvent("optviz:drawn", { detail: { seq: ds.seq } }));
   }
 }
 
-function drawHeavy(ds, st) {
+function drawHeavy() {
   lastHeavy = performance.now();
-  app.views.lr.setData(ds, st);
-  app.views.loss.setData(ds, st, { log: app.page.log });
-  app.views.state.setData(ds, st, stateQuantities(ds, st));
-  renderStateChips(ds, st);
-  updateTeach(false);
-  if (app.page.view === "3d") draw3d();
+  scheduleSlow();
+}
+
+// After the paths are painted: the lr and loss curves in the next task, then (after one more
+// paint) the state view (many traces), the teaching panel and the 3D view.
+const afterPaint = (fn) => requestAnimationFrame(() => setTimeout(fn, 0));
+let slowQueued = false;
+function scheduleSlow() {
+  if (slowQueued) return;
+  slowQueued = true;
+  afterPaint(() => {
+    slowQueued = false;
+    const ds = app.dataset;
+    if (!ds) return;
+    const st = style();
+    app.views.lr.setData(ds, st);
+    app.views.loss.setData(ds, st, { log: app.page.log });
+    if (ds.done) {
+      document.body.dataset.linesSeq = String(ds.seq);
+      document.dispatchEvent(new CustomEvent("optviz:lines", { detail: { seq: ds.seq } }));
+    }
+    afterPaint(() => {
+      if (app.dataset !== ds) return;
+      const st2 = style();
+      app.views.state.setData(ds, st2, stateQuantities(ds, st2));
+      renderStateChips(ds, st2);
+      updateTeach(false);
+      if (app.page.view === "3d") draw3d();
+      if (ds.done) {
+        document.body.dataset.settledSeq = String(ds.seq);
+        document.dispatchEvent(new CustomEvent("optviz:settled", { detail: { seq: ds.seq } }));
+      }
+    });
+  });
 }
 
 function draw3d() {
@@ -398,7 +485,7 @@ function restyle() {
   if (!app.dataset) return;
   const st = style();
   app.views.contour.setStyle(st);
-  drawHeavy(app.dataset, st);
+  drawHeavy();
 }
 
 /** Catalog metadata of every state quantity present in the visible runs, in catalog order. */
@@ -927,7 +1014,7 @@ function renderAllText() {
   bindPlayback();
   setStep(app.step, { force: true });
   $("state-chips").dataset.key = "";
-  if (app.dataset) drawHeavy(app.dataset, style());
+  if (app.dataset) drawHeavy();
   updateTeach(true);
 }
 

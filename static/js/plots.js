@@ -5,6 +5,17 @@
 // 8 runs x 10 000 steps. Plotly.react runs only when data arrives.
 
 import { decimate } from "./data.js";
+
+// Decimated lines are cached on the run's trace, so a run that did not change keeps the very
+// same arrays and Plotly.react finds nothing to recompute for it.
+function line(trace, key, values) {
+  const cache = trace.lines || (trace.lines = new Map());
+  const hit = cache.get(key);
+  if (hit && hit.n === trace.n) return hit.line;
+  const out = decimate(values, trace.n);
+  cache.set(key, { n: trace.n, line: out });
+  return out;
+}
 import { latexToText } from "./latex.js";
 import { t } from "./i18n.js";
 
@@ -644,7 +655,7 @@ export class LineView extends StepChart {
     for (const i of this.visibleRuns()) {
       const r = dataset.runs[i];
       const values = r[this.field];
-      const dec = decimate(values, r.n);
+      const dec = line(r, this.field, values);
       traces.push({ type: "scatter", mode: "lines", x: dec.x, y: dec.y, hoverinfo: "skip",
         line: { color: style.colors[i], width: 1.8 }, name: String(i + 1) });
       this.series.push({ run: i, yaxis: "yaxis", values });
@@ -692,7 +703,7 @@ export class StateView extends StepChart {
         if (!st) continue;
         const coords = q.scalar ? ["x"] : ["x", "y"];
         for (const c of coords) {
-          const dec = decimate(st[c], r.n);
+          const dec = line(r, `${q.name}.${c}`, st[c]);
           traces.push({ type: "scatter", mode: "lines", x: dec.x, y: dec.y, yaxis: ref, hoverinfo: "skip",
             line: { color: style.colors[i], width: 1.5, dash: c === "y" ? "dash" : "solid" } });
           this.series.push({ run: i, yaxis: axisName, values: st[c] });

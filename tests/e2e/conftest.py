@@ -140,20 +140,20 @@ def new_page(browser: Any, console: ConsoleLog, **kwargs: Any) -> Any:
 
 
 def drawn_seq(pg: Any) -> int:
-    return int(pg.evaluate("Number(document.body.dataset.drawnSeq || 0)"))
+    return int(pg.evaluate("Number(document.body.dataset.settledSeq || 0)"))
 
 
 def open_app(pg: Any, url: str) -> None:
     """Load the page and wait until a complete trajectory answer is drawn."""
     pg.goto(url)
-    pg.wait_for_function("Number(document.body.dataset.drawnSeq || 0) > 0")
+    pg.wait_for_function("Number(document.body.dataset.settledSeq || 0) > 0")
     pg.wait_for_function("window.optviz && optviz.app.surface !== null")
 
 
 def wait_redraw(pg: Any, after: int) -> int:
     """Wait for a complete answer newer than sequence number ``after`` to be drawn."""
     pg.wait_for_function(
-        f"Number(document.body.dataset.drawnSeq || 0) > {after} && document.body.dataset.busy === '0'"
+        f"Number(document.body.dataset.settledSeq || 0) > {after} && document.body.dataset.busy === '0'"
     )
     return drawn_seq(pg)
 

@@ -1,0 +1,168 @@
+"""Browser benchmark of the page (not a test): slider-to-paths latency and playback frame rate.
+
+    python bench/browser.py [--changes 50] [--url http://127.0.0.1:8000]
+
+Starts its own uvicorn on a free loopback port unless --url is given, drives headless Chromium
+through Playwright and prints:
+
+* latency from a slider's `input` event to the new paths drawn (4 runs x 500 steps), p50 / p95
+  over N changes, both to the first partial paths and to the complete answer (all views);
+* frames per second during playback with 8 runs x 2000 steps, and the p95 frame interval.
+
+Targets (issue #4): p95 within 60 ms; at least 50 frames per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_uvicorn, stop_uvicorn  # noqa: E402
+
+FOUR_RUNS = (
+    "/?surface=rosenbrock&steps=500&r0=adam,lr=0.05&r1=sgd,lr=0.001,momentum=0.9"
+    "&r2=rmsprop,lr=0.01&r3=adam,lr=0.02&r3.schedule=CosineAnnealingLR"
+)
+EIGHT_RUNS = "/?surface=rosenbrock&steps=2000&" + "&".join(
+    f"r{i}={opt}" for i, opt in enumerate(
+        ["adam,lr=0.05", "sgd,lr=0.001,momentum=0.9", "rmsprop,lr=0.01", "adamw,lr=0.02",
+         "nadam,lr=0.02", "radam,lr=0.05", "adagrad,lr=0.5", "lion,lr=0.005"])
+)
+
+# One slider change, timed in the page: input event -> first draw of the new answer's paths ->
+# complete paths on the contour -> lr and loss curves -> every view settled (state view,
+# teaching panel). Each time is taken at the next animation frame, when the drawing is painted.
+ONE_CHANGE = """async (pos) => {
+  const slider = document.querySelector('.run-card[data-run="0"] .param[data-key="lr"] input[type=range]');
+  const before = optviz.app.seq;
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
+  return await new Promise((resolve) => {
+    let first = null;
+    let done = null;
+    let lines = null;
+    const t0 = performance.now();
+    const onDraw = async (ev) => {
+      if (ev.detail.seq <= before) return;
+      if (first === null) first = (await frame()) - t0;
+      if (ev.detail.done && done === null) done = (await frame()) - t0;
+    };
+    const onLines = async (ev) => {
+      if (ev.detail.seq > before && lines === null) lines = (await frame()) - t0;
+    };
+    const onSettled = async (ev) => {
+      if (ev.detail.seq <= before) return;
+      document.removeEventListener('optviz:draw', onDraw);
+      document.removeEventListener('optviz:lines', onLines);
+      document.removeEventListener('optviz:settled', onSettled);
+      const settled = (await frame()) - t0;
+      resolve([first ?? settled, done ?? settled, lines ?? settled, settled]);
+    };
+    document.addEventListener('optviz:draw', onDraw);
+    document.addEventListener('optviz:lines', onLines);
+    document.addEventListener('optviz:settled', onSettled);
+    slider.value = String(pos);
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}"""
+
+PLAYBACK = """async (seconds) => {
+  const app = optviz.app;
+  app.page.speed = Math.ceil(app.dataset.maxSteps / seconds);
+  optviz.setStep(0);
+  const times = [];
+  const costs = [];
+  await new Promise((resolve) => {
+    const loop = (t) => {
+      times.push(t);
+      if (!app.playing && times.length > 2) return resolve();
+      requestAnimationFrame(loop);
+    };
+    optviz.play();
+    requestAnimationFrame(loop);
+  });
+  const n = times.length - 1;
+  const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+  return { frames: n, seconds: (times[n] - times[0]) / 1000, gaps, steps: app.dataset.maxSteps };
+}"""
+
+STEP_COST = """() => {
+  // Main-thread cost of one cursor move with every view (no rendering wait).
+  const n = 300;
+  const t0 = performance.now();
+  for (let i = 1; i <= n; i += 1) optviz.setStep(i * 5);
+  return (performance.now() - t0) / n;
+}"""
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=4.0, help="playback duration")
+    parser.add_argument("--url", default=None, help="use a running server instead")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    proc = None
+    if args.url:
+        base = args.url.rstrip("/")
+    else:
+        proc, base, _ = start_uvicorn()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.set_default_timeout(60_000)
+
+            page.goto(base + FOUR_RUNS)
+            page.wait_for_function("Number(document.body.dataset.settledSeq || 0) > 0")
+            page.wait_for_timeout(300)
+            firsts, dones, lines, settles = [], [], [], []
+            for k in range(args.changes + 3):
+                pos = 380 + (k % 2) * 60 + (k % 7)  # alternate between nearby lr values
+                first, done, line, settled = page.evaluate(ONE_CHANGE, pos)
+                if k >= 3:  # warm-up changes are not counted
+                    firsts.append(first)
+                    dones.append(done)
+                    lines.append(line)
+                    settles.append(settled)
+            print(f"slider input -> drawn, 4 runs x 500 steps, {len(dones)} changes "
+                  "(time to the next frame after drawing)")
+            for name, values in (("first partial paths", firsts),
+                                 ("new paths complete", dones),
+                                 ("lr + loss curves", lines),
+                                 ("every view settled", settles)):
+                print(f"  {name:20s} p50 {statistics.median(values):6.1f} ms   "
+                      f"p95 {pct(values, 0.95):6.1f} ms")
+            print("  target: p95 <= 60 ms (new paths complete)")
+
+            page.goto(base + EIGHT_RUNS)
+            page.wait_for_function("Number(document.body.dataset.settledSeq || 0) > 0")
+            page.wait_for_timeout(500)
+            cost = page.evaluate(STEP_COST)
+            result = page.evaluate(PLAYBACK, args.seconds)
+            fps = result["frames"] / result["seconds"]
+            gaps = result["gaps"]
+            print(f"playback, 8 runs x {result['steps']} steps, {result['seconds']:.1f} s")
+            print(f"  {fps:5.1f} frames/s   frame interval p50 {pct(gaps, 0.5):5.1f} ms   "
+                  f"p95 {pct(gaps, 0.95):5.1f} ms   max {max(gaps):5.1f} ms   (target >= 50 fps)")
+            print(f"  cursor move, all views: {cost:.2f} ms of main thread per step")
+            browser.close()
+    finally:
+        if proc is not None:
+            stop_uvicorn(proc)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
