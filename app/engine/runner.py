@@ -188,7 +188,7 @@ class Simulation:
     ) -> np.ndarray:
         """The gradient used by the optimizer: mini-batch where set, plus Gaussian noise."""
         if batch is None:
-            gx, gy = self.objective.grad(p[:, 0], p[:, 1])
+            gx, gy = self.objective.fast_grad(p[:, 0], p[:, 1])
         else:
             _, gx, gy = self.objective.batch_value_grad(p[:, 0], p[:, 1], batch)
         g = np.empty_like(p)
@@ -224,18 +224,16 @@ class Simulation:
         lr = self.group.lr.copy()
         batch = self.next_batch()
         p_old = self.p
-        grad = self.grad_at(p_old, batch, self.rng)
         oracle = _StepOracle(self, p_old, batch) if self.spec.needs_oracle else None
         with np.errstate(all="ignore"):
+            grad = self.grad_at(p_old, batch, self.rng)
             p_new, self.state = self.spec.update(p_old, grad, self.state, hp, self.t, oracle)
             p_new = np.asarray(p_new, dtype=float)
             if p_new.shape != p_old.shape:
                 p_new = np.array(np.broadcast_to(p_new, p_old.shape))
-            loss = np.asarray(self.objective.value(p_new[:, 0], p_new[:, 1]), dtype=float)
-            loss = np.broadcast_to(loss, (self.rows,))
-            moved = p_new - p_old
-            safe = np.abs(grad) > TINY_GRAD
-            eff = np.where(safe, -moved / np.where(safe, grad, 1.0), 0.0)
+            loss = self.objective.fast_value(p_new[:, 0], p_new[:, 1])
+            eff = np.divide(p_old - p_new, grad, out=np.zeros_like(grad),
+                            where=np.abs(grad) > TINY_GRAD)
         self.p = p_new
         if self.scheduler is not None:
             self.scheduler.step(loss)

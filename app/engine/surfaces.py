@@ -87,6 +87,20 @@ class Objective:
             gx, gy = self._grad_fn(xa, ya)
             return _full(gx, shape), _full(gy, shape)
 
+    def fast_value(self, x: Array, y: Array) -> Array:
+        """``value`` for the runner's hot loop: float64 inputs of one shape, errstate held."""
+        v = self._value_fn(x, y)
+        return v if getattr(v, "shape", None) == x.shape else _full(v, x.shape)
+
+    def fast_grad(self, x: Array, y: Array) -> tuple[Array, Array]:
+        """``grad`` for the runner's hot loop: float64 inputs of one shape, errstate held."""
+        gx, gy = self._grad_fn(x, y)
+        if getattr(gx, "shape", None) != x.shape:
+            gx = _full(gx, x.shape)
+        if getattr(gy, "shape", None) != x.shape:
+            gy = _full(gy, x.shape)
+        return gx, gy
+
     def batch_value_grad(self, x: Any, y: Any, idx: Any) -> tuple[Array, Array, Array]:
         """Mean loss and gradient over the data samples ``idx`` (data surfaces only)."""
         if self._batch_fn is None or self.n_samples is None:
