@@ -210,7 +210,7 @@ class Simulation:
         """This step's hyperparameters: the scheduled lr (and cycled momentum / beta1)."""
         hp = dict(self.hp)
         hp["lr"] = self.group.lr.reshape(-1, 1)
-        if self._momentum0 is not None and self.momentum_name:
+        if self._momentum0 is not None and self.momentum_name and self.scheduler is not None:
             momentum = self.group.momentum
             if not np.array_equal(momentum, self._momentum0):
                 hp[self.momentum_name] = momentum.reshape(-1, 1)
@@ -248,8 +248,7 @@ class Simulation:
                 out[name] = value
         teach = self.spec.teach
         if teach is not None:
-            with np.errstate(all="ignore"):
-                extras = teach(self.state, self.last_hp, self.t)
+            extras = teach(self.state, self.last_hp, self.t)  # callers hold np.errstate
             for name in self.teach_names:
                 if name in extras:
                     out[name] = extras[name]
