@@ -129,7 +129,9 @@ function firstFreeColor(used) {
 
 // ------------------------------------------------------------------ status and notices
 
+let statusKey = "";
 function setStatus(key, extra = "") {
+  statusKey = key;
   $("status").textContent = t(key) + (extra ? ` ${extra}` : "");
   document.body.dataset.busy = key === "status.computing" ? "1" : "0";
 }
@@ -968,6 +970,52 @@ function bindViewsControls() {
   });
 }
 
+/** What the marks on the contour mean (drawn as small canvases in the marks' own style). */
+function renderLegend() {
+  const box = $("contour-legend");
+  const item = (draw, key) => {
+    const c = h("canvas", { width: 56, height: 28, class: "legend-mark", "aria-hidden": "true" });
+    c.style.width = "28px";
+    c.style.height = "14px";
+    const ctx = c.getContext("2d");
+    ctx.scale(2, 2);
+    draw(ctx);
+    return h("span", { class: "legend-item" }, c, h("span", { text: t(key) }));
+  };
+  const ink = "#1f2933";
+  box.replaceChildren(
+    item((ctx) => {
+      ctx.strokeStyle = ink;
+      ctx.setLineDash([4, 3]);
+      ctx.lineWidth = 1.6;
+      ctx.beginPath(); ctx.moveTo(2, 7); ctx.lineTo(21, 7); ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.beginPath(); ctx.moveTo(26, 7); ctx.lineTo(20, 4); ctx.lineTo(20, 10); ctx.fill();
+    }, "legend.grad"),
+    item((ctx) => {
+      ctx.strokeStyle = ink;
+      ctx.lineWidth = 2.4;
+      ctx.beginPath(); ctx.moveTo(2, 7); ctx.lineTo(20, 7); ctx.stroke();
+      ctx.fillStyle = ink;
+      ctx.beginPath(); ctx.moveTo(26, 7); ctx.lineTo(19, 3); ctx.lineTo(19, 11); ctx.fill();
+    }, "legend.update"),
+    item((ctx) => {
+      ctx.beginPath(); ctx.arc(14, 7, 5, 0, Math.PI * 2); ctx.fillStyle = "#fff"; ctx.fill();
+      ctx.lineWidth = 2; ctx.strokeStyle = ink; ctx.stroke();
+      ctx.beginPath(); ctx.arc(14, 7, 1.6, 0, Math.PI * 2); ctx.fillStyle = ink; ctx.fill();
+    }, "legend.start"),
+    item((ctx) => {
+      ctx.beginPath();
+      for (let k = 0; k < 10; k += 1) {
+        const r = k % 2 ? 2.6 : 6;
+        const a = -Math.PI / 2 + (k * Math.PI) / 5;
+        ctx.lineTo(14 + r * Math.cos(a), 7 + r * Math.sin(a));
+      }
+      ctx.closePath(); ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = ink; ctx.lineWidth = 1.2; ctx.stroke();
+    }, "legend.minimum"),
+  );
+}
+
 function setMode(mode) {
   app.page.view = mode;
   const is3d = mode === "3d";
@@ -1007,6 +1055,8 @@ function applyHide() {
 
 function renderAllText() {
   applyI18n();
+  if (statusKey) setStatus(statusKey);
+  renderLegend();
   $("lang").value = getLang();
   renderSurfaceControls();
   renderRuns();
@@ -1064,6 +1114,7 @@ async function main() {
   app.views.state = new StateView($("state-plot"), $("state-cursor"), hoverStep);
   app.teach = new TeachPanel($("teach"));
 
+  renderLegend();
   renderSurfaceControls();
   bindSurfaceControls();
   renderRuns();

@@ -147,7 +147,7 @@ export class ContourView {
     const traces = [
       {
         type: "contour", x: surface.x, y: surface.y, z: surface.z, colorscale: SURFACE_SCALE,
-        ncontours: 24, contours: { coloring: "heatmap", showlines: true },
+        ncontours: 28, contours: { coloring: "fill", showlines: true },
         line: { color: "rgba(60,72,88,0.35)", width: 0.6 }, hoverinfo: "skip", connectgaps: false,
         colorbar: { thickness: 10, len: 0.9, outlinewidth: 0, tickfont: { size: 10 },
           title: { text: surface.log ? "log₁₀" : "f", side: "right", font: { size: 10 } } },
@@ -454,6 +454,8 @@ export class Surface3DView {
     }];
     const d = this.dataset;
     const runs = [];
+    const lift = Number.isFinite(s.zmax) && Number.isFinite(s.zmin) ? (s.zmax - s.zmin) * 0.01 : 0;
+    this.lift = lift;
     if (d) {
       d.runs.forEach((r, i) => {
         if (this.style.visible[i] === false || r.n === 0) return;
@@ -461,11 +463,11 @@ export class Surface3DView {
         const stride = Math.max(1, Math.floor(n / 2000));
         const xs = [d.start[0]];
         const ys = [d.start[1]];
-        const zs = [this.zAt(d, i, 0)];
+        const zs = [this.zAt(d, i, 0) + lift];
         for (let k = 0; k < n; k += stride) {
           xs.push(r.x[k]);
           ys.push(r.y[k]);
-          zs.push(this.transform(r.loss[k]));
+          zs.push(this.transform(r.loss[k]) + lift);
         }
         traces.push({ type: "scatter3d", mode: "lines", x: xs, y: ys, z: zs, hoverinfo: "skip",
           line: { color: this.style.colors[i], width: 5 }, showlegend: false });
@@ -509,7 +511,7 @@ export class Surface3DView {
         const [px, py] = d.point(i, s);
         x.push(px);
         y.push(py);
-        z.push(this.zAt(d, i, s));
+        z.push(this.zAt(d, i, s) + (this.lift || 0));
         colors.push(this.style.colors[i]);
       }
     }

@@ -102,7 +102,7 @@ export class RunCard {
       h("span", { class: "run-status", dataset: { runStatus: String(i) } }));
     const colorId = `run-${i}-color`;
     const color = h("select", { id: colorId, class: "color-select" });
-    PALETTE.forEach((c, k) => color.appendChild(h("option", { value: String(k), text: c.name })));
+    PALETTE.forEach((c, k) => color.appendChild(h("option", { value: String(k), text: t(`color.${c.name.replace(/ /g, "_")}`) })));
     color.value = String(app.colorOf(i));
     color.addEventListener("change", () => app.setColor(i, Number(color.value)));
     const showId = `run-${i}-show`;
