@@ -8,6 +8,7 @@
 import { ApiError, fetchStart, getCatalog, getConfig, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { PALETTE, defaults, formatValue, h, paramControl, paramList } from "./controls.js";
 import { Dataset } from "./data.js";
+import { CATALOG_ZH } from "./catalog_zh.js";
 import { applyI18n, getLang, setLang, t, tc } from "./i18n.js";
 import { renderMath } from "./latex.js";
 import { ContourView, LineView, StateView, Surface3DView } from "./plots.js";
@@ -1088,6 +1089,7 @@ async function main() {
     return;
   }
   app.catalog = catalog;
+  addTranslations(catalog);
   app.config = decoded.config;
   app.canonical = decoded.query || "";
   for (const o of catalog.optimizers) for (const p of o.params) knownHide.add(p.name);
@@ -1139,6 +1141,18 @@ async function main() {
   compute();
   loadSurface();
   window.optviz = { app, setStep, play, pause, configChanged };
+}
+
+// Chinese text for catalog entries that have none of their own (the catalog's own wins).
+function addTranslations(catalog) {
+  for (const [kind, table] of [["optimizers", CATALOG_ZH.optimizers], ["schedules", CATALOG_ZH.schedules]]) {
+    for (const item of catalog[kind] || []) {
+      const zh = table[item.name];
+      if (!zh) continue;
+      item.i18n = item.i18n || {};
+      item.i18n.zh = { ...zh, ...(item.i18n.zh || {}) };
+    }
+  }
 }
 
 function hoverStep(s) {
