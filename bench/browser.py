@@ -36,11 +36,15 @@ EIGHT_RUNS = "/?surface=rosenbrock&steps=2000&" + "&".join(
 
 # One slider change, timed in the page: input event -> first draw of the new answer's paths ->
 # complete paths on the contour -> lr and loss curves -> every view settled (state view,
-# teaching panel). Each time is taken at the next animation frame, when the drawing is painted.
+# teaching panel). Each time is taken once the frame showing the drawing has been rendered: the
+# paths are drawn inside an animation-frame callback (rendered at the end of that frame, so a
+# task queued from it runs after the rendering); the other views are drawn in tasks between
+# frames (rendered at the next frame).
 ONE_CHANGE = """async (pos) => {
   const slider = document.querySelector('.run-card[data-run="0"] .param[data-key="lr"] input[type=range]');
   const before = optviz.app.seq;
-  const frame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
+  const afterThisFrame = () => new Promise((r) => setTimeout(() => r(performance.now()), 0));
+  const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)));
   return await new Promise((resolve) => {
     let first = null;
     let done = null;
@@ -48,8 +52,8 @@ ONE_CHANGE = """async (pos) => {
     const t0 = performance.now();
     const onDraw = async (ev) => {
       if (ev.detail.seq <= before) return;
-      if (first === null) first = (await frame()) - t0;
-      if (ev.detail.done && done === null) done = (await frame()) - t0;
+      if (first === null) first = (await afterThisFrame()) - t0;
+      if (ev.detail.done && done === null) done = (await afterThisFrame()) - t0;
     };
     const onLines = async (ev) => {
       if (ev.detail.seq > before && lines === null) lines = (await frame()) - t0;
@@ -137,7 +141,7 @@ def main() -> int:
                     lines.append(line)
                     settles.append(settled)
             print(f"slider input -> drawn, 4 runs x 500 steps, {len(dones)} changes "
-                  "(time to the next frame after drawing)")
+                  "(until the frame showing it is rendered)")
             for name, values in (("first partial paths", firsts),
                                  ("new paths complete", dones),
                                  ("lr + loss curves", lines),

@@ -395,3 +395,28 @@ def test_works_under_a_strict_content_security_policy(page, e2e_url):
     page.click("#mode-2d")
     assert page.evaluate("window.__violations") == []
     assert page.evaluate("optviz.app.step") == 51
+
+
+def test_every_catalog_formula_renders_as_mathml(page, e2e_url):
+    open_app(page, e2e_url + "/")
+    result = page.evaluate(
+        """async () => {
+            const { renderMath } = await import('/static/js/latex.js');
+            const c = optviz.app.catalog;
+            const all = [];
+            for (const o of c.optimizers) {
+                all.push(...o.equations, ...o.state.map((s) => s.symbol), ...o.params.map((p) => p.symbol));
+            }
+            for (const s of c.schedules) all.push(s.latex, ...s.params.map((p) => p.symbol));
+            for (const s of c.surfaces) all.push(s.latex);
+            const bad = [];
+            for (const src of all.filter(Boolean)) {
+                const m = renderMath(src, { display: true });
+                const unknown = [...m.querySelectorAll('mtext')].filter((e) => e.textContent.startsWith('\\\\'));
+                if (unknown.length || !m.querySelector('mi, mn, mo')) bad.push(src);
+            }
+            return { count: all.length, bad };
+        }"""
+    )
+    assert result["count"] > 100
+    assert result["bad"] == []
