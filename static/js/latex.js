@@ -243,7 +243,8 @@ class Parser {
         { accent: "true" });
     }
     if (cmd === "text" || cmd === "textrm" || cmd === "mbox" || cmd === "textit") {
-      return leaf("mtext", this.readRawGroup());
+      // Spaces at the ends of \text{if } are meaningful: keep them as no-break spaces.
+      return leaf("mtext", this.readRawGroup().replace(/^ +| +$/g, (m) => "\u00a0".repeat(m.length)));
     }
     if (cmd === "mathrm" || cmd === "operatorname" || cmd === "mathit" || cmd === "mathbf"
         || cmd === "boldsymbol" || cmd === "mathsf" || cmd === "mathtt" || cmd === "mathcal") {
