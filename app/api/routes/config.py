@@ -1,10 +1,10 @@
-"""GET /api/config: open a (possibly hand-edited) shared link leniently, with warnings."""
+"""/api/config: open a shared link leniently (GET), or validate a configuration (POST)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from app.api.deps import settings_of, validate_request
+from app.api.deps import parse_json, read_body, settings_of, validate_request
 from app.api.query import decode_lenient, encode
 from app.api.routes.trajectory import read_query
 from app.api.schemas import ConfigResponse, ErrorResponse
@@ -22,3 +22,15 @@ async def get_config(request: Request) -> ConfigResponse:
     return ConfigResponse.model_validate(
         {"config": config, "query": encode(config), "warnings": warnings}
     )
+
+
+@router.post("/config", response_model=ConfigResponse,
+             responses={413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+async def post_config(request: Request) -> ConfigResponse:
+    """Validate a JSON configuration without running it: the configuration with every default
+    filled in and its canonical query string (invalid values are a 422 naming the field)."""
+    settings = settings_of(request)
+    config = validate_request(parse_json(await read_body(request, settings.max_body_bytes)),
+                              settings)
+    return ConfigResponse.model_validate({"config": config, "query": encode(config),
+                                          "warnings": []})

@@ -30,11 +30,7 @@ def templates_of(request: Request) -> Jinja2Templates:
 @router.get("/", response_class=HTMLResponse, responses={503: {"description": "no template"}})
 async def get_page(request: Request) -> Response:
     """The visualizer page (templates/index.html); shared links carry their state in the query."""
-    settings = settings_of(request)
-    headers = {
-        "Content-Security-Policy": f"frame-ancestors {settings.frame_ancestors}",
-        "Cache-Control": "no-cache",
-    }
+    headers = {"Cache-Control": "no-cache"}
     context = {
         "version": __version__,
         "plotly_url": f"/vendor/plotly.min.js?v={PLOTLY_VERSION}",
