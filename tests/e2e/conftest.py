@@ -116,10 +116,9 @@ def console() -> ConsoleLog:
     return ConsoleLog()
 
 
-@pytest.fixture
-def page(browser: Any, console: ConsoleLog) -> Iterator[Any]:
-    """A fresh 1280x720 page; the test fails if the page logged any console error."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
+def _page_fixture(browser: Any, console: ConsoleLog, bypass_csp: bool) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 720},
+                                  bypass_csp=bypass_csp)
     pg = context.new_page()
     console.attach(pg)
     pg.set_default_timeout(15_000)
@@ -130,9 +129,26 @@ def page(browser: Any, console: ConsoleLog) -> Iterator[Any]:
     assert console.errors == [], "\n".join(console.errors)
 
 
+@pytest.fixture
+def page(browser: Any, console: ConsoleLog) -> Iterator[Any]:
+    """A fresh 1280x720 page; the test fails if the page logged any console error.
+
+    The server's CSP forbids eval, which Playwright's string helpers (wait_for_function) use,
+    so these pages bypass it; ``strict_page`` keeps it and checks the page obeys it.
+    """
+    yield from _page_fixture(browser, console, bypass_csp=True)
+
+
+@pytest.fixture
+def strict_page(browser: Any, console: ConsoleLog) -> Iterator[Any]:
+    """A page under the server's real Content-Security-Policy."""
+    yield from _page_fixture(browser, console, bypass_csp=False)
+
+
 def new_page(browser: Any, console: ConsoleLog, **kwargs: Any) -> Any:
     """Another page (own context) whose console errors go to the same log."""
-    context = browser.new_context(**({"viewport": {"width": 1280, "height": 720}} | kwargs))
+    context = browser.new_context(
+        **({"viewport": {"width": 1280, "height": 720}, "bypass_csp": True} | kwargs))
     pg = context.new_page()
     console.attach(pg)
     pg.set_default_timeout(15_000)
