@@ -123,6 +123,12 @@ function marker(ctx, x, y, color, r = 5) {
 
 // ------------------------------------------------------------------ contour view
 
+/** Indices of the dataset's runs that the user has not hidden (shared by every view). */
+function visibleRunIndices(dataset, style) {
+  if (!dataset) return [];
+  return dataset.runs.map((r, i) => i).filter((i) => style.visible[i] !== false);
+}
+
 export class ContourView {
   constructor(gd, canvases, handlers) {
     this.gd = gd;
@@ -224,9 +230,7 @@ export class ContourView {
   }
 
   visibleRuns() {
-    const d = this.dataset;
-    if (!d) return [];
-    return d.runs.map((r, i) => i).filter((i) => this.style.visible[i] !== false);
+    return visibleRunIndices(this.dataset, this.style);
   }
 
   drawPaths() {
@@ -596,9 +600,7 @@ class StepChart {
   }
 
   visibleRuns() {
-    const d = this.dataset;
-    if (!d) return [];
-    return d.runs.map((r, i) => i).filter((i) => this.style.visible[i] !== false);
+    return visibleRunIndices(this.dataset, this.style);
   }
 
   baseLayout() {
