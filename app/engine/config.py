@@ -65,6 +65,11 @@ def validate_view(value: Any, field: str) -> list[float]:
 
 def validate_surface(raw: Any, field: str = "surface") -> dict[str, Any]:
     """``{"name", "params"?, "view"?}`` or ``{"expression", "view"?}``, defaults filled."""
+    return _surface_and_objective(raw, field)[0]
+
+
+def _surface_and_objective(raw: Any, field: str) -> tuple[dict[str, Any], Any]:
+    """The validated surface and the Objective built while validating it (built once)."""
     if not isinstance(raw, Mapping):
         raise ConfigError(field, "must be an object with a 'name' or an 'expression'")
     _reject_unknown(raw, {"name", "params", "view", "expression", "batch_size"}, field)
@@ -75,12 +80,13 @@ def validate_surface(raw: Any, field: str = "surface") -> dict[str, Any]:
             else None
         objective = expression_surface(raw["expression"], view=tuple(view) if view else None,
                                        field=f"{field}.expression")
-        return {"expression": raw["expression"], "view": list(view or objective.spec.view)}
+        return {"expression": raw["expression"], "view": list(view or objective.spec.view)}, \
+            objective
     spec = get_surface(raw.get("name"), f"{field}.name")
     objective = spec.build(raw.get("params"), f"{field}.params")
     view = validate_view(raw["view"], f"{field}.view") if raw.get("view") is not None \
         else list(spec.view)
-    return {"name": spec.name, "params": dict(objective.params), "view": view}
+    return {"name": spec.name, "params": dict(objective.params), "view": view}, objective
 
 
 def build_objective(surface: Mapping[str, Any]) -> Any:
@@ -118,12 +124,12 @@ def validate_config(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise ConfigError("", "the configuration must be a JSON object")
     _reject_unknown(raw, {"surface", "start", "steps", "noise", "seed", "batch_size", "runs"}, "")
-    surface = validate_surface(raw.get("surface", {"name": "rosenbrock"}))
+    surface, objective = _surface_and_objective(raw.get("surface", {"name": "rosenbrock"}),
+                                                "surface")
     batch_raw = raw.get("batch_size")
     if batch_raw is None and isinstance(raw.get("surface"), Mapping):
         batch_raw = raw["surface"].get("batch_size")
     batch_size = BATCH.validate(batch_raw, "batch_size")
-    objective = build_objective(surface)
     if batch_size is not None and getattr(objective, "n_samples", None) is None:
         raise ConfigError("batch_size", "applies to data surfaces only (linear_regression, "
                                         "logistic_regression); use null here")
