@@ -22,13 +22,13 @@ from app.api.deps import etag_of, not_modified, settings_of
 from app.api.errors import ApiError
 from app.api.query import QueryError, default_surface_name, path_tokens, typed_value
 from app.api.schemas import ErrorResponse, SurfaceGrid
-from app.engine.config import build_objective, validate_surface
+from app.engine.config import validate_surface
 from app.engine.errors import ConfigError
+from app.engine.grid import surface_grid
 from app.engine.surfaces import SURFACES
 
 router = APIRouter(prefix="/api", tags=["surface"])
 CACHE_SIZE = 16
-LOG_DELTA = 1e-12  # relative floor of the log transform
 GRID_KEYS = ("name", "expression", "view", "resolution", "log")  # the rest: surface parameters
 
 
@@ -53,53 +53,24 @@ def _numbers(text: str, field: str) -> list[float]:
     return values
 
 
-def surface_grid(surface: dict[str, Any], n: int, log: bool) -> dict[str, Any]:
-    """Evaluate a validated surface on an n x n grid over its view (rows are y)."""
-    objective = build_objective(surface)
-    xmin, xmax, ymin, ymax = surface["view"]
-    xs = np.linspace(xmin, xmax, n)
-    ys = np.linspace(ymin, ymax, n)
-    with np.errstate(all="ignore"):
-        f = objective.value(xs[np.newaxis, :], ys[:, np.newaxis])
-    finite = np.isfinite(f)
-    minima = [dict(m) for m in objective.minima]
-    known = [m["value"] for m in minima if math.isfinite(m["value"])]
-    fmin = fmax = delta = None
-    if finite.any():
-        fmin = float(min([float(f[finite].min()), *known]))
-        fmax = float(max([float(f[finite].max()), *known]))
-    z = f
-    if log and fmin is not None and fmax is not None:
-        delta = LOG_DELTA * max(1.0, abs(fmin), fmax - fmin)
-        with np.errstate(all="ignore"):
-            z = np.log10(f - fmin + delta)
-        for m in minima:
-            m["z"] = _finite_or_none(math.log10(m["value"] - fmin + delta)) \
-                if m["value"] - fmin + delta > 0 else None
-    else:
-        for m in minima:
-            m["z"] = _finite_or_none(m["value"])
-    ok = np.isfinite(z)
+def grid_body(surface: dict[str, Any], n: int, log: bool) -> dict[str, Any]:
+    """The engine's grid of a validated surface as the JSON answer (null where not finite)."""
+    g = surface_grid(surface, n, log)
+    ok = np.isfinite(g.z)
     if ok.all():
-        z_list = z.tolist()
+        z_list = g.z.tolist()
     else:
-        boxed = z.astype(object)
+        boxed = g.z.astype(object)
         boxed[~ok] = None
         z_list = boxed.tolist()
-    spec = objective.spec
     return {
         "name": surface.get("name"), "expression": surface.get("expression"),
         "params": surface.get("params", {}),
-        "label": spec.label, "latex": spec.latex, "view": list(surface["view"]),
-        "x": xs.tolist(), "y": ys.tolist(), "z": z_list, "log": bool(log and fmin is not None),
-        "zmin": float(z[ok].min()) if ok.any() else None,
-        "zmax": float(z[ok].max()) if ok.any() else None,
-        "fmin": fmin, "fmax": fmax, "log_delta": delta, "minima": minima,
+        "label": g.label, "latex": g.latex, "view": list(surface["view"]),
+        "x": g.x.tolist(), "y": g.y.tolist(), "z": z_list, "log": g.log,
+        "zmin": g.zmin, "zmax": g.zmax,
+        "fmin": g.fmin, "fmax": g.fmax, "log_delta": g.log_delta, "minima": g.minima,
     }
-
-
-def _finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None
 
 
 class GridCache:
@@ -183,5 +154,5 @@ def get_surface(
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    body = GRIDS.get(key, lambda: surface_grid(surface, n, log))
+    body = GRIDS.get(key, lambda: grid_body(surface, n, log))
     return Response(body, media_type="application/json", headers=headers)
