@@ -17,10 +17,12 @@ from .base import (
     Preset,
     State,
     StateVar,
+    bias_correction_sqrt,
     coupled_decay,
     ema_sq,
     is_scalar,
     lerp,
+    levelwise,
     maybe_maximize,
     power,
 )
@@ -83,9 +85,8 @@ def adam_update(
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
     new_state: State = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
     bias_correction1 = 1 - power(beta1, t)
-    bias_correction2 = 1 - power(beta2, t)
     step_size = hp["lr"] / bias_correction1
-    bias_correction2_sqrt = bias_correction2**0.5
+    bias_correction2_sqrt = bias_correction_sqrt(beta2, t)
     second = exp_avg_sq
     if hp["amsgrad"]:
         second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq)
@@ -175,6 +176,11 @@ ADAMW = OptimizerSpec(
 
 
 # ---------------------------------------------------------------- NAdam
+def _nadam_mu(beta1: float, psi: float, t: float) -> float:
+    """The momentum coefficient mu_t of NAdam's warming-up schedule."""
+    return beta1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
+
+
 def nadam_init(p: Array, hp: Hyper) -> State:
     """Adam's moments plus the running product of momentum coefficients mu (starts at 1)."""
     return {**_moments_init(p, hp), "mu_product": np.ones((p.shape[0], 1))}
@@ -188,8 +194,8 @@ def nadam_update(
     psi = hp["momentum_decay"]
     bias_correction2 = 1 - power(beta2, t)
     p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp)
-    mu = beta1 * (1.0 - 0.5 * (0.96 ** (float(t) * psi)))
-    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((float(t) + 1) * psi)))
+    mu = levelwise(_nadam_mu, beta1, psi, float(t))
+    mu_next = levelwise(_nadam_mu, beta1, psi, float(t) + 1)
     mu_product = state["mu_product"] * mu
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
@@ -260,6 +266,14 @@ def _radam_rect(rho_inf: object, rho_t: object) -> object:
         return np.power(ratio, 0.5)
 
 
+def _radam_rect_of(beta2: float, t: int) -> float:
+    """r_t for one beta2 in Python floats, as a single run computes it (nan while unused)."""
+    rho_inf, rho_t = _radam_rho(beta2, t)
+    if not rho_t > 5.0:  # type: ignore[operator]
+        return float("nan")
+    return float(_radam_rect(rho_inf, rho_t))  # type: ignore[arg-type]
+
+
 def radam_update(
     p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
@@ -280,8 +294,9 @@ def radam_update(
         else:
             update = plain
     else:
-        adaptive = (bias_correction2**0.5) / (np.sqrt(exp_avg_sq) + hp["eps"])
-        update = np.where(rho_t > 5.0, plain * adaptive * _radam_rect(rho_inf, rho_t), plain)
+        adaptive = bias_correction_sqrt(beta2, t) / (np.sqrt(exp_avg_sq) + hp["eps"])
+        rect = levelwise(_radam_rect_of, beta2, t)
+        update = np.where(rho_t > 5.0, plain * adaptive * rect, plain)
     return p + (-1.0) * update, {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
 
 

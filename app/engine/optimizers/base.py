@@ -149,11 +149,66 @@ def maybe_maximize(grad: Array, hp: Hyper) -> Array:
     return -grad if hp.get("maximize", False) else grad
 
 
+_LEVELS: dict[tuple[int, ...], tuple[tuple[Array, ...], Array, Array]] = {}
+_LEVELS_MAX = 32
+
+
+def _levels(arrays: tuple[Array, ...]) -> tuple[Array, Array]:
+    """The distinct rows of the stacked arrays and each row's index into them (cached by
+    identity: a map's hyperparameter arrays are the same objects at every step)."""
+    key = tuple(id(a) for a in arrays)
+    hit = _LEVELS.get(key)
+    if hit is not None and all(x is y for x, y in zip(hit[0], arrays, strict=True)):
+        return hit[1], hit[2]
+    rows = max(a.size for a in arrays)
+    stacked = np.column_stack([np.broadcast_to(a.reshape(-1), (rows,)) for a in arrays])
+    uniques, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    if len(_LEVELS) >= _LEVELS_MAX:
+        _LEVELS.clear()
+    _LEVELS[key] = (arrays, uniques, inverse.reshape(-1))
+    return uniques, inverse.reshape(-1)
+
+
+def levelwise(fn: Callable[..., float], *args: Any) -> Any:
+    """``fn(*args)`` in Python floats, evaluated once per distinct value of the array arguments.
+
+    Powers of hyperparameters (bias corrections) are Python float powers in a single run, as in
+    torch; NumPy's SIMD ``power`` can differ from them in the last bit. Evaluating per distinct
+    value keeps a hyperparameter-map cell bit-identical to the single run it stands for, and is
+    cheaper too (a map has few distinct values). Array arguments have shape (B, 1) or (B,).
+    """
+    positions = [i for i, a in enumerate(args) if not is_scalar(a)]
+    if not positions:
+        return fn(*args)
+    arrays = tuple(args[i] for i in positions)
+    uniques, inverse = _levels(arrays)
+    call = list(args)
+    values = np.empty(len(uniques))
+    for j, row in enumerate(uniques.tolist()):
+        for i, v in zip(positions, row, strict=True):
+            call[i] = v
+        values[j] = fn(*call)
+    return values[inverse].reshape(-1, 1)
+
+
+def _float_power(base: float, exponent: float) -> float:
+    return float(base) ** float(exponent)
+
+
 def power(base: Any, exponent: int) -> Any:
     """``base ** exponent`` as torch computes bias corrections: a Python float power."""
     if is_scalar(base):
         return float(base) ** float(exponent)
-    return np.power(base, float(exponent))
+    return levelwise(_float_power, base, exponent)
+
+
+def _bias_correction_sqrt(beta: float, t: int) -> float:
+    return (1 - power(beta, t)) ** 0.5
+
+
+def bias_correction_sqrt(beta: Any, t: int) -> Any:
+    """``sqrt(1 - beta**t)`` computed as a single run does: Python float powers."""
+    return levelwise(_bias_correction_sqrt, beta, t)
 
 
 def require(condition: bool, field_name: str, message: str) -> None:

@@ -218,7 +218,9 @@ def lbfgs_update(
     start_loss = oracle.start_loss()
     memories: list[RunMemory] = state["_memory"]
     new_p = p.copy()
-    lr_all = np.broadcast_to(np.asarray(hp["lr"], dtype=float).reshape(-1, 1), (p.shape[0], 1))
+    rows_total = p.shape[0]
+    per_row = {k: np.broadcast_to(np.asarray(v, dtype=float).reshape(-1), (rows_total,))
+               for k, v in hp.items() if isinstance(v, np.ndarray)}  # scheduled lr, map axes
     for i, mem in enumerate(memories):
         rows = np.array([i])
 
@@ -226,7 +228,7 @@ def lbfgs_update(
             loss, g = oracle(np.array([point]), rows)
             return float(loss[0]), (float(g[0, 0]), float(g[0, 1]))
 
-        run_hp = {**hp, "lr": float(lr_all[i, 0])}
+        run_hp = {**hp, **{k: float(v[i]) for k, v in per_row.items()}}
         x = _lbfgs_step(
             (float(p[i, 0]), float(p[i, 1])), float(start_loss[i]),
             (float(grad[i, 0]), float(grad[i, 1])), mem, run_hp, evaluate,
