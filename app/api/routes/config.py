@@ -6,13 +6,14 @@ from fastapi import APIRouter, Request
 
 from app.api.deps import parse_json, read_body, settings_of, validate_request
 from app.api.query import decode_lenient, encode
-from app.api.routes.trajectory import read_query
+from app.api.routes.trajectory import CONFIG_BODY, QUERY_PARAMETERS, read_query
 from app.api.schemas import ConfigResponse, ErrorResponse
 
 router = APIRouter(prefix="/api", tags=["config"])
 
 
-@router.get("/config", response_model=ConfigResponse, responses={422: {"model": ErrorResponse}})
+@router.get("/config", response_model=ConfigResponse, responses={422: {"model": ErrorResponse}},
+            openapi_extra=QUERY_PARAMETERS)
 async def get_config(request: Request) -> ConfigResponse:
     """The valid configuration of a page query, every invalid value dropped back to its
     default with one warning each, and the canonical query string."""
@@ -25,7 +26,8 @@ async def get_config(request: Request) -> ConfigResponse:
 
 
 @router.post("/config", response_model=ConfigResponse,
-             responses={413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+             responses={413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+             openapi_extra=CONFIG_BODY)
 async def post_config(request: Request) -> ConfigResponse:
     """Validate a JSON configuration without running it: the configuration with every default
     filled in and its canonical query string (invalid values are a 422 naming the field)."""

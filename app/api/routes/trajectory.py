@@ -47,6 +47,38 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"description": "an invalid value, named with its allowed range",
           "model": ErrorResponse},
 }
+CONFIG_BODY: dict[str, Any] = {"requestBody": {
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TrajectoryConfig"}}},
+}}
+"""The JSON configuration that POST routes read themselves (documented, not parsed by FastAPI)."""
+
+
+def _query_parameter(name: str, description: str, example: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+            "description": description, "example": example}
+
+
+QUERY_PARAMETERS: dict[str, Any] = {"parameters": [
+    _query_parameter("surface", "a catalog surface and its non-default parameters "
+                                "(ill_conditioned,condition_number=100)", "rosenbrock"),
+    _query_parameter("expr", "or a formula in x and y (instead of surface)", "x**2 + 10*y**2"),
+    _query_parameter("view", "xmin,xmax,ymin,ymax", "-2,2,-1,3"),
+    _query_parameter("start", "x,y", "-1.5,2"),
+    _query_parameter("steps", "steps of every run", "300"),
+    _query_parameter("noise", "std of the Gaussian gradient noise", "0.1"),
+    _query_parameter("seed", "seed of the noise and the mini-batches", "1"),
+    _query_parameter("batch_size", "mini-batch size on data surfaces", "8"),
+    _query_parameter("r0", "run 0: optimizer and non-default hyperparameters (r1 ... r7 alike)",
+                     "adam,lr=0.01"),
+    _query_parameter("r0.inner", "the optimizer a wrapper (lookahead) steps", "sgd,lr=0.001"),
+    _query_parameter("r0.schedule", "its schedule: torch's class name and arguments",
+                     "CosineAnnealingLR,T_max=300"),
+    _query_parameter("r0.label", "its label", "Adam"),
+    _query_parameter("r1", "run 1, like r0", "sgd,lr=0.001,momentum=0.9"),
+]}
+"""The page's query keys (app/api/query.py), documented for /docs and for fuzzing; the route
+reads the raw query string itself."""
 
 
 def _dumps(record: Mapping[str, Any]) -> bytes:
@@ -138,11 +170,7 @@ def _stream(request: Request, config: dict[str, Any], headers: dict[str, str]) -
     response_class=StreamingResponse,
     responses={**_RESPONSES, 413: {"description": "the body is too large",
                                    "model": ErrorResponse}},
-    openapi_extra={"requestBody": {
-        "required": True,
-        "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/TrajectoryConfig"}}},
-    }},
+    openapi_extra=CONFIG_BODY,
 )
 async def post_trajectory(request: Request) -> Response:
     """Run the JSON configuration in the body and stream its records as NDJSON."""
@@ -154,7 +182,7 @@ async def post_trajectory(request: Request) -> Response:
 
 @router.get("/trajectory", response_class=StreamingResponse, responses={
     **_RESPONSES, 304: {"description": "If-None-Match matched: the cached stream is current"},
-})
+}, openapi_extra=QUERY_PARAMETERS)
 async def get_trajectory(request: Request) -> Response:
     """The same stream for the page's query string, cacheable (ETag, Cache-Control)."""
     settings = settings_of(request)
