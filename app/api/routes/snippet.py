@@ -1,0 +1,58 @@
+"""GET /api/snippet: the Python script that reproduces a page's runs with the Python API.
+
+The page's export menu downloads it; the script itself is written by :func:`app.snippet.snippet`
+(one source of truth for the page and for notebooks).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from app import __version__
+from app.api.deps import etag_of, not_modified, settings_of, validate_request
+from app.api.query import as_query_error, decode
+from app.api.routes.trajectory import read_query
+from app.api.schemas import ErrorResponse
+from app.engine.errors import ConfigError
+from app.links import page_options
+from app.snippet import snippet
+
+router = APIRouter(prefix="/api", tags=["export"])
+PYTHON = "text/x-python; charset=utf-8"
+_EXAMPLE = ('"""Optimizer trajectories: 1 run of 300 steps on Rosenbrock. ..."""\n\n'
+            "from app.engine.runner import run\nfrom app.notebook import figure\n\n"
+            'config = {\n    "surface": {"name": "rosenbrock"},\n'
+            '    "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}],\n}\n\n'
+            "result = run(config)\n...\n")
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "a runnable Python script (UTF-8)",
+          "content": {"text/x-python": {"schema": {"type": "string"}, "example": _EXAMPLE}}},
+    304: {"description": "If-None-Match matched: the cached script is current"},
+    422: {"description": "an invalid value, named as in the query (same as GET /api/trajectory)",
+          "model": ErrorResponse},
+}
+
+
+@router.get("/snippet", response_class=Response, responses=_RESPONSES)
+def get_snippet(request: Request) -> Response:
+    """A Python script reproducing the runs of the page's query string with the Python API.
+
+    The configuration in it is the canonical one with defaults left out, numbers exact; page
+    keys (``p.log``, ``p.sel``, ...) become the matching arguments of ``app.notebook.figure``.
+    Invalid values are refused as ``GET /api/trajectory`` refuses them.
+    """
+    settings = settings_of(request)
+    query = read_query(request, settings)
+    try:
+        config = validate_request(decode(query), settings)
+    except ConfigError as error:
+        raise as_query_error(error) from None
+    page = page_options(query)
+    text = snippet(config, page=page)
+    etag = etag_of(f"{text}\n{__version__}")
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(text, media_type=PYTHON, headers=headers)
