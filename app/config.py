@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.engine.config import MAX_RUNS, MAX_STEPS
+from app.engine.maps import BASIN_MAX_CELLS, BLOCK_CELLS, HYPER_MAX_CELLS, MAP_MAX_STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,15 @@ class Settings(BaseSettings):
     max_expression_chars: int = Field(1000, ge=1, description="longest formula accepted")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="largest JSON request body")
     max_query_chars: int = Field(8192, ge=256, description="longest query string accepted")
+
+    max_map_cells: int = Field(HYPER_MAX_CELLS, ge=2, le=HYPER_MAX_CELLS,
+                               description="largest hyperparameter-map side (cells per axis)")
+    max_basin_cells: int = Field(BASIN_MAX_CELLS, ge=2, le=BASIN_MAX_CELLS,
+                                 description="largest basin-map side (cells per axis)")
+    max_map_steps: int = Field(MAP_MAX_STEPS, ge=1, le=MAP_MAX_STEPS,
+                               description="steps of every cell of a map")
+    map_block_cells: int = Field(BLOCK_CELLS, ge=1, description="map cells stepped together "
+                                 "(one streamed block of grid rows)")
 
     first_block: int = Field(50, ge=1, description="steps in each run's first streamed block")
     block_size: int = Field(500, ge=1, description="steps in each later streamed block")

@@ -14,7 +14,8 @@ One key per line of thought, only what differs from the defaults, in this order:
     r<i>.label=<text>
 
 Keys starting with ``p.`` belong to the page (playback speed, language, ...) and are skipped, so a
-page address can be handed to the API as it is.
+page address can be handed to the API as it is; so are the maps' ``hmap.`` and ``basin.`` keys
+(read by :mod:`app.api.map_query`).
 
 Example: ``surface=rosenbrock&start=-1.5,2&r0=adam,lr=0.01&r0.schedule=CosineAnnealingLR,
 T_max=300&r1=lookahead&r1.inner=sgd,lr=0.001,momentum=0.9``.
@@ -50,6 +51,7 @@ SAFE_WHOLE = SAFE_TEXT + ","  # expr= and label= are never split on commas
 MAX_RUN_INDEX = 63  # r0 .. r63 parse (validation then applies the real limit)
 MAX_REPAIRS = 500
 PAGE_PREFIX = "p."  # keys the page keeps for itself; the codec skips them
+MAP_PREFIXES = ("hmap.", "basin.")  # the maps' keys (app.api.map_query), skipped here too
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _RUN_KEY = re.compile(r"r(0|[1-9]\d*)(?:\.(inner|label|schedule((?:\.(?:0|[1-9]\d*))*)))?")
@@ -247,8 +249,8 @@ class _Decoder:
                 continue
             key, eq, value = part.partition("=")
             key = unquote(key)
-            if key.startswith(PAGE_PREFIX):
-                continue  # the page's own state (playback speed, language ...), not the config
+            if key.startswith((PAGE_PREFIX, *MAP_PREFIXES)):
+                continue  # the page's own state (playback speed, language ...) and its maps
             if not eq:
                 self.problem(key, "expected key=value")
             elif key in out:

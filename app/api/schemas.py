@@ -205,6 +205,9 @@ class Limits(_Open):
     default_grid: int
     max_expression_chars: int
     max_body_bytes: int
+    max_map_cells: int
+    max_basin_cells: int
+    max_map_steps: int
 
 
 class Catalog(_Open):
@@ -221,6 +224,7 @@ class Catalog(_Open):
     default_config: dict[str, Any]
     default_query: str
     expression: dict[str, Any] = Field(..., description="what a formula may use")
+    maps: dict[str, list[str]] = Field(..., description="map metrics, basin colours, axis scales")
 
 
 # ---------------------------------------------------------------------------------- surface

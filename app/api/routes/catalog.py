@@ -12,7 +12,7 @@ from app.api.deps import etag_of, not_modified, settings_of, validate_request
 from app.api.query import encode
 from app.api.schemas import Catalog
 from app.config import Settings
-from app.engine import expression
+from app.engine import expression, maps
 from app.engine.config import BATCH, NOISE, SEED, STEPS
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.schedules import SCHEDULES
@@ -45,7 +45,12 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
             "default_grid": settings.default_grid,
             "max_expression_chars": settings.max_expression_chars,
             "max_body_bytes": settings.max_body_bytes,
+            "max_map_cells": settings.max_map_cells,
+            "max_basin_cells": settings.max_basin_cells,
+            "max_map_steps": settings.max_map_steps,
         },
+        "maps": {"metrics": list(maps.METRICS), "basin_colors": list(maps.BASIN_COLORS),
+                 "scales": list(maps.SCALES)},
         "default_config": default,
         "default_query": encode(default),
         "expression": {

@@ -1,0 +1,282 @@
+"""POST and GET /api/map/hyper and /api/map/basin: many runs of a configuration, streamed.
+
+The same validation and limits as /api/trajectory, then the engine's map generator pulled block
+by block in a worker thread: a start record (grid values), progress records, rows of cells, an
+end record. A client that leaves stops the computation. GET takes the page's query (with its
+``hmap.*`` / ``basin.*`` keys) and is cacheable like GET /api/trajectory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+
+from app import __version__
+from app.api.deps import (
+    StreamStats,
+    etag_of,
+    not_modified,
+    parse_json,
+    read_body,
+    settings_of,
+    stats_of,
+    validate_request,
+)
+from app.api.errors import ApiError
+from app.api.map_query import as_map_query_error, decode_map, encode_map
+from app.api.query import as_query_error, decode, encode
+from app.api.schemas import ErrorResponse
+from app.api.streaming import NDJSON, dumps, stream_chunks
+from app.config import Settings
+from app.engine import maps
+from app.engine.config import build_objective
+from app.engine.errors import ConfigError
+
+router = APIRouter(prefix="/api/map", tags=["maps"])
+log = logging.getLogger("app.api")
+KINDS = ("hyper", "basin")
+
+
+def _responses(kind: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"description": "NDJSON: a start record (the grid's values), progress records, "
+                             "rows of cells as they are computed, an end record",
+              "content": {NDJSON: {"schema": {"$ref": "#/components/schemas/MapRecord"}}}},
+        413: {"description": "the body is too large", "model": ErrorResponse},
+        422: {"description": "an invalid value, named with its allowed range",
+              "model": ErrorResponse},
+    }
+
+
+def _body_doc(model: str) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model}"}}}}}
+
+
+def _query_doc(kind: str) -> dict[str, Any]:
+    keys = (("hmap.x", "lr,0.0001,1,log,64"), ("hmap.y", "beta1,0.5,0.999,beta,64"),
+            ("hmap.run", "0"), ("hmap.metric", "final_loss"), ("hmap.threshold", "0.001")) \
+        if kind == "hyper" else (("basin.cells", "128"), ("basin.view", "-2,2,-1,3"),
+                                 ("basin.run", "0"), ("basin.color", "minimum"))
+    params = [{"name": "r0", "in": "query", "required": False, "schema": {"type": "string"},
+               "description": "the configuration's keys as for GET /api/trajectory",
+               "example": "adam,lr=0.01"}]
+    params += [{"name": k, "in": "query", "required": kind == "hyper" and k in ("hmap.x",
+                                                                                "hmap.y"),
+                "schema": {"type": "string"}, "example": v} for k, v in keys]
+    return {"parameters": params}
+
+
+def check_map_limits(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
+                     settings: Settings) -> None:
+    """Refuse a validated map whose work exceeds this server's settings."""
+    if config["steps"] > settings.max_map_steps:
+        raise ConfigError("steps", f"a map runs at most {settings.max_map_steps} steps per cell "
+                                   f"on this server, got {config['steps']}")
+    if kind == "hyper":
+        for name in ("x", "y"):
+            if spec[name]["cells"] > settings.max_map_cells:
+                raise ConfigError(f"map.{name}.cells", f"must be an integer in [2, "
+                                                       f"{settings.max_map_cells}] on this "
+                                                       f"server, got {spec[name]['cells']}")
+    else:
+        for i, n in enumerate(spec["cells"]):
+            if n > settings.max_basin_cells:
+                raise ConfigError(f"map.cells[{i}]", f"must be an integer in [2, "
+                                                     f"{settings.max_basin_cells}] on this "
+                                                     f"server, got {n}")
+
+
+def validate_map(kind: str, raw: Any, config: Mapping[str, Any], settings: Settings
+                 ) -> dict[str, Any]:
+    """The engine's map validation, then this server's limits."""
+    validate = maps.validate_hyper_map if kind == "hyper" else maps.validate_basin_map
+    spec = validate(raw, config)
+    check_map_limits(kind, config, spec, settings)
+    return spec
+
+
+def map_query(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
+    """The page's query for the configuration and this map."""
+    if kind == "hyper":
+        default = maps.default_threshold(build_objective(config["surface"]))
+        keys = encode_map(kind, spec, default_threshold=default)
+    else:
+        keys = encode_map(kind, spec, surface_view=config["surface"]["view"])
+    base = encode(config)
+    return f"{base}&{keys}" if base else keys
+
+
+def _grid(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]
+          ) -> tuple[np.ndarray, np.ndarray]:
+    if kind == "basin":
+        return maps.basin_starts(spec)
+    run = config["runs"][spec["run"]]
+    params = maps.map_params(run)
+    xs, ys = (maps.Axis(**spec[k], path=params[spec[k]["param"]][1]).values()
+              for k in ("x", "y"))
+    return xs, ys
+
+
+def _cells(values: np.ndarray) -> list[list[Any]]:
+    """Rows of cells as JSON: NaN (floats) and -1 (steps) become null."""
+    if values.dtype.kind == "f":
+        return [[None if v != v else v for v in row] for row in values.tolist()]
+    if values.dtype.kind in "iu":
+        return [[None if v < 0 else v for v in row] for row in values.tolist()]
+    return values.tolist()
+
+
+def _rows_record(item: maps.MapRows) -> dict[str, Any]:
+    record: dict[str, Any] = {"type": "rows", "first": item.first, "count": item.count}
+    for name, values in item.values.items():
+        record[name] = values.tolist() if name == "basin" else _cells(values)
+    if "basin" in item.values:
+        record["basins"] = item.basins
+    return record
+
+
+def produce(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
+            settings: Settings, stats: StreamStats) -> Iterator[bytes]:
+    """The records after the start, one chunk per progress step or block of rows (the
+    cell-steps computed are counted in the worker's stream statistics)."""
+    make = maps.iter_hyper_map if kind == "hyper" else maps.iter_basin_map
+    counted = 0
+    try:
+        for item in make(config, spec, block_cells=settings.map_block_cells):
+            if isinstance(item, maps.MapProgress):
+                stats.add_steps(item.done - counted)
+                counted = item.done
+                yield dumps({"type": "progress", "done": item.done, "total": item.total})
+            else:
+                yield dumps(_rows_record(item))
+        yield dumps({"type": "end", "status": "completed"})
+    except Exception:  # the headers are gone: end the stream with a record, not a cut
+        log.exception("map stream failed")
+        yield dumps({"type": "error", "msg": "internal error while computing"})
+
+
+def start_record(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]) -> bytes:
+    """The first line: configuration and map with defaults filled, the grid, the query."""
+    xs, ys = _grid(kind, config, spec)
+    return dumps({"type": "start", "kind": kind, "config": config, "map": spec,
+                  "query": map_query(kind, config, spec), "x": xs.tolist(), "y": ys.tolist(),
+                  "steps": config["steps"], "total": len(xs) * len(ys) * config["steps"],
+                  "version": __version__})
+
+
+async def _counted(request: Request, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The stream, counted among the worker's active streams while it lasts."""
+    stats = stats_of(request)
+    stats.active += 1
+    try:
+        async for chunk in body:
+            yield chunk
+    finally:
+        stats.active -= 1
+
+
+def _stream(request: Request, kind: str, config: dict[str, Any], spec: dict[str, Any],
+            headers: dict[str, str]) -> Response:
+    settings = settings_of(request)
+    body = stream_chunks(request, start_record(kind, config, spec),
+                         produce(kind, config, spec, settings, stats_of(request)))
+    return StreamingResponse(_counted(request, body), media_type=NDJSON,
+                             headers={**headers, "X-Accel-Buffering": "no"})
+
+
+def _etag(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
+          settings: Settings) -> str:
+    return etag_of(json.dumps([kind, config, spec, __version__, settings.map_block_cells],
+                              sort_keys=True, separators=(",", ":"), allow_nan=False))
+
+
+async def _post(request: Request, kind: str) -> Response:
+    settings = settings_of(request)
+    raw = parse_json(await read_body(request, settings.max_body_bytes))
+    if not isinstance(raw, Mapping):
+        raise ApiError(422, "body", "must be a JSON object {\"config\": ..., \"map\": ...}",
+                       loc=["body"])
+    unknown = set(raw) - {"config", "map"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ApiError(422, name, "unknown field; allowed: config, map", loc=["body", name])
+    try:
+        config = validate_request(raw.get("config", {}), settings)
+    except ConfigError as error:
+        field = f"config.{error.field}" if error.field else "config"
+        raise ConfigError(field, error.message) from None
+    if kind == "hyper" and raw.get("map") is None:
+        raise ConfigError("map", "a hyperparameter map needs its axes: {\"x\": {\"param\": "
+                                 "\"lr\"}, \"y\": {\"param\": \"beta1\"}}")
+    try:
+        spec = validate_map(kind, raw.get("map", {}), config, settings)
+    except ConfigError as error:
+        if error.field.startswith("map"):
+            raise
+        raise ConfigError(f"config.{error.field}", error.message) from None
+    return _stream(request, kind, config, spec, {"ETag": _etag(kind, config, spec, settings)})
+
+
+async def _get(request: Request, kind: str) -> Response:
+    from app.api.routes.trajectory import read_query
+
+    settings = settings_of(request)
+    query = read_query(request, settings)
+    try:
+        config = validate_request(decode(query), settings)
+    except ConfigError as error:
+        raise as_query_error(error) from None
+    try:
+        raw = decode_map(query, kind)
+        if raw is None:
+            if kind == "hyper":
+                raise ConfigError("map", "give the axes: hmap.x=<param>,<min>,<max>,<scale>,"
+                                         "<cells> and hmap.y=...")
+            raw = {}
+        spec = validate_map(kind, raw, config, settings)
+    except ConfigError as error:
+        raise as_map_query_error(kind, error) from None
+    etag = _etag(kind, config, spec, settings)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    return _stream(request, kind, config, spec, headers)
+
+
+@router.post("/hyper", response_class=StreamingResponse, responses=_responses("hyper"),
+             openapi_extra=_body_doc("HyperMapRequest"))
+async def post_hyper_map(request: Request) -> Response:
+    """A hyperparameter map of one run: two hyperparameters over a grid (up to 128 x 128
+    cells), every cell run to the end; streamed row block by row block with progress."""
+    return await _post(request, "hyper")
+
+
+@router.get("/hyper", response_class=StreamingResponse, responses={
+    **_responses("hyper"), 304: {"description": "If-None-Match matched"}},
+    openapi_extra=_query_doc("hyper"))
+async def get_hyper_map(request: Request) -> Response:
+    """The same stream for the page's query (configuration keys plus ``hmap.*``)."""
+    return await _get(request, "hyper")
+
+
+@router.post("/basin", response_class=StreamingResponse, responses=_responses("basin"),
+             openapi_extra=_body_doc("BasinMapRequest"))
+async def post_basin_map(request: Request) -> Response:
+    """A basin-of-attraction map: one run started from every cell of a grid over the view (up
+    to 256 x 256), each cell coloured by the minimum it reaches; streamed with progress."""
+    return await _post(request, "basin")
+
+
+@router.get("/basin", response_class=StreamingResponse, responses={
+    **_responses("basin"), 304: {"description": "If-None-Match matched"}},
+    openapi_extra=_query_doc("basin"))
+async def get_basin_map(request: Request) -> Response:
+    """The same stream for the page's query (configuration keys plus ``basin.*``)."""
+    return await _get(request, "basin")
