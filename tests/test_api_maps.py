@@ -112,11 +112,12 @@ def test_basin_map_stream_and_its_query(client: TestClient) -> None:
     got = client.get(f"/api/map/basin?{start['query']}")
     assert got.content == response.content
     # a cell is the trajectory from the cell's centre
-    end_x = grid_of(records, "end_x")
+    final = grid_of(records, "final_loss")
     single = {**start["config"], "start": [start["x"][2], start["y"][3]]}
     runs = check_stream(records_of(client.post("/api/trajectory", json=single).content),
                         client.post("/api/config", json=single).json()["config"])
-    assert end_x[3][2] == runs[0]["x"][-1]
+    assert final[3][2] == runs[0]["loss"][-1]
+    assert "end_x" not in records[1 + [r["type"] for r in records[1:]].index("rows")]
 
 
 def test_the_trajectory_endpoint_ignores_map_keys(client: TestClient) -> None:

@@ -41,6 +41,9 @@ from app.engine.errors import ConfigError
 router = APIRouter(prefix="/api/map", tags=["maps"])
 log = logging.getLogger("app.api")
 KINDS = ("hyper", "basin")
+# What the page draws; the end points (end_x, end_y) stay in the Python API, halving a basin
+# map's stream (a cell's minimum is in the basins list).
+STREAMED = ("final_loss", "reach", "diverged", "basin")
 
 
 def _responses(kind: str) -> dict[int | str, dict[str, Any]]:
@@ -136,7 +139,8 @@ def _cells(values: np.ndarray) -> list[list[Any]]:
 def _rows_record(item: maps.MapRows) -> dict[str, Any]:
     record: dict[str, Any] = {"type": "rows", "first": item.first, "count": item.count}
     for name, values in item.values.items():
-        record[name] = values.tolist() if name == "basin" else _cells(values)
+        if name in STREAMED:
+            record[name] = values.tolist() if name == "basin" else _cells(values)
     if "basin" in item.values:
         record["basins"] = item.basins
     return record
