@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -77,9 +78,34 @@ def check_limits(config: Mapping[str, Any], settings: Settings) -> None:
             raise ConfigError(field, f"formula of {len(text)} characters; at most {limit}")
 
 
+def doubles_only(raw: Any) -> Any:
+    """``raw`` with every integer beyond a double's range turned into +-infinity, in place.
+
+    The engine reads numbers as doubles and ``float()`` of such an integer (JSON ``1`` followed
+    by 400 zeros, or the same in a query) raises; infinity is refused by validation, naming the
+    field. Iterative, so a deeply nested body cannot exhaust the stack.
+    """
+    stack = [raw]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            items = list(node.items())
+        elif isinstance(node, list):
+            items = list(enumerate(node))
+        else:
+            continue
+        for key, value in items:
+            if isinstance(value, int) and not isinstance(value, bool) \
+                    and abs(value) > sys.float_info.max:
+                node[key] = math.inf if value > 0 else -math.inf
+            elif isinstance(value, dict | list):
+                stack.append(value)
+    return raw
+
+
 def validate_request(raw: Any, settings: Settings) -> dict[str, Any]:
     """The engine's validation, then this server's limits: the one gate for a configuration."""
-    config = validate_config(raw)
+    config = validate_config(doubles_only(raw))
     check_limits(config, settings)
     return config
 

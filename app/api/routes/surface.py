@@ -18,7 +18,7 @@ import numpy as np
 from fastapi import APIRouter, Query, Request, Response
 
 from app import __version__
-from app.api.deps import etag_of, not_modified, settings_of
+from app.api.deps import doubles_only, etag_of, not_modified, settings_of
 from app.api.errors import ApiError
 from app.api.query import QueryError, default_surface_name, path_tokens, typed_value
 from app.api.schemas import ErrorResponse, SurfaceGrid
@@ -145,7 +145,7 @@ def get_surface(
         raise QueryError("expression", f"formula of {len(expression)} characters; at most "
                                        f"{settings.max_expression_chars}")
     try:
-        surface = validate_surface(raw)
+        surface = validate_surface(doubles_only(raw))
     except ConfigError as error:
         raise QueryError(_grid_field(error.field), error.message, config_field=error.field) \
             from None
