@@ -41,15 +41,27 @@ def error_response(status: int, items: list[dict[str, Any]],
     return JSONResponse({"detail": items}, status_code=status, headers=headers)
 
 
+MSG_HEAD, MSG_TAIL = 200, 300  # a longer message keeps its start (what) and end (what is allowed)
+
+
+def clip_message(msg: str) -> str:
+    """``msg`` shortened in the middle when it quotes a long input (a 5000-letter optimizer
+    name is named, not echoed back)."""
+    if len(msg) <= MSG_HEAD + MSG_TAIL + 5:
+        return msg
+    return f"{msg[:MSG_HEAD]} ... {msg[-MSG_TAIL:]}"
+
+
 def config_error_item(error: ConfigError) -> dict[str, Any]:
     """One error item for a ConfigError raised on a JSON body or a query string."""
+    msg = clip_message(error.message)
     if isinstance(error, QueryError):
         item: dict[str, Any] = {"loc": ["query", error.field], "field": error.field,
-                                "msg": error.message, "type": "value_error"}
+                                "msg": msg, "type": "value_error"}
         if error.config_field:
             item["config_field"] = error.config_field
         return item
-    return {"loc": ["body", *path_tokens(error.field)], "field": error.field, "msg": error.message,
+    return {"loc": ["body", *path_tokens(error.field)], "field": error.field, "msg": msg,
             "type": "value_error"}
 
 
