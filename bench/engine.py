@@ -1,16 +1,20 @@
 """Engine speed, measured against torch.optim in the same process (not a test).
 
-    python bench/engine.py
+    python bench/engine.py [--json]
 
 1. Eight trajectories (one per optimizer family) x 1000 steps on Rosenbrock: the engine's
    ``run()`` (validation, schedules, recording of every state quantity) against a plain torch loop
    (loss in torch ops, backward, ``optimizer.step()``), and their ratio. Target: engine >= 30x.
 2. A batch of 10 000 Adam runs from different starts x 500 steps through the vectorised core:
    run-steps per second. Target: >= 3e7 on one core.
+
+``--json`` prints the figures as the last line for the benchmark runner (``python -m bench``);
+without torch the ratio is reported as skipped.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -21,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.engine.config import build_objective, validate_config  # noqa: E402
 from app.engine.runner import Simulation, run  # noqa: E402
+from bench.common import emit, figure  # noqa: E402
 
 FAMILIES = [
     ("sgd", {"lr": 1e-3, "momentum": 0.9}),
@@ -33,6 +38,9 @@ FAMILIES = [
     ("adamax", {"lr": 0.05}),
 ]
 STEPS = 1000
+ISSUE = 2  # the engine's issue
+RATIO_TARGET = 30.0
+BATCH_TARGET = 3e7
 
 
 def best_of(repeats: int, fn: object) -> float:
@@ -97,6 +105,10 @@ def batch_adam(rows: int = 10_000, steps: int = 500) -> float:
 
 
 def main() -> None:
+    """Measure, print the table, and the figures as JSON with --json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON last")
+    args = parser.parse_args()
     engine = engine_families()
     reference = torch_families()
     rate = batch_adam()
@@ -109,6 +121,17 @@ def main() -> None:
         print(f"{'ratio torch / engine':58s} {reference / engine:12.2f} {'>= 30':>10s}")
     print(f"{'batch: 10 000 Adam runs x 500 steps (run-steps/s)':58s} {rate:12.3e} "
           f"{'>= 3e7':>10s}")
+    ratio_name = "engine vs torch.optim, 8 families x 1000 steps"
+    emit([
+        figure(ISSUE, ratio_name, round(reference / engine, 2), "x", RATIO_TARGET, "higher")
+        if reference is not None else
+        figure(ISSUE, ratio_name, None, "x", RATIO_TARGET, "higher",
+               skipped="torch not installed (pip install torch==2.13.0)"),
+        figure(ISSUE, "engine: 8 families x 1000 steps on Rosenbrock", round(engine, 4), "s",
+               None, "lower"),
+        figure(ISSUE, "batch of 10 000 Adam runs x 500 steps", round(rate), "run-steps/s",
+               BATCH_TARGET, "higher"),
+    ], args.json)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ engine's own time for the same configuration, in this process, is printed for re
 server cannot be faster than the engine, so the ratios show what the server adds.
 
 Targets on an idle machine: first record within 10 ms, whole response within 30 ms at p50, at
-least 100 requests per second per worker.  Run: ``python bench/server.py [--seconds 8]``.
+least 100 requests per second per worker.  Run: ``python bench/server.py [--seconds 8] [--json]``
+(``--json``: the figures as the last line, for ``python -m bench``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,8 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.engine.config import validate_config  # noqa: E402
 from app.engine.runner import iter_config  # noqa: E402
+from bench.common import emit, figure, pct, start_server  # noqa: E402
 
 CONFIG: dict[str, Any] = {
     "surface": {"name": "rosenbrock"}, "start": [-1.5, 2.0], "steps": 500,
@@ -46,46 +45,7 @@ CONFIG: dict[str, Any] = {
 BODY = json.dumps(CONFIG).encode()
 CLIENTS = 16
 TARGETS = {"first_ms": 10.0, "p50_ms": 30.0, "rps_per_worker": 100.0}
-
-
-def free_port() -> int:
-    """A TCP port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(workers: int) -> tuple[int, subprocess.Popen[bytes], Path]:
-    """``python -m app`` with ``workers`` workers on a free port, once /healthz answers."""
-    port = free_port()
-    log = Path(tempfile.mkstemp(prefix="optviz-bench-", suffix=".log")[1])
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "--port", str(port), "--workers", str(workers),
-             "--log-level", "warning"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return port, proc, log
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(log.read_text())
-
-
-def stop_server(proc: subprocess.Popen[bytes], log: Path) -> None:
-    """Terminate the server and remove its log."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.unlink(missing_ok=True)
+ISSUE = 3  # the HTTP API's issue
 
 
 def one_request(conn: http.client.HTTPConnection) -> tuple[float, float, float, int]:
@@ -114,10 +74,9 @@ def one_request(conn: http.client.HTTPConnection) -> tuple[float, float, float, 
     return t_first, t_steps, total, len(data)
 
 
-def pct(values: list[float], q: float) -> float:
-    """The q-quantile (0..1) of ``values``, in milliseconds."""
-    ordered = sorted(values)
-    return 1000 * ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+def pct_ms(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of ``values`` (seconds), in milliseconds."""
+    return 1000 * pct(values, q)
 
 
 def sequential(port: int, count: int) -> dict[str, float]:
@@ -132,8 +91,8 @@ def sequential(port: int, count: int) -> dict[str, float]:
         steps.append(s)
         totals.append(t)
     conn.close()
-    return {"first_p50": pct(firsts, 0.5), "steps_p50": pct(steps, 0.5),
-            "total_p50": pct(totals, 0.5), "total_p95": pct(totals, 0.95), "bytes": size}
+    return {"first_p50": pct_ms(firsts, 0.5), "steps_p50": pct_ms(steps, 0.5),
+            "total_p50": pct_ms(totals, 0.5), "total_p95": pct_ms(totals, 0.95), "bytes": size}
 
 
 def loaded(port: int, seconds: float) -> dict[str, float]:
@@ -166,8 +125,8 @@ def loaded(port: int, seconds: float) -> dict[str, float]:
     elapsed = time.perf_counter() - started
     if errors:
         raise RuntimeError(errors[0])
-    return {"rps": len(totals) / elapsed, "p50": pct(totals, 0.5), "p95": pct(totals, 0.95),
-            "first_p50": pct(firsts, 0.5), "requests": len(totals)}
+    return {"rps": len(totals) / elapsed, "p50": pct_ms(totals, 0.5), "p95": pct_ms(totals, 0.95),
+            "first_p50": pct_ms(firsts, 0.5), "requests": len(totals)}
 
 
 def engine_time(count: int = 20) -> float:
@@ -187,7 +146,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each load run")
     parser.add_argument("--requests", type=int, default=30, help="sequential requests")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON last")
     args = parser.parse_args()
+    figures: list[dict[str, Any]] = []
     engine_ms = engine_time()
     steps = CONFIG["steps"] * len(CONFIG["runs"])
     print(f"POST /api/trajectory, {len(CONFIG['runs'])} runs x {CONFIG['steps']} steps; "
@@ -196,12 +157,12 @@ def main() -> None:
           f"({1000 * engine_ms / steps:.1f} us per step) -> at most "
           f"{1000 / engine_ms:.0f} requests/s per worker")
     for workers in (1, 2):
-        port, proc, log = start_server(workers)
+        server = start_server(workers)
         try:
-            seq = sequential(port, args.requests)
-            load = loaded(port, args.seconds)
+            seq = sequential(server.port, args.requests)
+            load = loaded(server.port, args.seconds)
         finally:
-            stop_server(proc, log)
+            server.stop()
         print(f"\n{workers} worker{'s' if workers > 1 else ''}:")
         print(f"  idle, one at a time: first record {seq['first_p50']:.2f} ms "
               f"(target {TARGETS['first_ms']:g}, x{seq['first_p50'] / TARGETS['first_ms']:.2f}); "
@@ -216,6 +177,16 @@ def main() -> None:
               f"x{per_worker / TARGETS['rps_per_worker']:.2f}); latency p50 {load['p50']:.0f} ms, "
               f"p95 {load['p95']:.0f} ms; first record p50 {load['first_p50']:.1f} ms; "
               f"{load['requests']} requests")
+        name = f"POST /api/trajectory 4x500, {workers} worker{'s' if workers > 1 else ''}"
+        figures += [
+            figure(ISSUE, f"{name}: first record, idle", round(seq["first_p50"], 2), "ms",
+                   TARGETS["first_ms"], "lower"),
+            figure(ISSUE, f"{name}: whole response p50, idle", round(seq["total_p50"], 1), "ms",
+                   TARGETS["p50_ms"], "lower"),
+            figure(ISSUE, f"{name}: requests/s per worker, {CLIENTS} clients",
+                   round(per_worker, 1), "req/s", TARGETS["rps_per_worker"], "higher"),
+        ]
+    emit(figures, args.json)
 
 
 if __name__ == "__main__":
