@@ -8,6 +8,7 @@
 import { ApiError, fetchStart, getCatalog, getConfig, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { PALETTE, defaults, formatValue, h, paramControl, paramList } from "./controls.js";
 import { Dataset } from "./data.js";
+import { initExport } from "./export.js";
 import { CATALOG_ZH } from "./catalog_zh.js";
 import { applyI18n, getLang, setLang, t, tc } from "./i18n.js";
 import { renderMath } from "./latex.js";
@@ -1130,6 +1131,7 @@ async function main() {
   renderTraining();
   bindPlayback();
   bindViewsControls();
+  initExport(app, { style });
   applyHide();
   app.step = app.page.step;
   if (app.page.view === "3d") setMode("3d");

@@ -1,0 +1,296 @@
+// The export menu: the drawn trajectory as CSV and JSON, each figure as PNG and SVG, and the
+// Python script that reproduces the runs (from GET /api/snippet, the one place it is written).
+//
+// Files are made in the page and saved through Blob URLs (the CSP allows blob: downloads). The
+// contour's paths live on canvases over Plotly's plot, so its image is drawn from a temporary
+// figure: the contour traces plus one scatter trace per path.
+
+import { ApiError, fetchStart } from "./api.js";
+import { decimate } from "./data.js";
+import { t, tc } from "./i18n.js";
+import { pageQuery } from "./urlstate.js";
+
+const $ = (id) => document.getElementById(id);
+const SERIES = [["x", "x"], ["y", "y"], ["loss", "loss"], ["lr", "lr"], ["grad_x", "gx"], ["grad_y", "gy"]];
+const INK = "#1f2933";
+const SIZES = { contour: [900, 760], loss: [900, 440], lr: [900, 440], state: [900, 0] };
+
+/** A number as the shortest text that reads back exactly (and -0 keeps its sign). */
+export function numberText(v) {
+  if (Object.is(v, -0)) return "-0.0";
+  return Number.isFinite(v) ? String(v) : "";
+}
+
+function csvCell(v) {
+  const s = String(v ?? "");
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function jsonNumbers(arr, n) {
+  const out = new Array(n);
+  for (let k = 0; k < n; k += 1) out[k] = Number.isFinite(arr[k]) ? numberText(arr[k]) : "null";
+  return `[${out.join(",")}]`;
+}
+
+/** "optviz-rosenbrock-2025-01-31" (a formula surface is "formula"), safe as a file name. */
+function baseName(config) {
+  const s = config.surface || {};
+  const name = s.name || "formula";
+  const d = new Date();
+  const pad = (v) => String(v).padStart(2, "0");
+  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return `optviz-${String(name).replace(/[^A-Za-z0-9_-]+/g, "_")}-${date}`;
+}
+
+/** A data: URL (base64 or percent-encoded) as a Blob, without fetch (connect-src is 'self'). */
+function dataUrlBlob(url) {
+  const comma = url.indexOf(",");
+  const head = url.slice(5, comma);
+  const type = head.split(";")[0] || "application/octet-stream";
+  const body = url.slice(comma + 1);
+  if (head.endsWith(";base64")) {
+    const bin = atob(body);
+    const bytes = new Uint8Array(bin.length);
+    for (let k = 0; k < bin.length; k += 1) bytes[k] = bin.charCodeAt(k);
+    return new Blob([bytes], { type });
+  }
+  return new Blob([decodeURIComponent(body)], { type });
+}
+
+function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.rel = "noopener";
+  a.hidden = true;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The run's state names present in any run, in first-seen order (the CSV's extra columns). */
+function stateNames(ds) {
+  const names = [];
+  for (const r of ds.runs) for (const n of r.stateOrder) if (!names.includes(n)) names.push(n);
+  return names;
+}
+
+/** One row per run and step: run, label, optimizer, step, point, loss, lr, gradient, state. */
+export function trajectoryCSV(ds) {
+  const names = stateNames(ds);
+  const head = ["run", "label", "optimizer", "step", ...SERIES.map(([k]) => k),
+    ...names.flatMap((n) => [`${n}_x`, `${n}_y`])];
+  const lines = [head.map(csvCell).join(",")];
+  ds.runs.forEach((r, i) => {
+    const run = ds.config.runs[i] || {};
+    const lead = `${i},${csvCell(run.label ?? "")},${csvCell(run.optimizer ?? "")}`;
+    const cols = [...SERIES.map(([, key]) => r[key]),
+      ...names.flatMap((n) => (r.state[n] ? [r.state[n].x, r.state[n].y] : [null, null]))];
+    for (let k = 0; k < r.n; k += 1) {
+      let line = `${lead},${k + 1}`;
+      for (const col of cols) line += `,${col ? numberText(col[k]) : ""}`;
+      lines.push(line);
+    }
+  });
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+/** The configuration, its query and each run's status and arrays, as the stream gave them. */
+export function trajectoryJSON(ds, config, query) {
+  const runs = ds.runs.map((r, i) => {
+    const run = config.runs[i] || {};
+    const series = SERIES.map(([name, key]) => `${JSON.stringify(name)}:${jsonNumbers(r[key], r.n)}`);
+    const state = r.stateOrder.map((n) => `${JSON.stringify(n)}:{"x":${jsonNumbers(r.state[n].x, r.n)},"y":${jsonNumbers(r.state[n].y, r.n)}}`);
+    return `{"run":${i},"label":${JSON.stringify(run.label ?? null)},"optimizer":${JSON.stringify(run.optimizer)},`
+      + `"status":${JSON.stringify(r.status)},"steps":${r.n},${series.join(",")},"state":{${state.join(",")}}}`;
+  });
+  return `{"format":"optviz-trajectory","config":${JSON.stringify(config)},"query":${JSON.stringify(query)},`
+    + `"runs":[\n${runs.join(",\n")}\n]}\n`;
+}
+
+export function initExport(app, { style }) {
+  const note = $("export-note");
+  const say = (key, vars) => {
+    note.textContent = key ? t(key, vars) : "";
+  };
+
+  /** The complete dataset drawn now, with its canonical configuration and query. */
+  async function current() {
+    const ds = app.dataset;
+    if (!ds || !ds.done || ds.seq !== app.seq) return null;
+    if (ds.query) return { ds, config: ds.config, query: ds.query };
+    // Some runs were reused from an earlier answer: ask the server for the whole config's start
+    // record (the stream is cancelled after its first line).
+    const rec = await fetchStart(ds.sent || ds.config);
+    return rec ? { ds, config: rec.config, query: rec.query || "" } : null;
+  }
+
+  const runName = (config, i) => {
+    const run = config.runs[i];
+    if (run.label) return run.label;
+    const spec = app.catalog.optimizers.find((o) => o.name === run.optimizer);
+    return `${t("run.title", { n: i + 1 })} · ${spec ? tc(spec, "label") : run.optimizer}`;
+  };
+
+  function surfaceLabel(config) {
+    const s = config.surface;
+    if (s.expression !== undefined && s.expression !== null) return `f(x, y) = ${s.expression}`;
+    const spec = app.catalog.surfaces.find((x) => x.name === s.name);
+    return spec ? tc(spec, "label") || s.name : s.name;
+  }
+
+  const clone = (v) => structuredClone(v);
+
+  function baseLayout(gd, title) {
+    const layout = clone(gd.layout);
+    delete layout.uirevision;
+    delete layout.height;
+    delete layout.width;
+    layout.title = { text: title, x: 0.02, xanchor: "left", font: { size: 15 } };
+    layout.showlegend = true;
+    layout.legend = { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" };
+    layout.margin = { ...(layout.margin || {}), t: 96 };
+    return layout;
+  }
+
+  const legendEntry = (name, color, dash) => ({
+    type: "scatter", mode: "lines", x: [null], y: [null], name, hoverinfo: "skip", showlegend: true,
+    line: { color, width: 2.2, dash },
+  });
+
+  function visible(ds, st) {
+    return ds.runs.map((_, i) => i).filter((i) => st.visible[i] !== false);
+  }
+
+  function contourFigure(ds, config, st) {
+    const view = app.views.contour;
+    const data = view.gd.data.map((tr) => ({ ...clone(tr), showlegend: false }));
+    const start = ds.start;
+    for (const i of visible(ds, st)) {
+      const r = ds.runs[i];
+      const x = new Float64Array(r.n + 1);
+      const y = new Float64Array(r.n + 1);
+      [x[0], y[0]] = start;
+      x.set(r.x.subarray(0, r.n), 1);
+      y.set(r.y.subarray(0, r.n), 1);
+      data.push({ type: "scatter", mode: "lines", x, y, name: runName(config, i), showlegend: true,
+        hoverinfo: "skip", line: { color: st.colors[i], width: 2.2 } });
+      const diverged = r.status === "diverged";
+      data.push({ type: "scatter", mode: "markers", x: [x[r.n]], y: [y[r.n]], showlegend: false, hoverinfo: "skip",
+        marker: { symbol: diverged ? "x" : "circle", size: diverged ? 12 : 9, color: st.colors[i], line: { color: "#ffffff", width: 1.5 } } });
+    }
+    data.push({ type: "scatter", mode: "markers", x: [start[0]], y: [start[1]], showlegend: false, hoverinfo: "skip",
+      marker: { symbol: "circle-dot", size: 13, color: "#ffffff", line: { color: INK, width: 2 } } });
+    const layout = baseLayout(view.gd, `${t("plot.contour")}: ${surfaceLabel(config)}`);
+    const fl = view.gd._fullLayout;
+    if (fl && fl.xaxis && fl.yaxis) {
+      layout.xaxis = { ...layout.xaxis, range: [...fl.xaxis.range], autorange: false };
+      layout.yaxis = { ...layout.yaxis, range: [...fl.yaxis.range], autorange: false };
+    }
+    return { data, layout };
+  }
+
+  // The loss and lr figures: every visible run's whole curve (min/max decimated as drawn).
+  function lineFigure(kind, ds, config, st) {
+    const gd = app.views[kind].gd;
+    const data = visible(ds, st).map((i) => {
+      const r = ds.runs[i];
+      const line = decimate(r[kind], r.n);
+      return { type: "scatter", mode: "lines", x: line.x, y: line.y, name: runName(config, i),
+        showlegend: true, hoverinfo: "skip", line: { color: st.colors[i], width: 1.8 } };
+    });
+    return { data, layout: baseLayout(gd, t(`plot.${kind}`)) };
+  }
+
+  function stateFigure(ds, config, st) {
+    const gd = app.views.state.gd;
+    const data = gd.data.map((tr) => ({ ...clone(tr), showlegend: false }));
+    for (const i of visible(ds, st)) data.push(legendEntry(runName(config, i), st.colors[i], "solid"));
+    data.push(legendEntry("x", "#7b8794", "solid"), legendEntry("y", "#7b8794", "dash"));
+    const layout = baseLayout(gd, t("plot.state"));
+    return { data, layout, height: (gd.layout.height || 300) + 110 };
+  }
+
+  async function image(format) {
+    const got = await current();
+    if (!got) return say("export.wait");
+    const kind = $("export-figure").value;
+    const st = style();
+    const fig = kind === "contour" ? contourFigure(got.ds, got.config, st)
+      : kind === "state" ? stateFigure(got.ds, got.config, st)
+        : lineFigure(kind, got.ds, got.config, st);
+    const [width, h0] = SIZES[kind];
+    const height = fig.height || h0;
+    const url = await window.Plotly.toImage({ data: fig.data, layout: fig.layout, config: { staticPlot: true } },
+      { format, width, height, scale: format === "png" ? 2 : 1 });
+    const name = `${baseName(got.config)}-${kind}.${format}`;
+    saveBlob(dataUrlBlob(url), name);
+    say("export.saved", { name });
+  }
+
+  async function data(format) {
+    const got = await current();
+    if (!got) return say("export.wait");
+    const name = `${baseName(got.config)}.${format}`;
+    const text = format === "csv" ? trajectoryCSV(got.ds) : trajectoryJSON(got.ds, got.config, got.query);
+    saveBlob(new Blob([text], { type: format === "csv" ? "text/csv" : "application/json" }), name);
+    say("export.saved", { name });
+  }
+
+  async function snippetText() {
+    const got = await current();
+    if (!got) return null;
+    const page = pageQuery(app.page);
+    const query = [got.query, page].filter(Boolean).join("&");
+    const response = await fetch(`/api/snippet?${query}`, { headers: { Accept: "text/x-python" } });
+    if (!response.ok) throw new ApiError(response.status, [{ field: "", msg: `${response.status} ${response.statusText}` }]);
+    return { text: await response.text(), config: got.config };
+  }
+
+  async function snippetDownload() {
+    const got = await snippetText();
+    if (!got) return say("export.wait");
+    const name = `${baseName(got.config)}.py`;
+    saveBlob(new Blob([got.text], { type: "text/x-python" }), name);
+    say("export.saved", { name });
+  }
+
+  async function snippetCopy() {
+    const got = await snippetText();
+    if (!got) return say("export.wait");
+    try {
+      await navigator.clipboard.writeText(got.text);
+      say("export.copied");
+    } catch {
+      say("export.copyFailed");
+    }
+  }
+
+  const guard = (fn) => async () => {
+    say("");
+    try {
+      await fn();
+    } catch (err) {
+      say("export.failed", { msg: String((err && err.message) || err) });
+    }
+  };
+  $("export-csv").addEventListener("click", guard(() => data("csv")));
+  $("export-json").addEventListener("click", guard(() => data("json")));
+  $("export-png").addEventListener("click", guard(() => image("png")));
+  $("export-svg").addEventListener("click", guard(() => image("svg")));
+  $("export-py").addEventListener("click", guard(snippetDownload));
+  $("export-py-copy").addEventListener("click", guard(snippetCopy));
+  // Close the menu with Escape, back on its button.
+  const menu = $("export-menu");
+  menu.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && menu.open) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+  document.addEventListener("optviz:drawn", () => {
+    if (note.textContent === t("export.wait")) say("");
+  });
+}
