@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from app import __version__
 from app.api.deps import etag_of, not_modified, settings_of, validate_request
 from app.api.query import as_query_error, decode
-from app.api.routes.trajectory import read_query
+from app.api.routes.trajectory import QUERY_PARAMETERS, read_query
 from app.api.schemas import ErrorResponse
 from app.engine.errors import ConfigError
 from app.links import page_options
@@ -35,7 +35,25 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/snippet", response_class=Response, responses=_RESPONSES)
+
+def _page_parameter(name: str, description: str, example: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+            "description": description, "example": example}
+
+
+_PARAMETERS = {"parameters": [
+    *QUERY_PARAMETERS["parameters"],
+    _page_parameter("p.log", "page key: the loss on a log axis (figure(log_loss=True))", "1"),
+    _page_parameter("p.sel", "page key: the run whose state is shown (state_run)", "1"),
+    _page_parameter("p.colors", "page key: palette index per run (colors)", "3,1"),
+    _page_parameter("p.off", "page key: hidden runs (hidden)", "0"),
+    _page_parameter("p.qoff", "page key: state quantities left out (hidden_quantities)",
+                    "v_hat,effective_lr"),
+]}
+
+
+@router.get("/snippet", response_class=Response, responses=_RESPONSES,
+            openapi_extra=_PARAMETERS)
 def get_snippet(request: Request) -> Response:
     """A Python script reproducing the runs of the page's query string with the Python API.
 
