@@ -144,7 +144,7 @@ export function initExport(app, { style }) {
   const clone = (v) => structuredClone(v);
 
   function baseLayout(gd, title) {
-    const layout = clone(gd.layout);
+    const layout = clone(gd.layout || {});
     delete layout.uirevision;
     delete layout.height;
     delete layout.width;
@@ -166,7 +166,7 @@ export function initExport(app, { style }) {
 
   function contourFigure(ds, config, st) {
     const view = app.views.contour;
-    const data = view.gd.data.map((tr) => ({ ...clone(tr), showlegend: false }));
+    const data = (view.gd.data || []).map((tr) => ({ ...clone(tr), showlegend: false }));
     const start = ds.start;
     for (const i of visible(ds, st)) {
       const r = ds.runs[i];
@@ -184,11 +184,13 @@ export function initExport(app, { style }) {
     data.push({ type: "scatter", mode: "markers", x: [start[0]], y: [start[1]], showlegend: false, hoverinfo: "skip",
       marker: { symbol: "circle-dot", size: 13, color: "#ffffff", line: { color: INK, width: 2 } } });
     const layout = baseLayout(view.gd, `${t("plot.contour")}: ${surfaceLabel(config)}`);
+    // The view box as zoomed on the page (the configured one before the contour is drawn).
     const fl = view.gd._fullLayout;
-    if (fl && fl.xaxis && fl.yaxis) {
-      layout.xaxis = { ...layout.xaxis, range: [...fl.xaxis.range], autorange: false };
-      layout.yaxis = { ...layout.yaxis, range: [...fl.yaxis.range], autorange: false };
-    }
+    const box = config.surface.view || [];
+    const xr = fl && fl.xaxis && fl.xaxis.range ? [...fl.xaxis.range] : box.slice(0, 2);
+    const yr = fl && fl.yaxis && fl.yaxis.range ? [...fl.yaxis.range] : box.slice(2, 4);
+    layout.xaxis = { ...layout.xaxis, range: xr, autorange: xr.length !== 2 };
+    layout.yaxis = { ...layout.yaxis, range: yr, autorange: yr.length !== 2 };
     return { data, layout };
   }
 
@@ -206,11 +208,11 @@ export function initExport(app, { style }) {
 
   function stateFigure(ds, config, st) {
     const gd = app.views.state.gd;
-    const data = gd.data.map((tr) => ({ ...clone(tr), showlegend: false }));
+    const data = (gd.data || []).map((tr) => ({ ...clone(tr), showlegend: false }));
     for (const i of visible(ds, st)) data.push(legendEntry(runName(config, i), st.colors[i], "solid"));
     data.push(legendEntry("x", "#7b8794", "solid"), legendEntry("y", "#7b8794", "dash"));
     const layout = baseLayout(gd, t("plot.state"));
-    return { data, layout, height: (gd.layout.height || 300) + 110 };
+    return { data, layout, height: ((gd.layout && gd.layout.height) || 300) + 110 };
   }
 
   async function image(format) {
