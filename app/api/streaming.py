@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import Request
+from fastapi.responses import StreamingResponse
 
 NDJSON = "application/x-ndjson"
 
@@ -22,10 +23,30 @@ def _pull(chunks: Iterator[bytes]) -> bytes | None:
     return next(chunks, None)
 
 
-async def stream_chunks(request: Request, first: bytes, chunks: Iterator[bytes]
-                        ) -> AsyncIterator[bytes]:
+class ClosingStreamingResponse(StreamingResponse):
+    """A StreamingResponse that always closes its body iterator when it ends.
+
+    When the client leaves, Starlette cancels the sending task; if that lands while the body
+    generator is suspended at a ``yield``, the generator is never resumed and its ``finally``
+    (stop the work, count the stream as ended) would wait for garbage collection.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            aclose = getattr(self.body_iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
+async def stream_chunks(request: Request, first: bytes, chunks: Iterator[bytes],
+                        stats: Any = None) -> AsyncIterator[bytes]:
     """``first`` at once, then each chunk of ``chunks`` computed in a worker thread, until the
-    producer is done or the client has gone; then the producer is closed (its work stops)."""
+    producer is done or the client has gone; then the producer is closed (its work stops).
+    ``stats`` (a StreamStats) counts the stream as active while it lasts."""
+    if stats is not None:
+        stats.active += 1
     try:
         yield first
         while not await request.is_disconnected():
@@ -34,6 +55,8 @@ async def stream_chunks(request: Request, first: bytes, chunks: Iterator[bytes]
                 break
             yield chunk
     finally:
+        if stats is not None:
+            stats.active -= 1
         try:
             chunks.close()  # type: ignore[attr-defined]
         except ValueError:  # still running in an abandoned thread; it stops after its chunk

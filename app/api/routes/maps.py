@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ from app.api.errors import ApiError
 from app.api.map_query import as_map_query_error, decode_map, encode_map
 from app.api.query import as_query_error, decode, encode
 from app.api.schemas import ErrorResponse
-from app.api.streaming import NDJSON, dumps, stream_chunks
+from app.api.streaming import NDJSON, ClosingStreamingResponse, dumps, stream_chunks
 from app.config import Settings
 from app.engine import maps
 from app.engine.config import build_objective
@@ -175,23 +175,13 @@ def start_record(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]) 
                   "version": __version__})
 
 
-async def _counted(request: Request, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The stream, counted among the worker's active streams while it lasts."""
-    stats = stats_of(request)
-    stats.active += 1
-    try:
-        async for chunk in body:
-            yield chunk
-    finally:
-        stats.active -= 1
-
-
 def _stream(request: Request, kind: str, config: dict[str, Any], spec: dict[str, Any],
             headers: dict[str, str]) -> Response:
     settings = settings_of(request)
+    stats = stats_of(request)
     body = stream_chunks(request, start_record(kind, config, spec),
-                         produce(kind, config, spec, settings, stats_of(request)))
-    return StreamingResponse(_counted(request, body), media_type=NDJSON,
+                         produce(kind, config, spec, settings, stats), stats)
+    return ClosingStreamingResponse(body, media_type=NDJSON,
                              headers={**headers, "X-Accel-Buffering": "no"})
 
 

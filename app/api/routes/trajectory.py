@@ -12,7 +12,6 @@ import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
-import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
@@ -30,13 +29,13 @@ from app.api.deps import (
 from app.api.errors import ApiError
 from app.api.query import as_query_error, decode, encode
 from app.api.schemas import ErrorResponse
+from app.api.streaming import NDJSON, ClosingStreamingResponse, dumps, stream_chunks
 from app.config import Settings
 from app.engine.errors import ConfigError
 from app.engine.runner import StepBlock, iter_config
 
 router = APIRouter(prefix="/api", tags=["trajectory"])
 log = logging.getLogger("app.api")
-NDJSON = "application/x-ndjson"
 _SCHEMA = {"$ref": "#/components/schemas/TrajectoryRecord"}
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -81,11 +80,6 @@ QUERY_PARAMETERS: dict[str, Any] = {"parameters": [
 reads the raw query string itself."""
 
 
-def _dumps(record: Mapping[str, Any]) -> bytes:
-    """One NDJSON line: compact standard JSON, floats as repr."""
-    return json.dumps(record, allow_nan=False, separators=(",", ":")).encode() + b"\n"
-
-
 def _steps_record(block: StepBlock) -> dict[str, Any]:
     """A block of steps as a record (whole arrays serialised at once, no per-step Python)."""
     return {
@@ -100,7 +94,7 @@ def _steps_record(block: StepBlock) -> dict[str, Any]:
 
 def start_record(config: Mapping[str, Any], query: str) -> bytes:
     """The first line: the configuration with every default filled, and its query string."""
-    return _dumps({"type": "start", "config": config, "query": query, "version": __version__,
+    return dumps({"type": "start", "config": config, "query": query, "version": __version__,
                    "runs": len(config["runs"]), "steps": config["steps"]})
 
 
@@ -111,45 +105,28 @@ def produce(config: Mapping[str, Any], settings: Settings, stats: StreamStats) -
         for item in iter_config(config, settings.block_size, settings.first_block):
             if isinstance(item, StepBlock):
                 stats.add_steps(len(item))
-                pending.append(_dumps(_steps_record(item)))
+                pending.append(dumps(_steps_record(item)))
                 yield b"".join(pending)
                 pending = []
             else:
-                pending.append(_dumps({"type": "end", "run": item.run, "status": item.status,
+                pending.append(dumps({"type": "end", "run": item.run, "status": item.status,
                                        "steps": item.steps}))
     except Exception:  # the headers are gone: end the stream with a record, not a cut
         log.exception("trajectory stream failed")
-        pending.append(_dumps({"type": "error", "msg": "internal error while computing"}))
+        pending.append(dumps({"type": "error", "msg": "internal error while computing"}))
     if pending:
         yield b"".join(pending)
 
 
-def _next(chunks: Iterator[bytes]) -> bytes | None:
-    """One pull of the producer (runs in a worker thread)."""
-    return next(chunks, None)
-
-
-async def stream_records(
+def stream_records(
     request: Request, config: Mapping[str, Any], query: str
 ) -> AsyncIterator[bytes]:
     """The start record at once, then each block computed off the event loop until done or
-    until the client has gone."""
+    until the client has gone (then the engine's generator is closed: nothing more is
+    computed)."""
     stats = stats_of(request)
-    chunks = produce(config, settings_of(request), stats)
-    stats.active += 1
-    try:
-        yield start_record(config, query)
-        while not await request.is_disconnected():
-            chunk = await anyio.to_thread.run_sync(_next, chunks)
-            if chunk is None:
-                break
-            yield chunk
-    finally:
-        stats.active -= 1
-        try:
-            chunks.close()  # ends the engine's generator: nothing more is computed
-        except ValueError:  # still running in an abandoned thread; it stops after its block
-            pass
+    return stream_chunks(request, start_record(config, query),
+                         produce(config, settings_of(request), stats), stats)
 
 
 def trajectory_etag(config: Mapping[str, Any], settings: Settings) -> str:
@@ -161,8 +138,8 @@ def trajectory_etag(config: Mapping[str, Any], settings: Settings) -> str:
 def _stream(request: Request, config: dict[str, Any], headers: dict[str, str]) -> Response:
     """The streaming response shared by GET and POST."""
     headers = {**headers, "X-Accel-Buffering": "no"}  # let nginx pass each line at once
-    return StreamingResponse(stream_records(request, config, encode(config)), media_type=NDJSON,
-                             headers=headers)
+    return ClosingStreamingResponse(stream_records(request, config, encode(config)),
+                                    media_type=NDJSON, headers=headers)
 
 
 @router.post(
