@@ -81,6 +81,28 @@ export async function streamTrajectory(config, { signal, onRecord }) {
     headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
     body: JSON.stringify(config),
   });
+  await readNDJSON(response, signal, onRecord);
+}
+
+/**
+ * A map's NDJSON stream (start, progress, rows, end) from /api/map/<kind>: POST `{body}` (a
+ * configuration and a map spec) or GET `{query}` (a page query with its map keys).
+ */
+export async function streamMap(kind, { body, query }, { signal, onRecord }) {
+  const url = `/api/map/${kind}`;
+  const response = body !== undefined
+    ? await fetch(url, {
+      method: "POST",
+      signal,
+      headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
+      body: JSON.stringify(body),
+    })
+    : await fetch(`${url}?${query}`, { signal, headers: { Accept: "application/x-ndjson" } });
+  await readNDJSON(response, signal, onRecord);
+}
+
+/** Read an NDJSON response line by line; an error status becomes an ApiError. */
+async function readNDJSON(response, signal, onRecord) {
   if (!response.ok) throw await errorFrom(response);
   const reader = response.body.getReader();
   const decoder = new TextDecoder();

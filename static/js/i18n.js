@@ -244,6 +244,13 @@ export function setLang(lang) {
   document.documentElement.lang = current === "zh" ? "zh-Hans" : "en";
 }
 
+/** Add strings of a module (`{en: {...}, zh: {...}}`); the module's own keys, one table. */
+export function extendStrings(tables) {
+  for (const [lang, table] of Object.entries(tables)) {
+    STRINGS[lang] = { ...(STRINGS[lang] || {}), ...table };
+  }
+}
+
 export function getLang() {
   return current;
 }

@@ -15,6 +15,7 @@ import { renderMath } from "./latex.js";
 import { ContourView, LineView, StateView, Surface3DView } from "./plots.js";
 import { RunCard } from "./runs.js";
 import { TeachPanel } from "./teach.js";
+import { MapsPanel } from "./maps.js";
 import { HIDEABLE, MAX_RUNS, composeSearch, splitQuery } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
@@ -67,6 +68,7 @@ const app = {
   onRunChanged(i, opts) {
     if (opts.structural) renderRunCard(i);
     configChanged();
+    if (app.maps) app.maps.refreshMarker();
   },
   setColor(i, k) {
     const colors = app.config.runs.map((_, j) => app.colorOf(j));
@@ -192,7 +194,8 @@ function showFieldErrors(details) {
 let urlTimer = 0;
 function writeURL() {
   urlTimer = 0;
-  const search = composeSearch(app.canonical, app.page);
+  const maps = app.maps ? app.maps.query() : "";
+  const search = composeSearch([app.canonical, maps].filter(Boolean).join("&"), app.page);
   if (search !== window.location.search) {
     window.history.replaceState(null, "", `${window.location.pathname}${search}`);
   }
@@ -267,6 +270,7 @@ async function compute() {
   setStatus("status.computing");
   const onStart = (rec) => {
     app.canonical = rec.query || "";
+    if (app.maps) app.maps.onConfig(app.canonical);
     clearFieldErrors();
     if (editSeq === app.editSeq) adoptServerConfig(rec.config);
     onStateChange({ now: true });
@@ -681,6 +685,7 @@ function renderRuns() {
   });
   box.replaceChildren(...app.cards.map((c) => c.el));
   $("add-run").disabled = app.config.runs.length >= MAX_RUNS;
+  if (app.maps) app.maps.render();
   if (app.dataset) updateRunStatus(app.dataset);
   applyHide();
 }
@@ -1116,6 +1121,30 @@ async function main() {
   app.views.loss = new LineView($("loss-plot"), $("loss-cursor"), "loss", hoverStep);
   app.views.state = new StateView($("state-plot"), $("state-cursor"), hoverStep);
   app.teach = new TeachPanel($("teach"));
+  app.maps = new MapsPanel($("maps"), {
+    catalog,
+    contour: app.views.contour,
+    config: () => app.config,
+    canonical: () => app.canonical,
+    colorOf: (i) => app.colorOf(i),
+    runLabel: (i) => {
+      const run = app.config.runs[i];
+      const spec = catalog.optimizers.find((o) => o.name === run.optimizer);
+      return run.label || (spec ? tc(spec, "label") : run.optimizer);
+    },
+    setRunParam(i, path, name, value) {
+      const run = app.config.runs[i];
+      (path === "params" ? run.params : run.inner.params)[name] = value;
+    },
+    runParamsChanged(i) {
+      renderRunCard(i);
+      configChanged();
+    },
+    onQueryChange: () => onStateChange(),
+    showErrors: (details) => showFieldErrors(details.filter((d) => !d.field.startsWith("map"))
+      .map((d) => ({ ...d, field: d.field.replace(/^config\./, "") }))),
+  });
+  app.maps.setInitial(window.location.search);
 
   renderLegend();
   renderSurfaceControls();

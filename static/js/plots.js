@@ -177,7 +177,9 @@ export class ContourView {
       uirevision: key,
     };
     this.surfaceKey = key;
-    await Plotly().react(this.gd, traces, layout, PLOT_CONFIG);
+    this.baseTraces = traces;
+    this.layout = layout;
+    await Plotly().react(this.gd, this.composedTraces(), layout, PLOT_CONFIG);
     if (!this.ready) {
       this.ready = true;
       this.gd.on("plotly_afterplot", () => this.redrawAll());
@@ -185,6 +187,19 @@ export class ContourView {
       this.gd.on("plotly_relayouting", () => this.redrawAll());
     }
     this.redrawAll();
+  }
+
+  /** The surface's traces with the overlay (a basin map) between the contour and the minima. */
+  composedTraces() {
+    const base = this.baseTraces || [];
+    return this.overlay ? [base[0], this.overlay, ...base.slice(1)] : base;
+  }
+
+  /** Draw a heatmap trace over the contour (null removes it). */
+  setOverlay(trace) {
+    if (!trace && !this.overlay) return;
+    this.overlay = trace;
+    if (this.baseTraces) Plotly().react(this.gd, this.composedTraces(), this.layout, PLOT_CONFIG);
   }
 
   onRelayout(ev) {

@@ -1,0 +1,119 @@
+"""The maps card in real Chromium against a real uvicorn (issue #5): a hyperparameter map from a
+shared link, clicking a cell loads it into the run, a basin map over the contour, cancel."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+
+from .conftest import open_app, shot, wait_redraw
+
+pytestmark = pytest.mark.e2e
+
+HYPER_LINK = ("/?surface=rosenbrock&steps=200&r0=adam,lr=0.05"
+              "&hmap.x=lr,0.001,0.5,log,16&hmap.y=beta1,0.5,0.99,beta,12")
+
+
+def _map_rows(url: str, path: str, query: str) -> list[dict]:
+    body = httpx.get(f"{url}/api/map/{path}?{query}", timeout=30).text
+    return [json.loads(line) for line in body.splitlines()]
+
+
+def _keys(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def test_a_shared_map_link_draws_the_map_and_a_click_loads_the_cell(page, e2e_url):
+    open_app(page, e2e_url + HYPER_LINK)
+    page.wait_for_function(
+        "() => { const d = document.getElementById('hyper-plot');"
+        " return d && d.data && d.data[0].z.length === 12 && d.data[0].z[11][0] !== null }")
+    status = page.locator("#hyper-status").inner_text()
+    assert "16" in page.locator("#hyper-x-cells").input_value()
+    assert "192 cells" in status or "cells" in status
+    # the drawn cells are the API's numbers
+    records = _map_rows(e2e_url, "hyper", HYPER_LINK[2:])
+    api_loss = [row for r in records if r["type"] == "rows" for row in r["final_loss"]]
+    z = page.evaluate("document.getElementById('hyper-plot').data[0].z")
+    import math
+    for j in (0, 5, 11):
+        for i in (0, 7, 15):
+            if api_loss[j][i] is None:
+                assert z[j][i] is None
+            else:
+                assert z[j][i] == pytest.approx(math.log10(api_loss[j][i]), rel=1e-12)
+    keys = _keys(page.url)
+    assert keys["hmap.x"] == "lr,0.001,0.5,log,16" and keys["hmap.y"] == "beta1,0.5,0.99,beta,12"
+    shot(page, "maps-01-hyper")
+
+    # click cell (i=3, j=4): the run takes exactly that cell's values and recomputes
+    start = records[0]
+    seq = int(page.evaluate("Number(document.body.dataset.settledSeq || 0)"))
+    page.evaluate(
+        """() => { const d = document.getElementById('hyper-plot');
+                   d.emit('plotly_click', { points: [{ x: 3, y: 4 }] }); }""")
+    wait_redraw(page, seq)
+    params = page.evaluate("optviz.app.config.runs[0].params")
+    assert params["lr"] == start["x"][3] and params["beta1"] == start["y"][4]
+    keys = _keys(page.url)
+    assert keys["r0"].startswith("adam,") and f"beta1={start['y'][4]!r}"[:12] in keys["r0"] \
+        or "beta1=" in keys["r0"]
+    # the run's final loss is the cell's
+    final = page.evaluate("(() => { const r = optviz.app.dataset.runs[0]; return r.loss[r.n - 1]; })()")
+    assert final == api_loss[4][3]
+
+
+def test_basin_map_over_the_contour_and_in_the_link(page, e2e_url):
+    open_app(page, e2e_url + "/?surface=himmelblau&steps=120&r0=adam,lr=0.1")
+    page.click("#maps-tab-basin")
+    page.select_option("#basin-cells", "64")
+    page.click("#basin-compute")
+    page.wait_for_function(
+        "() => { const d = document.getElementById('contour-plot').data;"
+        " return d.length > 3 && d[1].type === 'heatmap' && d[1].z[63][63] !== null }")
+    legend = page.locator("#basin-legend").inner_text()
+    assert legend.count("known") == 4
+    page.wait_for_function("() => new URLSearchParams(location.search).get('basin.cells') === '64'")
+    shot(page, "maps-02-basin")
+    # a reload of the link brings the basin map back
+    page.goto(page.url)
+    page.wait_for_function(
+        "() => { const d = document.getElementById('contour-plot').data;"
+        " return d && d.length > 3 && d[1].type === 'heatmap' && d[1].z[63][63] !== null }")
+    # clearing removes the overlay and the keys
+    page.click("#maps-tab-basin")
+    page.click("#basin-clear")
+    page.wait_for_function("() => !new URLSearchParams(location.search).has('basin.cells')")
+    assert page.evaluate("document.getElementById('contour-plot').data[1].type") != "heatmap"
+
+
+def test_cancel_stops_a_long_map(page, e2e_url):
+    open_app(page, e2e_url + "/?surface=rosenbrock&steps=1000&r0=adam")
+    page.click("#maps-tab-basin")
+    page.select_option("#basin-cells", "256")
+    page.click("#basin-compute")
+    page.wait_for_function("() => document.getElementById('basin-progress').value > 0")
+    page.click("#basin-cancel")
+    page.wait_for_function("() => document.getElementById('basin-cancel').disabled")
+    assert "Cancelled" in page.locator("#basin-status").inner_text()
+    seq = int(page.evaluate("Number(document.body.dataset.settledSeq || 0)"))
+    assert seq > 0
+    health = httpx.get(f"{e2e_url}/healthz", timeout=5).json()
+    for _ in range(50):
+        if health["active_streams"] == 0:
+            break
+        page.wait_for_timeout(100)
+        health = httpx.get(f"{e2e_url}/healthz", timeout=5).json()
+    assert health["active_streams"] == 0
+
+
+def test_bad_map_values_show_the_servers_message(page, e2e_url):
+    open_app(page, e2e_url + "/?surface=rosenbrock&steps=50&r0=adam")
+    page.fill("#hyper-x-min", "-1")
+    page.dispatch_event("#hyper-x-min", "change")
+    page.click("#hyper-compute")
+    page.wait_for_function("() => document.getElementById('hyper-error').textContent.length > 0")
+    assert "map.x.min" in page.locator("#hyper-error").inner_text()
