@@ -193,3 +193,12 @@ def test_menu_and_figure_titles_follow_the_language(page, e2e_url, tmp_path):
     assert page.inner_text("#export-note").startswith("已保存 optviz-rosenbrock-")
     page.keyboard.press("Escape")
     assert page.evaluate("document.getElementById('export-menu').open") is False
+
+
+def test_contour_image_in_3d_mode_still_has_the_paths(page, e2e_url, tmp_path):
+    open_app(page, f"{e2e_url}/?surface=himmelblau&r0=adam,lr=0.1&r1=sgd,lr=0.01&p.view=3d")
+    name, body = download(page, "svg", tmp_path, figure="contour")
+    assert name.startswith("optviz-himmelblau-") and name.endswith("-contour.svg")
+    strokes = set(re.findall(r'class="js-line" d="M[^"]+" style="[^"]*stroke: (rgb\([^)]+\))',
+                             body.decode()))
+    assert {RGB["#E69F00"], RGB["#0072B2"]} <= strokes
