@@ -110,6 +110,10 @@ export function trajectoryJSON(ds, config, query) {
     + `"runs":[\n${runs.join(",\n")}\n]}\n`;
 }
 
+/**
+ * Wire the export menu. `app`: the page's state (dataset, config, catalog, views, page);
+ * `style()`: the run colours and visibility as drawn.
+ */
 export function initExport(app, { style }) {
   const note = $("export-note");
   const say = (key, vars) => {
