@@ -120,9 +120,9 @@ def validate_params(
 ) -> dict[str, Any]:
     """Fill defaults and validate every given value; unknown names are an error naming them."""
     specs = tuple(specs)
-    given = dict(given or {})
-    if not isinstance(given, dict):
+    if given is not None and not isinstance(given, Mapping):
         raise ConfigError(prefix, "must be an object of parameter values")
+    given = dict(given or {})
     names = {p.name for p in specs}
     for key in given:
         if key not in names:
