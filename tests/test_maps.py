@@ -256,3 +256,20 @@ def test_basin_defaults_fill_in() -> None:
     spec = validate_basin_map({}, config)
     assert spec == {"run": 0, "cells": [128, 128], "view": config["surface"]["view"],
                     "color": "minimum"}
+
+
+def test_costly_surfaces_get_fewer_cells_times_steps() -> None:
+    long_formula = "+".join(f"sin({i}*x+y)*exp(-x**2/{i + 1})" for i in range(30))
+    for surface in ({"name": "logistic_regression"}, {"expression": long_formula}):
+        config = validate_config({"surface": surface, "steps": 300,
+                                  "runs": [{"optimizer": "adam"}]})
+        with pytest.raises(ConfigError) as info:
+            validate_basin_map({"cells": 256}, config)
+        assert info.value.field == "map.cells" and "at most" in info.value.message
+        with pytest.raises(ConfigError) as info:
+            validate_hyper_map({"x": {"param": "lr", "cells": 128},
+                                "y": {"param": "beta1", "cells": 128}}, config)
+        assert info.value.field == "map.x.cells"
+        validate_basin_map({"cells": 32}, config)  # a smaller map is fine
+    cheap = validate_config({"surface": {"name": "rosenbrock"}, "steps": 1000})
+    assert validate_basin_map({"cells": 256}, cheap)["cells"] == [256, 256]

@@ -27,6 +27,7 @@ HYPER_MAX_CELLS = 128  # per axis
 BASIN_MAX_CELLS = 256  # per axis
 MAP_MAX_STEPS = 1000
 PYTHON_STEPPED_MAX_WORK = 300_000  # cell-steps for optimizers stepped row by row (L-BFGS)
+MAX_WORK = BASIN_MAX_CELLS**2 * MAP_MAX_STEPS  # cell-steps x the surface's relative cost
 BLOCK_CELLS = 8192  # cells stepped together: enough to amortise NumPy's per-call cost
 PROGRESS_RECORDS = 8  # progress records per block
 METRICS = ("final_loss", "steps_to_threshold")
@@ -172,6 +173,18 @@ def _python_stepped_work(run: Mapping[str, Any], cells: int, steps: int, field_n
                                       f"{cells} x {steps}")
 
 
+def _surface_work(config: Mapping[str, Any], cells: int, field_name: str) -> None:
+    """Bound a map's work on costly surfaces (long formulas, per-sample data losses): cells x
+    steps x the surface's cost relative to an analytic one."""
+    cost = float(getattr(build_objective(config["surface"]), "cost", 1.0))
+    steps = config["steps"]
+    if cells * steps * cost > MAX_WORK:
+        most = int(MAX_WORK / cost)
+        raise ConfigError(field_name, f"{cells} cells x {steps} steps is too much work on this "
+                                      f"surface (a step costs {cost:.3g} times an analytic "
+                                      f"surface's): at most {most} cells x steps")
+
+
 def default_threshold(objective: Any) -> float:
     """A loss a run has "reached the minimum" below: the lowest known minimum + 1e-3."""
     values = [m["value"] for m in objective.minima if math.isfinite(m["value"])]
@@ -199,6 +212,7 @@ def validate_hyper_map(raw: Any, config: Mapping[str, Any], field_name: str = "m
         threshold = default_threshold(build_objective(config["surface"]))
     threshold = _finite(threshold, f"{field_name}.threshold")
     _python_stepped_work(run, x.cells * y.cells, config["steps"], f"{field_name}.x.cells")
+    _surface_work(config, x.cells * y.cells, f"{field_name}.x.cells")
     _check_cells(run, x, y, field_name)
     return {"run": index, "x": x.to_dict(), "y": y.to_dict(), "metric": metric,
             "threshold": threshold}
@@ -269,6 +283,7 @@ def validate_basin_map(raw: Any, config: Mapping[str, Any], field_name: str = "m
         else list(config["surface"]["view"])
     color = _choice(raw.get("color"), BASIN_COLORS, f"{field_name}.color")
     _python_stepped_work(config["runs"][index], nx * ny, config["steps"], f"{field_name}.cells")
+    _surface_work(config, nx * ny, f"{field_name}.cells")
     return {"run": index, "cells": [nx, ny], "view": view, "color": color}
 
 

@@ -46,6 +46,11 @@ def _full(a: Any, shape: tuple[int, ...]) -> Array:
     return out
 
 
+# Tree nodes of a formula (value and both derivatives) that cost about one analytic surface's
+# evaluation (measured: about 0.7 ns per node and cell against 40 ns for Rosenbrock).
+EXPRESSION_NODES_PER_COST = 40.0
+
+
 class Objective:
     """A surface bound to its parameter values: vectorised value, analytic gradient, minima."""
 
@@ -60,6 +65,7 @@ class Objective:
         n_samples: int | None = None,
         batch_fn: BatchFn | None = None,
         samples: tuple[Array, Array] | None = None,
+        cost: float = 1.0,
     ) -> None:
         """Bind the callables; minima values are computed here so they match ``value`` exactly."""
         self.spec = spec
@@ -69,6 +75,9 @@ class Objective:
         self._batch_fn = batch_fn
         self.n_samples = n_samples
         self.samples = samples
+        # Work of one value + gradient evaluation relative to an analytic surface (~1); bounds
+        # the maps, which evaluate many points per step.
+        self.cost = cost
         self.minima: list[dict[str, Any]] = [
             {"x": float(px), "y": float(py), "value": float(self.value(px, py)), "kind": kind}
             for px, py, kind in minima
@@ -675,7 +684,7 @@ def _make_logistic(spec: SurfaceSpec, params: dict[str, Any]) -> Objective:
     w_opt, b_opt = _logistic_minimum(xs, ys)
     return Objective(
         spec, params, value, grad, [(w_opt, b_opt, "global")],
-        n_samples=len(xs), batch_fn=batch, samples=(xs, ys),
+        n_samples=len(xs), batch_fn=batch, samples=(xs, ys), cost=float(len(xs)),
     )
 
 
@@ -937,9 +946,11 @@ def expression_surface(
         """The symbolic partial derivatives evaluated at the points."""
         return d_dx.evaluate(x=x, y=y), d_dy.evaluate(x=x, y=y)
 
+    cost = max(1.0, (expr.size + d_dx.size + d_dy.size) / EXPRESSION_NODES_PER_COST)
+
     def make(spec: SurfaceSpec, params: dict[str, Any]) -> Objective:
         """Bind the parsed formula."""
-        return Objective(spec, params, value, grad, [])
+        return Objective(spec, params, value, grad, [], cost=cost)
 
     spec = SurfaceSpec(
         name="expression", label="Custom formula", latex=expr.latex(),
