@@ -102,6 +102,7 @@ def test_url_query_dict_and_result_give_the_same_figure(fig: go.Figure) -> None:
     assert figure(f"http://127.0.0.1:8000/?{QUERY}#runs").to_json() == expected
     assert figure(f"https://class.example.org/optviz/?{QUERY}&p.step=40&p.lang=zh"
                   ).to_json() == expected  # page keys that do not change the figure
+    assert figure(f"http://h/?{QUERY}&hmap.run=0&basin.n=8").to_json() == expected  # map keys
     assert figure(run(CONFIG)).to_json() == expected
 
 
