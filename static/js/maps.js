@@ -130,6 +130,25 @@ export function mapParts(query) {
   return out;
 }
 
+/**
+ * What a map depends on, from the configuration's canonical query: a hyperparameter map does not
+ * depend on its run's own values of the two swept hyperparameters (clicking a cell changes them),
+ * a basin map not on the start point (its cells are the starts).
+ */
+export function mapConfigKey(kind, canonical, spec) {
+  const parts = canonical.split("&").filter(Boolean);
+  if (kind === "basin") return parts.filter((p) => !p.startsWith("start=")).join("&");
+  if (!spec || !spec.x) return canonical;
+  const swept = [spec.x.param, spec.y.param];
+  const own = new RegExp(`^r${spec.run}(\\.inner)?=`);
+  return parts.map((p) => {
+    if (!own.test(p)) return p;
+    const [key, value] = [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)];
+    const items = value.split(",").filter((item) => !swept.some((name) => item.startsWith(`${name}=`)));
+    return `${key}=${items.join(",")}`;
+  }).join("&");
+}
+
 export function isMapKey(key) {
   return MAP_PREFIXES.some((p) => key.startsWith(p));
 }
@@ -233,7 +252,7 @@ export class MapsPanel {
         const keys = m.pending;
         m.pending = "";
         this.computeFromQuery(kind, canonical, keys);
-      } else if (m.spec && m.canonical !== null && m.canonical !== canonical) {
+      } else if (m.spec && m.canonical !== null && m.canonical !== mapConfigKey(kind, canonical, m.spec)) {
         clearTimeout(m.timer);
         m.status = t("maps.stale");
         this.renderStatus(kind);
@@ -538,7 +557,7 @@ export class MapsPanel {
             const askedThreshold = request.body ? "threshold" in request.body.map
               : /(^|&)hmap\.threshold=/.test(request.query);
             if (kind === "hyper" && !askedThreshold) m.spec.threshold = null; // keep "the default"
-            m.canonical = this.host.canonical();
+            m.canonical = mapConfigKey(kind, this.host.canonical(), rec.map);
             m.query = mapParts(rec.query)[kind];
             this.host.onQueryChange();
             if (this.tab === kind) this.render();

@@ -64,6 +64,14 @@ def test_a_shared_map_link_draws_the_map_and_a_click_loads_the_cell(page, e2e_ur
     # the run's final loss is the cell's
     final = page.evaluate("(() => { const r = optviz.app.dataset.runs[0]; return r.loss[r.n - 1]; })()")
     assert final == api_loss[4][3]
+    # the map does not depend on the run's own lr and beta1: it is not recomputed
+    page.wait_for_timeout(700)
+    assert page.evaluate("optviz.app.maps.maps.hyper.controller") is None
+    assert "Recomputing" not in page.locator("#hyper-status").inner_text()
+    # another hyperparameter does change every cell: the map follows
+    page.evaluate("optviz.app.config.runs[0].params.eps = 1e-3; optviz.configChanged()")
+    page.wait_for_function("() => optviz.app.maps.maps.hyper.data.start.config.runs[0].params.eps === 1e-3"
+                           " && optviz.app.maps.maps.hyper.controller === null")
 
 
 def test_basin_map_over_the_contour_and_in_the_link(page, e2e_url):
