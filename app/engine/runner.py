@@ -102,8 +102,12 @@ class _StepOracle:
         return self._start_loss
 
     def __call__(self, points: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        loss = self._stepper.loss_at(points, self._batch)
-        grad = self._stepper.grad_at(points, self._batch, self._stepper.search_rng)
+        stepper = self._stepper
+        loss = stepper.loss_at(points, self._batch)
+        grad = stepper.grad_at(points, self._batch, None)
+        if stepper.noise:  # each row draws from its own stream, as its single run would
+            for k, row in enumerate(np.asarray(rows).reshape(-1).tolist()):
+                grad[k] += stepper.noise * stepper.search_rngs[row].standard_normal(2)
         return loss, grad
 
 
@@ -137,7 +141,10 @@ class Simulation:
             self.p = np.array(np.broadcast_to(self.p, (rows, 2)))
         self.rows = rows
         self.rng = np.random.default_rng(seed)
-        self.search_rng = np.random.default_rng([seed, 1])
+        # The line search's extra gradients draw their noise per row from the seed alone, so a
+        # map cell's search sees the same noise as the single run of its configuration.
+        self.search_rngs = [np.random.default_rng([seed, 1])
+                            for _ in range(rows if self.spec.needs_oracle and noise else 0)]
         n_samples = getattr(objective, "n_samples", None)
         self.batch_size = batch_size if n_samples and batch_size and batch_size < n_samples \
             else None
@@ -184,7 +191,7 @@ class Simulation:
         return idx
 
     def grad_at(
-        self, p: np.ndarray, batch: np.ndarray | None, rng: np.random.Generator
+        self, p: np.ndarray, batch: np.ndarray | None, rng: np.random.Generator | None
     ) -> np.ndarray:
         """The gradient used by the optimizer: mini-batch where set, plus Gaussian noise."""
         if batch is None:
@@ -194,7 +201,7 @@ class Simulation:
         g = np.empty_like(p)
         g[:, 0] = gx
         g[:, 1] = gy
-        if self.noise:
+        if self.noise and rng is not None:
             g += self.noise * rng.standard_normal(2)
         return g
 
