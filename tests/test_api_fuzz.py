@@ -8,7 +8,9 @@ against the record schema declared for it (the schema of a streaming answer desc
 The operations come from the schema at collection time, so an endpoint added later is fuzzed
 without touching this file. Generation is derandomized with a fixed seed: CI sees the same
 requests on every run. Each operation has a wall-clock budget: an operation whose valid examples
-are expensive stops sending after it (a warning says how many were skipped) so CI stays bounded.
+are expensive (a 256 x 256 map) stops sending after it, with a warning saying how many were not
+sent, so CI stays bounded; on a slower machine fewer of its examples are sent (and schemathesis,
+which learns from answers, may then generate others).
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ from app.config import Settings
 from app.main import create_app
 
 SEED = 6
-FUZZ_EXAMPLES = 400  # generated examples per operation (the schema's examples and the
+FUZZ_EXAMPLES = 300  # generated examples per operation (the schema's examples and the
 # coverage phase's boundary values come on top)
-OPERATION_BUDGET_S = 15.0  # time spent calling one operation before it stops sending
+OPERATION_BUDGET_S = 10.0  # time spent calling one operation before it stops sending
 NDJSON = ("application/x-ndjson", "application/jsonl", "application/json-seq")
 
 APP = create_app(Settings())
@@ -107,24 +109,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, standard_json, ndjson_records]
 
 
-def known_bug(case: Any) -> str | None:
-    """A request that hits a reported, not yet fixed bug outside app/api (None otherwise).
-
-    tests/test_api_bad_inputs.py holds a strict xfail reproducing each one, so fixing the bug
-    fails that test until its entry here is removed.
-    """
-    body = case.body if isinstance(case.body, dict) else {}
-    surface = body.get("surface")
-    if isinstance(surface, dict) and surface.get("params") not in (None, {}) \
-            and not isinstance(surface.get("params"), dict):
-        return "engine: surface.params that is not an object is a 500 (app/engine/params.py)"
-    return None
-
-
 @SCHEMA.parametrize()
 def test_every_operation_survives_fuzzing(case: Any) -> None:
     label = case.operation.label
-    if known_bug(case) is not None or _SPENT[label] > OPERATION_BUDGET_S:
+    if _SPENT[label] > OPERATION_BUDGET_S:
         _SKIPPED[label] += 1
         return
     started = time.perf_counter()
