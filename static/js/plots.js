@@ -32,6 +32,8 @@ const PLOT_CONFIG = {
 const SURFACE_SCALE = [
   [0, "#f7fbff"], [0.25, "#d9e6f2"], [0.5, "#b3c6da"], [0.75, "#8aa1ba"], [1, "#5f7390"],
 ];
+// Axes of the traces drawn over the contour when a basin map is shown (see composedTraces).
+export const OVERLAY_AXES = { xaxis: "x2", yaxis: "y2" };
 
 // ------------------------------------------------------------------ pixel geometry
 
@@ -179,7 +181,7 @@ export class ContourView {
     this.surfaceKey = key;
     this.baseTraces = traces;
     this.layout = layout;
-    await Plotly().react(this.gd, this.composedTraces(), layout, PLOT_CONFIG);
+    await Plotly().react(this.gd, this.composedTraces(), this.composedLayout(), PLOT_CONFIG);
     if (!this.ready) {
       this.ready = true;
       this.gd.on("plotly_afterplot", () => this.redrawAll());
@@ -189,17 +191,29 @@ export class ContourView {
     this.redrawAll();
   }
 
-  /** The surface's traces with the overlay (a basin map) between the contour and the minima. */
+  /** The surface's traces with the overlay (a basin map) between the contour and the minima.
+   * Plotly draws a subplot's heatmaps beneath its contours whatever the trace order, so the
+   * overlay and the markers above it go on a second pair of axes laid over the first
+   * (OVERLAY_AXES; drawn after the first pair, hence on top). */
   composedTraces() {
     const base = this.baseTraces || [];
-    return this.overlay ? [base[0], this.overlay, ...base.slice(1)] : base;
+    if (!this.overlay) return base;
+    const over = (tr) => ({ ...tr, ...OVERLAY_AXES });
+    return [base[0], over(this.overlay), ...base.slice(1).map(over)];
+  }
+
+  /** The layout, with the overlaid axes (hidden, following the first pair) when needed. */
+  composedLayout() {
+    if (!this.overlay || !this.layout) return this.layout;
+    return { ...this.layout, xaxis2: { overlaying: "x", matches: "x", visible: false },
+      yaxis2: { overlaying: "y", matches: "y", visible: false } };
   }
 
   /** Draw a heatmap trace over the contour (null removes it). */
   setOverlay(trace) {
     if (!trace && !this.overlay) return;
     this.overlay = trace;
-    if (this.baseTraces) Plotly().react(this.gd, this.composedTraces(), this.layout, PLOT_CONFIG);
+    if (this.baseTraces) Plotly().react(this.gd, this.composedTraces(), this.composedLayout(), PLOT_CONFIG);
   }
 
   onRelayout(ev) {
