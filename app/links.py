@@ -4,7 +4,8 @@ Notebooks and the Python snippet accept what a teacher has at hand: the configur
 Python API, or the link a student copied from the page (``http://host/?surface=...&r0=adam``).
 The config part of a link goes through the page's own codec (:func:`app.api.query.decode`); its
 page-only ``p.*`` keys (log axis, selected run, colours, hidden runs, hidden state quantities)
-are read here too, so a figure can show what the page showed.
+are read here too, so a figure can show what the page showed, and so are its maps' ``hmap.*`` /
+``basin.*`` keys (:func:`read_map`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from app.api.query import as_query_error, decode
+from app.api.map_query import PREFIXES, as_map_query_error, decode_map
+from app.api.query import QueryError, as_query_error, decode
 from app.engine.config import MAX_RUNS, validate_config
 from app.engine.errors import ConfigError
+from app.engine.maps import validate_basin_map, validate_hyper_map
 
 PALETTE_SIZE = 8
 _NAME = re.compile(r"[A-Za-z0-9_]{1,40}")
@@ -87,3 +90,33 @@ def read_config(config_or_url: Mapping[str, Any] | str) -> tuple[dict[str, Any],
         except ConfigError as error:
             raise as_query_error(error) from None
     return validate_config(config_or_url), PageOptions()
+
+
+def map_kinds(config_or_url: Mapping[str, Any] | str) -> list[str]:
+    """The kinds of map (``"hyper"``, ``"basin"``) whose keys a link carries; none for a dict."""
+    if not isinstance(config_or_url, str):
+        return []
+    query = query_of(config_or_url)
+    return [kind for kind, prefix in PREFIXES.items()
+            if any(unquote(part.partition("=")[0]).startswith(prefix)
+                   for part in query.split("&"))]
+
+
+def read_map(config_or_url: str, kind: str, config: Mapping[str, Any]
+             ) -> dict[str, Any] | None:
+    """The validated map of ``kind`` (``"hyper"`` or ``"basin"``) that a link's ``hmap.*`` or
+    ``basin.*`` keys spell for its validated ``config``, defaults filled; None when it has none.
+
+    Errors are ConfigErrors named after the query key the page wrote (``hmap.x``, with
+    ``config_field`` giving the spec's field ``map.x.min``), as ``GET /api/map/<kind>`` names them.
+    """
+    try:
+        raw = decode_map(query_of(config_or_url), kind)
+        if raw is None:
+            return None
+        validate = validate_hyper_map if kind == "hyper" else validate_basin_map
+        return validate(raw, config)
+    except QueryError:
+        raise
+    except ConfigError as error:
+        raise as_map_query_error(kind, error) from None

@@ -5,6 +5,9 @@ Example (a Jupyter cell)::
     from app.notebook import figure
     figure("http://127.0.0.1:8000/?surface=rosenbrock&r0=adam,lr=0.05&r1=sgd,lr=0.001")
 
+A link's hyperparameter and basin maps are drawn by ``map_figure`` (:mod:`app.notebook_maps`,
+importable from here too).
+
 No web framework is imported: the configuration goes straight to the engine (``run``), the
 contour levels come from the engine's grid (the same as ``GET /api/surface``) and the colours
 are the page's palette.
@@ -169,7 +172,9 @@ def figure(
     ``config_or_url`` is a configuration dict (as for :func:`app.engine.runner.run`), the page's
     query string, a whole shared URL (its ``p.*`` view settings are honoured: log axis, selected
     run, colours, hidden runs and state quantities), or a :class:`Result` already computed (not
-    run again).
+    run again). A link's maps (its ``hmap.*`` / ``basin.*`` keys) are not drawn here: they are
+    separate figures, ``map_figure(url)`` (see :func:`app.notebook_maps.map_figure`), as the
+    page draws them in their own card.
 
     The views: the paths on the contour of the surface over its view box (start marked by a
     ringed dot, minima by stars, saddles by crosses, each run's last point by a dot, or an x if
@@ -415,3 +420,13 @@ def _add_start(fig: go.Figure, cell: tuple[int, int], start: np.ndarray) -> None
         meta={"view": "contour", "kind": "start"},
         hovertemplate="start<br>x = %{x:.6g}, y = %{y:.6g}<extra></extra>",
     ), *cell)
+
+
+def __getattr__(name: str) -> Any:
+    """``map_figure`` lives in :mod:`app.notebook_maps` (which draws on this module's contour)
+    and is loaded on first use, so either module can be imported first."""
+    if name == "map_figure":
+        from app.notebook_maps import map_figure
+
+        return map_figure
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
