@@ -14,6 +14,7 @@ import pytest
 
 from app.api.query import encode
 from app.engine.config import validate_config
+from app.engine.errors import ConfigError
 from app.links import PageOptions
 from app.snippet import literal, minimal_config, snippet
 from tests.api_helpers import records_of
@@ -180,3 +181,129 @@ def test_snippet_is_documented(client: httpx.Client) -> None:
     doc = client.get("/openapi.json").json()["paths"]["/api/snippet"]["get"]
     assert "text/x-python" in doc["responses"]["200"]["content"]
     assert "422" in doc["responses"] and doc["tags"] == ["export"]
+
+
+MAP_QUERIES = [
+    "surface=himmelblau&steps=60&noise=0.2&seed=3&r0=sgd,lr=0.01,momentum=0.9&r1=adam,lr=0.1"
+    "&hmap.x=lr,0.001,0.5,log,7&hmap.y=beta1,0.5,0.99,beta,5&hmap.run=1"
+    "&hmap.metric=steps_to_threshold&hmap.threshold=0.5"
+    "&basin.cells=9,6&basin.view=-5,5,-4,4.5&basin.color=final_loss&p.colors=2,3",
+    "surface=rosenbrock&steps=80&r0=sgd,lr=0.001,momentum=0.5"
+    "&hmap.x=lr,0.0001,0.1,log,6&hmap.y=momentum,0,0.99,linear,4",  # diverging cells
+    "expr=(x**2-1)**2%2B(y-0.5)**2&start=0.2,0&steps=150&r0=adam,lr=0.05&basin.cells=10",
+]
+# Run each script; print its maps as the stream spells them (NaN and -1 steps as null).
+MAP_RUNNER = """
+import json, math, sys
+out = []
+for text in json.load(sys.stdin):
+    ns = {"__name__": "snippet"}
+    exec(compile(text, "snippet.py", "exec"), ns)
+    maps = {}
+    for kind, name, fig in (("hyper", "hmap", "hyper_fig"), ("basin", "basins", "basin_fig")):
+        if name not in ns:
+            continue
+        m = ns[name]
+        assert type(ns[fig]).__name__ == "Figure"
+        rows = {}
+        for q, v in m.values.items():
+            if v.dtype.kind == "f":
+                rows[q] = [[None if math.isnan(c) else c for c in r] for r in v.tolist()]
+            elif q == "basin":
+                rows[q] = v.tolist()
+            else:
+                rows[q] = [[None if c < 0 else c for c in r] for r in v.tolist()]
+        maps[kind] = {"map": m.map, "x": m.x.tolist(), "y": m.y.tolist(), "rows": rows,
+                      "basins": m.basins}
+    out.append(maps)
+print(json.dumps(out))
+"""
+
+
+def stream_map(client: httpx.Client, kind: str, query: str) -> dict[str, Any]:
+    """GET /api/map/<kind>?query: the start record's map and axes, each quantity's rows joined,
+    the minima listed."""
+    response = client.get(f"/api/map/{kind}?{query}")
+    assert response.status_code == 200, response.text
+    records = [json.loads(line) for line in response.text.splitlines()]
+    start = records[0]
+    rows: dict[str, list[Any]] = {}
+    basins: list[Any] = []
+    for rec in records:
+        if rec["type"] == "rows":
+            for name, value in rec.items():
+                if name == "basins":
+                    basins += value
+                elif isinstance(value, list):
+                    rows.setdefault(name, []).extend(value)
+    assert records[-1] == {"type": "end", "status": "completed"}
+    return {"map": start["map"], "x": start["x"], "y": start["y"], "rows": rows,
+            "basins": basins, "query": start["query"]}
+
+
+def test_snippets_with_maps_reproduce_the_map_streams_exactly(client: httpx.Client) -> None:
+    texts = []
+    for query in MAP_QUERIES:
+        response = client.get(f"/api/snippet?{query}")
+        assert response.status_code == 200, response.text
+        texts.append(response.text)
+        compile(response.text, "snippet.py", "exec")
+        assert max(len(line) for line in response.text.splitlines()
+                   if not line.startswith("    ?")) <= 99
+    done = subprocess.run([sys.executable, "-c", MAP_RUNNER], input=json.dumps(texts), cwd=ROOT,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.splitlines()[-1])
+    for query, text, maps in zip(MAP_QUERIES, texts, got, strict=True):
+        kinds = [k for k, p in (("hyper", "hmap."), ("basin", "basin.")) if f"&{p}" in query]
+        assert list(maps) == kinds, query
+        for kind in kinds:
+            stream = stream_map(client, kind, query)
+            streamed = {q: stream["rows"][q] for q in stream["rows"]}
+            assert {q: maps[kind]["rows"][q] for q in streamed} == streamed, (query, kind)
+            assert {k: maps[kind][k] for k in ("map", "x", "y", "basins")} == \
+                {k: stream[k] for k in ("map", "x", "y", "basins")}, (query, kind)
+            # the script's link: the configuration's keys, then each map's, as the API wrote them
+            link = next(line for line in text.splitlines() if line.startswith("    ?"))
+            prefix = "&hmap." if kind == "hyper" else "&basin."
+            config_keys, _, map_keys = stream["query"].partition(prefix)
+            assert link.startswith(f"    ?{config_keys}&") and map_keys in link
+    assert any(not b["known"] for b in got[2]["basin"]["basins"])  # minima found by the runs
+    assert "hyper_fig = map_figure(hmap, colors=[2, 3])" in texts[0]
+    assert 'basin_spec = {"cells": [9, 6], "view": [-5.0, 5.0, -4.0, 4.5], "color": ' \
+           '"final_loss"}' in texts[0]
+    assert '"run": 1,' in texts[0] and '"threshold": 0.5' in texts[0]
+    assert "from app.engine.maps import hyper_map\n" in texts[1]
+    assert "basins.basins" in texts[2] and "hyper_map" not in texts[2]
+
+
+def test_snippet_map_specs_leave_defaults_out() -> None:
+    text = snippet("r0=adam&hmap.x=lr,0.001,0.5,log,8&hmap.y=beta1,0.5,0.99,beta,6"
+                   "&basin.cells=16")
+    hyper = ast.literal_eval(text.split("hyper_spec = ", 1)[1].split("\nhmap", 1)[0])
+    assert hyper == {"x": {"param": "lr", "min": 0.001, "max": 0.5, "scale": "log", "cells": 8},
+                     "y": {"param": "beta1", "min": 0.5, "max": 0.99, "scale": "beta",
+                           "cells": 6}}
+    assert 'basin_spec = {"cells": 16}\n' in text
+    config = {"runs": [{"optimizer": "adam"}]}
+    assert snippet(config, maps={"basin": {"cells": [8, 8]}}) == snippet("r0=adam&basin.cells=8")
+    assert "map_figure" not in snippet(config)
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("r0=adam&hmap.x=lr,-1,1,log,4&hmap.y=beta1", "hmap.x"),
+    ("r0=adam&hmap.x=lr&hmap.y=beta1&hmap.bogus=1", "hmap.bogus"),
+    ("r0=adam&basin.cells=999", "basin.cells"),
+    ("r0=adam&basin.color=loss", "basin.color"),
+])
+def test_get_snippet_refuses_what_get_map_refuses(client: httpx.Client, query: str,
+                                                   field: str) -> None:
+    kind = "basin" if "basin." in query else "hyper"
+    snippet_answer = client.get(f"/api/snippet?{query}")
+    map_answer = client.get(f"/api/map/{kind}?{query}")
+    assert snippet_answer.status_code == map_answer.status_code == 422
+    assert snippet_answer.json() == map_answer.json()
+    assert snippet_answer.json()["detail"][0]["field"] == field
+    with pytest.raises(ConfigError) as info:
+        snippet(query)
+    assert info.value.field == field

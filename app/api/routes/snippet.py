@@ -12,7 +12,9 @@ from fastapi import APIRouter, Request, Response
 
 from app import __version__
 from app.api.deps import etag_of, not_modified, settings_of, validate_request
+from app.api.map_query import as_map_query_error, decode_map
 from app.api.query import as_query_error, decode
+from app.api.routes.maps import validate_map
 from app.api.routes.trajectory import QUERY_PARAMETERS, read_query
 from app.api.schemas import ErrorResponse
 from app.engine.errors import ConfigError
@@ -49,6 +51,12 @@ _PARAMETERS = {"parameters": [
     _page_parameter("p.off", "page key: hidden runs (hidden)", "0"),
     _page_parameter("p.qoff", "page key: state quantities left out (hidden_quantities)",
                     "v_hat,effective_lr"),
+    _page_parameter("hmap.x", "a hyperparameter map's axis (with hmap.y, and optionally "
+                              "hmap.run, hmap.metric, hmap.threshold; as GET /api/map/hyper): "
+                              "the script computes the map with hyper_map", "lr,0.001,0.5,log,32"),
+    _page_parameter("hmap.y", "the map's other axis", "beta1,0.5,0.99,beta,24"),
+    _page_parameter("basin.cells", "a basin map (with basin.view, basin.run, basin.color; as GET "
+                                   "/api/map/basin): the script computes it with basin_map", "64"),
 ]}
 
 
@@ -58,8 +66,10 @@ def get_snippet(request: Request) -> Response:
     """A Python script reproducing the runs of the page's query string with the Python API.
 
     The configuration in it is the canonical one with defaults left out, numbers exact; page
-    keys (``p.log``, ``p.sel``, ...) become the matching arguments of ``app.notebook.figure``.
-    Invalid values are refused as ``GET /api/trajectory`` refuses them.
+    keys (``p.log``, ``p.sel``, ...) become the matching arguments of ``app.notebook.figure``;
+    map keys (``hmap.*``, ``basin.*``) add the maps, computed with ``hyper_map`` / ``basin_map``
+    and drawn with ``map_figure``. Invalid values are refused as ``GET /api/trajectory`` and
+    ``GET /api/map/<kind>`` refuse them.
     """
     settings = settings_of(request)
     query = read_query(request, settings)
@@ -67,8 +77,16 @@ def get_snippet(request: Request) -> Response:
         config = validate_request(decode(query), settings)
     except ConfigError as error:
         raise as_query_error(error) from None
+    maps = {}
+    for kind in ("hyper", "basin"):
+        try:
+            raw = decode_map(query, kind)
+            if raw is not None:
+                maps[kind] = validate_map(kind, raw, config, settings)
+        except ConfigError as error:
+            raise as_map_query_error(kind, error) from None
     page = page_options(query)
-    text = snippet(config, page=page)
+    text = snippet(config, page=page, maps=maps)
     etag = etag_of(f"{text}\n{__version__}")
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
     if not_modified(request, etag):
