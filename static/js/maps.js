@@ -481,6 +481,12 @@ export class MapsPanel {
     if (kind === "basin") this.host.contour.setOverlay(null);
     this.host.onQueryChange();
     this.render();
+    this.announce();
+  }
+
+  /** Tell the page a map was completed or cleared (the Export menu offers what is complete). */
+  announce() {
+    document.dispatchEvent(new CustomEvent("optviz:maps"));
   }
 
   /** The first problem of a hyperparameter map's axes, checked against the catalog before
@@ -589,6 +595,7 @@ export class MapsPanel {
       }
       this.renderStatus(kind);
       this.queueDraw(kind);
+      this.announce();
     } catch (err) {
       if (m.controller === controller) m.controller = null;
       if (isAbort(err)) return;
@@ -620,15 +627,31 @@ export class MapsPanel {
 
   drawHyper() {
     const plot = this.hyperPlot;
-    const m = this.maps.hyper;
     if (!plot || !plot.isConnected || !Plotly()) return;
-    const data = m.data;
-    if (!data) {
+    const fig = this.hyperFigure();
+    if (!fig) {
       Plotly().purge(plot);
       plot.classList.add("empty");
       return;
     }
     plot.classList.remove("empty");
+    Plotly().react(plot, fig.traces, fig.layout, { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] });
+    if (!plot.dataset.bound) {
+      plot.dataset.bound = "1";
+      plot.on("plotly_click", (ev) => this.onHyperClick(ev));
+    }
+  }
+
+  /**
+   * The hyperparameter map as drawn in the card, {traces, layout, legend, metric}, or null
+   * before any data; the Export menu saves it as an image. `legend`: what the colours mean
+   * ([{label, color, ring}]: diverged and never-reached cells when there are any, the run's
+   * marker); `metric`: what the colour scale shows.
+   */
+  hyperFigure() {
+    const m = this.maps.hyper;
+    const data = m.data;
+    if (!data) return null;
     const { start } = data;
     const spec = start.map;
     const nx = start.x.length;
@@ -641,6 +664,7 @@ export class MapsPanel {
     const zDiv = [];
     const zNever = [];
     const text = [];
+    const count = { diverged: 0, never: 0 };
     let positive = true;
     for (let j = 0; j < ny; j += 1) {
       for (const v of loss[j] || []) if (v !== null && v <= 0) positive = false;
@@ -663,6 +687,8 @@ export class MapsPanel {
         rowZ.push(v);
         rowD.push(done && d !== null ? 1 : null);
         rowN.push(done && d === null && metric !== "final_loss" && r === null ? 1 : null);
+        if (rowD[i] !== null) count.diverged += 1;
+        if (rowN[i] !== null) count.never += 1;
         const head = `${spec.x.param} = ${formatValue(start.x[i])}<br>${spec.y.param} = ${formatValue(start.y[j])}`;
         const body = !done ? "" : d !== null ? `${t("maps.diverged")} (${d})`
           : `${t("maps.hover.loss")} ${formatValue(l)}${r !== null ? `<br>${t("maps.hover.steps")} ${r}` : ""}`;
@@ -688,6 +714,9 @@ export class MapsPanel {
       { type: "heatmap", x: idx(nx), y: idx(ny), z: zNever, text, hoverinfo: "text", showscale: false,
         colorscale: [[0, NEVER_COLOR], [1, NEVER_COLOR]], name: t("maps.never") },
     ];
+    const legend = [];
+    if (count.diverged) legend.push({ label: `${t("maps.diverged")} — ${t("maps.cellsOf", { n: count.diverged })}`, color: DIVERGED_COLOR });
+    if (count.never) legend.push({ label: `${t("maps.never")} — ${t("maps.cellsOf", { n: count.never })}`, color: NEVER_COLOR });
     const cfg = this.host.config();
     const run = cfg.runs[spec.run];
     if (run) {
@@ -698,9 +727,12 @@ export class MapsPanel {
       const vx = value(spec.x.param);
       const vy = value(spec.y.param);
       if (vx !== null && vy !== null) {
+        const color = PALETTE[this.host.colorOf(spec.run) % PALETTE.length].hex;
         traces.push({ type: "scatter", mode: "markers", x: [fractionalIndex(spec.x, vx)], y: [fractionalIndex(spec.y, vy)],
           hoverinfo: "skip", showlegend: false,
-          marker: { size: 11, color: "rgba(255,255,255,0.2)", line: { color: PALETTE[this.host.colorOf(spec.run) % PALETTE.length], width: 3 } } });
+          marker: { size: 11, color: "rgba(255,255,255,0.2)", line: { color, width: 3 } } });
+        legend.push({ label: `${spec.run + 1}: ${this.host.runLabel(spec.run)} (${spec.x.param} = ${formatValue(vx)}, ${spec.y.param} = ${formatValue(vy)})`,
+          color, ring: true });
       }
     }
     const layout = {
@@ -709,11 +741,7 @@ export class MapsPanel {
       yaxis: { title: { text: spec.y.param, standoff: 4 }, ...ticks(start.y, ny), range: [-0.5, ny - 0.5], zeroline: false, showgrid: false },
       uirevision: start.query,
     };
-    Plotly().react(plot, traces, layout, { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] });
-    if (!plot.dataset.bound) {
-      plot.dataset.bound = "1";
-      plot.on("plotly_click", (ev) => this.onHyperClick(ev));
-    }
+    return { traces, layout, legend, metric };
   }
 
   onHyperClick(ev) {
@@ -743,6 +771,7 @@ export class MapsPanel {
     const contour = this.host.contour;
     if (!data || !this.overlay) {
       contour.setOverlay(null);
+      this.basinEntries = [];
       if (this.basinLegend) this.basinLegend.replaceChildren();
       return;
     }
@@ -785,17 +814,19 @@ export class MapsPanel {
     this.renderBasinLegend(data, counts, color);
   }
 
+  /** The legend under the card, also kept as `basinEntries` ([{swatch, label}]) for the
+   * Export menu's contour image. */
   renderBasinLegend(data, counts, color) {
-    const legend = this.basinLegend;
-    if (!legend || !legend.isConnected) return;
-    const item = (swatch, label, n) => h("span", { class: "legend-item" },
-      h("span", { class: "swatch", style: `background:${swatch}` }),
-      h("span", { text: `${label} — ${t("maps.cellsOf", { n })}` }));
-    const items = data.basins.map((b, i) => item(color === "minimum" ? BASIN_COLORS[i % BASIN_COLORS.length] : "transparent",
+    const entry = (swatch, label, n) => ({ swatch, label: `${label} — ${t("maps.cellsOf", { n })}` });
+    const entries = data.basins.map((b, i) => entry(color === "minimum" ? BASIN_COLORS[i % BASIN_COLORS.length] : "transparent",
       `(${formatValue(Number(b.x.toPrecision(4)))}, ${formatValue(Number(b.y.toPrecision(4)))}) ${b.known ? t("maps.known") : t("maps.found")}`,
       counts[i + 2]));
-    if (counts[1]) items.push(item(DIVERGED_COLOR, t("maps.diverged"), counts[1]));
-    if (counts[0]) items.push(item(UNSETTLED_COLOR, t("maps.unsettled"), counts[0]));
-    legend.replaceChildren(...items);
+    if (counts[1]) entries.push(entry(DIVERGED_COLOR, t("maps.diverged"), counts[1]));
+    if (counts[0]) entries.push(entry(UNSETTLED_COLOR, t("maps.unsettled"), counts[0]));
+    this.basinEntries = entries;
+    const legend = this.basinLegend;
+    if (!legend || !legend.isConnected) return;
+    legend.replaceChildren(...entries.map((e) => h("span", { class: "legend-item" },
+      h("span", { class: "swatch", style: `background:${e.swatch}` }), h("span", { text: e.label }))));
   }
 }
