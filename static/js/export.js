@@ -1,19 +1,22 @@
-// The export menu: the drawn trajectory as CSV and JSON, each figure as PNG and SVG, and the
-// Python script that reproduces the runs (from GET /api/snippet, the one place it is written).
+// The export menu: the drawn trajectory as CSV and JSON, each figure (the hyperparameter map
+// too, once computed) as PNG and SVG, the computed maps' cells as CSV, and the Python script that
+// reproduces the runs and maps (from GET /api/snippet, the one place it is written).
 //
 // Files are made in the page and saved through Blob URLs (the CSP allows blob: downloads). The
 // contour's paths live on canvases over Plotly's plot, so its image is drawn from a temporary
-// figure: the contour traces plus one scatter trace per path.
+// figure: the contour traces (with the basin map when it is shown) plus one scatter trace per path.
 
 import { ApiError, fetchStart } from "./api.js";
 import { decimate } from "./data.js";
 import { t, tc } from "./i18n.js";
+import { OVERLAY_AXES } from "./plots.js";
 import { pageQuery } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
 const SERIES = [["x", "x"], ["y", "y"], ["loss", "loss"], ["lr", "lr"], ["grad_x", "gx"], ["grad_y", "gy"]];
 const INK = "#1f2933";
-const SIZES = { contour: [900, 760], loss: [900, 440], lr: [900, 440], state: [900, 0] };
+const SIZES = { contour: [900, 760], loss: [900, 440], lr: [900, 440], state: [900, 0], hyper: [900, 720] };
+const MAP_KINDS = ["hyper", "basin"];
 
 /** A number as the shortest text that reads back exactly (and -0 keeps its sign). */
 export function numberText(v) {
@@ -97,6 +100,36 @@ export function trajectoryCSV(ds) {
   return `${lines.join("\r\n")}\r\n`;
 }
 
+/**
+ * A map's cells as streamed by /api/map/<kind>, one row per cell: i, j (column and row), the
+ * cell's x and y values (a hyperparameter map names them after its hyperparameters), then every
+ * streamed quantity in stream order (empty where the stream has null); a basin map adds the
+ * reached minimum's x and y (basin_x, basin_y; empty for -1 diverged and -2 still moving).
+ * `data`: {start, rows, basins} as the maps card keeps them.
+ */
+export function mapCSV(kind, data) {
+  const { start, rows, basins } = data;
+  const names = Object.keys(rows);
+  const axes = kind === "hyper" ? [start.map.x.param, start.map.y.param] : ["x", "y"];
+  const head = ["i", "j", ...axes, ...names, ...(kind === "basin" ? ["basin_x", "basin_y"] : [])];
+  const lines = [head.map(csvCell).join(",")];
+  for (let j = 0; j < start.y.length; j += 1) {
+    for (let i = 0; i < start.x.length; i += 1) {
+      let line = `${i},${j},${numberText(start.x[i])},${numberText(start.y[j])}`;
+      for (const name of names) {
+        const v = rows[name][j][i];
+        line += `,${v === null ? "" : numberText(v)}`;
+      }
+      if (kind === "basin") {
+        const b = basins[rows.basin[j][i]];
+        line += b ? `,${numberText(b.x)},${numberText(b.y)}` : ",,";
+      }
+      lines.push(line);
+    }
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}
+
 /** The configuration, its query and each run's status and arrays, as the stream gave them. */
 export function trajectoryJSON(ds, config, query) {
   const runs = ds.runs.map((r, i) => {
@@ -148,11 +181,16 @@ export function initExport(app, { style }) {
   const clone = (v) => structuredClone(v);
 
   function baseLayout(gd, title) {
-    const layout = clone(gd.layout || {});
+    return titledLayout(gd.layout || {}, title);
+  }
+
+  function titledLayout(source, title) {
+    const layout = clone(source);
     delete layout.uirevision;
     delete layout.height;
     delete layout.width;
-    layout.title = { text: title, x: 0.02, xanchor: "left", font: { size: 15 } };
+    layout.title = { text: title, x: 0.02, xanchor: "left", yref: "container", y: 1, yanchor: "top",
+      pad: { t: 16 }, font: { size: 15 } };
     layout.showlegend = true;
     layout.legend = { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" };
     layout.margin = { ...(layout.margin || {}), t: 96 };
@@ -164,6 +202,16 @@ export function initExport(app, { style }) {
     line: { color, width: 2.2, dash },
   });
 
+  // A square swatch (a map's colour; an open square for a transparent one) or a ring (a run's
+  // marker on the hyperparameter map).
+  const swatchEntry = (name, color, ring = false) => {
+    const clear = color === "transparent" || /^rgba\(.*,\s*0\)$/.test(color);
+    const symbol = ring ? "circle-open" : clear ? "square-open" : "square";
+    const c = clear ? INK : color;
+    return { type: "scatter", mode: "markers", x: [null], y: [null], name, hoverinfo: "skip", showlegend: true,
+      marker: { symbol, size: 12, color: c, line: { color: c, width: ring ? 3 : 1 } } };
+  };
+
   function visible(ds, st) {
     return ds.runs.map((_, i) => i).filter((i) => st.visible[i] !== false);
   }
@@ -171,6 +219,8 @@ export function initExport(app, { style }) {
   function contourFigure(ds, config, st) {
     const view = app.views.contour;
     const data = (view.gd.data || []).map((tr) => ({ ...clone(tr), showlegend: false }));
+    // With a basin map shown, the contour's other traces are on axes laid over it: so are ours.
+    const over = view.gd.layout && view.gd.layout.xaxis2 ? OVERLAY_AXES : {};
     const start = ds.start;
     for (const i of visible(ds, st)) {
       const r = ds.runs[i];
@@ -180,13 +230,16 @@ export function initExport(app, { style }) {
       x.set(r.x.subarray(0, r.n), 1);
       y.set(r.y.subarray(0, r.n), 1);
       data.push({ type: "scatter", mode: "lines", x, y, name: runName(config, i), showlegend: true,
-        hoverinfo: "skip", line: { color: st.colors[i], width: 2.2 } });
+        hoverinfo: "skip", line: { color: st.colors[i], width: 2.2 }, ...over });
       const diverged = r.status === "diverged";
       data.push({ type: "scatter", mode: "markers", x: [x[r.n]], y: [y[r.n]], showlegend: false, hoverinfo: "skip",
-        marker: { symbol: diverged ? "x" : "circle", size: diverged ? 12 : 9, color: st.colors[i], line: { color: "#ffffff", width: 1.5 } } });
+        marker: { symbol: diverged ? "x" : "circle", size: diverged ? 12 : 9, color: st.colors[i], line: { color: "#ffffff", width: 1.5 } },
+        ...over });
     }
     data.push({ type: "scatter", mode: "markers", x: [start[0]], y: [start[1]], showlegend: false, hoverinfo: "skip",
-      marker: { symbol: "circle-dot", size: 13, color: "#ffffff", line: { color: INK, width: 2 } } });
+      marker: { symbol: "circle-dot", size: 13, color: "#ffffff", line: { color: INK, width: 2 } }, ...over });
+    const entries = view.overlay && app.maps ? app.maps.basinEntries || [] : [];
+    for (const e of entries) data.push(swatchEntry(e.label, e.swatch));
     const layout = baseLayout(view.gd, `${t("plot.contour")}: ${surfaceLabel(config)}`);
     // The view box as zoomed on the page (the configured one before the contour is drawn).
     const fl = view.gd._fullLayout;
@@ -195,7 +248,10 @@ export function initExport(app, { style }) {
     const yr = fl && fl.yaxis && fl.yaxis.range ? [...fl.yaxis.range] : box.slice(2, 4);
     layout.xaxis = { ...layout.xaxis, range: xr, autorange: xr.length !== 2 };
     layout.yaxis = { ...layout.yaxis, range: yr, autorange: yr.length !== 2 };
-    return { data, layout };
+    // The basin map's legend (a line per two entries) gets room above the plot.
+    const extra = entries.length ? (Math.ceil((visible(ds, st).length + entries.length) / 2) - 1) * 22 : 0;
+    layout.margin.t += extra;
+    return { data, layout, height: SIZES.contour[1] + extra };
   }
 
   // The loss and lr figures: every visible run's whole curve (min/max decimated as drawn).
@@ -219,7 +275,69 @@ export function initExport(app, { style }) {
     return { data, layout, height: ((gd.layout && gd.layout.height) || 300) + 110 };
   }
 
+  /** A map's data once its stream has ended (null while computing, cancelled or cleared). */
+  function mapData(kind) {
+    const m = app.maps && app.maps.maps[kind];
+    return m && m.data && m.data.complete ? m.data : null;
+  }
+
+  function hyperFigure() {
+    const data = mapData("hyper");
+    const fig = data && app.maps.hyperFigure();
+    if (!fig) return null;
+    const { start } = data;
+    const traces = fig.traces.map((tr) => ({ ...clone(tr), showlegend: false }));
+    for (const e of fig.legend) traces.push(swatchEntry(e.label, e.color, e.ring));
+    const title = `${t("maps.hyper")}: ${runName(start.config, start.map.run)} · ${surfaceLabel(start.config)}`
+      + `<br><sup>${t("export.mapSubtitle", { metric: t(`maps.metric.${fig.metric}`), steps: start.steps,
+        nx: start.x.length, ny: start.y.length })}</sup>`;
+    const layout = titledLayout(fig.layout, title);
+    layout.margin = { ...layout.margin, t: 120, r: 24 };
+    return { data: traces, layout, config: start.config };
+  }
+
+  async function hyperImage(format) {
+    const fig = hyperFigure();
+    if (!fig) return say("export.mapWait");
+    const [width, height] = SIZES.hyper;
+    const url = await window.Plotly.toImage({ data: fig.data, layout: fig.layout, config: { staticPlot: true } },
+      { format, width, height, scale: format === "png" ? 2 : 1 });
+    const name = `${baseName(fig.config)}-hyper-map.${format}`;
+    saveBlob(dataUrlBlob(url), name);
+    say("export.saved", { name });
+  }
+
+  async function mapFile(kind) {
+    const data = mapData(kind);
+    if (!data) return say("export.mapWait");
+    const name = `${baseName(data.start.config)}-${kind}-map.csv`;
+    saveBlob(new Blob([mapCSV(kind, data)], { type: "text/csv" }), name);
+    say("export.saved", { name });
+  }
+
+  /** Offer what is computed: each complete map's CSV, and the hyperparameter map's image. */
+  function refreshMaps() {
+    for (const kind of MAP_KINDS) {
+      const button = $(`export-map-${kind}`);
+      button.disabled = !mapData(kind);
+      button.title = button.disabled ? t("export.mapWait") : "";
+    }
+    const select = $("export-figure");
+    let option = select.querySelector('option[value="hyper"]');
+    if (mapData("hyper") && !option) {
+      option = document.createElement("option");
+      option.value = "hyper";
+      option.dataset.i18n = "maps.hyper";
+      option.textContent = t("maps.hyper");
+      select.appendChild(option);
+    } else if (!mapData("hyper") && option) {
+      if (select.value === "hyper") select.value = "contour";
+      option.remove();
+    }
+  }
+
   async function image(format) {
+    if ($("export-figure").value === "hyper") return hyperImage(format);
     const got = await current();
     if (!got) return say("export.wait");
     const kind = $("export-figure").value;
@@ -249,7 +367,8 @@ export function initExport(app, { style }) {
     const got = await current();
     if (!got) return null;
     const page = pageQuery(app.page);
-    const query = [got.query, page].filter(Boolean).join("&");
+    const maps = app.maps ? app.maps.query() : "";
+    const query = [got.query, maps, page].filter(Boolean).join("&");
     const response = await fetch(`/api/snippet?${query}`, { headers: { Accept: "text/x-python" } });
     if (!response.ok) throw new ApiError(response.status, [{ field: "", msg: `${response.status} ${response.statusText}` }]);
     return { text: await response.text(), config: got.config };
@@ -288,8 +407,14 @@ export function initExport(app, { style }) {
   $("export-svg").addEventListener("click", guard(() => image("svg")));
   $("export-py").addEventListener("click", guard(snippetDownload));
   $("export-py-copy").addEventListener("click", guard(snippetCopy));
+  for (const kind of MAP_KINDS) $(`export-map-${kind}`).addEventListener("click", guard(() => mapFile(kind)));
+  document.addEventListener("optviz:maps", refreshMaps);
   // Close the menu with Escape, back on its button.
   const menu = $("export-menu");
+  menu.addEventListener("toggle", () => {
+    if (menu.open) refreshMaps();
+  });
+  refreshMaps();
   menu.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && menu.open) {
       menu.open = false;
