@@ -150,9 +150,9 @@ def map_figure(
     return fig
 
 
-def _short(value: float) -> str:
-    """A value with 3 significant digits, as the page's tick labels and legend write it."""
-    return format_number(float(f"{value:.3g}"))
+def _short(value: float, digits: int = 3) -> str:
+    """A value to a few significant digits, as the page writes tick labels (3) and minima (4)."""
+    return format_number(float(f"{value:.{digits}g}"))
 
 
 def _ticks(values: np.ndarray) -> dict[str, Any]:
@@ -302,7 +302,7 @@ def _basin(result: MapResult, resolution: int) -> go.Figure:
                       yaxis2={"overlaying": "y", "matches": "y", "visible": False})
     counts = {k: int((ids == k).sum()) for k in range(-2, len(minima))}
     for k, m in enumerate(minima):
-        where = f"({_short(m['x'])}, {_short(m['y'])}) {'known' if m['known'] else 'found'}"
+        where = f"({_short(m['x'], 4)}, {_short(m['y'], 4)}) {'known' if m['known'] else 'found'}"
         fig.add_trace(_legend_square(
             f"{where} — {counts[k]} cells",
             BASIN_COLORS[k % len(BASIN_COLORS)], open_=spec["color"] != "minimum"))
@@ -325,7 +325,7 @@ def _basin_text(result: MapResult) -> list[list[str]]:
     """Each cell's hover text: its start point, where the run went, its final loss."""
     ids, loss = result.values["basin"], result.values["final_loss"]
     step = result.values["diverged"]
-    names = [f"minimum ({_short(m['x'])}, {_short(m['y'])})" for m in result.basins]
+    names = [f"minimum ({_short(m['x'], 4)}, {_short(m['y'], 4)})" for m in result.basins]
     out = []
     for j, y in enumerate(result.y):
         row = []

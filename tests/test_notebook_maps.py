@@ -137,7 +137,7 @@ def test_basin_map_over_the_contour(basins: Any) -> None:
     names = legend(fig)
     assert len(basins.basins) == 4 and all(b["known"] for b in basins.basins)
     for k, b in enumerate(basins.basins):
-        x, y = (format_number(float(f"{b[c]:.3g}")) for c in "xy")
+        x, y = (format_number(float(f"{b[c]:.4g}")) for c in "xy")  # as the page's legend
         where = f"({x}, {y})"
         assert f"{where} known — {int((ids == k).sum())} cells" in names
     moving = int((ids == -2).sum())
