@@ -277,3 +277,13 @@ def test_costly_surfaces_get_fewer_cells_times_steps() -> None:
         validate_basin_map({"cells": 32}, config)  # a smaller map is fine
     cheap = validate_config({"surface": {"name": "rosenbrock"}, "steps": 1000})
     assert validate_basin_map({"cells": 256}, cheap)["cells"] == [256, 256]
+
+
+def test_integers_too_large_for_a_double_are_refused_by_name() -> None:
+    with pytest.raises(ConfigError) as info:
+        validate_config({"runs": [{"optimizer": "adam", "params": {"lr": 10**400}}]})
+    assert info.value.field == "runs[0].params.lr"
+    with pytest.raises(ConfigError) as info:
+        validate_hyper_map({"x": {"param": "lr", "min": 10**400}, "y": {"param": "beta1"}},
+                           _config({"optimizer": "adam"}, {}))
+    assert info.value.field == "map.x.min"

@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .optimizers import validate_optimizer
-from .params import Param
+from .params import Param, as_float
 from .schedules import validate_schedule
 from .surfaces import SURFACES, expression_surface, get_surface
 
@@ -41,7 +41,7 @@ def _reject_unknown(raw: Mapping[str, Any], allowed: set[str], field: str) -> No
 def _number(value: Any, field: str, limit: float = COORD_LIMIT) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(field, f"must be a number, got {value!r:.40}")
-    x = float(value)
+    x = as_float(value)
     if not math.isfinite(x) or abs(x) > limit:
         raise ConfigError(field, f"must be a finite number in [-{limit:g}, {limit:g}], got {x}")
     return x

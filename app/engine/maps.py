@@ -20,7 +20,7 @@ import numpy as np
 from .config import build_objective, validate_config
 from .errors import ConfigError
 from .optimizers import OPTIMIZERS
-from .params import Param
+from .params import Param, as_float
 from .runner import BOUND, LOSS_BOUND, Simulation
 
 HYPER_MAX_CELLS = 128  # per axis
@@ -99,7 +99,7 @@ def _reject_unknown(raw: Mapping[str, Any], allowed: set[str], field_name: str) 
 
 def _finite(value: Any, field_name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or \
-            not math.isfinite(float(value)):
+            not math.isfinite(as_float(value)):
         raise ConfigError(field_name, f"must be a finite number, got {value!r:.40}")
     return float(value)
 

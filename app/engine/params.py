@@ -102,7 +102,7 @@ class Param:
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(field_name, f"must be {self.range_text()}, got {_show(value)}")
-        x = float(value)
+        x = as_float(value)
         if not math.isfinite(x):
             raise ConfigError(field_name, f"must be a finite number ({self.range_text()}), got {x}")
         if self.kind == "int":
@@ -129,6 +129,14 @@ def validate_params(
             allowed = ", ".join(sorted(names)) or "none"
             raise ConfigError(f"{prefix}.{key}", f"unknown parameter; allowed: {allowed}")
     return {p.name: p.validate(given.get(p.name, p.default), f"{prefix}.{p.name}") for p in specs}
+
+
+def as_float(value: int | float) -> float:
+    """The value as a float; an integer too large for a double becomes inf (then refused)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _fmt(x: float) -> str:
