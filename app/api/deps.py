@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Request
 
 from app.api.errors import ApiError
+from app.api.query import as_query_error, decode
 from app.config import Settings
 from app.engine.config import validate_config
 from app.engine.errors import ConfigError
@@ -169,3 +170,22 @@ def not_modified(request: Request, etag: str) -> bool:
         return False
     tags = {t.strip().removeprefix("W/") for t in header.split(",")}
     return "*" in tags or etag in tags
+
+
+def read_query(request: Request, settings: Settings) -> str:
+    """The raw query string (escapes intact, so the codec sees commas as the page wrote them)."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    if len(query) > settings.max_query_chars:
+        raise ApiError(422, "query", f"query string of {len(query)} characters; at most "
+                                     f"{settings.max_query_chars}", loc=["query"])
+    return query
+
+
+def config_of_query(request: Request, settings: Settings) -> tuple[str, dict[str, Any]]:
+    """The raw query and the configuration it spells, validated with this server's limits;
+    errors name the query parameter (``r0.lr``)."""
+    query = read_query(request, settings)
+    try:
+        return query, validate_request(decode(query), settings)
+    except ConfigError as error:
+        raise as_query_error(error) from None

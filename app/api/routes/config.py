@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from app.api.deps import parse_json, read_body, settings_of, validate_request
+from app.api.deps import parse_json, read_body, read_query, settings_of, validate_request
 from app.api.query import decode_lenient, encode
-from app.api.routes.trajectory import CONFIG_BODY, QUERY_PARAMETERS, read_query
+from app.api.routes.trajectory import CONFIG_BODY, QUERY_PARAMETERS
 from app.api.schemas import ConfigResponse, ErrorResponse
 
 router = APIRouter(prefix="/api", tags=["config"])

@@ -20,6 +20,7 @@ from fastapi.responses import StreamingResponse
 from app import __version__
 from app.api.deps import (
     StreamStats,
+    config_of_query,
     etag_of,
     not_modified,
     parse_json,
@@ -30,7 +31,7 @@ from app.api.deps import (
 )
 from app.api.errors import ApiError
 from app.api.map_query import as_map_query_error, decode_map, encode_map
-from app.api.query import as_query_error, decode, encode
+from app.api.query import encode
 from app.api.schemas import ErrorResponse
 from app.api.streaming import NDJSON, ClosingStreamingResponse, dumps, stream_chunks
 from app.config import Settings
@@ -218,25 +219,29 @@ async def _post(request: Request, kind: str) -> Response:
     return _stream(request, kind, config, spec, {"ETag": _etag(kind, config, spec, settings)})
 
 
-async def _get(request: Request, kind: str) -> Response:
-    from app.api.routes.trajectory import read_query
-
-    settings = settings_of(request)
-    query = read_query(request, settings)
-    try:
-        config = validate_request(decode(query), settings)
-    except ConfigError as error:
-        raise as_query_error(error) from None
+def map_of_query(kind: str, query: str, config: Mapping[str, Any], settings: Settings,
+                 required: bool) -> dict[str, Any] | None:
+    """The validated map the query's ``hmap.*`` / ``basin.*`` keys spell (None when it has
+    none and none is required); errors name the query key (``hmap.x``)."""
     try:
         raw = decode_map(query, kind)
         if raw is None:
+            if not required:
+                return None
             if kind == "hyper":
                 raise ConfigError("map", "give the axes: hmap.x=<param>,<min>,<max>,<scale>,"
                                          "<cells> and hmap.y=...")
             raw = {}
-        spec = validate_map(kind, raw, config, settings)
+        return validate_map(kind, raw, config, settings)
     except ConfigError as error:
         raise as_map_query_error(kind, error) from None
+
+
+async def _get(request: Request, kind: str) -> Response:
+    settings = settings_of(request)
+    query, config = config_of_query(request, settings)
+    spec = map_of_query(kind, query, config, settings, required=True)
+    assert spec is not None
     etag = _etag(kind, config, spec, settings)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
     if not_modified(request, etag):

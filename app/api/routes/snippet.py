@@ -11,13 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app import __version__
-from app.api.deps import etag_of, not_modified, settings_of, validate_request
-from app.api.map_query import as_map_query_error, decode_map
-from app.api.query import as_query_error, decode
-from app.api.routes.maps import validate_map
-from app.api.routes.trajectory import QUERY_PARAMETERS, read_query
+from app.api.deps import config_of_query, etag_of, not_modified, settings_of
+from app.api.routes.maps import map_of_query
+from app.api.routes.trajectory import QUERY_PARAMETERS
 from app.api.schemas import ErrorResponse
-from app.engine.errors import ConfigError
 from app.links import page_options
 from app.snippet import snippet
 
@@ -72,19 +69,12 @@ def get_snippet(request: Request) -> Response:
     ``GET /api/map/<kind>`` refuse them.
     """
     settings = settings_of(request)
-    query = read_query(request, settings)
-    try:
-        config = validate_request(decode(query), settings)
-    except ConfigError as error:
-        raise as_query_error(error) from None
+    query, config = config_of_query(request, settings)
     maps = {}
     for kind in ("hyper", "basin"):
-        try:
-            raw = decode_map(query, kind)
-            if raw is not None:
-                maps[kind] = validate_map(kind, raw, config, settings)
-        except ConfigError as error:
-            raise as_map_query_error(kind, error) from None
+        spec = map_of_query(kind, query, config, settings, required=False)
+        if spec is not None:
+            maps[kind] = spec
     page = page_options(query)
     text = snippet(config, page=page, maps=maps)
     etag = etag_of(f"{text}\n{__version__}")

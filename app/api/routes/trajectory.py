@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 from app import __version__
 from app.api.deps import (
     StreamStats,
+    config_of_query,
     etag_of,
     not_modified,
     parse_json,
@@ -26,12 +27,10 @@ from app.api.deps import (
     stats_of,
     validate_request,
 )
-from app.api.errors import ApiError
-from app.api.query import as_query_error, decode, encode
+from app.api.query import encode
 from app.api.schemas import ErrorResponse
 from app.api.streaming import NDJSON, ClosingStreamingResponse, dumps, stream_chunks
 from app.config import Settings
-from app.engine.errors import ConfigError
 from app.engine.runner import StepBlock, iter_config
 
 router = APIRouter(prefix="/api", tags=["trajectory"])
@@ -163,22 +162,9 @@ async def post_trajectory(request: Request) -> Response:
 async def get_trajectory(request: Request) -> Response:
     """The same stream for the page's query string, cacheable (ETag, Cache-Control)."""
     settings = settings_of(request)
-    query = read_query(request, settings)
-    try:
-        config = validate_request(decode(query), settings)
-    except ConfigError as error:
-        raise as_query_error(error) from None
+    _, config = config_of_query(request, settings)
     etag = trajectory_etag(config, settings)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     return _stream(request, config, headers)
-
-
-def read_query(request: Request, settings: Settings) -> str:
-    """The raw query string (escapes intact, so the codec sees commas as the page wrote them)."""
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    if len(query) > settings.max_query_chars:
-        raise ApiError(422, "query", f"query string of {len(query)} characters; at most "
-                                     f"{settings.max_query_chars}", loc=["query"])
-    return query
