@@ -468,6 +468,7 @@ export class MapsPanel {
       m.controller = null;
       m.status = t("maps.cancelled");
       this.renderStatus(kind);
+      this.announce(); // an incomplete map is no longer offered for export
     }
   }
 
@@ -566,6 +567,7 @@ export class MapsPanel {
             m.canonical = mapConfigKey(kind, this.host.canonical(), rec.map);
             m.query = mapParts(rec.query)[kind];
             this.host.onQueryChange();
+            this.announce(); // the new map is not complete yet
             if (this.tab === kind) this.render();
           } else if (rec.type === "progress") {
             data.done = rec.done;
