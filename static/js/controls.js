@@ -147,7 +147,7 @@ function labelFor(spec, forId) {
 export function paramControl(spec, value, field, onChange) {
   const wrap = h("div", { class: "param", dataset: { key: spec.name, field } });
   const id = nextId("p");
-  const help = spec.help || "";
+  const help = tc(spec, "help");
   const helpId = `${id}-help`;
   const error = h("p", { class: "error", "aria-live": "polite" });
   wrap.title = help + (spec.range ? ` (${spec.range})` : "");

@@ -1174,16 +1174,27 @@ async function main() {
   window.optviz = { app, setStep, play, pause, configChanged };
 }
 
-// Chinese text for catalog entries that have none of their own (the catalog's own wins).
+// Chinese text for catalog entries that have none of their own (the catalog's own wins): labels
+// and descriptions of optimizers, schedules and surfaces, the help of their parameters (the
+// entry's own table, then the shared one by name), state quantities, presets and settings.
 function addTranslations(catalog) {
-  for (const [kind, table] of [["optimizers", CATALOG_ZH.optimizers], ["schedules", CATALOG_ZH.schedules]]) {
+  const merge = (item, zh) => {
+    const texts = Object.entries(zh || {}).filter(([, v]) => typeof v === "string");
+    if (!item || !texts.length) return;
+    item.i18n = item.i18n || {};
+    item.i18n.zh = { ...Object.fromEntries(texts), ...(item.i18n.zh || {}) };
+  };
+  const help = (own, shared, name) => ({ help: (own || {})[name] ?? shared[name] });
+  for (const kind of ["optimizers", "schedules", "surfaces"]) {
     for (const item of catalog[kind] || []) {
-      const zh = table[item.name];
-      if (!zh) continue;
-      item.i18n = item.i18n || {};
-      item.i18n.zh = { ...zh, ...(item.i18n.zh || {}) };
+      const zh = CATALOG_ZH[kind][item.name] || {};
+      merge(item, zh);
+      for (const p of item.params || []) merge(p, help(zh.params, CATALOG_ZH.params, p.name));
+      for (const s of item.state || []) merge(s, help(zh.state, CATALOG_ZH.state, s.name));
+      for (const p of item.presets || []) merge(p, (zh.presets || {})[p.name]);
     }
   }
+  for (const [name, s] of Object.entries(catalog.settings || {})) merge(s, help({}, CATALOG_ZH.settings, name));
 }
 
 function hoverStep(s) {
