@@ -3,7 +3,7 @@
 // optimizer or schedule: the catalog is the only list.
 
 import { renderMath } from "./latex.js";
-import { t, tc } from "./i18n.js";
+import { getLang, t, tc } from "./i18n.js";
 
 // Okabe & Ito's colour-blind-safe palette, most distinguishable first.
 export const PALETTE = [
@@ -108,13 +108,22 @@ function clampToSpec(spec, v) {
   return v;
 }
 
+/** The allowed values ("a number in [0, 1]") in the page's language (the catalog's own first). */
+function rangeText(spec) {
+  const r = tc(spec, "range");
+  if (getLang() !== "zh" || r !== spec.range) return r;
+  return r.replace(/^an integer in /, "整数，范围 ").replace(/^a number in /, "数值，范围 ")
+    .replace(/^one of /, "取值之一：").replace(/^true or false$/, "true 或 false");
+}
+
 /** null if ok, else a message: the client's quick check (the server checks again). */
 export function checkValue(spec, v) {
-  if (v === null) return spec.nullable ? null : spec.range;
-  if (!finite(v)) return spec.range || "not a number";
-  if (spec.type === "int" && !Number.isInteger(v)) return spec.range;
-  if (finite(spec.min) && (v < spec.min || (spec.min_open && v === spec.min))) return spec.range;
-  if (finite(spec.max) && (v > spec.max || (spec.max_open && v === spec.max))) return spec.range;
+  const range = rangeText(spec);
+  if (v === null) return spec.nullable ? null : range;
+  if (!finite(v)) return range || "not a number";
+  if (spec.type === "int" && !Number.isInteger(v)) return range;
+  if (finite(spec.min) && (v < spec.min || (spec.min_open && v === spec.min))) return range;
+  if (finite(spec.max) && (v > spec.max || (spec.max_open && v === spec.max))) return range;
   return null;
 }
 
@@ -150,7 +159,7 @@ export function paramControl(spec, value, field, onChange) {
   const help = tc(spec, "help");
   const helpId = `${id}-help`;
   const error = h("p", { class: "error", "aria-live": "polite" });
-  wrap.title = help + (spec.range ? ` (${spec.range})` : "");
+  wrap.title = help + (spec.range ? ` (${rangeText(spec)})` : "");
 
   if (spec.type === "bool") {
     const box = h("input", { type: "checkbox", id, "aria-describedby": helpId });
@@ -192,7 +201,7 @@ export function paramControl(spec, value, field, onChange) {
             });
             error.textContent = "";
           } catch {
-            error.textContent = spec.range || "invalid list";
+            error.textContent = rangeText(spec) || "invalid list";
             return;
           }
         }

@@ -44,6 +44,7 @@ def test_chinese_link_shows_catalog_text_in_chinese(page, e2e_url):
     for key, text in texts.items():
         assert chinese(text), f"{key} is not Chinese: {text!r}"
     assert texts["lrHelp"] == "学习率"
+    assert texts["lrTitle"].startswith("学习率 (数值，范围 ")  # the range too
     assert "一阶矩：梯度的滑动平均" in texts["teach"]  # adam's m in the numbers table of step 5
 
     page.select_option("#lang", "en")
