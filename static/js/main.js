@@ -498,16 +498,31 @@ function restyle() {
 
 /** Catalog metadata of every state quantity present in the visible runs, in catalog order. */
 function allQuantities(ds, st) {
+  // A name's symbol and help come from the first visible run whose optimizer has it (SGD's and
+  // RMSprop's momentum_buffer mean different things), else from the first optimizer in the catalog.
+  const byName = new Map(app.catalog.optimizers.map((o) => [o.name, o]));
   const meta = new Map();
+  ds.runs.forEach((_, i) => {
+    const run = ds.config.runs[i];
+    if (!st.visible[i] || !run) return;
+    for (const name of [run.optimizer, run.inner && run.inner.optimizer]) {
+      const o = byName.get(name);
+      for (const s of (o && o.state) || []) if (!meta.has(s.name)) meta.set(s.name, s);
+    }
+  });
+  const catalogOrder = [];
   for (const o of app.catalog.optimizers) {
-    for (const s of o.state || []) if (!meta.has(s.name)) meta.set(s.name, s);
+    for (const s of o.state || []) {
+      if (!catalogOrder.includes(s.name)) catalogOrder.push(s.name);
+      if (!meta.has(s.name)) meta.set(s.name, s);
+    }
   }
   const names = [];
   ds.runs.forEach((r, i) => {
     if (!st.visible[i]) return;
     for (const n of r.stateOrder) if (!names.includes(n)) names.push(n);
   });
-  const order = [...meta.keys(), "effective_lr"];
+  const order = [...catalogOrder, "effective_lr"];
   names.sort((a, b) => (order.indexOf(a) + 1 || 999) - (order.indexOf(b) + 1 || 999));
   return names.map((n) => {
     const m = meta.get(n);
