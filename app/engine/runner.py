@@ -365,6 +365,7 @@ class ScalarRun:
         self.x, self.y = float(sim.p[0, 0]), float(sim.p[0, 1])
         self.states = (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
         self.hp = dict(sim.hp)
+        self.hp["lr"] = float(sim.group.lr[0])
         self.t = 0
         self._rows: Callable[[State, State, Mapping[str, Any], Mapping[str, Any]],
                              tuple[Any, ...]] | None = None
@@ -418,8 +419,10 @@ class ScalarRun:
     def block(self, n: int) -> _Block:
         """Up to n steps (fewer if the run leaves the bounds), recorded as ``_array_block``."""
         sim = self.sim
-        objective, update, teach = sim.objective, sim.spec.update, sim.spec.teach
+        update, teach = sim.spec.update, sim.spec.teach
+        point_grad, point_value = sim.objective.point_grad, sim.objective.point_value
         scheduler, noise, rng = sim.scheduler, sim.noise, sim.rng
+        hp, lr = self.hp, self.hp["lr"]  # fixed without a scheduler
         x, y, (sx, sy), t = self.x, self.y, self.states, self.t
         rows: list[tuple[Any, ...]] = []
         diverged = False
@@ -428,15 +431,16 @@ class ScalarRun:
             try:
                 for _ in range(n):
                     t += 1
-                    hp, lr = self._step_hp()
-                    gx, gy = objective.point_grad(x, y)
+                    if scheduler is not None:
+                        hp, lr = self._step_hp()
+                    gx, gy = point_grad(x, y)
                     if noise:
                         zx, zy = rng.standard_normal(2).tolist()
                         gx = gx + noise * zx
                         gy = gy + noise * zy
                     nx, sx = update(x, gx, sx, hp, t, None)
                     ny, sy = update(y, gy, sy, hp, t, None)
-                    f = objective.point_value(nx, ny)
+                    f = point_value(nx, ny)
                     ex = (x - nx) / gx if abs(gx) > TINY_GRAD else 0.0
                     ey = (y - ny) / gy if abs(gy) > TINY_GRAD else 0.0
                     x, y = nx, ny

@@ -57,7 +57,7 @@ def _decoupled(hp: Hyper) -> bool:
 def _apply_weight_decay(p: Array, grad: Array, hp: Hyper) -> tuple[Array, Array]:
     """Adam-style weight decay: decoupled (p *= 1 - lr*wd) or coupled (g += wd*p)."""
     wd = hp["weight_decay"]
-    if is_scalar(wd) and wd == 0:
+    if not isinstance(wd, np.ndarray) and wd == 0:
         return p, grad
     if _decoupled(hp):
         return p * (1 - hp["lr"] * wd), grad

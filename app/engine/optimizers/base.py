@@ -185,7 +185,7 @@ def per_run(value: Any, like: Any) -> Any:
 
 def lerp(start: Array, end: Array, weight: Any) -> Array:
     """torch.lerp: ``start + w*(end-start)`` for |w| < 0.5, else ``end - (end-start)*(1-w)``."""
-    if is_scalar(weight):
+    if not isinstance(weight, np.ndarray):
         if abs(weight) < 0.5:
             return start + weight * (end - start)
         return end - (end - start) * (1 - weight)
@@ -200,7 +200,7 @@ def ema_sq(avg: Array, grad: Array, beta: Any) -> Array:
 
 def coupled_decay(grad: Array, p: Array, weight_decay: Any) -> Array:
     """L2 weight decay folded into the gradient: ``g + wd * p`` (skipped when wd is 0)."""
-    if is_scalar(weight_decay) and weight_decay == 0:
+    if not isinstance(weight_decay, np.ndarray) and weight_decay == 0:
         return grad
     return grad + weight_decay * p
 
@@ -238,9 +238,12 @@ def levelwise(fn: Callable[..., float], *args: Any) -> Any:
     value keeps a hyperparameter-map cell bit-identical to the single run it stands for, and is
     cheaper too (a map has few distinct values). Array arguments have shape (B, 1) or (B,).
     """
-    positions = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
-    if not positions:
+    for a in args:  # the single run's case first, without building anything
+        if isinstance(a, np.ndarray):
+            break
+    else:
         return fn(*args)
+    positions = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
     arrays = tuple(args[i] for i in positions)
     uniques, inverse = _levels(arrays)
     call = list(args)
@@ -258,9 +261,9 @@ def _float_power(base: float, exponent: float) -> float:
 
 def power(base: Any, exponent: int) -> Any:
     """``base ** exponent`` as torch computes bias corrections: a Python float power."""
-    if is_scalar(base):
-        return float(base) ** float(exponent)
-    return levelwise(_float_power, base, exponent)
+    if isinstance(base, np.ndarray):
+        return levelwise(_float_power, base, exponent)
+    return float(base) ** float(exponent)
 
 
 def _bias_correction_sqrt(beta: float, t: int) -> float:
@@ -269,9 +272,9 @@ def _bias_correction_sqrt(beta: float, t: int) -> float:
 
 def bias_correction_sqrt(beta: Any, t: int) -> Any:
     """``sqrt(1 - beta**t)`` computed as a single run does: Python float powers."""
-    if is_scalar(beta):
-        return _bias_correction_sqrt(beta, t)
-    return levelwise(_bias_correction_sqrt, beta, t)
+    if isinstance(beta, np.ndarray):
+        return levelwise(_bias_correction_sqrt, beta, t)
+    return (1 - float(beta) ** float(t)) ** 0.5  # _bias_correction_sqrt, inlined: a hot path
 
 
 def require(condition: bool, field_name: str, message: str) -> None:
