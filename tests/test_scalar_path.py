@@ -21,6 +21,7 @@ from app.engine.runner import (
     _Block,
     iter_run,
 )
+from app.engine.surfaces import SURFACES
 
 ROSEN = {"name": "rosenbrock"}
 LOOKAHEAD_ADAM = {"optimizer": "lookahead", "params": {"k": 3, "alpha": 0.6},
@@ -150,6 +151,32 @@ def test_the_float_path_records_the_array_path_bit_for_bit(case: tuple[Any, ...]
     _assert_same_block(scalar.block(first), _array_block(array, first))
     rest = config["steps"] - first
     _assert_same_block(scalar.block(rest), _array_block(array, rest))
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "lbfgs"])
+def test_every_registered_optimizer_with_its_defaults_records_the_same(name: str) -> None:
+    """A new registry entry is covered too: its update and teach must run on floats exactly."""
+    run: dict[str, Any] = {"optimizer": name}
+    if OPTIMIZERS[name].wraps:
+        run["inner"] = {"optimizer": "adam", "params": {"lr": 0.05}}
+    config = _config(run, {}, steps=50)
+    _assert_same_block(ScalarRun(_simulation(config, 1)).block(50),
+                       _array_block(_simulation(config, 2), 50))
+
+
+@pytest.mark.parametrize("name", [n for n, spec in SURFACES.items() if spec.build().float_exact])
+def test_a_float_exact_surface_gives_its_array_values_on_floats(name: str) -> None:
+    objective = SURFACES[name].build()
+    rng = np.random.default_rng(0)
+    points = rng.normal(0.0, 3.0, (2000, 2)) * 10.0 ** rng.uniform(-6, 6, (2000, 2))
+    with np.errstate(all="ignore"):
+        value = objective.fast_value(points[:, 0], points[:, 1])
+        gx, gy = objective.fast_grad(points[:, 0], points[:, 1])
+        for i, (x, y) in enumerate(points.tolist()):
+            got = [objective.point_value(x, y), *objective.point_grad(x, y)]
+            assert all(type(v) is float for v in got)
+            np.testing.assert_array_equal(_bits(np.array(got)),
+                                          _bits(np.array([value[i], gx[i], gy[i]])))
 
 
 def test_every_optimizer_but_lbfgs_takes_the_float_path() -> None:
