@@ -1,12 +1,18 @@
 """Runs a configuration: every run, every step, the point, loss, lr, gradient and state.
 
-The stepping core is vectorised over B rows (B = 1 for the runs of a page; B = cells for the
-hyperparameter and basin maps), so a map cell and a single run are the very same computation.
+The stepping core is vectorised over B rows (B = cells for the hyperparameter and basin maps).
+A single run (a page's runs, ``run()``) steps the same optimizer functions on Python floats, one
+coordinate at a time (:class:`ScalarRun`): NumPy's per-call overhead on (1, 2) arrays is ~20x the
+arithmetic. IEEE arithmetic is the same on floats and float64 arrays, so a map cell and a single
+run are still the very same computation, bit for bit; whatever the float path cannot reproduce
+exactly (a Python float raising where NumPy returns inf or nan, ...) is rerun on arrays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import math
+import operator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +20,7 @@ import numpy as np
 
 from .config import build_objective, validate_config
 from .optimizers import OPTIMIZERS, OptimizerSpec, state_vars
+from .optimizers.base import State
 from .schedules import ParamGroup, build_scheduler
 
 BOUND = 1e8  # a coordinate beyond this (or a loss beyond LOSS_BOUND) ends a run as diverged
@@ -267,10 +274,201 @@ def _first_bad_row(*arrays: np.ndarray) -> int | None:
     """Index of the first row with a non-finite value in any array, or None."""
     bad = None
     for a in arrays:
-        rows = ~np.isfinite(a).reshape(a.shape[0], -1).all(axis=1)
+        # (not reshape(n, -1): that fails for n = 0, a run diverging at a block's first step)
+        rows = ~np.isfinite(a).reshape(a.shape[0], math.prod(a.shape[1:])).all(axis=1)
         bad = rows if bad is None else bad | rows
     hits = np.flatnonzero(bad) if bad is not None else np.empty(0)
     return int(hits[0]) if hits.size else None
+
+
+@dataclass
+class _Block:
+    """Up to n recorded steps of one run, before the per-block finiteness check."""
+
+    p: np.ndarray  # (filled, 2)
+    loss: np.ndarray
+    lr: np.ndarray
+    grad: np.ndarray  # (filled, 2)
+    state: dict[str, np.ndarray]  # name -> (filled, 2)
+    diverged: bool  # the point or loss left the bounds at the step after the last one recorded
+
+
+def _array_block(sim: Simulation, n: int) -> _Block:
+    """Up to n steps of a one-row Simulation through the vectorised core."""
+    buf_p = np.empty((n, 2))
+    buf_loss = np.empty(n)
+    buf_lr = np.empty(n)
+    buf_g = np.empty((n, 2))
+    buf_state: dict[str, np.ndarray] = {}
+    filled = 0
+    diverged = False
+    with np.errstate(all="ignore"):
+        for i in range(n):
+            p, loss, lr, grad, eff = sim.step()
+            x, y, f = float(p[0, 0]), float(p[0, 1]), float(loss[0])
+            if not (abs(x) <= BOUND and abs(y) <= BOUND and abs(f) <= LOSS_BOUND):
+                diverged = True  # also catches nan: every comparison with nan is False
+                break
+            buf_p[i, 0] = x
+            buf_p[i, 1] = y
+            buf_loss[i] = f
+            buf_lr[i] = lr[0]
+            buf_g[i] = grad[0]
+            for name, value in sim.visible_state(eff).items():
+                target = buf_state.get(name)
+                if target is None:
+                    target = buf_state[name] = np.zeros((n, 2))
+                target[i] = value[0]
+            filled = i + 1
+    return _Block(buf_p[:filled], buf_loss[:filled], buf_lr[:filled], buf_g[:filled],
+                  {k: v[:filled] for k, v in buf_state.items()}, diverged)
+
+
+class _Unsupported(Exception):
+    """The float path met a step it cannot reproduce bit for bit: run it on arrays instead."""
+
+
+def _coordinate(state: State, c: int) -> State:
+    """Coordinate ``c`` of a one-row state record: (1, 2) arrays give their column c, per-run
+    (1, 1) arrays their value, anything else (flags) is kept."""
+    out: State = {}
+    for name, value in state.items():
+        if isinstance(value, np.ndarray):
+            value = float(value[0, c] if value.shape[-1] == 2 else value[0, 0])
+        out[name] = value
+    return out
+
+
+def _getter(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function returning the values of ``names`` of a dict, as a tuple."""
+    if not names:
+        return lambda d: ()
+    if len(names) == 1:
+        name = names[0]
+        return lambda d: (d[name],)
+    return operator.itemgetter(*names)  # type: ignore[return-value]
+
+
+class ScalarRun:
+    """One run stepped in Python floats: the optimizer's own ``update`` and ``teach`` called once
+    per coordinate, the surface's functions on floats (or on a (1, 2) array where NumPy's
+    transcendental functions are involved), the scheduler on the same ParamGroup.
+
+    Every number equals the one-row :class:`Simulation`'s (the array path) bit for bit; it raises
+    :class:`_Unsupported` before recording a step it cannot reproduce, and the caller reruns the
+    run on arrays from the start (the array path is deterministic, seed included).
+    """
+
+    def __init__(self, sim: Simulation) -> None:
+        """Take over a freshly built one-row Simulation (its arrays are not updated any more)."""
+        self.sim = sim
+        self.x, self.y = float(sim.p[0, 0]), float(sim.p[0, 1])
+        self.states = (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
+        self.hp = dict(sim.hp)
+        self.hp["lr"] = float(sim.group.lr[0])
+        self.t = 0
+        self._rows: Callable[[State, State, Mapping[str, Any], Mapping[str, Any]],
+                             tuple[Any, ...]] | None = None
+        self._columns: list[tuple[str, int, int]] = []  # (name, column of x, column of y)
+
+    @staticmethod
+    def supports(sim: Simulation) -> bool:
+        """One row, the full-data gradient, no line search, every hyperparameter a number."""
+        return (
+            sim.rows == 1 and sim.batch_size is None and not sim.spec.needs_oracle
+            and not any(isinstance(v, np.ndarray) for v in sim.hp.values())
+        )
+
+    def _record_layout(self, sx: State, tx: Mapping[str, Any]) -> None:
+        """Which state quantities a step records and where: in the array path's order (torch's
+        state, the teaching extras), each row holding every x value before every y value."""
+        sim = self.sim
+        state = [n for n in sim.state_names if n in sx]
+        teach = [n for n in sim.teach_names if n in tx]
+        get_state, get_teach = _getter(state), _getter(teach)
+        ns, nt = len(state), len(teach)
+        first = 8  # after x, y, loss, lr, grad x, grad y, effective lr x, y
+        self._columns = [(n, first + j, first + ns + j) for j, n in enumerate(state)] + [
+            (n, first + 2 * ns + j, first + 2 * ns + nt + j) for j, n in enumerate(teach)
+        ]
+
+        def rows(sx: State, sy: State, tx: Mapping[str, Any],
+                 ty: Mapping[str, Any]) -> tuple[Any, ...]:
+            return get_state(sx) + get_state(sy) + get_teach(tx) + get_teach(ty)
+
+        self._rows = rows
+
+    def _step_hp(self) -> tuple[dict[str, Any], float]:
+        """This step's hyperparameters (as ``Simulation.step_hp``) and its lr."""
+        sim, hp = self.sim, self.hp
+        lr = float(sim.group.lr[0])
+        hp["lr"] = lr
+        if sim._momentum0 is not None and sim.momentum_name and sim.scheduler is not None:
+            momentum = float(sim.group.momentum[0])  # type: ignore[index]
+            name = sim.momentum_name
+            if momentum != float(sim._momentum0[0]):
+                if momentum == 0.0:
+                    # As an array, a cycled 0 takes the per-row branches (buffers still
+                    # updated) that a float 0 skips.
+                    raise _Unsupported(f"{name} cycled to 0")
+                hp[name] = momentum
+            else:
+                hp[name] = sim.hp[name]
+        return hp, lr
+
+    def block(self, n: int) -> _Block:
+        """Up to n steps (fewer if the run leaves the bounds), recorded as ``_array_block``."""
+        sim = self.sim
+        update, teach = sim.spec.update, sim.spec.teach
+        point_grad, point_value = sim.objective.point_grad, sim.objective.point_value
+        scheduler, noise, rng = sim.scheduler, sim.noise, sim.rng
+        hp, lr = self.hp, self.hp["lr"]  # fixed without a scheduler
+        x, y, (sx, sy), t = self.x, self.y, self.states, self.t
+        rows: list[tuple[Any, ...]] = []
+        diverged = False
+        no_extras: dict[str, Any] = {}
+        with np.errstate(all="ignore"):
+            try:
+                for _ in range(n):
+                    t += 1
+                    if scheduler is not None:
+                        hp, lr = self._step_hp()
+                    gx, gy = point_grad(x, y)
+                    if noise:
+                        zx, zy = rng.standard_normal(2).tolist()
+                        gx = gx + noise * zx
+                        gy = gy + noise * zy
+                    nx, sx = update(x, gx, sx, hp, t, None)
+                    ny, sy = update(y, gy, sy, hp, t, None)
+                    f = point_value(nx, ny)
+                    ex = (x - nx) / gx if abs(gx) > TINY_GRAD else 0.0
+                    ey = (y - ny) / gy if abs(gy) > TINY_GRAD else 0.0
+                    x, y = nx, ny
+                    if scheduler is not None:
+                        scheduler.step(np.array([f]))
+                    if not (abs(x) <= BOUND and abs(y) <= BOUND and abs(f) <= LOSS_BOUND):
+                        diverged = True  # also catches nan: every comparison with nan is False
+                        break
+                    tx = teach(sx, hp, t) if teach is not None else no_extras
+                    ty = teach(sy, hp, t) if teach is not None else no_extras
+                    if self._rows is None:
+                        self._record_layout(sx, tx)
+                    rows.append((x, y, f, lr, gx, gy, ex, ey, *self._rows(sx, sy, tx, ty)))
+            except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
+                raise _Unsupported(str(exc)) from exc
+        self.x, self.y, self.states, self.t = x, y, (sx, sy), t
+        return self._as_block(rows, diverged)
+
+    def _as_block(self, rows: list[tuple[Any, ...]], diverged: bool) -> _Block:
+        """The recorded rows as the array path's columns."""
+        width = 8 + 2 * len(self._columns)
+        table = np.array(rows, dtype=float).reshape(len(rows), width)
+        state: dict[str, np.ndarray] = {}
+        if rows:
+            state = {name: table[:, [cx, cy]] for name, cx, cy in self._columns}
+            state["effective_lr"] = table[:, [6, 7]]
+        return _Block(table[:, [0, 1]], table[:, 2], table[:, 3], table[:, [4, 5]], state,
+                      diverged)
 
 
 def iter_run(
@@ -284,12 +482,20 @@ def iter_run(
     """Yield one run's steps in blocks, then its end; stops at the first non-finite step.
 
     The point and loss are checked every step (so a diverging run stops at once); the gradient
-    and state are checked per block, vectorised, and the block is cut before any bad row.
+    and state are checked per block, vectorised, and the block is cut before any bad row. The
+    run steps in floats (:class:`ScalarRun`) where it can; if that meets a step it cannot
+    reproduce exactly, the run restarts on arrays and catches up to where it was.
     """
-    sim = Simulation(
-        objective, run, np.asarray(config["start"], dtype=float).reshape(1, 2), config["steps"],
-        noise=config["noise"], seed=config["seed"], batch_size=config["batch_size"],
-    )
+
+    def simulation() -> Simulation:
+        return Simulation(
+            objective, run, np.asarray(config["start"], dtype=float).reshape(1, 2),
+            config["steps"], noise=config["noise"], seed=config["seed"],
+            batch_size=config["batch_size"],
+        )
+
+    sim = simulation()
+    scalar = ScalarRun(sim) if ScalarRun.supports(sim) else None
     steps = config["steps"]
     done = 0
     status = "completed"
@@ -297,40 +503,32 @@ def iter_run(
     while done < steps:
         n = min(size, steps - done)
         size = block_size
-        buf_p = np.empty((n, 2))
-        buf_loss = np.empty(n)
-        buf_lr = np.empty(n)
-        buf_g = np.empty((n, 2))
-        buf_state: dict[str, np.ndarray] = {}
-        filled = 0
-        with np.errstate(all="ignore"):
-            for i in range(n):
-                p, loss, lr, grad, eff = sim.step()
-                x, y, f = float(p[0, 0]), float(p[0, 1]), float(loss[0])
-                if not (abs(x) <= BOUND and abs(y) <= BOUND and abs(f) <= LOSS_BOUND):
-                    status = "diverged"  # also catches nan: every comparison with nan is False
-                    break
-                buf_p[i, 0] = x
-                buf_p[i, 1] = y
-                buf_loss[i] = f
-                buf_lr[i] = lr[0]
-                buf_g[i] = grad[0]
-                for name, value in sim.visible_state(eff).items():
-                    target = buf_state.get(name)
-                    if target is None:
-                        target = buf_state[name] = np.zeros((n, 2))
-                    target[i] = value[0]
-                filled = i + 1
-        bad = _first_bad_row(buf_g[:filled], *(v[:filled] for v in buf_state.values()))
+        block = None
+        if scalar is not None:
+            try:
+                block = scalar.block(n)
+            except _Unsupported:
+                scalar = None
+                sim = simulation()
+                with np.errstate(all="ignore"):
+                    for _ in range(done):
+                        sim.step()
+        if block is None:
+            block = _array_block(sim, n)
+        filled = len(block.loss)
+        if block.diverged:
+            status = "diverged"
+        bad = _first_bad_row(block.grad, *block.state.values())
         if bad is not None:
             filled = bad
             status = "diverged"
         if filled:
             yield StepBlock(
                 run=index, first=done + 1,
-                x=buf_p[:filled, 0], y=buf_p[:filled, 1], loss=buf_loss[:filled],
-                lr=buf_lr[:filled], grad_x=buf_g[:filled, 0], grad_y=buf_g[:filled, 1],
-                state={k: v[:filled] for k, v in buf_state.items()},
+                x=block.p[:filled, 0], y=block.p[:filled, 1], loss=block.loss[:filled],
+                lr=block.lr[:filled], grad_x=block.grad[:filled, 0],
+                grad_y=block.grad[:filled, 1],
+                state={k: v[:filled] for k, v in block.state.items()},
             )
         done += filled
         if status == "diverged":

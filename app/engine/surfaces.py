@@ -66,6 +66,7 @@ class Objective:
         batch_fn: BatchFn | None = None,
         samples: tuple[Array, Array] | None = None,
         cost: float = 1.0,
+        float_exact: bool = False,
     ) -> None:
         """Bind the callables; minima values are computed here so they match ``value`` exactly."""
         self.spec = spec
@@ -78,6 +79,9 @@ class Objective:
         # Work of one value + gradient evaluation relative to an analytic surface (~1); bounds
         # the maps, which evaluate many points per step.
         self.cost = cost
+        # The value and gradient functions use only + - * / (no NumPy calls, no powers), so on
+        # Python floats they return Python floats bit for bit equal to their array results.
+        self.float_exact = float_exact
         self.minima: list[dict[str, Any]] = [
             {"x": float(px), "y": float(py), "value": float(self.value(px, py)), "kind": kind}
             for px, py, kind in minima
@@ -109,6 +113,22 @@ class Objective:
         if getattr(gy, "shape", None) != x.shape:
             gy = _full(gy, x.shape)
         return gx, gy
+
+    def point_value(self, x: float, y: float) -> float:
+        """The loss at one point, bit for bit ``fast_value`` on a (1, 2) point's columns (the
+        runner's scalar path; errstate held by the caller)."""
+        if self.float_exact:
+            return self._value_fn(x, y)  # type: ignore[arg-type, return-value]
+        p = np.array([[x, y]])  # the array path's very layout: NumPy picks its loops by it
+        return float(self.fast_value(p[:, 0], p[:, 1])[0])
+
+    def point_grad(self, x: float, y: float) -> tuple[float, float]:
+        """The gradient at one point, bit for bit ``fast_grad`` on a (1, 2) point's columns."""
+        if self.float_exact:
+            return self._grad_fn(x, y)  # type: ignore[arg-type, return-value]
+        p = np.array([[x, y]])
+        gx, gy = self.fast_grad(p[:, 0], p[:, 1])
+        return float(gx[0]), float(gy[0])
 
     def batch_value_grad(self, x: Any, y: Any, idx: Any) -> tuple[Array, Array, Array]:
         """Mean loss and gradient over the data samples ``idx`` (data surfaces only)."""
@@ -244,8 +264,11 @@ def _ill_conditioned(p: Mapping[str, Any]) -> tuple[ValueFn, GradFn]:
 
 
 def _rosenbrock_value(x: Array, y: Array) -> Array:
-    """Rosenbrock's banana valley."""
-    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+    """Rosenbrock's banana valley (squares as products: NumPy's ``a**2`` is ``a*a``, a Python
+    float's is ``pow``)."""
+    a = 1 - x
+    b = y - x * x
+    return a * a + 100 * (b * b)
 
 
 def _rosenbrock_grad(x: Array, y: Array) -> tuple[Array, Array]:
@@ -275,7 +298,9 @@ def _beale_grad(x: Array, y: Array) -> tuple[Array, Array]:
 
 def _himmelblau_value(x: Array, y: Array) -> Array:
     """Himmelblau: four equal minima."""
-    return (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
+    a = x * x + y - 11
+    b = x + y * y - 7
+    return a * a + b * b
 
 
 def _himmelblau_grad(x: Array, y: Array) -> tuple[Array, Array]:
@@ -287,7 +312,9 @@ def _himmelblau_grad(x: Array, y: Array) -> tuple[Array, Array]:
 
 def _booth_value(x: Array, y: Array) -> Array:
     """Booth: a tilted, mildly ill-conditioned quadratic."""
-    return (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2
+    a = x + 2 * y - 7
+    b = 2 * x + y - 5
+    return a * a + b * b
 
 
 def _booth_grad(x: Array, y: Array) -> tuple[Array, Array]:
@@ -488,13 +515,15 @@ def _analytic(
     minima: Sequence[Point],
     *,
     log_scale: bool = False,
+    float_exact: bool = False,
 ) -> SurfaceSpec:
-    """A parameter-free analytic surface with fixed (already exact or polished) minima."""
+    """A parameter-free analytic surface with fixed (already exact or polished) minima;
+    ``float_exact`` when its functions are plain arithmetic (see ``Objective.float_exact``)."""
     points = list(minima)
 
     def make(spec: SurfaceSpec, params: dict[str, Any]) -> Objective:
         """Bind the fixed functions."""
-        return Objective(spec, params, value, grad, points)
+        return Objective(spec, params, value, grad, points, float_exact=float_exact)
 
     return SurfaceSpec(
         name=name, label=label, latex=latex, description=description, view=view, start=start,
@@ -505,7 +534,7 @@ def _analytic(
 def _make_ill_conditioned(spec: SurfaceSpec, params: dict[str, Any]) -> Objective:
     """Bind the ill-conditioned bowl to its condition number and angle."""
     value, grad = _ill_conditioned(params)
-    return Objective(spec, params, value, grad, [(0.0, 0.0, "global")])
+    return Objective(spec, params, value, grad, [(0.0, 0.0, "global")], float_exact=True)
 
 
 def _three_hump_minima() -> list[Point]:
@@ -591,7 +620,7 @@ def _make_linear(spec: SurfaceSpec, params: dict[str, Any]) -> Objective:
     w_opt, b_opt = np.linalg.solve(np.array([[mxx, mx], [mx, 1.0]]), np.array([mxy, my]))
     return Objective(
         spec, params, value, grad, [(float(w_opt), float(b_opt), "global")],
-        n_samples=len(xs), batch_fn=batch, samples=(xs, ys),
+        n_samples=len(xs), batch_fn=batch, samples=(xs, ys), float_exact=True,
     )
 
 
@@ -699,7 +728,7 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "The easiest case: every direction curves equally, so gradient descent heads straight "
             "for the minimum. With lr = 1 it lands in one step; above lr = 2 it diverges.",
             (-3.0, 3.0, -3.0, 3.0), (-2.5, 2.0), _quadratic_value, _quadratic_grad,
-            [(0.0, 0.0, "global")],
+            [(0.0, 0.0, "global")], float_exact=True,
         ),
         SurfaceSpec(
             name="ill_conditioned", label="Ill-conditioned bowl",
@@ -725,7 +754,7 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "A curved, narrow, almost flat-bottomed valley: reaching the valley is easy, "
             "following it to the minimum at (1, 1) is slow without momentum or adaptivity.",
             (-2.0, 2.0, -1.0, 3.0), (-1.2, 1.0), _rosenbrock_value, _rosenbrock_grad,
-            [(1.0, 1.0, "global")], log_scale=True,
+            [(1.0, 1.0, "global")], log_scale=True, float_exact=True,
         ),
         _analytic(
             "beale", "Beale",
@@ -744,21 +773,21 @@ def _build_registry() -> dict[str, SurfaceSpec]:
                 (3.0, 2.0, "global"), (-2.805, 3.131, "global"),
                 (-3.779, -3.283, "global"), (3.584, -1.848, "global"),
             ]),
-            log_scale=True,
+            log_scale=True, float_exact=True,
         ),
         _analytic(
             "booth", "Booth", r"(x + 2y - 7)^2 + (2x + y - 5)^2",
             "A quadratic bowl tilted 45 degrees with condition number 9: a gentle first "
             "look at zig-zagging across a valley that is not aligned with the axes.",
             (-4.0, 6.0, -2.0, 8.0), (-3.0, 0.0), _booth_value, _booth_grad,
-            [(1.0, 3.0, "global")], log_scale=True,
+            [(1.0, 3.0, "global")], log_scale=True, float_exact=True,
         ),
         _analytic(
             "matyas", "Matyas", r"0.26\,(x^2 + y^2) - 0.48\,xy",
             "A long, very flat diagonal valley (condition number 25): progress along the "
             "valley floor is slow for plain gradient descent.",
             (-6.0, 6.0, -6.0, 6.0), (-5.0, -2.5), _matyas_value, _matyas_grad,
-            [(0.0, 0.0, "global")],
+            [(0.0, 0.0, "global")], float_exact=True,
         ),
         _analytic(
             "three_hump_camel", "Three-hump camel",
@@ -791,7 +820,7 @@ def _build_registry() -> dict[str, SurfaceSpec]:
                 (0.0, -1.0, "global"), (-0.6, -0.4, "local"),
                 (1.8, 0.2, "local"), (1.2, 0.8, "local"),
             ]),
-            log_scale=True,
+            log_scale=True, float_exact=True,
         ),
         _analytic(
             "rastrigin", "Rastrigin",
@@ -832,7 +861,7 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "A saddle point, not a minimum: starting almost on the ridge, gradient descent "
             "slows to a crawl near the centre before sliding off along y.",
             (-2.0, 2.0, -2.0, 2.0), (-1.8, 0.05), _saddle_value, _saddle_grad,
-            [(0.0, 0.0, "saddle")],
+            [(0.0, 0.0, "saddle")], float_exact=True,
         ),
         _analytic(
             "monkey_saddle", "Monkey saddle", r"x^3 - 3xy^2",

@@ -17,14 +17,20 @@ from .base import (
     Preset,
     State,
     StateVar,
+    absolute,
     bias_correction_sqrt,
     coupled_decay,
     ema_sq,
     is_scalar,
     lerp,
     levelwise,
+    maximum,
     maybe_maximize,
+    minimum,
+    per_run,
     power,
+    sign,
+    sqrt,
 )
 from .classic import MAXIMIZE
 
@@ -51,7 +57,7 @@ def _decoupled(hp: Hyper) -> bool:
 def _apply_weight_decay(p: Array, grad: Array, hp: Hyper) -> tuple[Array, Array]:
     """Adam-style weight decay: decoupled (p *= 1 - lr*wd) or coupled (g += wd*p)."""
     wd = hp["weight_decay"]
-    if is_scalar(wd) and wd == 0:
+    if not isinstance(wd, np.ndarray) and wd == 0:
         return p, grad
     if _decoupled(hp):
         return p * (1 - hp["lr"] * wd), grad
@@ -89,9 +95,9 @@ def adam_update(
     bias_correction2_sqrt = bias_correction_sqrt(beta2, t)
     second = exp_avg_sq
     if hp["amsgrad"]:
-        second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+        second = maximum(state["max_exp_avg_sq"], exp_avg_sq)
         new_state["max_exp_avg_sq"] = second
-    denom = np.sqrt(second) / bias_correction2_sqrt + hp["eps"]
+    denom = sqrt(second) / bias_correction2_sqrt + hp["eps"]
     return p + ((-step_size) * exp_avg) / denom, new_state
 
 
@@ -199,7 +205,7 @@ def nadam_update(
     mu_product = state["mu_product"] * mu
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
-    denom = np.sqrt(exp_avg_sq / bias_correction2) + hp["eps"]
+    denom = sqrt(exp_avg_sq / bias_correction2) + hp["eps"]
     mu_product_next = mu_product * mu_next
     p = p + ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g) / denom
     p = p + (((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg) / denom
@@ -259,10 +265,12 @@ def _radam_rho(beta2: object, t: int) -> tuple[object, object]:
 
 def _radam_rect(rho_inf: object, rho_t: object) -> object:
     """The rectification factor r_t (nan where the variance is intractable, rho_t <= 4)."""
+    if is_scalar(rho_t) and is_scalar(rho_inf):  # Python floats: no errstate needed (and
+        # none entered: it costs more than the whole formula on a single run's hot path)
+        ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        return ratio**0.5 if ratio >= 0 else float("nan")
     with np.errstate(all="ignore"):
         ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-        if is_scalar(ratio):
-            return ratio**0.5 if ratio >= 0 else float("nan")
         return np.power(ratio, 0.5)
 
 
@@ -289,7 +297,7 @@ def radam_update(
     plain = corrected * lr
     if is_scalar(rho_t):
         if rho_t > 5.0:
-            adaptive = (bias_correction2**0.5) / (np.sqrt(exp_avg_sq) + hp["eps"])
+            adaptive = (bias_correction2**0.5) / (sqrt(exp_avg_sq) + hp["eps"])
             update = plain * adaptive * _radam_rect(rho_inf, rho_t)
         else:
             update = plain
@@ -304,8 +312,11 @@ def _teach_radam(state: State, hp: Hyper, t: int) -> dict[str, Array]:
     """m-hat, v-hat and the rectification factor r_t (0 while the adaptive step is off)."""
     out = _teach_moments(state, hp, t)
     rho_inf, rho_t = _radam_rho(hp["beta2"], t)
-    rect = np.where(np.asarray(rho_t) > 5.0, _radam_rect(rho_inf, rho_t), 0.0)
-    out["rect"] = np.broadcast_to(rect, (state["exp_avg"].shape[0], 1)) + 0.0
+    if is_scalar(rho_t):
+        rect = _radam_rect(rho_inf, rho_t) if rho_t > 5.0 else 0.0  # type: ignore[operator]
+    else:
+        rect = np.where(rho_t > 5.0, _radam_rect(rho_inf, rho_t), 0.0)
+    out["rect"] = per_run(rect, state["exp_avg"])
     return out
 
 
@@ -365,7 +376,7 @@ def adamax_update(
     beta1, beta2 = hp["beta1"], hp["beta2"]
     g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
-    exp_inf = np.maximum(state["exp_inf"] * beta2, np.abs(g) + hp["eps"])
+    exp_inf = maximum(state["exp_inf"] * beta2, absolute(g) + hp["eps"])
     clr = hp["lr"] / (1 - power(beta1, t))
     return p + ((-clr) * exp_avg) / exp_inf, {"exp_avg": exp_avg, "exp_inf": exp_inf}
 
@@ -416,14 +427,14 @@ def adabound_update(
     new_state: State = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
     second = exp_avg_sq
     if hp["amsbound"]:
-        second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+        second = maximum(state["max_exp_avg_sq"], exp_avg_sq)
         new_state["max_exp_avg_sq"] = second
-    denom = np.sqrt(second) + hp["eps"]
+    denom = sqrt(second) + hp["eps"]
     bias_correction1 = 1 - power(beta1, t)
     bias_correction2 = 1 - power(beta2, t)
-    step_size = hp["lr"] * np.sqrt(bias_correction2) / bias_correction1
+    step_size = hp["lr"] * sqrt(bias_correction2) / bias_correction1
     lower, upper = _adabound_bounds(hp, t)
-    eta = np.minimum(np.maximum(step_size / denom, lower), upper) * exp_avg
+    eta = minimum(maximum(step_size / denom, lower), upper) * exp_avg
     return p + (-eta), new_state
 
 
@@ -431,9 +442,8 @@ def _teach_adabound(state: State, hp: Hyper, t: int) -> dict[str, Array]:
     """m-hat, v-hat and the current lower / upper bounds of the per-coordinate step size."""
     out = _teach_moments(state, hp, t)
     lower, upper = _adabound_bounds(hp, t)
-    rows = (state["exp_avg"].shape[0], 1)
-    out["lower_bound"] = np.broadcast_to(lower, rows) + 0.0
-    out["upper_bound"] = np.broadcast_to(upper, rows) + 0.0
+    out["lower_bound"] = per_run(lower, state["exp_avg"])
+    out["upper_bound"] = per_run(upper, state["exp_avg"])
     return out
 
 
@@ -501,7 +511,7 @@ def lion_update(
     beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
     g = maybe_maximize(grad, hp)
     m = state["exp_avg"]
-    direction = np.sign(m * beta1 + (1 - beta1) * g)
+    direction = sign(m * beta1 + (1 - beta1) * g)
     wd = hp["weight_decay"]
     if is_scalar(wd) and wd == 0:
         new_p = p - lr * direction

@@ -1,13 +1,23 @@
 """An optimizer here: a spec (catalog data) plus ``init`` and ``update`` over explicit state.
 
 Arrays are vectorised over B runs: parameters and gradients have shape (B, 2); a hyperparameter is
-a Python scalar or an array of shape (B, 1) (hyperparameter maps vary it per run); ``lr`` is always
-an array of shape (B, 1) because schedules set it. ``update`` returns the new parameters and a new
+a Python scalar or an array of shape (B, 1) (hyperparameter maps vary it per run); ``lr`` is an
+array of shape (B, 1) because schedules set it. ``update`` returns the new parameters and a new
 state record: nothing hides inside an object, and the state record is what the page plots.
+
+The same ``update`` (and ``teach``) also runs on plain Python floats, one coordinate at a time:
+a single run steps that way (the runner's scalar path), because NumPy's per-call overhead on
+(1, 2) arrays costs far more than the arithmetic. Updates therefore use only ``+ - * /``, the
+comparisons, and the helpers below (``sqrt``, ``maximum``, ``minimum``, ``absolute``, ``sign``,
+``copy``, ``per_run``), which take ``math`` / plain-Python routes for floats and NumPy's for
+arrays. IEEE arithmetic and square roots are correctly rounded in both, and the helpers keep
+NumPy's NaN and signed-zero rules, so a float run is bit for bit the array run of the same
+configuration (tests/test_scalar_path.py).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -122,9 +132,60 @@ def is_scalar(value: Any) -> bool:
     return not isinstance(value, np.ndarray)
 
 
+# -- element-wise helpers for floats and arrays alike ------------------------------------------
+def sqrt(x: Any) -> Any:
+    """``np.sqrt``; for a float ``math.sqrt`` (NaN below zero, as NumPy, instead of raising)."""
+    if type(x) is float:
+        return math.sqrt(x) if x >= 0.0 else math.nan
+    return np.sqrt(x)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """``np.maximum``: NaN if either is NaN; on a tie (0.0 and -0.0) the second argument."""
+    if type(a) is float and type(b) is float:
+        return a if a > b or a != a else b
+    return np.maximum(a, b)
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """``np.minimum``: NaN if either is NaN; on a tie (0.0 and -0.0) the second argument."""
+    if type(a) is float and type(b) is float:
+        return a if a < b or a != a else b
+    return np.minimum(a, b)
+
+
+def absolute(x: Any) -> Any:
+    """``np.abs`` (``abs`` of a float is the same IEEE fabs)."""
+    return abs(x) if type(x) is float else np.abs(x)
+
+
+def sign(x: Any) -> Any:
+    """``np.sign``: 1, -1, 0.0 for either zero, NaN for NaN."""
+    if type(x) is float:
+        if x > 0.0:
+            return 1.0
+        if x < 0.0:
+            return -1.0
+        return 0.0 if x == 0.0 else x
+    return np.sign(x)
+
+
+def copy(x: Any) -> Any:
+    """A copy of an array (a float is immutable and is its own copy)."""
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def per_run(value: Any, like: Any) -> Any:
+    """A quantity with one value per run (shape (B, 1) for arrays ``like`` of B rows), as a new
+    array or float; ``+ 0.0`` as the array path adds it (it turns -0.0 into 0.0)."""
+    if isinstance(like, np.ndarray):
+        return np.broadcast_to(value, (like.shape[0], 1)) + 0.0
+    return float(value) + 0.0
+
+
 def lerp(start: Array, end: Array, weight: Any) -> Array:
     """torch.lerp: ``start + w*(end-start)`` for |w| < 0.5, else ``end - (end-start)*(1-w)``."""
-    if is_scalar(weight):
+    if not isinstance(weight, np.ndarray):
         if abs(weight) < 0.5:
             return start + weight * (end - start)
         return end - (end - start) * (1 - weight)
@@ -139,7 +200,7 @@ def ema_sq(avg: Array, grad: Array, beta: Any) -> Array:
 
 def coupled_decay(grad: Array, p: Array, weight_decay: Any) -> Array:
     """L2 weight decay folded into the gradient: ``g + wd * p`` (skipped when wd is 0)."""
-    if is_scalar(weight_decay) and weight_decay == 0:
+    if not isinstance(weight_decay, np.ndarray) and weight_decay == 0:
         return grad
     return grad + weight_decay * p
 
@@ -177,9 +238,12 @@ def levelwise(fn: Callable[..., float], *args: Any) -> Any:
     value keeps a hyperparameter-map cell bit-identical to the single run it stands for, and is
     cheaper too (a map has few distinct values). Array arguments have shape (B, 1) or (B,).
     """
-    positions = [i for i, a in enumerate(args) if not is_scalar(a)]
-    if not positions:
+    for a in args:  # the single run's case first, without building anything
+        if isinstance(a, np.ndarray):
+            break
+    else:
         return fn(*args)
+    positions = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
     arrays = tuple(args[i] for i in positions)
     uniques, inverse = _levels(arrays)
     call = list(args)
@@ -197,9 +261,9 @@ def _float_power(base: float, exponent: float) -> float:
 
 def power(base: Any, exponent: int) -> Any:
     """``base ** exponent`` as torch computes bias corrections: a Python float power."""
-    if is_scalar(base):
-        return float(base) ** float(exponent)
-    return levelwise(_float_power, base, exponent)
+    if isinstance(base, np.ndarray):
+        return levelwise(_float_power, base, exponent)
+    return float(base) ** float(exponent)
 
 
 def _bias_correction_sqrt(beta: float, t: int) -> float:
@@ -208,7 +272,9 @@ def _bias_correction_sqrt(beta: float, t: int) -> float:
 
 def bias_correction_sqrt(beta: Any, t: int) -> Any:
     """``sqrt(1 - beta**t)`` computed as a single run does: Python float powers."""
-    return levelwise(_bias_correction_sqrt, beta, t)
+    if isinstance(beta, np.ndarray):
+        return levelwise(_bias_correction_sqrt, beta, t)
+    return (1 - float(beta) ** float(t)) ** 0.5  # _bias_correction_sqrt, inlined: a hot path
 
 
 def require(condition: bool, field_name: str, message: str) -> None:

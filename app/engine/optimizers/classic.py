@@ -13,12 +13,14 @@ from .base import (
     Preset,
     State,
     StateVar,
+    copy,
     coupled_decay,
     ema_sq,
     is_scalar,
     lerp,
     maybe_maximize,
     require,
+    sqrt,
 )
 
 MAXIMIZE = Param("maximize", False, kind="bool", help="climb the surface instead of descending")
@@ -48,7 +50,7 @@ def sgd_update(
         if has_buffer:
             buf = buf * momentum + (1 - hp["dampening"]) * g
         else:
-            buf = g.copy()
+            buf = copy(g)
             has_buffer = True
         if not is_scalar(momentum):
             # Runs whose momentum is 0 behave as plain SGD; keep their buffer at g, as torch
@@ -131,7 +133,7 @@ def adagrad_update(
     g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
     clr = hp["lr"] / (1 + (t - 1) * hp["lr_decay"])
     total = state["sum"] + (1 * g) * g
-    std = np.sqrt(total) + hp["eps"]
+    std = sqrt(total) + hp["eps"]
     new_p = p + ((-clr) * g) / std
     return new_p, {"sum": total}
 
@@ -187,9 +189,9 @@ def rmsprop_update(
     grad_avg = state["grad_avg"]
     if hp["centered"]:
         grad_avg = lerp(grad_avg, g, 1 - alpha)
-        avg = np.sqrt(square_avg + ((-1) * grad_avg) * grad_avg)
+        avg = sqrt(square_avg + ((-1) * grad_avg) * grad_avg)
     else:
-        avg = np.sqrt(square_avg)
+        avg = sqrt(square_avg)
     avg = avg + hp["eps"]
     momentum = hp["momentum"]
     buf = state["momentum_buffer"]
@@ -256,8 +258,8 @@ def adadelta_update(
     g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
     rho, eps = hp["rho"], hp["eps"]
     square_avg = ema_sq(state["square_avg"], g, rho)
-    std = np.sqrt(square_avg + eps)
-    delta = np.sqrt(state["acc_delta"] + eps) / std * g
+    std = sqrt(square_avg + eps)
+    delta = sqrt(state["acc_delta"] + eps) / std * g
     acc_delta = ema_sq(state["acc_delta"], delta, rho)
     new_p = p + (-hp["lr"]) * delta
     return new_p, {"square_avg": square_avg, "acc_delta": acc_delta}

@@ -4,7 +4,7 @@ weights move a fraction alpha towards them and the fast weights restart from the
 from __future__ import annotations
 
 from ..params import Param
-from .base import Array, Hyper, OptimizerSpec, Oracle, State, StateVar
+from .base import Array, Hyper, OptimizerSpec, Oracle, State, StateVar, copy
 
 
 def _inner(hp: Hyper) -> OptimizerSpec:
@@ -13,7 +13,7 @@ def _inner(hp: Hyper) -> OptimizerSpec:
 
 def lookahead_init(p: Array, hp: Hyper) -> State:
     """The inner optimizer's state plus the slow weights, copied from the start point."""
-    return {**_inner(hp).init(p, hp), "slow_param": p.copy()}
+    return {**_inner(hp).init(p, hp), "slow_param": copy(p)}
 
 
 def lookahead_update(
@@ -25,7 +25,7 @@ def lookahead_update(
     slow = state["slow_param"]
     if t % hp["k"] == 0:
         slow = slow + hp["alpha"] * (new_p - slow)
-        new_p = slow.copy()
+        new_p = copy(slow)
     return new_p, {**new_inner, "slow_param": slow}
 
 

@@ -1,0 +1,286 @@
+"""A single run steps in Python floats (runner.ScalarRun); every number it records must be, bit for
+bit, what the vectorised array path records for the same run (row 0 of two identical rows here),
+which is what keeps a map cell equal to its single run and the fixtures matched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.engine.config import build_objective, validate_config
+from app.engine.optimizers import OPTIMIZERS
+from app.engine.optimizers import base as opt_base
+from app.engine.runner import (
+    RunEnd,
+    ScalarRun,
+    Simulation,
+    StepBlock,
+    _array_block,
+    _Block,
+    iter_run,
+)
+from app.engine.surfaces import SURFACES
+
+ROSEN = {"name": "rosenbrock"}
+LOOKAHEAD_ADAM = {"optimizer": "lookahead", "params": {"k": 3, "alpha": 0.6},
+                  "inner": {"optimizer": "adam", "params": {"lr": 0.05}}}
+
+# (id, run, extra config): every optimizer but L-BFGS (which keeps its own per-run float path
+# through the array core), with its options, schedules, noise and several surfaces.
+CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("sgd", {"optimizer": "sgd"}, {}),
+    ("sgd momentum dampening wd", {"optimizer": "sgd", "params": {
+        "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01}}, {}),
+    ("sgd nesterov maximize", {"optimizer": "sgd", "params": {
+        "momentum": 0.9, "nesterov": True, "maximize": True, "lr": 1e-4}}, {}),
+    ("adagrad", {"optimizer": "adagrad", "params": {
+        "lr": 0.5, "lr_decay": 0.01, "initial_accumulator_value": 0.1, "weight_decay": 0.1}},
+     {}),
+    ("rmsprop", {"optimizer": "rmsprop", "params": {"lr": 0.01}}, {}),
+    ("rmsprop centered momentum", {"optimizer": "rmsprop", "params": {
+        "lr": 0.001, "centered": True, "momentum": 0.8, "weight_decay": 0.01}}, {}),
+    ("adadelta", {"optimizer": "adadelta", "params": {"lr": 1.0, "weight_decay": 0.01}}, {}),
+    ("adam", {"optimizer": "adam", "params": {"lr": 0.05}}, {}),
+    ("amsgrad coupled wd", {"optimizer": "adam", "params": {
+        "lr": 0.05, "amsgrad": True, "weight_decay": 0.1}}, {}),
+    ("adam decoupled wd", {"optimizer": "adam", "params": {
+        "lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}}, {}),
+    ("adamw amsgrad", {"optimizer": "adamw", "params": {"lr": 0.05, "amsgrad": True}}, {}),
+    ("nadam", {"optimizer": "nadam", "params": {"lr": 0.05, "weight_decay": 0.01}}, {}),
+    ("radam", {"optimizer": "radam", "params": {"lr": 0.01}}, {}),
+    ("radam decoupled beta2 0.9", {"optimizer": "radam", "params": {
+        "lr": 0.01, "beta2": 0.9, "weight_decay": 0.1, "decoupled_weight_decay": True}}, {}),
+    ("adamax", {"optimizer": "adamax", "params": {"lr": 0.05, "weight_decay": 0.01}}, {}),
+    ("adabound", {"optimizer": "adabound", "params": {"lr": 0.01}}, {}),
+    ("amsbound", {"optimizer": "adabound", "params": {
+        "lr": 0.01, "amsbound": True, "weight_decay": 0.01}}, {}),
+    ("lion", {"optimizer": "lion", "params": {"lr": 0.01}}, {}),
+    ("lion wd maximize", {"optimizer": "lion", "params": {
+        "lr": 0.001, "weight_decay": 0.1, "maximize": True}}, {}),
+    ("lookahead adam", LOOKAHEAD_ADAM, {}),
+    ("lookahead sgd momentum", {"optimizer": "lookahead", "params": {"k": 5},
+                                "inner": {"optimizer": "sgd", "params": {"momentum": 0.9}}},
+     {}),
+    # schedules (the lr, and beta1 / momentum cycled by OneCycleLR and CyclicLR)
+    ("adam cosine", {"optimizer": "adam", "params": {"lr": 0.05},
+                     "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 40}}}, {}),
+    ("adam one-cycle beta1", {"optimizer": "adam",
+                              "schedule": {"name": "OneCycleLR", "params": {}}}, {}),
+    ("sgd cyclic momentum", {"optimizer": "sgd", "params": {"momentum": 0.9},
+                             "schedule": {"name": "CyclicLR", "params": {
+                                 "max_lr": 0.002, "step_size_up": 10}}}, {}),
+    ("rmsprop plateau", {"optimizer": "rmsprop", "params": {"lr": 0.01},
+                         "schedule": {"name": "ReduceLROnPlateau", "params": {"patience": 2}}},
+     {}),
+    ("nadam warmup then cosine", {"optimizer": "nadam", "params": {"lr": 0.05}, "schedule": {
+        "name": "SequentialLR", "params": {"milestones": [10], "schedulers": [
+            {"name": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 10}},
+            {"name": "CosineAnnealingLR", "params": {}}]}}}, {}),
+    ("lookahead adam one-cycle", {**LOOKAHEAD_ADAM,
+                                  "schedule": {"name": "OneCycleLR", "params": {}}}, {}),
+    # noise, and surfaces: transcendental ones go through NumPy on a (1, 2) point
+    ("adam noise", {"optimizer": "adam", "params": {"lr": 0.05}}, {"noise": 0.7, "seed": 5}),
+    ("lookahead noise", LOOKAHEAD_ADAM, {"noise": 0.3, "seed": 11}),
+    ("rmsprop rastrigin", {"optimizer": "rmsprop", "params": {"lr": 0.05}},
+     {"surface": {"name": "rastrigin"}}),
+    ("adam ackley noise", {"optimizer": "adam", "params": {"lr": 0.1}},
+     {"surface": {"name": "ackley"}, "noise": 0.2, "seed": 1}),
+    ("radam levi", {"optimizer": "radam", "params": {"lr": 0.05}},
+     {"surface": {"name": "levi_n13"}}),
+    ("sgd gaussian wells", {"optimizer": "sgd", "params": {"lr": 0.1, "momentum": 0.9}},
+     {"surface": {"name": "gaussian_wells"}}),
+    ("adamax beale", {"optimizer": "adamax", "params": {"lr": 0.05}},
+     {"surface": {"name": "beale"}}),
+    ("lion himmelblau", {"optimizer": "lion", "params": {"lr": 0.05}},
+     {"surface": {"name": "himmelblau"}}),
+    ("adagrad goldstein", {"optimizer": "adagrad", "params": {"lr": 0.1}},
+     {"surface": {"name": "goldstein_price"}}),
+    ("adam formula", {"optimizer": "adam", "params": {"lr": 0.05}},
+     {"surface": {"expression": "sin(x)*y**2 + exp(0.1*x) + x**3/10"}}),
+    ("nadam logistic regression", {"optimizer": "nadam", "params": {"lr": 0.1}},
+     {"surface": {"name": "logistic_regression"}}),
+    ("adadelta linear regression", {"optimizer": "adadelta", "params": {"lr": 1.0}},
+     {"surface": {"name": "linear_regression"}}),
+    ("sgd ill-conditioned rotated", {"optimizer": "sgd", "params": {"lr": 0.05}},
+     {"surface": {"name": "ill_conditioned", "params": {"condition_number": 30,
+                                                        "angle": 30}}}),
+    # divergence: the run ends where the array path ends it
+    ("sgd diverging", {"optimizer": "sgd", "params": {"lr": 0.01}}, {}),
+    ("adagrad diverging on the saddle", {"optimizer": "adagrad", "params": {"lr": 5.0}},
+     {"surface": {"name": "saddle"}}),
+]
+
+
+def _config(run: dict[str, Any], extra: dict[str, Any], steps: int = 80) -> dict[str, Any]:
+    return validate_config({"surface": ROSEN, "start": [-1.2, 1.0], "steps": steps,
+                            "runs": [run], **extra})
+
+
+def _simulation(config: dict[str, Any], rows: int) -> Simulation:
+    start = np.tile(np.asarray(config["start"], dtype=float), (rows, 1))
+    return Simulation(build_objective(config["surface"]), config["runs"][0], start,
+                      config["steps"], noise=config["noise"], seed=config["seed"],
+                      batch_size=config["batch_size"])
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
+
+
+def _assert_same_block(scalar: _Block, array: _Block) -> None:
+    assert scalar.diverged == array.diverged
+    for name in ("p", "loss", "lr", "grad"):
+        np.testing.assert_array_equal(_bits(getattr(scalar, name)), _bits(getattr(array, name)),
+                                      err_msg=name)
+    assert list(scalar.state) == list(array.state)  # same quantities, same order
+    for name, values in array.state.items():
+        np.testing.assert_array_equal(_bits(scalar.state[name]), _bits(values), err_msg=name)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_the_float_path_records_the_array_path_bit_for_bit(case: tuple[Any, ...]) -> None:
+    _, run, extra = case
+    config = _config(run, extra)
+    one = _simulation(config, 1)
+    assert ScalarRun.supports(one)
+    scalar = ScalarRun(one)
+    array = _simulation(config, 2)  # two identical rows: the vectorised core, row 0 recorded
+    first = 30  # two blocks: the float state carries over from one to the next
+    _assert_same_block(scalar.block(first), _array_block(array, first))
+    rest = config["steps"] - first
+    _assert_same_block(scalar.block(rest), _array_block(array, rest))
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "lbfgs"])
+def test_every_registered_optimizer_with_its_defaults_records_the_same(name: str) -> None:
+    """A new registry entry is covered too: its update and teach must run on floats exactly."""
+    run: dict[str, Any] = {"optimizer": name}
+    if OPTIMIZERS[name].wraps:
+        run["inner"] = {"optimizer": "adam", "params": {"lr": 0.05}}
+    config = _config(run, {}, steps=50)
+    _assert_same_block(ScalarRun(_simulation(config, 1)).block(50),
+                       _array_block(_simulation(config, 2), 50))
+
+
+@pytest.mark.parametrize("name", [n for n, spec in SURFACES.items() if spec.build().float_exact])
+def test_a_float_exact_surface_gives_its_array_values_on_floats(name: str) -> None:
+    objective = SURFACES[name].build()
+    rng = np.random.default_rng(0)
+    points = rng.normal(0.0, 3.0, (2000, 2)) * 10.0 ** rng.uniform(-6, 6, (2000, 2))
+    with np.errstate(all="ignore"):
+        value = objective.fast_value(points[:, 0], points[:, 1])
+        gx, gy = objective.fast_grad(points[:, 0], points[:, 1])
+        for i, (x, y) in enumerate(points.tolist()):
+            got = [objective.point_value(x, y), *objective.point_grad(x, y)]
+            assert all(type(v) is float for v in got)
+            np.testing.assert_array_equal(_bits(np.array(got)),
+                                          _bits(np.array([value[i], gx[i], gy[i]])))
+
+
+def test_every_optimizer_but_lbfgs_takes_the_float_path() -> None:
+    for name, spec in OPTIMIZERS.items():
+        run = {"optimizer": name}
+        if spec.wraps:
+            run["inner"] = {"optimizer": "adam"}
+        assert ScalarRun.supports(_simulation(_config(run, {}), 1)) == (name != "lbfgs")
+
+
+def test_mini_batches_take_the_array_path() -> None:
+    config = _config({"optimizer": "sgd"}, {"surface": {"name": "linear_regression"},
+                                            "batch_size": 8})
+    assert not ScalarRun.supports(_simulation(config, 1))
+
+
+def _stream(config: dict[str, Any], block_size: int = 25) -> list[StepBlock | RunEnd]:
+    objective = build_objective(config["surface"])
+    return list(iter_run(objective, config["runs"][0], 0, config, block_size, first_block=7))
+
+
+def _assert_same_stream(got: list[StepBlock | RunEnd], want: list[StepBlock | RunEnd]) -> None:
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        assert type(a) is type(b)
+        if isinstance(a, RunEnd):
+            assert a == b
+            continue
+        assert isinstance(b, StepBlock)
+        assert (a.run, a.first, len(a)) == (b.run, b.first, len(b))
+        for name in ("x", "y", "loss", "lr", "grad_x", "grad_y"):
+            np.testing.assert_array_equal(_bits(getattr(a, name)), _bits(getattr(b, name)))
+        assert list(a.state) == list(b.state)
+        for name in a.state:
+            np.testing.assert_array_equal(_bits(a.state[name]), _bits(b.state[name]))
+
+
+def _array_stream(config: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                  block_size: int = 25) -> list[StepBlock | RunEnd]:
+    with monkeypatch.context() as patch:
+        patch.setattr(ScalarRun, "supports", staticmethod(lambda sim: False))
+        return _stream(config, block_size)
+
+
+@pytest.mark.parametrize("case", [CASES[7], CASES[23], CASES[29], CASES[-1]],
+                         ids=lambda c: c[0])
+def test_iter_run_streams_the_same_blocks_on_either_path(
+    case: tuple[Any, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, run, extra = case
+    config = _config(run, extra, steps=100)
+    _assert_same_stream(_stream(config), _array_stream(config, monkeypatch))
+
+
+@pytest.mark.parametrize("run, start", [
+    # eps = 0 at the minimum: 0/0 raises on floats where NumPy gives nan (and the run diverges)
+    ({"optimizer": "adam", "params": {"eps": 0.0}}, [1.0, 1.0]),
+    ({"optimizer": "adadelta", "params": {"eps": 0.0, "lr": 0.5}}, [1.0, 1.0]),
+])
+def test_a_step_floats_cannot_take_restarts_the_run_on_arrays(
+    run: dict[str, Any], start: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = validate_config({"surface": ROSEN, "start": start, "steps": 100, "runs": [run]})
+    got = _stream(config)
+    assert isinstance(got[-1], RunEnd) and got[-1].status == "diverged"
+    _assert_same_stream(got, _array_stream(config, monkeypatch))
+
+
+def test_a_fallback_mid_run_catches_up_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Force the float path to give up at step 60 (third block): the array rerun continues."""
+    config = _config({"optimizer": "nadam", "params": {"lr": 0.05}}, {"noise": 0.4, "seed": 3},
+                     steps=100)
+    real = ScalarRun._step_hp
+
+    def give_up_at_60(self: ScalarRun) -> tuple[dict[str, Any], float]:
+        if self.sim.spec.name == "nadam" and self.t >= 60:
+            raise ZeroDivisionError("forced")
+        return real(self)
+
+    want = _array_stream(config, monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr(ScalarRun, "_step_hp", give_up_at_60)
+        got = _stream(config)
+    _assert_same_stream(got, want)
+
+
+@pytest.mark.parametrize("a, b", [
+    (0.0, -0.0), (-0.0, 0.0), (1.0, 2.0), (2.0, 1.0), (np.nan, 1.0), (1.0, np.nan),
+    (-np.inf, np.inf), (np.nan, np.nan), (-3.5, -3.5),
+])
+def test_float_helpers_follow_numpy_nan_and_signed_zero_rules(a: float, b: float) -> None:
+    arr_a, arr_b = np.array([[a]]), np.array([[b]])
+    with np.errstate(all="ignore"):
+        pairs = [
+            (opt_base.maximum(a, b), np.maximum(arr_a, arr_b)),
+            (opt_base.minimum(a, b), np.minimum(arr_a, arr_b)),
+            (opt_base.sqrt(a), np.sqrt(arr_a)),
+            (opt_base.absolute(a), np.abs(arr_a)),
+            (opt_base.sign(a), np.sign(arr_a)),
+            (opt_base.per_run(a, 0.0), np.broadcast_to(arr_a, (1, 1)) + 0.0),
+        ]
+    for got, want in pairs:
+        assert type(got) is float
+        if np.isnan(want[0, 0]):  # a NaN ends the run whatever its sign bit: only NaN-ness counts
+            assert np.isnan(got)
+        else:
+            assert _bits(np.array(got)) == _bits(want)[0, 0]
