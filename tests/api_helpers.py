@@ -23,12 +23,13 @@ def strict_json(text: str | bytes) -> Any:
     return json.loads(text, parse_constant=_refuse)
 
 
-def records_of(body: bytes) -> list[dict[str, Any]]:
-    """The NDJSON lines of a stream, each parsed strictly and checked against the schema."""
+def records_of(body: bytes, schema: TypeAdapter[Any] = RECORD) -> list[dict[str, Any]]:
+    """The NDJSON lines of a stream, each parsed strictly and checked against the schema (a
+    trajectory record unless another is given)."""
     assert body.endswith(b"\n")
     records = [strict_json(line) for line in body.split(b"\n")[:-1]]
     for record in records:
-        RECORD.validate_python(record)
+        schema.validate_python(record)
     return records
 
 

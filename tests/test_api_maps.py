@@ -28,12 +28,8 @@ BASIN = {"config": {"surface": {"name": "himmelblau"}, "steps": 60,
 
 
 def map_records(body: bytes) -> list[dict[str, Any]]:
-    """NDJSON lines parsed strictly (no NaN / Infinity) and checked against the schema."""
-    assert body.endswith(b"\n")
-    records = [strict_json(line) for line in body.split(b"\n")[:-1]]
-    for record in records:
-        MAP_RECORD.validate_python(record)
-    return records
+    """A map stream's lines, parsed strictly and checked against the map record schema."""
+    return records_of(body, MAP_RECORD)
 
 
 def grid_of(records: list[dict[str, Any]], name: str) -> list[list[Any]]:
