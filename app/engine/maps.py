@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import build_objective, validate_config
+from .config import build_objective, validate_config, validate_view
 from .errors import ConfigError
 from .optimizers import OPTIMIZERS
 from .params import Param, as_float
@@ -50,7 +50,6 @@ class Axis:
     max: float
     scale: str
     cells: int
-    path: str  # where the value goes in the run: "params" or "inner.params"
 
     def values(self) -> np.ndarray:
         """The cell values, from ``min`` to ``max`` inclusive (log: geometric; beta: geometric
@@ -138,7 +137,7 @@ def _axis(raw: Any, params: Mapping[str, tuple[Param, str]], field_name: str) ->
     if name not in params:
         raise ConfigError(f"{field_name}.param", "must be a real-valued hyperparameter of the "
                                                  "run: one of " + ", ".join(params))
-    spec, path = params[name]
+    spec = params[name][0]
     lo_default = spec.slider_min if spec.slider_min is not None else spec.min
     hi_default = spec.slider_max if spec.slider_max is not None else spec.max
     lo = spec.validate(_finite(raw.get("min", lo_default), f"{field_name}.min"),
@@ -154,7 +153,7 @@ def _axis(raw: Any, params: Mapping[str, tuple[Param, str]], field_name: str) ->
     if scale == "beta" and hi >= 1:
         raise ConfigError(f"{field_name}.max", f"a beta axis needs max < 1, got {hi!r}")
     cells = _cells(raw.get("cells"), 64, HYPER_MAX_CELLS, f"{field_name}.cells")
-    return Axis(name, lo, hi, scale, cells, path)
+    return Axis(name, lo, hi, scale, cells)
 
 
 def _map_steps(config: Mapping[str, Any]) -> None:
@@ -264,8 +263,6 @@ def validate_basin_map(raw: Any, config: Mapping[str, Any], field_name: str = "m
                        ) -> dict[str, Any]:
     """``{"run", "cells": [nx, ny], "view": box, "color"}``, defaults filled (the view defaults
     to the surface's view box)."""
-    from .config import validate_view
-
     if not isinstance(raw, Mapping):
         raise ConfigError(field_name, "must be an object (cells, view, run, color)")
     _reject_unknown(raw, {"run", "cells", "view", "color"}, field_name)
@@ -394,9 +391,8 @@ def iter_hyper_map(config: Mapping[str, Any], spec: Mapping[str, Any],
     """
     objective = build_objective(config["surface"])
     run = config["runs"][spec["run"]]
-    x_axis, y_axis = (Axis(**spec[k], path=map_params(run)[spec[k]["param"]][1])
-                      for k in ("x", "y"))
-    xs, ys = x_axis.values(), y_axis.values()
+    x_param, y_param = spec["x"]["param"], spec["y"]["param"]
+    xs, ys = map_grid("hyper", spec)
     nx, ny, steps = len(xs), len(ys), config["steps"]
     total = nx * ny * steps
     per_block = _block_rows(nx, block_cells)
@@ -405,14 +401,22 @@ def iter_hyper_map(config: Mapping[str, Any], spec: Mapping[str, Any],
     for first in range(0, ny, per_block):
         count = min(per_block, ny - first)
         done_before = first * nx * steps
-        overrides = {x_axis.param: np.tile(xs, count),
-                     y_axis.param: np.repeat(ys[first:first + count], nx)}
+        overrides = {x_param: np.tile(xs, count),
+                     y_param: np.repeat(ys[first:first + count], nx)}
         sim = _simulation(objective, config, run, start, overrides)
         result = yield from _sweep(sim, spec["threshold"], every, done_before, total)
         values = {"final_loss": result.final_loss, "reach": result.reach,
                   "diverged": result.diverged}
         yield MapRows(first, {k: v.reshape(count, nx) for k, v in values.items()})
     yield MapProgress(total, total)
+
+
+def map_grid(kind: str, spec: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """A validated map's column and row values: the axes' values (hyper) or the cells' centres
+    (basin)."""
+    if kind == "basin":
+        return basin_starts(spec)
+    return Axis(**spec["x"]).values(), Axis(**spec["y"]).values()
 
 
 def basin_starts(spec: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -561,9 +565,7 @@ def hyper_map(config: Mapping[str, Any], spec: Mapping[str, Any]) -> MapResult:
     """
     cfg = validate_config(config)
     mspec = validate_hyper_map(spec, cfg)
-    run = cfg["runs"][mspec["run"]]
-    axes = [Axis(**mspec[k], path=map_params(run)[mspec[k]["param"]][1]) for k in ("x", "y")]
-    xs, ys = axes[0].values(), axes[1].values()
+    xs, ys = map_grid("hyper", mspec)
     values, _ = _collect(iter_hyper_map(cfg, mspec), len(ys), len(xs))
     return MapResult(cfg, mspec, xs, ys, values)
 
@@ -572,6 +574,6 @@ def basin_map(config: Mapping[str, Any], spec: Mapping[str, Any] | None = None) 
     """Validate and compute a basin-of-attraction map (the notebook entry point)."""
     cfg = validate_config(config)
     mspec = validate_basin_map(spec or {}, cfg)
-    xs, ys = basin_starts(mspec)
+    xs, ys = map_grid("basin", mspec)
     values, basins = _collect(iter_basin_map(cfg, mspec), len(ys), len(xs))
     return MapResult(cfg, mspec, xs, ys, values, basins)

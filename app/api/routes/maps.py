@@ -47,7 +47,7 @@ KINDS = ("hyper", "basin")
 STREAMED = ("final_loss", "reach", "diverged", "basin")
 
 
-def _responses(kind: str) -> dict[int | str, dict[str, Any]]:
+def _responses() -> dict[int | str, dict[str, Any]]:
     return {
         200: {"description": "NDJSON: a start record (the grid's values), progress records, "
                              "rows of cells as they are computed, an end record",
@@ -117,17 +117,6 @@ def map_query(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]) -> 
     return f"{base}&{keys}" if base else keys
 
 
-def _grid(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]
-          ) -> tuple[np.ndarray, np.ndarray]:
-    if kind == "basin":
-        return maps.basin_starts(spec)
-    run = config["runs"][spec["run"]]
-    params = maps.map_params(run)
-    xs, ys = (maps.Axis(**spec[k], path=params[spec[k]["param"]][1]).values()
-              for k in ("x", "y"))
-    return xs, ys
-
-
 def _cells(values: np.ndarray) -> list[list[Any]]:
     """Rows of cells as JSON: NaN (floats) and -1 (steps) become null."""
     if values.dtype.kind == "f":
@@ -169,7 +158,7 @@ def produce(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
 
 def start_record(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]) -> bytes:
     """The first line: configuration and map with defaults filled, the grid, the query."""
-    xs, ys = _grid(kind, config, spec)
+    xs, ys = maps.map_grid(kind, spec)
     return dumps({"type": "start", "kind": kind, "config": config, "map": spec,
                   "query": map_query(kind, config, spec), "x": xs.tolist(), "y": ys.tolist(),
                   "steps": config["steps"], "total": len(xs) * len(ys) * config["steps"],
@@ -249,7 +238,7 @@ async def _get(request: Request, kind: str) -> Response:
     return _stream(request, kind, config, spec, headers)
 
 
-@router.post("/hyper", response_class=StreamingResponse, responses=_responses("hyper"),
+@router.post("/hyper", response_class=StreamingResponse, responses=_responses(),
              openapi_extra=_body_doc("HyperMapRequest"))
 async def post_hyper_map(request: Request) -> Response:
     """A hyperparameter map of one run: two hyperparameters over a grid (up to 128 x 128
@@ -258,14 +247,14 @@ async def post_hyper_map(request: Request) -> Response:
 
 
 @router.get("/hyper", response_class=StreamingResponse, responses={
-    **_responses("hyper"), 304: {"description": "If-None-Match matched"}},
+    **_responses(), 304: {"description": "If-None-Match matched"}},
     openapi_extra=_query_doc("hyper"))
 async def get_hyper_map(request: Request) -> Response:
     """The same stream for the page's query (configuration keys plus ``hmap.*``)."""
     return await _get(request, "hyper")
 
 
-@router.post("/basin", response_class=StreamingResponse, responses=_responses("basin"),
+@router.post("/basin", response_class=StreamingResponse, responses=_responses(),
              openapi_extra=_body_doc("BasinMapRequest"))
 async def post_basin_map(request: Request) -> Response:
     """A basin-of-attraction map: one run started from every cell of a grid over the view (up
@@ -274,7 +263,7 @@ async def post_basin_map(request: Request) -> Response:
 
 
 @router.get("/basin", response_class=StreamingResponse, responses={
-    **_responses("basin"), 304: {"description": "If-None-Match matched"}},
+    **_responses(), 304: {"description": "If-None-Match matched"}},
     openapi_extra=_query_doc("basin"))
 async def get_basin_map(request: Request) -> Response:
     """The same stream for the page's query (configuration keys plus ``basin.*``)."""
