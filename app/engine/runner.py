@@ -270,14 +270,26 @@ class Simulation:
         return out
 
 
-def _first_bad_row(*arrays: np.ndarray) -> int | None:
-    """Index of the first row with a non-finite value in any array, or None."""
-    bad = None
+def bad_rows(rows: int, *arrays: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` rows hold a non-finite value in any of the (rows, ...) arrays."""
+    bad = np.zeros(rows, dtype=bool)
     for a in arrays:
         # (not reshape(n, -1): that fails for n = 0, a run diverging at a block's first step)
-        rows = ~np.isfinite(a).reshape(a.shape[0], math.prod(a.shape[1:])).all(axis=1)
-        bad = rows if bad is None else bad | rows
-    hits = np.flatnonzero(bad) if bad is not None else np.empty(0)
+        ok = np.isfinite(a).reshape(rows, math.prod(a.shape[1:]))
+        if ok.shape[1] == 1:
+            bad |= ~ok[:, 0]
+        elif ok.shape[1] == 2:  # both bytes true: far cheaper than .all(axis=1) on 2 columns
+            bad |= np.ascontiguousarray(ok).view(np.uint16)[:, 0] != 0x0101
+        else:
+            bad |= ~ok.all(axis=1)
+    return bad
+
+
+def _first_bad_row(*arrays: np.ndarray) -> int | None:
+    """Index of the first row with a non-finite value in any array, or None."""
+    if not arrays:
+        return None
+    hits = np.flatnonzero(bad_rows(arrays[0].shape[0], *arrays))
     return int(hits[0]) if hits.size else None
 
 
