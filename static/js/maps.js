@@ -8,8 +8,8 @@ import { ApiError, isAbort, streamMap } from "./api.js";
 import { PALETTE, formatValue, h } from "./controls.js";
 import { extendStrings, t } from "./i18n.js";
 
-export const MAP_PREFIXES = ["hmap.", "basin."];
 const KINDS = ["hyper", "basin"];
+const PREFIX = { hyper: "hmap.", basin: "basin." }; // the maps' keys in the address
 const CELL_CHOICES = { hyper: [16, 32, 64, 96, 128], basin: [32, 64, 128, 192, 256] };
 const RECOMPUTE_DELAY = 400; // ms after the configuration settles
 const Plotly = () => window.Plotly;
@@ -124,8 +124,8 @@ extendStrings({
 export function mapParts(query) {
   const out = { hyper: "", basin: "" };
   for (const part of query.replace(/^\?/, "").split("&")) {
-    if (part.startsWith("hmap.")) out.hyper += (out.hyper ? "&" : "") + part;
-    else if (part.startsWith("basin.")) out.basin += (out.basin ? "&" : "") + part;
+    const kind = KINDS.find((k) => part.startsWith(PREFIX[k]));
+    if (kind) out[kind] += (out[kind] ? "&" : "") + part;
   }
   return out;
 }
@@ -147,10 +147,6 @@ export function mapConfigKey(kind, canonical, spec) {
     const items = value.split(",").filter((item) => !swept.some((name) => item.startsWith(`${name}=`)));
     return `${key}=${items.join(",")}`;
   }).join("&");
-}
-
-export function isMapKey(key) {
-  return MAP_PREFIXES.some((p) => key.startsWith(p));
 }
 
 /** Real-valued hyperparameters of a run: [{name, spec, path}] (a wrapper's, then its inner's). */
