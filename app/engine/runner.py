@@ -234,6 +234,8 @@ class Simulation:
         """Advance every row one step; returns (p, loss, lr, grad, effective lr)."""
         self.t += 1
         hp = self.step_hp()
+        if self.spec.factors is not None:
+            hp.update(self.spec.factors(hp, self.t))
         self.last_hp = hp
         lr = self.group.lr.copy()
         batch = self.next_batch()
@@ -262,7 +264,7 @@ class Simulation:
                 out[name] = value
         teach = self.spec.teach
         if teach is not None:
-            extras = teach(self.state, self.last_hp, self.t)  # callers hold np.errstate
+            extras = teach(self.state, self.last_hp)  # callers hold np.errstate
             for name in self.teach_names:
                 if name in extras:
                     out[name] = extras[name]
@@ -362,9 +364,10 @@ def _getter(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
 
 
 class ScalarRun:
-    """One run stepped in Python floats: the optimizer's own ``update`` and ``teach`` called once
-    per coordinate, the surface's functions on floats (or on a (1, 2) array where NumPy's
-    transcendental functions are involved), the scheduler on the same ParamGroup.
+    """One run stepped in Python floats: the optimizer's ``factors`` once per step and its own
+    ``update`` once per coordinate, the surface's functions on floats (or on a (1, 2) array where
+    NumPy's transcendental functions are involved), the scheduler on the same ParamGroup; its
+    ``teach`` once per block, on the recorded state and factors as columns.
 
     Every number equals the one-row :class:`Simulation`'s (the array path) bit for bit; it raises
     :class:`_Unsupported` before recording a step it cannot reproduce, and the caller reruns the
@@ -379,9 +382,9 @@ class ScalarRun:
         self.hp = dict(sim.hp)
         self.hp["lr"] = float(sim.group.lr[0])
         self.t = 0
-        self._rows: Callable[[State, State, Mapping[str, Any], Mapping[str, Any]],
-                             tuple[Any, ...]] | None = None
+        self._rows: Callable[[State, State], tuple[Any, ...]] | None = None
         self._columns: list[tuple[str, int, int]] = []  # (name, column of x, column of y)
+        self._factors: list[str] = []  # the factors' names, recorded after the state columns
 
     @staticmethod
     def supports(sim: Simulation) -> bool:
@@ -391,22 +394,18 @@ class ScalarRun:
             and not any(isinstance(v, np.ndarray) for v in sim.hp.values())
         )
 
-    def _record_layout(self, sx: State, tx: Mapping[str, Any]) -> None:
-        """Which state quantities a step records and where: in the array path's order (torch's
-        state, the teaching extras), each row holding every x value before every y value."""
-        sim = self.sim
-        state = [n for n in sim.state_names if n in sx]
-        teach = [n for n in sim.teach_names if n in tx]
-        get_state, get_teach = _getter(state), _getter(teach)
-        ns, nt = len(state), len(teach)
+    def _record_layout(self, sx: State, factors: Mapping[str, Any]) -> None:
+        """Which state quantities a step records and where (torch's state, in the array path's
+        order, every x value before every y value; then the step's factors)."""
+        state = [n for n in self.sim.state_names if n in sx]
+        get_state = _getter(state)
+        ns = len(state)
         first = 8  # after x, y, loss, lr, grad x, grad y, effective lr x, y
-        self._columns = [(n, first + j, first + ns + j) for j, n in enumerate(state)] + [
-            (n, first + 2 * ns + j, first + 2 * ns + nt + j) for j, n in enumerate(teach)
-        ]
+        self._columns = [(n, first + j, first + ns + j) for j, n in enumerate(state)]
+        self._factors = list(factors)
 
-        def rows(sx: State, sy: State, tx: Mapping[str, Any],
-                 ty: Mapping[str, Any]) -> tuple[Any, ...]:
-            return get_state(sx) + get_state(sy) + get_teach(tx) + get_teach(ty)
+        def rows(sx: State, sy: State) -> tuple[Any, ...]:
+            return get_state(sx) + get_state(sy)
 
         self._rows = rows
 
@@ -431,20 +430,23 @@ class ScalarRun:
     def block(self, n: int) -> _Block:
         """Up to n steps (fewer if the run leaves the bounds), recorded as ``_array_block``."""
         sim = self.sim
-        update, teach = sim.spec.update, sim.spec.teach
+        update, factors = sim.spec.update, sim.spec.factors
         point_grad, point_value = sim.objective.point_grad, sim.objective.point_value
         scheduler, noise, rng = sim.scheduler, sim.noise, sim.rng
         hp, lr = self.hp, self.hp["lr"]  # fixed without a scheduler
         x, y, (sx, sy), t = self.x, self.y, self.states, self.t
         rows: list[tuple[Any, ...]] = []
         diverged = False
-        no_extras: dict[str, Any] = {}
+        step_factors: Mapping[str, Any] = {}
         with np.errstate(all="ignore"):
             try:
                 for _ in range(n):
                     t += 1
                     if scheduler is not None:
                         hp, lr = self._step_hp()
+                    if factors is not None:  # merged in place: factors never read their own
+                        step_factors = factors(hp, t)
+                        hp.update(step_factors)
                     gx, gy = point_grad(x, y)
                     if noise:
                         zx, zy = rng.standard_normal(2).tolist()
@@ -461,26 +463,44 @@ class ScalarRun:
                     if not (abs(x) <= BOUND and abs(y) <= BOUND and abs(f) <= LOSS_BOUND):
                         diverged = True  # also catches nan: every comparison with nan is False
                         break
-                    tx = teach(sx, hp, t) if teach is not None else no_extras
-                    ty = teach(sy, hp, t) if teach is not None else no_extras
                     if self._rows is None:
-                        self._record_layout(sx, tx)
-                    rows.append((x, y, f, lr, gx, gy, ex, ey, *self._rows(sx, sy, tx, ty)))
+                        self._record_layout(sx, step_factors)
+                    rows.append((x, y, f, lr, gx, gy, ex, ey, *self._rows(sx, sy),
+                                 *step_factors.values()))
             except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
                 raise _Unsupported(str(exc)) from exc
         self.x, self.y, self.states, self.t = x, y, (sx, sy), t
         return self._as_block(rows, diverged)
 
     def _as_block(self, rows: list[tuple[Any, ...]], diverged: bool) -> _Block:
-        """The recorded rows as the array path's columns."""
-        width = 8 + 2 * len(self._columns)
+        """The recorded rows as the array path's columns, with the teaching quantities."""
+        width = 8 + 2 * len(self._columns) + len(self._factors)
         table = np.array(rows, dtype=float).reshape(len(rows), width)
         state: dict[str, np.ndarray] = {}
         if rows:
             state = {name: table[:, [cx, cy]] for name, cx, cy in self._columns}
+            state.update(self._taught(state, table))
             state["effective_lr"] = table[:, [6, 7]]
         return _Block(table[:, [0, 1]], table[:, 2], table[:, 3], table[:, [4, 5]], state,
                       diverged)
+
+    def _taught(self, state: Mapping[str, np.ndarray], table: np.ndarray
+                ) -> dict[str, np.ndarray]:
+        """The teaching quantities of a block's steps, by one ``teach`` call on its columns:
+        the state (n, 2) and each factor (n, 1). Element-wise, so each value is the one the
+        array path derives at its step."""
+        teach = self.sim.spec.teach
+        if teach is None:
+            return {}
+        first = 8 + 2 * len(self._columns)
+        hp = dict(self.hp)
+        for j, name in enumerate(self._factors):
+            hp[name] = table[:, first + j:first + j + 1]
+        with np.errstate(all="ignore"):
+            extras = teach(dict(state), hp)
+        n = table.shape[0]
+        return {name: np.ascontiguousarray(np.broadcast_to(extras[name], (n, 2)))
+                for name in self.sim.teach_names if name in extras}
 
 
 def iter_run(

@@ -6,6 +6,8 @@ the Lion paper's algorithm), so float64 trajectories agree to rounding.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..params import Param, beta_param, eps_param, lr_param, weight_decay_param
@@ -54,12 +56,13 @@ def _decoupled(hp: Hyper) -> bool:
     return bool(hp.get("decoupled_weight_decay", False))
 
 
-def _apply_weight_decay(p: Array, grad: Array, hp: Hyper) -> tuple[Array, Array]:
+def _apply_weight_decay(p: Array, grad: Array, hp: Hyper,
+                        decoupled: bool) -> tuple[Array, Array]:
     """Adam-style weight decay: decoupled (p *= 1 - lr*wd) or coupled (g += wd*p)."""
     wd = hp["weight_decay"]
     if not isinstance(wd, np.ndarray) and wd == 0:
         return p, grad
-    if _decoupled(hp):
+    if decoupled:
         return p * (1 - hp["lr"] * wd), grad
     return p, grad + wd * p
 
@@ -71,34 +74,51 @@ def _moments_init(p: Array, hp: Hyper) -> State:
     return state
 
 
-def _teach_moments(state: State, hp: Hyper, t: int) -> dict[str, Array]:
+def _bias_corrections(hp: Hyper, t: int) -> dict[str, Any]:
+    """1 - beta1^t and 1 - beta2^t (Python float powers, as torch computes them)."""
+    return {"bias_correction1": 1 - power(hp["beta1"], t),
+            "bias_correction2": 1 - power(hp["beta2"], t)}
+
+
+def _teach_moments(state: State, hp: Hyper) -> dict[str, Array]:
     """m-hat and v-hat: the bias-corrected moments the update actually uses."""
     v = state.get("max_exp_avg_sq", state["exp_avg_sq"])
     return {
-        "m_hat": state["exp_avg"] / (1 - power(hp["beta1"], t)),
-        "v_hat": v / (1 - power(hp["beta2"], t)),
+        "m_hat": state["exp_avg"] / hp["bias_correction1"],
+        "v_hat": v / hp["bias_correction2"],
     }
 
 
 # ---------------------------------------------------------------- Adam / AdamW
-def adam_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
-) -> tuple[Array, State]:
+def adam_factors(hp: Hyper, t: int) -> dict[str, Any]:
+    """The bias corrections, sqrt(1 - beta2^t) and the step size lr / (1 - beta1^t)."""
+    out = _bias_corrections(hp, t)
+    out["bias_correction2_sqrt"] = bias_correction_sqrt(hp["beta2"], t)
+    out["step_size"] = hp["lr"] / out["bias_correction1"]
+    return out
+
+
+def _adam_step(p: Array, grad: Array, state: State, hp: Hyper,
+               decoupled: bool) -> tuple[Array, State]:
     """Bias-corrected first moment over the root of the bias-corrected second moment."""
     beta1, beta2 = hp["beta1"], hp["beta2"]
-    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp)
+    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp, decoupled)
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
     new_state: State = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
-    bias_correction1 = 1 - power(beta1, t)
-    step_size = hp["lr"] / bias_correction1
-    bias_correction2_sqrt = bias_correction_sqrt(beta2, t)
     second = exp_avg_sq
     if hp["amsgrad"]:
         second = maximum(state["max_exp_avg_sq"], exp_avg_sq)
         new_state["max_exp_avg_sq"] = second
-    denom = sqrt(second) / bias_correction2_sqrt + hp["eps"]
-    return p + ((-step_size) * exp_avg) / denom, new_state
+    denom = sqrt(second) / hp["bias_correction2_sqrt"] + hp["eps"]
+    return p + ((-hp["step_size"]) * exp_avg) / denom, new_state
+
+
+def adam_update(
+    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+) -> tuple[Array, State]:
+    """Adam; with ``decoupled_weight_decay``, AdamW."""
+    return _adam_step(p, grad, state, hp, _decoupled(hp))
 
 
 ADAM_EQUATIONS = (
@@ -141,6 +161,7 @@ ADAM = OptimizerSpec(
     init=_moments_init,
     update=adam_update,
     teach=_teach_moments,
+    factors=adam_factors,
     momentum_name="beta1",
 )
 
@@ -149,7 +170,7 @@ def adamw_update(
     p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Adam with decoupled weight decay: p *= 1 - lr*wd before the Adam step."""
-    return adam_update(p, grad, state, {**hp, "decoupled_weight_decay": True}, t, oracle)
+    return _adam_step(p, grad, state, hp, True)
 
 
 ADAMW = OptimizerSpec(
@@ -177,6 +198,7 @@ ADAMW = OptimizerSpec(
     init=_moments_init,
     update=adamw_update,
     teach=_teach_moments,
+    factors=adam_factors,
     momentum_name="beta1",
 )
 
@@ -192,20 +214,26 @@ def nadam_init(p: Array, hp: Hyper) -> State:
     return {**_moments_init(p, hp), "mu_product": np.ones((p.shape[0], 1))}
 
 
+def nadam_factors(hp: Hyper, t: int) -> dict[str, Any]:
+    """The bias corrections and the momentum coefficients mu_t, mu_(t+1)."""
+    out = _bias_corrections(hp, t)
+    beta1, psi = hp["beta1"], hp["momentum_decay"]
+    out["mu"] = levelwise(_nadam_mu, beta1, psi, float(t))
+    out["mu_next"] = levelwise(_nadam_mu, beta1, psi, float(t) + 1)
+    return out
+
+
 def nadam_update(
     p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Adam with a Nesterov look-ahead: mixes the current gradient and the next momentum."""
     beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
-    psi = hp["momentum_decay"]
-    bias_correction2 = 1 - power(beta2, t)
-    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp)
-    mu = levelwise(_nadam_mu, beta1, psi, float(t))
-    mu_next = levelwise(_nadam_mu, beta1, psi, float(t) + 1)
+    mu, mu_next = hp["mu"], hp["mu_next"]
+    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp, _decoupled(hp))
     mu_product = state["mu_product"] * mu
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
-    denom = sqrt(exp_avg_sq / bias_correction2) + hp["eps"]
+    denom = sqrt(exp_avg_sq / hp["bias_correction2"]) + hp["eps"]
     mu_product_next = mu_product * mu_next
     p = p + ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g) / denom
     p = p + (((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg) / denom
@@ -251,6 +279,7 @@ NADAM = OptimizerSpec(
     init=nadam_init,
     update=nadam_update,
     teach=_teach_moments,
+    factors=nadam_factors,
     momentum_name="beta1",
 )
 
@@ -282,41 +311,46 @@ def _radam_rect_of(beta2: float, t: int) -> float:
     return float(_radam_rect(rho_inf, rho_t))  # type: ignore[arg-type]
 
 
+def radam_factors(hp: Hyper, t: int) -> dict[str, Any]:
+    """The bias corrections, rho_t and the rectification factor r_t (0 while rho_t <= 5)."""
+    out = _bias_corrections(hp, t)
+    beta2 = hp["beta2"]
+    rho_inf, rho_t = _radam_rho(beta2, t)
+    out["bias_correction2_sqrt"] = bias_correction_sqrt(beta2, t)
+    out["rho_t"] = rho_t
+    if is_scalar(rho_t):
+        out["rect"] = _radam_rect(rho_inf, rho_t) if rho_t > 5.0 else 0.0  # type: ignore
+    else:
+        out["rect"] = np.where(rho_t > 5.0, levelwise(_radam_rect_of, beta2, t), 0.0)
+    return out
+
+
 def radam_update(
     p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Adam whose adaptive step is switched on and rectified only once v is reliable."""
     beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
-    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp)
+    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp, _decoupled(hp))
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
-    bias_correction1 = 1 - power(beta1, t)
-    bias_correction2 = 1 - power(beta2, t)
-    corrected = exp_avg / bias_correction1
-    rho_inf, rho_t = _radam_rho(beta2, t)
-    plain = corrected * lr
+    plain = (exp_avg / hp["bias_correction1"]) * lr
+    rho_t = hp["rho_t"]
     if is_scalar(rho_t):
         if rho_t > 5.0:
-            adaptive = (bias_correction2**0.5) / (sqrt(exp_avg_sq) + hp["eps"])
-            update = plain * adaptive * _radam_rect(rho_inf, rho_t)
+            adaptive = hp["bias_correction2_sqrt"] / (sqrt(exp_avg_sq) + hp["eps"])
+            update = plain * adaptive * hp["rect"]
         else:
             update = plain
     else:
-        adaptive = bias_correction_sqrt(beta2, t) / (np.sqrt(exp_avg_sq) + hp["eps"])
-        rect = levelwise(_radam_rect_of, beta2, t)
-        update = np.where(rho_t > 5.0, plain * adaptive * rect, plain)
+        adaptive = hp["bias_correction2_sqrt"] / (np.sqrt(exp_avg_sq) + hp["eps"])
+        update = np.where(rho_t > 5.0, plain * adaptive * hp["rect"], plain)
     return p + (-1.0) * update, {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
 
 
-def _teach_radam(state: State, hp: Hyper, t: int) -> dict[str, Array]:
+def _teach_radam(state: State, hp: Hyper) -> dict[str, Array]:
     """m-hat, v-hat and the rectification factor r_t (0 while the adaptive step is off)."""
-    out = _teach_moments(state, hp, t)
-    rho_inf, rho_t = _radam_rho(hp["beta2"], t)
-    if is_scalar(rho_t):
-        rect = _radam_rect(rho_inf, rho_t) if rho_t > 5.0 else 0.0  # type: ignore[operator]
-    else:
-        rect = np.where(rho_t > 5.0, _radam_rect(rho_inf, rho_t), 0.0)
-    out["rect"] = per_run(rect, state["exp_avg"])
+    out = _teach_moments(state, hp)
+    out["rect"] = per_run(hp["rect"], state["exp_avg"])
     return out
 
 
@@ -359,6 +393,7 @@ RADAM = OptimizerSpec(
     init=_moments_init,
     update=radam_update,
     teach=_teach_radam,
+    factors=radam_factors,
     momentum_name="beta1",
 )
 
@@ -377,12 +412,17 @@ def adamax_update(
     g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_inf = maximum(state["exp_inf"] * beta2, absolute(g) + hp["eps"])
-    clr = hp["lr"] / (1 - power(beta1, t))
-    return p + ((-clr) * exp_avg) / exp_inf, {"exp_avg": exp_avg, "exp_inf": exp_inf}
+    return p + ((-hp["clr"]) * exp_avg) / exp_inf, {"exp_avg": exp_avg, "exp_inf": exp_inf}
 
 
-def _teach_adamax(state: State, hp: Hyper, t: int) -> dict[str, Array]:
-    return {"m_hat": state["exp_avg"] / (1 - power(hp["beta1"], t))}
+def adamax_factors(hp: Hyper, t: int) -> dict[str, Any]:
+    """1 - beta1^t and the corrected step size lr / (1 - beta1^t)."""
+    bias_correction1 = 1 - power(hp["beta1"], t)
+    return {"bias_correction1": bias_correction1, "clr": hp["lr"] / bias_correction1}
+
+
+def _teach_adamax(state: State, hp: Hyper) -> dict[str, Array]:
+    return {"m_hat": state["exp_avg"] / hp["bias_correction1"]}
 
 
 ADAMAX = OptimizerSpec(
@@ -404,6 +444,7 @@ ADAMAX = OptimizerSpec(
     init=adamax_init,
     update=adamax_update,
     teach=_teach_adamax,
+    factors=adamax_factors,
     momentum_name="beta1",
 )
 
@@ -430,20 +471,23 @@ def adabound_update(
         second = maximum(state["max_exp_avg_sq"], exp_avg_sq)
         new_state["max_exp_avg_sq"] = second
     denom = sqrt(second) + hp["eps"]
-    bias_correction1 = 1 - power(beta1, t)
-    bias_correction2 = 1 - power(beta2, t)
-    step_size = hp["lr"] * sqrt(bias_correction2) / bias_correction1
-    lower, upper = _adabound_bounds(hp, t)
-    eta = minimum(maximum(step_size / denom, lower), upper) * exp_avg
+    eta = minimum(maximum(hp["step_size"] / denom, hp["lower"]), hp["upper"]) * exp_avg
     return p + (-eta), new_state
 
 
-def _teach_adabound(state: State, hp: Hyper, t: int) -> dict[str, Array]:
+def adabound_factors(hp: Hyper, t: int) -> dict[str, Any]:
+    """The bias corrections, the corrected step size and the bounds it is clipped into."""
+    out = _bias_corrections(hp, t)
+    out["step_size"] = hp["lr"] * sqrt(out["bias_correction2"]) / out["bias_correction1"]
+    out["lower"], out["upper"] = _adabound_bounds(hp, t)
+    return out
+
+
+def _teach_adabound(state: State, hp: Hyper) -> dict[str, Array]:
     """m-hat, v-hat and the current lower / upper bounds of the per-coordinate step size."""
-    out = _teach_moments(state, hp, t)
-    lower, upper = _adabound_bounds(hp, t)
-    out["lower_bound"] = per_run(lower, state["exp_avg"])
-    out["upper_bound"] = per_run(upper, state["exp_avg"])
+    out = _teach_moments(state, hp)
+    out["lower_bound"] = per_run(hp["lower"], state["exp_avg"])
+    out["upper_bound"] = per_run(hp["upper"], state["exp_avg"])
     return out
 
 
@@ -494,6 +538,7 @@ ADABOUND = OptimizerSpec(
     init=_moments_init,
     update=adabound_update,
     teach=_teach_adabound,
+    factors=adabound_factors,
     momentum_name="beta1",
 )
 

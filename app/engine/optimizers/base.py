@@ -5,14 +5,20 @@ a Python scalar or an array of shape (B, 1) (hyperparameter maps vary it per run
 array of shape (B, 1) because schedules set it. ``update`` returns the new parameters and a new
 state record: nothing hides inside an object, and the state record is what the page plots.
 
-The same ``update`` (and ``teach``) also runs on plain Python floats, one coordinate at a time:
-a single run steps that way (the runner's scalar path), because NumPy's per-call overhead on
-(1, 2) arrays costs far more than the arithmetic. Updates therefore use only ``+ - * /``, the
-comparisons, and the helpers below (``sqrt``, ``maximum``, ``minimum``, ``absolute``, ``sign``,
-``copy``, ``per_run``), which take ``math`` / plain-Python routes for floats and NumPy's for
-arrays. IEEE arithmetic and square roots are correctly rounded in both, and the helpers keep
-NumPy's NaN and signed-zero rules, so a float run is bit for bit the array run of the same
-configuration (tests/test_scalar_path.py).
+The same ``update`` also runs on plain Python floats, one coordinate at a time: a single run
+steps that way (the runner's scalar path), because NumPy's per-call overhead on (1, 2) arrays
+costs far more than the arithmetic. Updates therefore use only ``+ - * /``, the comparisons, and
+the helpers below (``sqrt``, ``maximum``, ``minimum``, ``absolute``, ``sign``, ``copy``,
+``per_run``), which take ``math`` / plain-Python routes for floats and NumPy's for arrays. IEEE
+arithmetic and square roots are correctly rounded in both, and the helpers keep NumPy's NaN and
+signed-zero rules, so a float run is bit for bit the array run of the same configuration
+(tests/test_scalar_path.py).
+
+``factors(hp, t)`` gives the step's scalar factors (bias corrections, NAdam's mu_t, RAdam's r_t,
+...): the runner calls it once per step and merges them into the step's hyperparameters, so both
+coordinates' ``update`` calls share them, and so does ``teach(state, hp)``, which derives the
+teaching quantities (m-hat, ...) from the state and those factors alone, element-wise: the float
+path evaluates it once per block on the recorded columns, each factor a column of its values.
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ class Oracle(Protocol):
 
 InitFn = Callable[[Array, Hyper], State]
 UpdateFn = Callable[[Array, Array, State, Hyper, int, Oracle | None], tuple[Array, State]]
-TeachFn = Callable[[State, Hyper, int], dict[str, Array]]
+TeachFn = Callable[[State, Hyper], dict[str, Array]]
+FactorsFn = Callable[[Hyper, int], dict[str, Any]]
 CheckFn = Callable[[dict[str, Any], str], None]
 
 
@@ -85,6 +92,7 @@ class OptimizerSpec:
     reference: str
     presets: tuple[Preset, ...] = ()
     teach: TeachFn | None = None
+    factors: FactorsFn | None = None
     check: CheckFn | None = None
     momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
     needs_oracle: bool = False

@@ -3,6 +3,8 @@ weights move a fraction alpha towards them and the fast weights restart from the
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..params import Param
 from .base import Array, Hyper, OptimizerSpec, Oracle, State, StateVar, copy
 
@@ -29,10 +31,16 @@ def lookahead_update(
     return new_p, {**new_inner, "slow_param": slow}
 
 
-def lookahead_teach(state: State, hp: Hyper, t: int) -> dict[str, Array]:
+def lookahead_factors(hp: Hyper, t: int) -> dict[str, Any]:
+    """The inner optimizer's per-step factors."""
+    factors = _inner(hp).factors
+    return factors(hp, t) if factors else {}
+
+
+def lookahead_teach(state: State, hp: Hyper) -> dict[str, Array]:
     """Whatever the inner optimizer derives for teaching."""
     teach = _inner(hp).teach
-    return teach(state, hp, t) if teach else {}
+    return teach(state, hp) if teach else {}
 
 
 LOOKAHEAD = OptimizerSpec(
@@ -60,5 +68,6 @@ LOOKAHEAD = OptimizerSpec(
     init=lookahead_init,
     update=lookahead_update,
     teach=lookahead_teach,
+    factors=lookahead_factors,
     wraps=True,
 )
