@@ -400,7 +400,7 @@ class ScalarRun:
         state = [n for n in self.sim.state_names if n in sx]
         get_state = _getter(state)
         ns = len(state)
-        first = 8  # after x, y, loss, lr, grad x, grad y, effective lr x, y
+        first = 6  # after x, y, loss, lr, grad x, grad y
         self._columns = [(n, first + j, first + ns + j) for j, n in enumerate(state)]
         self._factors = list(factors)
 
@@ -431,10 +431,11 @@ class ScalarRun:
         """Up to n steps (fewer if the run leaves the bounds), recorded as ``_array_block``."""
         sim = self.sim
         update, factors = sim.spec.update, sim.spec.factors
-        point_grad, point_value = sim.objective.point_grad, sim.objective.point_value
+        point_value, point_grad = sim.objective.point_functions()
         scheduler, noise, rng = sim.scheduler, sim.noise, sim.rng
         hp, lr = self.hp, self.hp["lr"]  # fixed without a scheduler
         x, y, (sx, sy), t = self.x, self.y, self.states, self.t
+        start = (x, y)
         rows: list[tuple[Any, ...]] = []
         diverged = False
         step_factors: Mapping[str, Any] = {}
@@ -452,37 +453,41 @@ class ScalarRun:
                         zx, zy = rng.standard_normal(2).tolist()
                         gx = gx + noise * zx
                         gy = gy + noise * zy
-                    nx, sx = update(x, gx, sx, hp, t, None)
-                    ny, sy = update(y, gy, sy, hp, t, None)
-                    f = point_value(nx, ny)
-                    ex = (x - nx) / gx if abs(gx) > TINY_GRAD else 0.0
-                    ey = (y - ny) / gy if abs(gy) > TINY_GRAD else 0.0
-                    x, y = nx, ny
+                    x, sx = update(x, gx, sx, hp, t, None)
+                    y, sy = update(y, gy, sy, hp, t, None)
+                    f = point_value(x, y)
                     if scheduler is not None:
                         scheduler.step(np.array([f]))
-                    if not (abs(x) <= BOUND and abs(y) <= BOUND and abs(f) <= LOSS_BOUND):
+                    if not (-BOUND <= x <= BOUND and -BOUND <= y <= BOUND
+                            and -LOSS_BOUND <= f <= LOSS_BOUND):
                         diverged = True  # also catches nan: every comparison with nan is False
                         break
                     if self._rows is None:
                         self._record_layout(sx, step_factors)
-                    rows.append((x, y, f, lr, gx, gy, ex, ey, *self._rows(sx, sy),
+                    rows.append((x, y, f, lr, gx, gy, *self._rows(sx, sy),
                                  *step_factors.values()))
             except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
                 raise _Unsupported(str(exc)) from exc
         self.x, self.y, self.states, self.t = x, y, (sx, sy), t
-        return self._as_block(rows, diverged)
+        return self._as_block(rows, diverged, start)
 
-    def _as_block(self, rows: list[tuple[Any, ...]], diverged: bool) -> _Block:
-        """The recorded rows as the array path's columns, with the teaching quantities."""
-        width = 8 + 2 * len(self._columns) + len(self._factors)
+    def _as_block(self, rows: list[tuple[Any, ...]], diverged: bool,
+                  start: tuple[float, float]) -> _Block:
+        """The recorded rows as the array path's columns, with the teaching quantities and the
+        effective lr (the move over the gradient, as the array path divides; ``start`` is the
+        point before the block's first step)."""
+        width = 6 + 2 * len(self._columns) + len(self._factors)
         table = np.array(rows, dtype=float).reshape(len(rows), width)
+        p, grad = table[:, [0, 1]], table[:, [4, 5]]
         state: dict[str, np.ndarray] = {}
         if rows:
             state = {name: table[:, [cx, cy]] for name, cx, cy in self._columns}
             state.update(self._taught(state, table))
-            state["effective_lr"] = table[:, [6, 7]]
-        return _Block(table[:, [0, 1]], table[:, 2], table[:, 3], table[:, [4, 5]], state,
-                      diverged)
+            before = np.concatenate([np.array([start]), p[:-1]])
+            with np.errstate(all="ignore"):
+                state["effective_lr"] = np.divide(before - p, grad, out=np.zeros_like(grad),
+                                                  where=np.abs(grad) > TINY_GRAD)
+        return _Block(p, table[:, 2], table[:, 3], grad, state, diverged)
 
     def _taught(self, state: Mapping[str, np.ndarray], table: np.ndarray
                 ) -> dict[str, np.ndarray]:
@@ -492,7 +497,7 @@ class ScalarRun:
         teach = self.sim.spec.teach
         if teach is None:
             return {}
-        first = 8 + 2 * len(self._columns)
+        first = 6 + 2 * len(self._columns)
         hp = dict(self.hp)
         for j, name in enumerate(self._factors):
             hp[name] = table[:, first + j:first + j + 1]

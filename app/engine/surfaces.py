@@ -130,6 +130,14 @@ class Objective:
         gx, gy = self.fast_grad(p[:, 0], p[:, 1])
         return float(gx[0]), float(gy[0])
 
+    def point_functions(self) -> tuple[Callable[[float, float], float],
+                                       Callable[[float, float], tuple[float, float]]]:
+        """``point_value`` and ``point_grad``; for a float-exact surface its own functions,
+        without the wrapper's call (the scalar path's hot loop calls them every step)."""
+        if self.float_exact:
+            return self._value_fn, self._grad_fn  # type: ignore[return-value]
+        return self.point_value, self.point_grad
+
     def batch_value_grad(self, x: Any, y: Any, idx: Any) -> tuple[Array, Array, Array]:
         """Mean loss and gradient over the data samples ``idx`` (data surfaces only)."""
         if self._batch_fn is None or self.n_samples is None:
