@@ -457,7 +457,7 @@ class ScalarRun:
                     y, sy = update(y, gy, sy, hp, t, None)
                     f = point_value(x, y)
                     if scheduler is not None:
-                        scheduler.step(np.array([f]))
+                        scheduler.advance(np.array([f]) if scheduler.uses_metric else None)
                     if not (-BOUND <= x <= BOUND and -BOUND <= y <= BOUND
                             and -LOSS_BOUND <= f <= LOSS_BOUND):
                         diverged = True  # also catches nan: every comparison with nan is False

@@ -102,6 +102,7 @@ class Scheduler:
     field: str
     _step_count: int = 0
     _is_initial: bool = False
+    uses_metric: bool = False  # reads the loss (ReduceLROnPlateau, which cannot be nested)
 
     @property
     def lr(self) -> Array:
@@ -117,6 +118,11 @@ class Scheduler:
         """Advance one step; ``metric`` (B,) is the loss after the step (ReduceLROnPlateau only)."""
         with np.errstate(all="ignore"):
             self._step(metric)
+
+    def advance(self, metric: Array | None = None) -> None:
+        """``step`` for a caller that already holds ``np.errstate(all="ignore")`` (the runner's
+        per-step loop, where entering it again would cost more than the step itself)."""
+        self._step(metric)
 
     def _step(self, metric: Array | None = None) -> None:
         """The step itself (composites call their children's ``_step``)."""
@@ -553,6 +559,8 @@ class OneCycleLR(_LRScheduler):
 
 class ReduceLROnPlateau(Scheduler):
     """Cut the lr by ``factor`` when the metric stops improving (per run, vectorised)."""
+
+    uses_metric = True
 
     def __init__(
         self,

@@ -21,14 +21,17 @@ def lookahead_init(p: Array, hp: Hyper) -> State:
 def lookahead_update(
     p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
-    """One inner step; after every k-th: slow += alpha * (fast - slow); fast = slow."""
-    inner_state = {k: v for k, v in state.items() if k != "slow_param"}
-    new_p, new_inner = _inner(hp).update(p, grad, inner_state, hp, t, oracle)
+    """One inner step; after every k-th: slow += alpha * (fast - slow); fast = slow.
+
+    The inner update reads its own keys of the state and returns a new record (every update
+    does), to which the slow weights are added."""
+    new_p, new_state = _inner(hp).update(p, grad, state, hp, t, oracle)
     slow = state["slow_param"]
     if t % hp["k"] == 0:
         slow = slow + hp["alpha"] * (new_p - slow)
         new_p = copy(slow)
-    return new_p, {**new_inner, "slow_param": slow}
+    new_state["slow_param"] = slow
+    return new_p, new_state
 
 
 def lookahead_factors(hp: Hyper, t: int) -> dict[str, Any]:
