@@ -360,7 +360,7 @@ def _getter(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     if len(names) == 1:
         name = names[0]
         return lambda d: (d[name],)
-    return operator.itemgetter(*names)  # type: ignore[return-value]
+    return operator.itemgetter(*names)
 
 
 class ScalarRun:
@@ -382,9 +382,13 @@ class ScalarRun:
         self.hp = dict(sim.hp)
         self.hp["lr"] = float(sim.group.lr[0])
         self.t = 0
-        self._rows: Callable[[State, State], tuple[Any, ...]] | None = None
-        self._columns: list[tuple[str, int, int]] = []  # (name, column of x, column of y)
-        self._factors: list[str] = []  # the factors' names, recorded after the state columns
+        # What a step records after x, y, loss, lr, grad x, grad y: torch's state (in the array
+        # path's order, every x value before every y value), then the step's factors.
+        names = [n for n in sim.state_names if n in self.states[0]]
+        self._state_of = _getter(names)
+        self._columns = [(n, 6 + j, 6 + len(names) + j) for j, n in enumerate(names)]
+        factors = sim.spec.factors
+        self._factors = list(factors(self.hp, 1)) if factors is not None else []
 
     @staticmethod
     def supports(sim: Simulation) -> bool:
@@ -393,21 +397,6 @@ class ScalarRun:
             sim.rows == 1 and sim.batch_size is None and not sim.spec.needs_oracle
             and not any(isinstance(v, np.ndarray) for v in sim.hp.values())
         )
-
-    def _record_layout(self, sx: State, factors: Mapping[str, Any]) -> None:
-        """Which state quantities a step records and where (torch's state, in the array path's
-        order, every x value before every y value; then the step's factors)."""
-        state = [n for n in self.sim.state_names if n in sx]
-        get_state = _getter(state)
-        ns = len(state)
-        first = 6  # after x, y, loss, lr, grad x, grad y
-        self._columns = [(n, first + j, first + ns + j) for j, n in enumerate(state)]
-        self._factors = list(factors)
-
-        def rows(sx: State, sy: State) -> tuple[Any, ...]:
-            return get_state(sx) + get_state(sy)
-
-        self._rows = rows
 
     def _step_hp(self) -> tuple[dict[str, Any], float]:
         """This step's hyperparameters (as ``Simulation.step_hp``) and its lr."""
@@ -430,7 +419,7 @@ class ScalarRun:
     def block(self, n: int) -> _Block:
         """Up to n steps (fewer if the run leaves the bounds), recorded as ``_array_block``."""
         sim = self.sim
-        update, factors = sim.spec.update, sim.spec.factors
+        update, factors, state_of = sim.spec.update, sim.spec.factors, self._state_of
         point_value, point_grad = sim.objective.point_functions()
         scheduler, noise, rng = sim.scheduler, sim.noise, sim.rng
         hp, lr = self.hp, self.hp["lr"]  # fixed without a scheduler
@@ -462,9 +451,7 @@ class ScalarRun:
                             and -LOSS_BOUND <= f <= LOSS_BOUND):
                         diverged = True  # also catches nan: every comparison with nan is False
                         break
-                    if self._rows is None:
-                        self._record_layout(sx, step_factors)
-                    rows.append((x, y, f, lr, gx, gy, *self._rows(sx, sy),
+                    rows.append((x, y, f, lr, gx, gy, *state_of(sx), *state_of(sy),
                                  *step_factors.values()))
             except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
                 raise _Unsupported(str(exc)) from exc
