@@ -6,6 +6,7 @@ the Lion paper's algorithm), so float64 trajectories agree to rounding.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from .base import (
     State,
     StateVar,
     absolute,
+    bias_correction_and_sqrt,
     bias_correction_sqrt,
     coupled_decay,
     ema_sq,
@@ -92,10 +94,11 @@ def _teach_moments(state: State, hp: Hyper) -> dict[str, Array]:
 # ---------------------------------------------------------------- Adam / AdamW
 def adam_factors(hp: Hyper, t: int) -> dict[str, Any]:
     """The bias corrections, sqrt(1 - beta2^t) and the step size lr / (1 - beta1^t)."""
-    out = _bias_corrections(hp, t)
-    out["bias_correction2_sqrt"] = bias_correction_sqrt(hp["beta2"], t)
-    out["step_size"] = hp["lr"] / out["bias_correction1"]
-    return out
+    bias_correction1 = 1 - power(hp["beta1"], t)
+    bias_correction2, bias_correction2_sqrt = bias_correction_and_sqrt(hp["beta2"], t)
+    return {"bias_correction1": bias_correction1, "bias_correction2": bias_correction2,
+            "bias_correction2_sqrt": bias_correction2_sqrt,
+            "step_size": hp["lr"] / bias_correction1}
 
 
 def _adam_step(p: Array, grad: Array, state: State, hp: Hyper,
@@ -218,8 +221,9 @@ def nadam_factors(hp: Hyper, t: int) -> dict[str, Any]:
     """The bias corrections and the momentum coefficients mu_t, mu_(t+1)."""
     out = _bias_corrections(hp, t)
     beta1, psi = hp["beta1"], hp["momentum_decay"]
-    out["mu"] = levelwise(_nadam_mu, beta1, psi, float(t))
-    out["mu_next"] = levelwise(_nadam_mu, beta1, psi, float(t) + 1)
+    mu_of = _nadam_mu if is_scalar(beta1) and is_scalar(psi) else partial(levelwise, _nadam_mu)
+    out["mu"] = mu_of(beta1, psi, float(t))
+    out["mu_next"] = mu_of(beta1, psi, float(t) + 1)
     return out
 
 
@@ -313,14 +317,18 @@ def _radam_rect_of(beta2: float, t: int) -> float:
 
 def radam_factors(hp: Hyper, t: int) -> dict[str, Any]:
     """The bias corrections, rho_t and the rectification factor r_t (0 while rho_t <= 5)."""
-    out = _bias_corrections(hp, t)
     beta2 = hp["beta2"]
-    rho_inf, rho_t = _radam_rho(beta2, t)
-    out["bias_correction2_sqrt"] = bias_correction_sqrt(beta2, t)
-    out["rho_t"] = rho_t
+    beta2_t = power(beta2, t)
+    bias_correction2 = 1 - beta2_t
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * float(t) * beta2_t / bias_correction2  # as _radam_rho
+    out = {"bias_correction1": 1 - power(hp["beta1"], t), "bias_correction2": bias_correction2,
+           "rho_t": rho_t}
     if is_scalar(rho_t):
+        out["bias_correction2_sqrt"] = bias_correction2**0.5
         out["rect"] = _radam_rect(rho_inf, rho_t) if rho_t > 5.0 else 0.0  # type: ignore
     else:
+        out["bias_correction2_sqrt"] = bias_correction_sqrt(beta2, t)
         out["rect"] = np.where(rho_t > 5.0, levelwise(_radam_rect_of, beta2, t), 0.0)
     return out
 

@@ -285,6 +285,14 @@ def bias_correction_sqrt(beta: Any, t: int) -> Any:
     return (1 - float(beta) ** float(t)) ** 0.5  # _bias_correction_sqrt, inlined: a hot path
 
 
+def bias_correction_and_sqrt(beta: Any, t: int) -> tuple[Any, Any]:
+    """``1 - beta**t`` and its square root as a single run computes them, with one power."""
+    if isinstance(beta, np.ndarray):
+        return 1 - power(beta, t), levelwise(_bias_correction_sqrt, beta, t)
+    correction = 1 - float(beta) ** float(t)
+    return correction, correction**0.5
+
+
 def require(condition: bool, field_name: str, message: str) -> None:
     """Raise ConfigError for a cross-field rule that a single range check cannot express."""
     if not condition:
