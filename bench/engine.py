@@ -63,7 +63,7 @@ def engine_families() -> float:
     for config in configs:  # a fair race: every family runs all its steps, as torch's loop does
         trajectory = run(config).runs[0]
         assert trajectory.status == "completed", (config["runs"][0], trajectory.steps)
-    return best_of(3, lambda: [run(c) for c in configs])
+    return best_of(5, lambda: [run(c) for c in configs])
 
 
 def torch_families() -> float | None:
@@ -88,7 +88,7 @@ def torch_families() -> float | None:
             loss.backward()
             opt.step()
 
-    return best_of(3, lambda: [one(n, hp) for n, hp in FAMILIES])
+    return best_of(5, lambda: [one(n, hp) for n, hp in FAMILIES])
 
 
 def batch_adam(rows: int = 10_000, steps: int = 500) -> float:
