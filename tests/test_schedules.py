@@ -127,6 +127,27 @@ def test_vectorised_equals_per_run(case: dict[str, Any]) -> None:
         np.testing.assert_array_equal(moms[:, b], mom1[:, 0])
 
 
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_a_scalar_group_steps_as_the_array_group(case: dict[str, Any]) -> None:
+    """One run's schedule on Python floats (the float path's) gives the array group's lrs and
+    momenta bit for bit, and its values stay Python floats."""
+    lrs, moms = run_engine(
+        case["schedule"], case["lr"], case["steps"], case["optimizer"], case.get("metrics")
+    )
+    name = "beta1" if case["optimizer"] == "adam" else "momentum"
+    group = ParamGroup(case["lr"], momentum=0.9, momentum_name=name, scalar=True)
+    scheduler = build_scheduler(case["schedule"], group, case["steps"])
+    got_lr, got_mom = [group.lr], [group.momentum]
+    metrics = case.get("metrics")
+    for t in range(case["steps"]):
+        scheduler.step(None if metrics is None else float(metrics[t]))
+        assert type(group.lr) is float and type(group.momentum) is float
+        got_lr.append(group.lr)
+        got_mom.append(group.momentum)
+    assert np.array(got_lr).tobytes() == lrs[:, 0].tobytes()
+    assert np.array(got_mom).tobytes() == moms[:, 0].tobytes()
+
+
 # ------------------------------------------------------------------------------------------------
 # The reference document's examples
 

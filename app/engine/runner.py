@@ -169,8 +169,9 @@ class Simulation:
             momentum_name=self.momentum_name,
         )
         self._momentum0 = None if momentum0 is None else self.group.momentum.copy()
-        schedule = run.get("schedule")
-        self.scheduler = build_scheduler(schedule, self.group, steps) if schedule else None
+        self.schedule = run.get("schedule")
+        self.scheduler = build_scheduler(self.schedule, self.group, steps) if self.schedule \
+            else None
         hp["initial_lr"] = lr0
         self.hp = hp
         self.state = self.spec.init(self.p, hp)
@@ -366,8 +367,8 @@ def _getter(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
 class ScalarRun:
     """One run stepped in Python floats: the optimizer's ``factors`` once per step and its own
     ``update`` once per coordinate, the surface's functions on floats (or on a (1, 2) array where
-    NumPy's transcendental functions are involved), the scheduler on the same ParamGroup; its
-    ``teach`` once per block, on the recorded state and factors as columns.
+    NumPy's transcendental functions are involved), the scheduler on a ParamGroup of floats;
+    its ``teach`` once per block, on the recorded state and factors as columns.
 
     Every number equals the one-row :class:`Simulation`'s (the array path) bit for bit; it raises
     :class:`_Unsupported` before recording a step it cannot reproduce, and the caller reruns the
@@ -380,7 +381,18 @@ class ScalarRun:
         self.x, self.y = float(sim.p[0, 0]), float(sim.p[0, 1])
         self.states = (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
         self.hp = dict(sim.hp)
-        self.hp["lr"] = float(sim.group.lr[0])
+        # The schedule on floats, from the configured lr and momentum, as the array one was.
+        self.group = ParamGroup(
+            sim.group.run_lr, momentum=sim._momentum0, momentum_name=sim.momentum_name,
+            scalar=True)
+        self.momentum0 = self.group.momentum  # before a schedule cycles it
+        self.scheduler = None
+        if sim.scheduler is not None:
+            try:
+                self.scheduler = build_scheduler(sim.schedule, self.group, sim.steps)
+            except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
+                raise _Unsupported(str(exc)) from exc
+        self.hp["lr"] = self.group.lr
         self.t = 0
         # What a step records after x, y, loss, lr, grad x, grad y: torch's state (in the array
         # path's order, every x value before every y value), then the step's factors.
@@ -400,13 +412,13 @@ class ScalarRun:
 
     def _step_hp(self) -> tuple[dict[str, Any], float]:
         """This step's hyperparameters (as ``Simulation.step_hp``) and its lr."""
-        sim, hp = self.sim, self.hp
-        lr = float(sim.group.lr[0])
+        sim, hp, group = self.sim, self.hp, self.group
+        lr = group.lr
         hp["lr"] = lr
-        if sim._momentum0 is not None and sim.momentum_name and sim.scheduler is not None:
-            momentum = float(sim.group.momentum[0])  # type: ignore[index]
+        if self.momentum0 is not None and sim.momentum_name:
+            momentum = group.momentum
             name = sim.momentum_name
-            if momentum != float(sim._momentum0[0]):
+            if momentum != self.momentum0:
                 if momentum == 0.0:
                     # As an array, a cycled 0 takes the per-row branches (buffers still
                     # updated) that a float 0 skips.
@@ -421,7 +433,7 @@ class ScalarRun:
         sim = self.sim
         update, factors, state_of = sim.spec.update, sim.spec.factors, self._state_of
         point_value, point_grad = sim.objective.point_functions()
-        scheduler, noise, rng = sim.scheduler, sim.noise, sim.rng
+        scheduler, noise, rng = self.scheduler, sim.noise, sim.rng
         hp, lr = self.hp, self.hp["lr"]  # fixed without a scheduler
         x, y, (sx, sy), t = self.x, self.y, self.states, self.t
         start = (x, y)
@@ -446,7 +458,7 @@ class ScalarRun:
                     y, sy = update(y, gy, sy, hp, t, None)
                     f = point_value(x, y)
                     if scheduler is not None:
-                        scheduler.advance(np.array([f]) if scheduler.uses_metric else None)
+                        scheduler.advance(f)
                     if not (-BOUND <= x <= BOUND and -BOUND <= y <= BOUND
                             and -LOSS_BOUND <= f <= LOSS_BOUND):
                         diverged = True  # also catches nan: every comparison with nan is False
@@ -519,7 +531,12 @@ def iter_run(
         )
 
     sim = simulation()
-    scalar = ScalarRun(sim) if ScalarRun.supports(sim) else None
+    scalar = None
+    if ScalarRun.supports(sim):
+        try:
+            scalar = ScalarRun(sim)
+        except _Unsupported:
+            sim = simulation()
     steps = config["steps"]
     done = 0
     status = "completed"

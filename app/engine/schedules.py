@@ -52,22 +52,31 @@ MOMENTUM_NAMES = ("momentum", "beta1")
 
 
 class ParamGroup:
-    """What schedules act on, like one torch param group, vectorised over B runs."""
+    """What schedules act on, like one torch param group, vectorised over B runs.
+
+    With ``scalar=True`` it holds one run's values as Python floats instead of arrays of shape
+    (1,): the same IEEE arithmetic, bit for bit, without NumPy's per-call overhead (a single
+    run's float path steps its scheduler this way).
+    """
 
     def __init__(
-        self, lr: Any, momentum: Any = None, momentum_name: str | None = None
+        self, lr: Any, momentum: Any = None, momentum_name: str | None = None, *,
+        scalar: bool = False,
     ) -> None:
         """Hold the runs' lrs (shape (B,)) and, when the optimizer has one, momentum or beta1."""
         lr_arr = np.array(lr, dtype=np.float64, ndmin=1)
         if lr_arr.ndim != 1:
             raise ValueError(f"lr must be a scalar or a 1-D array, got shape {lr_arr.shape}")
+        if scalar and lr_arr.shape != (1,):
+            raise ValueError("a scalar group holds one run")
         if momentum_name not in (None, *MOMENTUM_NAMES):
             raise ValueError(f"momentum_name must be one of {MOMENTUM_NAMES} or None")
         if (momentum is None) != (momentum_name is None):
             raise ValueError("give momentum and momentum_name together (or neither)")
-        self.lr: Array = lr_arr
-        self.run_lr: Array = lr_arr.copy()  # the optimizer's configured lr, never changed
-        self.momentum: Array | None = None if momentum is None else self.vec(momentum)
+        self.scalar = scalar
+        self.lr: Any = float(lr_arr[0]) if scalar else lr_arr
+        self.run_lr: Any = copy_of(self.lr)  # the optimizer's configured lr, never changed
+        self.momentum: Any = None if momentum is None else self.vec(momentum)
         self.momentum_name = momentum_name
         # Keys torch schedulers store in the param group: initial_lr, max_lr, min_lr, ...
         self.keys: dict[str, Array] = {}
@@ -75,7 +84,11 @@ class ParamGroup:
     @property
     def size(self) -> int:
         """B, the number of runs."""
-        return int(self.lr.shape[0])
+        return 1 if self.scalar else int(self.lr.shape[0])
+
+    def full(self, value: float) -> Any:
+        """``value`` for every run: an array of shape (B,) of its type, or the value itself."""
+        return value if self.scalar else np.full(self.size, value)
 
     @property
     def initial_lr(self) -> Array:
@@ -87,12 +100,35 @@ class ParamGroup:
         """Overwrite ``initial_lr`` (OneCycleLR does, as in torch)."""
         self.keys["initial_lr"] = self.vec(value)
 
-    def vec(self, value: Any) -> Array:
-        """``value`` as a float64 array of shape (B,)."""
+    def vec(self, value: Any) -> Any:
+        """``value`` as a float64 array of shape (B,) (a Python float in a scalar group)."""
+        if self.scalar:
+            if type(value) is float:
+                return value
+            return float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
         out = np.asarray(value, dtype=np.float64)
         if out.shape != self.lr.shape:
             out = np.broadcast_to(out, self.lr.shape).copy()
         return out
+
+
+def copy_of(value: Any) -> Any:
+    """A copy of an array (a float is immutable and is its own copy)."""
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _where(condition: Any, a: Any, b: Any) -> Any:
+    """``np.where``; for one run's Python values, the plain choice."""
+    if isinstance(condition, np.ndarray):
+        return np.where(condition, a, b)
+    return a if condition else b
+
+
+def _maximum(a: Any, b: Any) -> Any:
+    """``np.maximum``; for Python floats its rule: nan wins, a tie gives the second."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.maximum(a, b)
+    return a if a > b or a != a else b
 
 
 class Scheduler:
@@ -148,8 +184,8 @@ class _LRScheduler(Scheduler):
         self.group = group
         self.field = field
         if "initial_lr" not in group.keys:
-            group.keys["initial_lr"] = group.lr.copy()
-        self.base_lrs: Array = group.keys["initial_lr"].copy()
+            group.keys["initial_lr"] = copy_of(group.lr)
+        self.base_lrs: Array = copy_of(group.keys["initial_lr"])
         self.last_epoch = -1
         self._initial_step()
 
@@ -431,7 +467,7 @@ class CyclicLR(_LRScheduler):
     ) -> None:
         """Write base_lr (and max momentum) into the group, initial-step, then keep base_lr."""
         base_lrs = group.vec(base_lr)
-        group.lr = base_lrs.copy()
+        group.lr = copy_of(base_lrs)
         self.max_lrs = group.vec(max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
@@ -587,10 +623,9 @@ class ReduceLROnPlateau(Scheduler):
         self.min_lr = min_lr
         self.eps = eps
         self.last_epoch = 0
-        b = group.size
-        self.best = np.full(b, math.inf if mode == "min" else -math.inf)
-        self.num_bad_epochs = np.zeros(b, dtype=np.int64)
-        self.cooldown_counter = np.zeros(b, dtype=np.int64)
+        self.best = group.full(math.inf if mode == "min" else -math.inf)
+        self.num_bad_epochs = group.full(0)
+        self.cooldown_counter = group.full(0)
 
     def _is_better(self, a: Array) -> Array:
         """torch's comparison of the metric against the best so far, per run."""
@@ -610,18 +645,18 @@ class ReduceLROnPlateau(Scheduler):
         current = self.group.vec(metric)
         self.last_epoch += 1
         better = self._is_better(current)
-        self.best = np.where(better, current, self.best)
-        bad = np.where(better, 0, self.num_bad_epochs + 1)
+        self.best = _where(better, current, self.best)
+        bad = _where(better, 0, self.num_bad_epochs + 1)
         in_cooldown = self.cooldown_counter > 0
         self.cooldown_counter = self.cooldown_counter - in_cooldown
-        bad = np.where(in_cooldown, 0, bad)
+        bad = _where(in_cooldown, 0, bad)
         reduce = bad > self.patience
-        if reduce.any():
+        if reduce.any() if isinstance(reduce, np.ndarray) else reduce:
             old = self.group.lr
-            new = np.maximum(old * self.factor, self.min_lr)
-            self.group.lr = np.where(reduce & (old - new > self.eps), new, old)
-            self.cooldown_counter = np.where(reduce, self.cooldown, self.cooldown_counter)
-            bad = np.where(reduce, 0, bad)
+            new = _maximum(old * self.factor, self.min_lr)
+            self.group.lr = _where(reduce & (old - new > self.eps), new, old)
+            self.cooldown_counter = _where(reduce, self.cooldown, self.cooldown_counter)
+            bad = _where(reduce, 0, bad)
         self.num_bad_epochs = bad
 
 
@@ -643,7 +678,7 @@ class SequentialLR(_Composite):
         self.children = children
         self.milestones = milestones
         self.last_epoch = 0
-        group.lr = group.initial_lr.copy()
+        group.lr = copy_of(group.initial_lr)
         self._undo(self)
         children[bisect_right(milestones, 0)]._initial_step()
 
