@@ -440,6 +440,9 @@ class ScalarRun:
         rows: list[tuple[Any, ...]] = []
         diverged = False
         step_factors: Mapping[str, Any] = {}
+        # The block's noise drawn at once: a Generator's normals come in the same order however
+        # many each call draws, so these are the array path's per-step pairs.
+        draws = iter(rng.standard_normal((n, 2)).tolist() if noise else ())
         with np.errstate(all="ignore"):
             try:
                 for _ in range(n):
@@ -451,7 +454,7 @@ class ScalarRun:
                         hp.update(step_factors)
                     gx, gy = point_grad(x, y)
                     if noise:
-                        zx, zy = rng.standard_normal(2).tolist()
+                        zx, zy = next(draws)
                         gx = gx + noise * zx
                         gy = gy + noise * zy
                     x, sx = update(x, gx, sx, hp, t, None)
