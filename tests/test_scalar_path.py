@@ -235,6 +235,8 @@ def test_iter_run_streams_the_same_blocks_on_either_path(
     # eps = 0 at the minimum: 0/0 raises on floats where NumPy gives nan (and the run diverges)
     ({"optimizer": "adam", "params": {"eps": 0.0}}, [1.0, 1.0]),
     ({"optimizer": "adadelta", "params": {"eps": 0.0, "lr": 0.5}}, [1.0, 1.0]),
+    # lr = 0: AdaBound's bounds divide by the initial lr in the step's factors, on floats 0/0
+    ({"optimizer": "adabound", "params": {"lr": 0.0}}, [-1.2, 1.0]),
 ])
 def test_a_step_floats_cannot_take_restarts_the_run_on_arrays(
     run: dict[str, Any], start: list[float], monkeypatch: pytest.MonkeyPatch

@@ -387,20 +387,21 @@ class ScalarRun:
             scalar=True)
         self.momentum0 = self.group.momentum  # before a schedule cycles it
         self.scheduler = None
-        if sim.scheduler is not None:
-            try:
+        factors = sim.spec.factors
+        try:
+            if sim.scheduler is not None:
                 self.scheduler = build_scheduler(sim.schedule, self.group, sim.steps)
-            except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
-                raise _Unsupported(str(exc)) from exc
-        self.hp["lr"] = self.group.lr
+            self.hp["lr"] = self.group.lr
+            factor_names = list(factors(self.hp, 1)) if factors is not None else []
+        except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
+            raise _Unsupported(str(exc)) from exc
         self.t = 0
         # What a step records after x, y, loss, lr, grad x, grad y: torch's state (in the array
         # path's order, every x value before every y value), then the step's factors.
         names = [n for n in sim.state_names if n in self.states[0]]
         self._state_of = _getter(names)
         self._columns = [(n, 6 + j, 6 + len(names) + j) for j, n in enumerate(names)]
-        factors = sim.spec.factors
-        self._factors = list(factors(self.hp, 1)) if factors is not None else []
+        self._factors = factor_names
 
     @staticmethod
     def supports(sim: Simulation) -> bool:
