@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import anyio.to_thread
+import numpy as np
+import orjson
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
 NDJSON = "application/x-ndjson"
 
 
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
+
+
+def check_finite(record: Any) -> None:
+    """Raise ValueError at the first NaN or infinity in ``record`` (dicts, lists, floats and
+    NumPy arrays): orjson would silently write them as null, and the API never sends either."""
+    stack = [record]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is float:
+            if not math.isfinite(node):
+                raise ValueError(f"{node} is not valid JSON (numbers must be finite)")
+        elif kind is dict:
+            stack.extend(node.values())
+        elif kind is list or kind is tuple:
+            stack.extend(node)
+        elif isinstance(node, np.ndarray | np.floating):
+            if node.dtype.kind in "fc" and not np.isfinite(node).all():
+                raise ValueError("an array holds NaN or infinity (numbers must be finite)")
+
+
 def dumps(record: Mapping[str, Any]) -> bytes:
-    """One NDJSON line: compact standard JSON (never NaN or Infinity), floats as repr."""
-    return json.dumps(record, allow_nan=False, separators=(",", ":")).encode() + b"\n"
+    """One NDJSON line: compact standard JSON (never NaN or Infinity) by orjson, ~10x faster
+    than json.dumps; floats in their shortest round-trip form, NumPy arrays written directly
+    (they must be C-contiguous)."""
+    check_finite(record)
+    return orjson.dumps(record, option=_OPTIONS)
 
 
 def _pull(chunks: Iterator[bytes]) -> bytes | None:
