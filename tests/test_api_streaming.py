@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
-from app.api.streaming import dumps
+from app.api.streaming import _pull, dumps
 
 
 def test_a_record_is_one_compact_json_line() -> None:
@@ -32,3 +33,13 @@ def test_nan_and_infinity_are_refused_not_written_as_null(bad: float) -> None:
         dumps({"rows": [[1.0, None], [2.0, bad]]})
     with pytest.raises(ValueError):
         dumps({"x": np.array([0.0, bad, 1.0])})
+
+
+def test_a_pull_takes_one_chunk_then_more_while_its_budget_lasts() -> None:
+    def chunks() -> Iterator[bytes]:
+        yield from (b"a", b"b", b"c")
+
+    producer = chunks()
+    assert _pull(producer, 0.0) == (b"a", False)
+    assert _pull(producer, 60.0) == (b"bc", True)
+    assert _pull(producer, 60.0) == (b"", True)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import anyio.to_thread
 import numpy as np
 import orjson
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
@@ -45,9 +48,33 @@ def dumps(record: Mapping[str, Any]) -> bytes:
     return orjson.dumps(record, option=_OPTIONS)
 
 
-def _pull(chunks: Iterator[bytes]) -> bytes | None:
-    """One pull of a producer (runs in a worker thread)."""
-    return next(chunks, None)
+def _pull(chunks: Iterator[bytes], budget: float) -> tuple[bytes, bool]:
+    """At least one chunk of a producer, more while ``budget`` seconds last, joined; and
+    whether the producer is done (runs in a worker thread)."""
+    deadline = time.perf_counter() + budget
+    out: list[bytes] = []
+    for chunk in chunks:
+        out.append(chunk)
+        if time.perf_counter() >= deadline:
+            return b"".join(out), False
+    return b"".join(out), True
+
+
+_LIMITERS: RunVar[dict[tuple[str, int], CapacityLimiter]] = RunVar("optviz_compute_limiters")
+
+
+def compute_limiter(lane: str, threads: int) -> CapacityLimiter:
+    """The event loop's limiter of threads computing ``lane``'s streams at once (one per loop,
+    as anyio keeps its own default limiter)."""
+    try:
+        limiters = _LIMITERS.get()
+    except LookupError:
+        limiters = {}
+        _LIMITERS.set(limiters)
+    key = (lane, threads)
+    if key not in limiters:
+        limiters[key] = CapacityLimiter(threads)
+    return limiters[key]
 
 
 class ClosingStreamingResponse(StreamingResponse):
@@ -68,19 +95,31 @@ class ClosingStreamingResponse(StreamingResponse):
 
 
 async def stream_chunks(request: Request, first: bytes, chunks: Iterator[bytes],
-                        stats: Any = None) -> AsyncIterator[bytes]:
-    """``first`` at once, then each chunk of ``chunks`` computed in a worker thread, until the
+                        stats: Any = None, lane: str = "") -> AsyncIterator[bytes]:
+    """``first`` at once, then the chunks of ``chunks`` computed in a worker thread, until the
     producer is done or the client has gone; then the producer is closed (its work stops).
-    ``stats`` (a StreamStats) counts the stream as active while it lasts."""
+    ``stats`` (a StreamStats) counts the stream as active while it lasts.
+
+    The first pull returns one chunk (the first block) at once, queueing behind no other
+    stream. Later pulls keep computing for the settings' ``pull_ms`` before handing over, so a
+    stream costs a few thread hops, not one per block, and at most ``compute_threads`` of them
+    run at once per ``lane`` (FIFO, so the lane's streams take turns): more threads would only
+    contend for the GIL.
+    """
+    settings = request.app.state.settings
+    limiter = compute_limiter(lane, settings.compute_threads)
     if stats is not None:
         stats.active += 1
     try:
         yield first
-        while not await request.is_disconnected():
-            chunk = await anyio.to_thread.run_sync(_pull, chunks)
-            if chunk is None:
-                break
-            yield chunk
+        budget, done = 0.0, False
+        lane_limiter: CapacityLimiter | None = None  # the first pull: anyio's own threads
+        while not done and not await request.is_disconnected():
+            chunk, done = await anyio.to_thread.run_sync(_pull, chunks, budget,
+                                                         limiter=lane_limiter)
+            budget, lane_limiter = settings.pull_ms / 1000, limiter
+            if chunk:
+                yield chunk
     finally:
         if stats is not None:
             stats.active -= 1

@@ -130,7 +130,7 @@ def stream_records(
     computed)."""
     stats = stats_of(request)
     return stream_chunks(request, start_record(config, query),
-                         produce(config, settings_of(request), stats), stats)
+                         produce(config, settings_of(request), stats), stats, "trajectory")
 
 
 def trajectory_etag(config: Mapping[str, Any], settings: Settings) -> str:
