@@ -40,6 +40,6 @@ def test_a_pull_takes_one_chunk_then_more_while_its_budget_lasts() -> None:
         yield from (b"a", b"b", b"c")
 
     producer = chunks()
-    assert _pull(producer, 0.0) == (b"a", False)
-    assert _pull(producer, 60.0) == (b"bc", True)
-    assert _pull(producer, 60.0) == (b"", True)
+    assert _pull(producer, 0.0) == ([b"a"], False)
+    assert _pull(producer, 60.0) == ([b"b", b"c"], True)
+    assert _pull(producer, 60.0) == ([], True)

@@ -103,23 +103,19 @@ def start_record(config: Mapping[str, Any], query: str) -> bytes:
 
 
 def produce(config: Mapping[str, Any], settings: Settings, stats: StreamStats) -> Iterator[bytes]:
-    """Lines after the start record, one chunk per engine block (an end rides with the next)."""
-    pending: list[bytes] = []
+    """Lines after the start record, one per record (a pull of the stream takes as many as its
+    time budget allows)."""
     try:
         for item in iter_config(config, settings.block_size, settings.first_block):
             if isinstance(item, StepBlock):
                 stats.add_steps(len(item))
-                pending.append(dumps(_steps_record(item)))
-                yield b"".join(pending)
-                pending = []
+                yield dumps(_steps_record(item))
             else:
-                pending.append(dumps({"type": "end", "run": item.run, "status": item.status,
-                                       "steps": item.steps}))
+                yield dumps({"type": "end", "run": item.run, "status": item.status,
+                             "steps": item.steps})
     except Exception:  # the headers are gone: end the stream with a record, not a cut
         log.exception("trajectory stream failed")
-        pending.append(dumps({"type": "error", "msg": "internal error while computing"}))
-    if pending:
-        yield b"".join(pending)
+        yield dumps({"type": "error", "msg": "internal error while computing"})
 
 
 def stream_records(
