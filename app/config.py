@@ -50,6 +50,11 @@ class Settings(BaseSettings):
 
     first_block: int = Field(50, ge=1, description="steps in each run's first streamed block")
     block_size: int = Field(500, ge=1, description="steps in each later streamed block")
+    pull_ms: float = Field(5.0, ge=0, le=1000, description="after a stream's first block, a "
+                           "worker thread computes blocks for this long (ms) before handing "
+                           "them over (fewer thread hops; 0: one block at a time)")
+    compute_threads: int = Field(1, ge=1, le=64, description="threads computing streams at "
+                                 "once in one worker process (more only contend for the GIL)")
 
     cache_max_age: int = Field(
         86400, ge=0, description="Cache-Control max-age (s) of deterministic GET responses"

@@ -5,7 +5,8 @@ first block of steps, the whole response's p50 / p95 latency one request at a ti
 server, and requests per second with p50 / p95 latency under a closed-loop load of 16 concurrent
 clients (each sends its next request when the previous answer has been read to the end). The
 engine's own time for the same configuration, in this process, is printed for reference: the
-server cannot be faster than the engine, so the ratios show what the server adds.
+server cannot be faster than the engine, so the ratios show what the server adds; so does the
+server's CPU time per request under load (user + system, from /proc), minus the engine's.
 
 Targets on an idle machine: first record within 10 ms, whole response within 30 ms at p50, at
 least 100 requests per second per worker.  Run: ``python bench/server.py [--seconds 8] [--json]``
@@ -30,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.engine.config import validate_config  # noqa: E402
 from app.engine.runner import iter_config  # noqa: E402
-from bench.common import emit, figure, pct, start_server  # noqa: E402
+from bench.common import cpu_seconds, emit, figure, pct, start_server  # noqa: E402
 
 CONFIG: dict[str, Any] = {
     "surface": {"name": "rosenbrock"}, "start": [-1.5, 2.0], "steps": 500,
@@ -63,11 +64,12 @@ def one_request(conn: http.client.HTTPConnection) -> tuple[float, float, float, 
         if not chunk:
             break
         data += chunk
-        lines = data.count(b"\n")
-        if not t_first and lines >= 1:
-            t_first = time.perf_counter() - t0
-        if not t_steps and lines >= 2:
-            t_steps = time.perf_counter() - t0
+        if not t_steps:  # (counting lines on to the end would cost the client O(n^2))
+            lines = data.count(b"\n")
+            if not t_first and lines >= 1:
+                t_first = time.perf_counter() - t0
+            if lines >= 2:
+                t_steps = time.perf_counter() - t0
     total = time.perf_counter() - t0
     if not data.endswith(b'"steps":500}\n'):
         raise RuntimeError("incomplete stream")
@@ -160,7 +162,10 @@ def main() -> None:
         server = start_server(workers)
         try:
             seq = sequential(server.port, args.requests)
+            pids = server.serving_pids()
+            cpu_before = cpu_seconds(pids)
             load = loaded(server.port, args.seconds)
+            cpu_ms = 1000 * (cpu_seconds(pids) - cpu_before) / load["requests"]
         finally:
             server.stop()
         print(f"\n{workers} worker{'s' if workers > 1 else ''}:")
@@ -177,6 +182,9 @@ def main() -> None:
               f"x{per_worker / TARGETS['rps_per_worker']:.2f}); latency p50 {load['p50']:.0f} ms, "
               f"p95 {load['p95']:.0f} ms; first record p50 {load['first_p50']:.1f} ms; "
               f"{load['requests']} requests")
+        print(f"  server CPU per request under load: {cpu_ms:.1f} ms (the engine alone "
+              f"{engine_ms:.1f} ms; serialisation, HTTP, threads and the kernel's sends "
+              f"{cpu_ms - engine_ms:.1f} ms)")
         name = f"POST /api/trajectory 4x500, {workers} worker{'s' if workers > 1 else ''}"
         figures += [
             figure(ISSUE, f"{name}: first record, idle", round(seq["first_p50"], 2), "ms",

@@ -51,7 +51,7 @@ def test_first_record_arrives_before_the_rest_is_computed(server_url: str) -> No
     wait_idle(server_url)
     records: list[tuple[float, dict[str, Any]]] = []
     sent = time.monotonic()
-    timed_stream(server_url, long_config(8, 4000), records)
+    timed_stream(server_url, long_config(8, 10000), records)
     first, first_steps, last = records[0][0], records[1][0], records[-1][0]
     assert records[0][1]["type"] == "start" and records[1][1]["type"] == "steps"
     total = last - sent

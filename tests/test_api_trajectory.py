@@ -152,3 +152,11 @@ def test_other_surfaces_and_schedules_stream(client: httpx.Client, raw: dict[str
     check_stream(records_of(response.content), config)
     again = client.get(f"/api/trajectory?{encode(config)}")
     assert again.content == response.content
+
+
+def test_pulling_several_blocks_per_thread_hop_changes_no_byte(
+    make_client: Callable[..., httpx.Client],
+) -> None:
+    one_block = make_client(pull_ms=0, compute_threads=1)
+    many = make_client(pull_ms=1000, compute_threads=2)
+    assert post(many, CONFIG).content == post(one_block, CONFIG).content

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def content_security_policy(frame_ancestors: str) -> str:
@@ -23,19 +22,37 @@ def content_security_policy(frame_ancestors: str) -> str:
     ])
 
 
+class SecurityHeaders:
+    """Pure ASGI middleware adding the headers to each response's start message, unless the
+    response set them. (Starlette's BaseHTTPMiddleware would also do, but it relays every body
+    chunk of a stream through a memory stream and an extra task.)"""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+                        for name, value in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add the missing headers when the response starts."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [item for item in self.headers if item[0] not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def install_security_headers(app: FastAPI, frame_ancestors: str) -> None:
     """Add CSP, nosniff and a referrer policy to every response of ``app``."""
-    headers = {
+    app.add_middleware(SecurityHeaders, headers={
         "Content-Security-Policy": content_security_policy(frame_ancestors),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
-    }
-
-    @app.middleware("http")
-    async def add_security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
-        return response
+    })

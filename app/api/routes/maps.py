@@ -170,7 +170,7 @@ def _stream(request: Request, kind: str, config: dict[str, Any], spec: dict[str,
     settings = settings_of(request)
     stats = stats_of(request)
     body = stream_chunks(request, start_record(kind, config, spec),
-                         produce(kind, config, spec, settings, stats), stats)
+                         produce(kind, config, spec, settings, stats), stats, "map")
     return ClosingStreamingResponse(body, media_type=NDJSON,
                              headers={**headers, "X-Accel-Buffering": "no"})
 

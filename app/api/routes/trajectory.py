@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
@@ -80,14 +81,18 @@ reads the raw query string itself."""
 
 
 def _steps_record(block: StepBlock) -> dict[str, Any]:
-    """A block of steps as a record (whole arrays serialised at once, no per-step Python)."""
+    """A block of steps as a record of NumPy rows that ``dumps`` writes whole: every series is
+    copied into one C-contiguous table (the engine's columns are strided views)."""
+    names = list(block.state)
+    table = np.stack([block.x, block.y, block.loss, block.lr, block.grad_x, block.grad_y,
+                      *(block.state[name][:, c] for name in names for c in (0, 1))]
+                     ).astype(float, copy=False)
+    x, y, loss, lr, grad_x, grad_y = table[:6]
     return {
         "type": "steps", "run": block.run, "first": block.first,
-        "x": block.x.tolist(), "y": block.y.tolist(), "loss": block.loss.tolist(),
-        "lr": block.lr.tolist(), "grad_x": block.grad_x.tolist(),
-        "grad_y": block.grad_y.tolist(),
-        "state": {name: {"x": v[:, 0].tolist(), "y": v[:, 1].tolist()}
-                  for name, v in block.state.items()},
+        "x": x, "y": y, "loss": loss, "lr": lr, "grad_x": grad_x, "grad_y": grad_y,
+        "state": {name: {"x": table[6 + 2 * j], "y": table[7 + 2 * j]}
+                  for j, name in enumerate(names)},
     }
 
 
@@ -98,23 +103,19 @@ def start_record(config: Mapping[str, Any], query: str) -> bytes:
 
 
 def produce(config: Mapping[str, Any], settings: Settings, stats: StreamStats) -> Iterator[bytes]:
-    """Lines after the start record, one chunk per engine block (an end rides with the next)."""
-    pending: list[bytes] = []
+    """Lines after the start record, one per record (a pull of the stream takes as many as its
+    time budget allows)."""
     try:
         for item in iter_config(config, settings.block_size, settings.first_block):
             if isinstance(item, StepBlock):
                 stats.add_steps(len(item))
-                pending.append(dumps(_steps_record(item)))
-                yield b"".join(pending)
-                pending = []
+                yield dumps(_steps_record(item))
             else:
-                pending.append(dumps({"type": "end", "run": item.run, "status": item.status,
-                                       "steps": item.steps}))
+                yield dumps({"type": "end", "run": item.run, "status": item.status,
+                             "steps": item.steps})
     except Exception:  # the headers are gone: end the stream with a record, not a cut
         log.exception("trajectory stream failed")
-        pending.append(dumps({"type": "error", "msg": "internal error while computing"}))
-    if pending:
-        yield b"".join(pending)
+        yield dumps({"type": "error", "msg": "internal error while computing"})
 
 
 def stream_records(
@@ -125,7 +126,7 @@ def stream_records(
     computed)."""
     stats = stats_of(request)
     return stream_chunks(request, start_record(config, query),
-                         produce(config, settings_of(request), stats), stats)
+                         produce(config, settings_of(request), stats), stats, "trajectory")
 
 
 def trajectory_etag(config: Mapping[str, Any], settings: Settings) -> str:
