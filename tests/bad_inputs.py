@@ -189,6 +189,7 @@ def _body_cases() -> list[BadInput]:
           body={"runs": [{"optimizer": "a" * 5000}]}),
         c("label 41 chars", T, "runs[0].label", "at most 40", body=_run(label="x" * 41)),
         c("label 200k chars", T, "runs[0].label", "at most 40", body=_run(label="x" * 200_000)),
+        c("label lone surrogate", T, "runs[0].label", "surrogate", body=_run(label="\ud800")),
         c("expression 6001 chars", T, "surface.expression", "at most 1000",
           body={"surface": {"expression": "x+" * 3000 + "x"}}),
         # too much work

@@ -112,6 +112,12 @@ def validate_run(raw: Any, field: str, steps: int) -> dict[str, Any]:
         if not isinstance(label, str) or len(label) > LABEL_MAX:
             raise ConfigError(f"{field}.label", f"must be a string of at most {LABEL_MAX} "
                                                 "characters")
+        if not label.isascii():
+            try:
+                label.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: no page, link or JSON can carry it
+                raise ConfigError(f"{field}.label", "must be Unicode text (a lone surrogate, "
+                                                    "U+D800 to U+DFFF, is not)") from None
         run["label"] = label
     return run
 
