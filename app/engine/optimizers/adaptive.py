@@ -69,6 +69,12 @@ def _apply_weight_decay(p: Array, grad: Array, hp: Hyper,
     return p, grad + wd * p
 
 
+def _decays(hp: Hyper) -> bool:
+    """Whether any run has weight decay (the update skips the call when none has)."""
+    wd = hp["weight_decay"]
+    return isinstance(wd, np.ndarray) or wd != 0
+
+
 def _moments_init(p: Array, hp: Hyper) -> State:
     state: State = {"exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
     if hp.get("amsgrad") or hp.get("amsbound"):
@@ -102,10 +108,13 @@ def adam_factors(hp: Hyper, t: int) -> dict[str, Any]:
 
 
 def _adam_step(p: Array, grad: Array, state: State, hp: Hyper,
-               decoupled: bool) -> tuple[Array, State]:
-    """Bias-corrected first moment over the root of the bias-corrected second moment."""
+               decoupled: bool | None) -> tuple[Array, State]:
+    """Bias-corrected first moment over the root of the bias-corrected second moment;
+    ``decoupled`` None reads the run's ``decoupled_weight_decay``."""
     beta1, beta2 = hp["beta1"], hp["beta2"]
-    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp, decoupled)
+    g = maybe_maximize(grad, hp)
+    if _decays(hp):
+        p, g = _apply_weight_decay(p, g, hp, _decoupled(hp) if decoupled is None else decoupled)
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
     new_state: State = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
@@ -121,7 +130,7 @@ def adam_update(
     p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Adam; with ``decoupled_weight_decay``, AdamW."""
-    return _adam_step(p, grad, state, hp, _decoupled(hp))
+    return _adam_step(p, grad, state, hp, None)
 
 
 ADAM_EQUATIONS = (
@@ -233,7 +242,9 @@ def nadam_update(
     """Adam with a Nesterov look-ahead: mixes the current gradient and the next momentum."""
     beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
     mu, mu_next = hp["mu"], hp["mu_next"]
-    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp, _decoupled(hp))
+    g = maybe_maximize(grad, hp)
+    if _decays(hp):
+        p, g = _apply_weight_decay(p, g, hp, _decoupled(hp))
     mu_product = state["mu_product"] * mu
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
@@ -338,7 +349,9 @@ def radam_update(
 ) -> tuple[Array, State]:
     """Adam whose adaptive step is switched on and rectified only once v is reliable."""
     beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
-    p, g = _apply_weight_decay(p, maybe_maximize(grad, hp), hp, _decoupled(hp))
+    g = maybe_maximize(grad, hp)
+    if _decays(hp):
+        p, g = _apply_weight_decay(p, g, hp, _decoupled(hp))
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
     plain = (exp_avg / hp["bias_correction1"]) * lr
