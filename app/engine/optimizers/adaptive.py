@@ -62,15 +62,13 @@ def _apply_weight_decay(p: Array, grad: Array, hp: Hyper,
                         decoupled: bool) -> tuple[Array, Array]:
     """Adam-style weight decay: decoupled (p *= 1 - lr*wd) or coupled (g += wd*p)."""
     wd = hp["weight_decay"]
-    if not isinstance(wd, np.ndarray) and wd == 0:
-        return p, grad
     if decoupled:
         return p * (1 - hp["lr"] * wd), grad
     return p, grad + wd * p
 
 
 def _decays(hp: Hyper) -> bool:
-    """Whether any run has weight decay (the update skips the call when none has)."""
+    """Whether any run has weight decay (the updates call _apply_weight_decay only then)."""
     wd = hp["weight_decay"]
     return isinstance(wd, np.ndarray) or wd != 0
 
@@ -300,30 +298,25 @@ NADAM = OptimizerSpec(
 
 
 # ---------------------------------------------------------------- RAdam
-def _radam_rho(beta2: object, t: int) -> tuple[object, object]:
+def _radam_rho(beta2: Any, beta2_t: Any, t: int) -> tuple[Any, Any]:
+    """rho_inf and rho_t (the length of the SMA and its value at step t), from beta2^t."""
     rho_inf = 2 / (1 - beta2) - 1
-    bias_correction2 = 1 - power(beta2, t)
-    rho_t = rho_inf - 2 * float(t) * power(beta2, t) / bias_correction2
+    rho_t = rho_inf - 2 * float(t) * beta2_t / (1 - beta2_t)
     return rho_inf, rho_t
 
 
-def _radam_rect(rho_inf: object, rho_t: object) -> object:
-    """The rectification factor r_t (nan where the variance is intractable, rho_t <= 4)."""
-    if is_scalar(rho_t) and is_scalar(rho_inf):  # Python floats: no errstate needed (and
-        # none entered: it costs more than the whole formula on a single run's hot path)
-        ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-        return ratio**0.5 if ratio >= 0 else float("nan")
-    with np.errstate(all="ignore"):
-        ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-        return np.power(ratio, 0.5)
+def _radam_rect(rho_inf: float, rho_t: float) -> float:
+    """The rectification factor r_t in Python floats; 0 while the variance is intractable
+    (rho_t <= 5), when the step is plain momentum."""
+    if not rho_t > 5.0:
+        return 0.0
+    ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+    return ratio**0.5 if ratio >= 0 else float("nan")
 
 
 def _radam_rect_of(beta2: float, t: int) -> float:
-    """r_t for one beta2 in Python floats, as a single run computes it (nan while unused)."""
-    rho_inf, rho_t = _radam_rho(beta2, t)
-    if not rho_t > 5.0:  # type: ignore[operator]
-        return float("nan")
-    return float(_radam_rect(rho_inf, rho_t))  # type: ignore[arg-type]
+    """r_t for one beta2, as a single run computes it."""
+    return _radam_rect(*_radam_rho(beta2, power(beta2, t), t))
 
 
 def radam_factors(hp: Hyper, t: int) -> dict[str, Any]:
@@ -331,16 +324,15 @@ def radam_factors(hp: Hyper, t: int) -> dict[str, Any]:
     beta2 = hp["beta2"]
     beta2_t = power(beta2, t)
     bias_correction2 = 1 - beta2_t
-    rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho_inf - 2 * float(t) * beta2_t / bias_correction2  # as _radam_rho
+    rho_inf, rho_t = _radam_rho(beta2, beta2_t, t)
     out = {"bias_correction1": 1 - power(hp["beta1"], t), "bias_correction2": bias_correction2,
            "rho_t": rho_t}
     if is_scalar(rho_t):
         out["bias_correction2_sqrt"] = bias_correction2**0.5
-        out["rect"] = _radam_rect(rho_inf, rho_t) if rho_t > 5.0 else 0.0  # type: ignore
+        out["rect"] = _radam_rect(rho_inf, rho_t)
     else:
         out["bias_correction2_sqrt"] = bias_correction_sqrt(beta2, t)
-        out["rect"] = np.where(rho_t > 5.0, levelwise(_radam_rect_of, beta2, t), 0.0)
+        out["rect"] = levelwise(_radam_rect_of, beta2, t)
     return out
 
 
