@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ConfigError
+from .optimizers.base import copy as copy_of
+from .optimizers.base import maximum
 from .params import Param, validate_params
 
 if TYPE_CHECKING:
@@ -112,23 +114,11 @@ class ParamGroup:
         return out
 
 
-def copy_of(value: Any) -> Any:
-    """A copy of an array (a float is immutable and is its own copy)."""
-    return value.copy() if isinstance(value, np.ndarray) else value
-
-
 def _where(condition: Any, a: Any, b: Any) -> Any:
     """``np.where``; for one run's Python values, the plain choice."""
     if isinstance(condition, np.ndarray):
         return np.where(condition, a, b)
     return a if condition else b
-
-
-def _maximum(a: Any, b: Any) -> Any:
-    """``np.maximum``; for Python floats its rule: nan wins, a tie gives the second."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.maximum(a, b)
-    return a if a > b or a != a else b
 
 
 class Scheduler:
@@ -653,7 +643,7 @@ class ReduceLROnPlateau(Scheduler):
         reduce = bad > self.patience
         if reduce.any() if isinstance(reduce, np.ndarray) else reduce:
             old = self.group.lr
-            new = _maximum(old * self.factor, self.min_lr)
+            new = maximum(old * self.factor, self.min_lr)
             self.group.lr = _where(reduce & (old - new > self.eps), new, old)
             self.cooldown_counter = _where(reduce, self.cooldown, self.cooldown_counter)
             bad = _where(reduce, 0, bad)
