@@ -128,7 +128,6 @@ class Scheduler:
     field: str
     _step_count: int = 0
     _is_initial: bool = False
-    uses_metric: bool = False  # reads the loss (ReduceLROnPlateau, which cannot be nested)
 
     @property
     def lr(self) -> Array:
@@ -586,7 +585,6 @@ class OneCycleLR(_LRScheduler):
 class ReduceLROnPlateau(Scheduler):
     """Cut the lr by ``factor`` when the metric stops improving (per run, vectorised)."""
 
-    uses_metric = True
 
     def __init__(
         self,
