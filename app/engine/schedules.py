@@ -585,7 +585,6 @@ class OneCycleLR(_LRScheduler):
 class ReduceLROnPlateau(Scheduler):
     """Cut the lr by ``factor`` when the metric stops improving (per run, vectorised)."""
 
-
     def __init__(
         self,
         group: ParamGroup,
