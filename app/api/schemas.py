@@ -210,6 +210,18 @@ class Limits(_Open):
     max_map_steps: int
 
 
+class LessonInfo(_Open):
+    """A ready-made lesson: its scenes (page queries), texts per language and checked claims."""
+
+    id: str
+    title: dict[str, str]
+    text: dict[str, str]
+    question: dict[str, str]
+    query: str = Field(..., description="the first scene's page query")
+    scenes: list[dict[str, Any]]
+    claims: list[dict[str, Any]]
+
+
 class Catalog(_Open):
     """Everything the page builds its controls from."""
 
@@ -225,6 +237,9 @@ class Catalog(_Open):
     default_query: str
     expression: dict[str, Any] = Field(..., description="what a formula may use")
     maps: dict[str, list[str]] = Field(..., description="map metrics, basin colours, axis scales")
+    lessons: list[LessonInfo] = Field(
+        default_factory=list, description="ready-made lessons: scenes (page queries) and texts"
+    )
 
 
 # ---------------------------------------------------------------------------------- surface

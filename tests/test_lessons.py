@@ -1,0 +1,76 @@
+"""The lessons: every scene opens as a link does, every text is in both languages, and every claim
+a lesson's text makes holds on the engine's data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.lessons import LANGUAGES, LESSONS, check_claim, lesson_catalog
+from app.links import read_config
+
+CLAIMS = [(lesson, claim) for lesson in LESSONS for claim in lesson.claims]
+
+
+def test_there_are_at_least_sixteen_lessons_with_unique_ids() -> None:
+    ids = [lesson.id for lesson in LESSONS]
+    assert len(ids) >= 16
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
+def test_every_text_is_in_both_languages(lesson) -> None:
+    for part in (lesson.title, lesson.text, lesson.question, *(s.do for s in lesson.scenes)):
+        assert set(part) == set(LANGUAGES)
+        assert all(part[lang].strip() for lang in LANGUAGES)
+    # 3 to 6 sentences of prose, one question
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", lesson.text["en"].strip()) if s]
+    assert 3 <= len(sentences) <= 6, sentences
+    assert lesson.question["en"].rstrip().endswith("?")
+    assert lesson.question["zh"].rstrip().endswith("？")
+    assert re.search(r"[\u4e00-\u9fff]", lesson.text["zh"])
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
+def test_every_scene_is_a_valid_link(lesson) -> None:
+    for scene in lesson.scenes:
+        read_config(scene.query)  # raises a QueryError naming the key if not
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
+def test_every_lesson_has_claims(lesson) -> None:
+    assert lesson.claims
+    assert all(0 <= c.scene < len(lesson.scenes) for c in lesson.claims)
+
+
+@pytest.mark.parametrize(("lesson", "claim"), CLAIMS,
+                         ids=[f"{lesson.id}:{claim.says}" for lesson, claim in CLAIMS])
+def test_claim_holds_on_the_engine_data(lesson, claim) -> None:
+    holds, numbers = check_claim(lesson, claim)
+    assert holds, f"{lesson.id}: '{claim.says}' does not hold ({numbers})"
+
+
+def test_catalog_entries_carry_query_texts_and_claims() -> None:
+    entries = lesson_catalog()
+    assert [e["id"] for e in entries] == [lesson.id for lesson in LESSONS]
+    for entry in entries:
+        assert entry["query"] == entry["scenes"][0]["query"]
+        assert all(c["says"] for c in entry["claims"])
+
+
+def test_the_catalog_serves_the_lessons(client) -> None:
+    body = client.get("/api/catalog").json()
+    assert [lesson["id"] for lesson in body["lessons"]] == [lesson.id for lesson in LESSONS]
+    first = body["lessons"][0]
+    assert set(first["title"]) == set(LANGUAGES)
+    assert first["query"].startswith("surface=")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
+def test_every_scene_streams(client, lesson) -> None:
+    for scene in lesson.scenes:
+        resp = client.get(f"/api/trajectory?{scene.query}")
+        assert resp.status_code == 200, resp.text[:300]
+        last = resp.text.strip().splitlines()[-1]
+        assert '"type":"error"' not in last
