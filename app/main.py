@@ -14,7 +14,17 @@ from app import __version__
 from app.api.deps import StreamStats
 from app.api.errors import install_error_handlers
 from app.api.map_schemas import BasinMapRequest, HyperMapRequest, MapRecord
-from app.api.routes import catalog, config, health, maps, pages, snippet, surface, trajectory
+from app.api.routes import (
+    catalog,
+    config,
+    health,
+    maps,
+    pages,
+    qr,
+    snippet,
+    surface,
+    trajectory,
+)
 from app.api.schemas import ErrorResponse, TrajectoryConfig, TrajectoryRecord
 from app.api.security import install_security_headers
 from app.config import Settings, get_settings
@@ -59,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.stats = StreamStats()
     install_error_handlers(app)
     install_security_headers(app, settings.frame_ancestors)
-    for module in (catalog, surface, trajectory, snippet, maps, config, health, pages):
+    for module in (catalog, surface, trajectory, snippet, maps, config, health, qr, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
               name="static")

@@ -74,3 +74,28 @@ def test_every_scene_streams(client, lesson) -> None:
         assert resp.status_code == 200, resp.text[:300]
         last = resp.text.strip().splitlines()[-1]
         assert '"type":"error"' not in last
+
+
+def test_the_first_screen_is_a_race_that_makes_its_point() -> None:
+    from app.lessons import FIRST_SCREEN, scene_result
+
+    config, result = scene_result(FIRST_SCREEN)
+    kinds = {(r["optimizer"], r["params"].get("momentum", 0)) for r in config["runs"]}
+    assert len(config["runs"]) >= 3 and len(kinds) == len(config["runs"])
+    assert all(t.status == "completed" for t in result.runs)
+    finals = sorted(float(t.loss[-1]) for t in result.runs)
+    assert finals[-1] > 100 * finals[0]  # the runs end visibly apart: the race has a winner
+
+
+def test_the_catalog_names_the_first_screen(client) -> None:
+    from app.lessons import FIRST_SCREEN
+
+    assert client.get("/api/catalog").json()["first_screen"] == FIRST_SCREEN
+
+
+def test_qr_code_of_a_link_is_svg_and_long_text_is_refused(client) -> None:
+    ok = client.get("/api/qr", params={"text": "http://127.0.0.1:8000/?r0=adam"})
+    assert ok.status_code == 200 and ok.headers["content-type"].startswith("image/svg+xml")
+    assert ok.text.startswith("<svg")
+    bad = client.get("/api/qr", params={"text": "x" * 2001})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "text"

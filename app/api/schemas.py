@@ -237,6 +237,7 @@ class Catalog(_Open):
     default_query: str
     expression: dict[str, Any] = Field(..., description="what a formula may use")
     maps: dict[str, list[str]] = Field(..., description="map metrics, basin colours, axis scales")
+    first_screen: str = Field("", description="the page query shown when a link has none")
     lessons: list[LessonInfo] = Field(
         default_factory=list, description="ready-made lessons: scenes (page queries) and texts"
     )

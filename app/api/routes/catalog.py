@@ -17,7 +17,7 @@ from app.engine.config import BATCH, NOISE, SEED, STEPS
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.schedules import SCHEDULES
 from app.engine.surfaces import SURFACES
-from app.lessons import lesson_catalog
+from app.lessons import FIRST_SCREEN, lesson_catalog
 
 router = APIRouter(prefix="/api", tags=["catalog"])
 
@@ -53,6 +53,7 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
         "maps": {"metrics": list(maps.METRICS), "basin_colors": list(maps.BASIN_COLORS),
                  "scales": list(maps.SCALES)},
         "lessons": lesson_catalog(),
+        "first_screen": FIRST_SCREEN,
         "default_config": default,
         "default_query": encode(default),
         "expression": {
