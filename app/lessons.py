@@ -78,7 +78,7 @@ def _lang(en: str, zh: str) -> dict[str, str]:
 # where they visibly differ (plain SGD crawls, momentum gets closest, RMSprop rattles across the
 # valley floor, Adam curves in between), with the teaching panel on Adam. It plays once on load.
 FIRST_SCREEN = ("surface=rosenbrock&start=-1.5,2&steps=500&r0=sgd,lr=0.001"
-                "&r1=sgd,lr=0.001,momentum=0.9&r2=rmsprop,lr=0.01&r3=adam,lr=0.05&p.sel=3")
+                "&r1=sgd,lr=0.001,momentum=0.9&r2=rmsprop,lr=0.01&r3=adam,lr=0.05&p.sel=3&p.speed=120")
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(

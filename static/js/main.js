@@ -5,6 +5,7 @@
 // Every edit bumps a sequence number; a newer request aborts the older one, and an answer whose
 // sequence number is not the latest is never drawn.
 
+import { Classroom, playOnceWhenReady } from "./classroom.js";
 import { ApiError, fetchStart, getCatalog, getConfig, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { PALETTE, defaults, formatValue, h, paramControl, paramList } from "./controls.js";
 import { Dataset } from "./data.js";
@@ -986,7 +987,6 @@ function bindViewsControls() {
     renderAllText();
     pageChanged();
   });
-  $("copy-link").addEventListener("click", copyLink);
   $("notice-dismiss").addEventListener("click", () => {
     $("notice").hidden = true;
   });
@@ -1050,17 +1050,6 @@ function setMode(mode) {
   pageChanged();
 }
 
-async function copyLink() {
-  onStateChange({ now: true });
-  const url = window.location.href;
-  try {
-    await navigator.clipboard.writeText(url);
-    setStatus("link.copied");
-  } catch {
-    setStatus("link.copyFailed");
-  }
-}
-
 /** Hide what a classroom link asks to hide (p.hide=noise,seed,runs or hyperparameter names). */
 function applyHide() {
   const hide = new Set(app.page.hide);
@@ -1088,12 +1077,15 @@ function renderAllText() {
   $("state-chips").dataset.key = "";
   if (app.dataset) drawHeavy();
   updateTeach(true);
+  if (app.classroom) app.classroom.renderText();
 }
 
 // ------------------------------------------------------------------ start
 
 async function main() {
-  const { apiQuery, page, warnings } = splitQuery(window.location.search);
+  // A link with nothing in it opens the first screen: the catalog's race of four optimizers.
+  const firstScreen = window.location.search.replace(/^\?/, "") === "";
+  let { apiQuery, page, warnings } = splitQuery(window.location.search);
   app.page = page;
   setLang(page.lang);
   applyI18n();
@@ -1103,7 +1095,14 @@ async function main() {
   let catalog;
   let decoded;
   try {
-    [catalog, decoded] = await Promise.all([getCatalog(), getConfig(apiQuery)]);
+    if (firstScreen) {
+      catalog = await getCatalog();
+      ({ apiQuery, page, warnings } = splitQuery(`?${catalog.first_screen || ""}`));
+      app.page = page;
+      decoded = await getConfig(apiQuery);
+    } else {
+      [catalog, decoded] = await Promise.all([getCatalog(), getConfig(apiQuery)]);
+    }
   } catch (err) {
     setStatus("status.error");
     showNotice("notice.serverError", err instanceof ApiError ? err.details : [{ field: "", msg: String(err) }]);
@@ -1186,6 +1185,9 @@ async function main() {
   });
   compute();
   loadSurface();
+  app.classroom = new Classroom({ app, catalog, pageChanged, writeNow: () => onStateChange({ now: true }) });
+  app.classroom.init();
+  if (firstScreen) playOnceWhenReady(app, play);
   window.optviz = { app, setStep, play, pause, configChanged };
 }
 

@@ -33,7 +33,19 @@ export const PAGE_PARAMS = {
   hide: { default: [], parse: (s) => parseNameList(s) },
   // State quantities switched off in the state view: "v_hat,effective_lr".
   qoff: { default: [], parse: (s) => parseNameList(s) },
+  // Presentation mode (projector: charts large, controls hidden) and embed mode (an iframe).
+  present: { default: false, parse: parseBool },
+  embed: { default: false, parse: parseBool },
+  theme: { default: "light", parse: (s) => (s === "light" || s === "dark" ? s : undefined) },
+  // The open lesson (an id from the catalog's lessons) and its scene.
+  lesson: { default: "", parse: (s) => (/^[a-z0-9-]{1,40}$/.test(s) ? s : undefined) },
+  scene: { default: 0, parse: (s) => (isInt(s) && Number(s) >= 0 && Number(s) < 50 ? Number(s) : undefined) },
 };
+
+function parseBool(s) {
+  if (s === "1" || s === "true") return true;
+  return s === "0" || s === "false" ? false : undefined;
+}
 
 function parseIntList(s, lo, hi, maxLen) {
   if (s === "") return [];

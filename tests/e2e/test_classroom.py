@@ -1,0 +1,163 @@
+"""The lecture-hall tools in a real browser: the first screen, lessons, presentation and embed
+modes, and the share dialog (its link and its QR code)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import new_page, open_app, shot
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def lessons(e2e_url: str) -> list[dict[str, Any]]:
+    return httpx.get(f"{e2e_url}/api/catalog", timeout=10).json()["lessons"]
+
+
+def test_the_first_screen_races_several_optimizers(page: Any, e2e_url: str) -> None:
+    page.emulate_media(reduced_motion="reduce")  # no autoplay: the test reads a still screen
+    open_app(page, e2e_url + "/")
+    runs = page.evaluate("optviz.app.config.runs.map((r) => [r.optimizer, r.params.momentum || 0])")
+    assert len(runs) >= 3 and len({tuple(r) for r in runs}) == len(runs)
+    assert page.evaluate("optviz.app.page.sel") == 3  # the teaching panel explains Adam
+    assert "adam" in page.locator("#teach").inner_text().lower()
+    shot(page, "classroom-first-screen")
+
+
+def test_the_first_screen_plays_once_on_load(browser: Any, console: Any, e2e_url: str) -> None:
+    pg = new_page(browser, console, reduced_motion="no-preference")
+    try:
+        open_app(pg, e2e_url + "/")
+        pg.wait_for_function("optviz.app.playing || optviz.app.step > 0")
+    finally:
+        pg.context.close()
+
+
+def test_the_gallery_lists_every_lesson_in_both_languages(
+        page: Any, e2e_url: str, lessons: list[dict[str, Any]]) -> None:
+    assert len(lessons) >= 16
+    open_app(page, e2e_url + "/?r0=adam")
+    page.click("#lessons-open")
+    cards = page.locator("#lessons-dialog .lesson-card")
+    assert cards.count() == len(lessons)
+    assert lessons[0]["title"]["en"] in page.locator("#lessons-dialog").inner_text()
+    shot(page, "classroom-lessons-en")
+    page.keyboard.press("Escape")
+    page.select_option("#lang", "zh")
+    page.click("#lessons-open")
+    assert lessons[0]["title"]["zh"] in page.locator("#lessons-dialog").inner_text()
+    shot(page, "classroom-lessons-zh")
+
+
+def test_every_lesson_opens_shows_its_text_and_streams(
+        page: Any, e2e_url: str, lessons: list[dict[str, Any]]) -> None:
+    open_app(page, e2e_url + "/?r0=adam")
+    for lesson in lessons:
+        for index, scene in enumerate(lesson["scenes"]):
+            href = page.evaluate(
+                "([id, i]) => import('/static/js/classroom.js').then((m) => m.sceneHref("
+                "optviz.app.catalog.lessons.find((l) => l.id === id), i))",
+                [lesson["id"], index])
+            open_app(page, e2e_url + href)
+            page.wait_for_function("optviz.app.dataset.runs.every((r) => r.status)")
+            bar = page.locator("#lesson-bar").inner_text()
+            assert lesson["title"]["en"] in bar and scene["do"]["en"] in bar
+            assert page.evaluate("optviz.app.dataset.runs.length") >= 1
+        page.select_option("#lang", "zh")
+        assert lesson["title"]["zh"] in page.locator("#lesson-bar").inner_text()
+        page.select_option("#lang", "en")
+
+
+def test_next_scene_and_close(page: Any, e2e_url: str, lessons: list[dict[str, Any]]) -> None:
+    lesson = next(item for item in lessons if len(item["scenes"]) > 1)
+    open_app(page, e2e_url + f"/?{lesson['scenes'][0]['query']}&p.lesson={lesson['id']}")
+    with page.expect_navigation():
+        page.locator("#lesson-bar a", has_text="Next scene").click()
+    page.wait_for_function("window.optviz && optviz.app.page.scene === 1")
+    assert "batch_size=8" in page.url or lesson["scenes"][1]["query"].split("&")[0] in page.url
+    page.locator("#lesson-bar button").click()
+    assert page.locator("#lesson-bar").count() == 0
+    page.wait_for_function("!location.search.includes('p.lesson')")
+    assert "batch_size=8" in urlsplit(page.url).query  # the scene stays
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_presentation_mode_gives_the_contour_the_screen(
+        browser: Any, console: Any, e2e_url: str, lang: str) -> None:
+    pg = new_page(browser, console, viewport={"width": 1920, "height": 1080})
+    try:
+        open_app(pg, e2e_url + f"/?surface=rosenbrock&r0=adam,lr=0.05&r1=sgd,lr=0.001,momentum=0.9"
+                               f"&p.present=1&p.step=150&p.lang={lang}")
+        box = pg.locator("#contour-plot").bounding_box()
+        assert box["width"] * box["height"] >= 0.45 * 1920 * 1080
+        for sel in ("#controls", ".teach-card", ".state-card", ".maps-card", "#export-menu", "#lang"):
+            assert not pg.locator(sel).is_visible(), sel
+        assert pg.locator("#lr-plot").is_visible() and pg.locator("#loss-plot").is_visible()
+        dims = pg.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+        assert dims[0] <= 1920 and dims[1] <= 1080
+        pg.keyboard.press("ArrowRight")  # playback keys still work
+        assert pg.evaluate("optviz.app.step") == 151
+        shot(pg, f"classroom-present-1920-{lang}")
+        pg.keyboard.press("p")  # the key leaves presentation mode, and the address follows
+        assert pg.locator("#controls").is_visible()
+        pg.wait_for_function("!location.search.includes('p.present')")
+    finally:
+        pg.context.close()
+
+
+def test_presentation_key_and_button(page: Any, e2e_url: str) -> None:
+    open_app(page, e2e_url + "/?r0=adam")
+    page.keyboard.press("p")
+    page.wait_for_function("location.search.includes('p.present=1')")
+    assert not page.locator("#controls").is_visible()
+    page.click("#present-toggle")
+    assert page.locator("#controls").is_visible()
+
+
+def test_embed_mode_has_no_scrollbars_at_800x450(browser: Any, console: Any, e2e_url: str) -> None:
+    pg = new_page(browser, console, viewport={"width": 800, "height": 450})
+    try:
+        open_app(pg, e2e_url + "/?surface=himmelblau&r0=adam,lr=0.1&r1=sgd,lr=0.01&p.embed=1")
+        dims = pg.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight,"
+                           " innerWidth, innerHeight]")
+        assert dims[0] <= dims[2] and dims[1] <= dims[3], dims
+        assert pg.locator("#play-toggle").is_visible() and pg.locator("#contour-plot").is_visible()
+        full = pg.locator("#embed-full")
+        assert full.is_visible() and "p.embed" not in full.get_attribute("href")
+        assert not pg.locator("#controls").is_visible()
+        shot(pg, "classroom-embed-800x450")
+    finally:
+        pg.context.close()
+
+
+def test_share_dialog_link_hides_controls_and_its_qr_decodes_to_it(
+        page: Any, browser: Any, console: Any, e2e_url: str) -> None:
+    import zxingcpp
+    from PIL import Image
+
+    open_app(page, e2e_url + "/?surface=himmelblau&r0=adam,lr=0.1&noise=0.1")
+    page.click("#copy-link")
+    page.check("#share-dialog input[value=noise]")
+    page.check("#share-dialog input[value=seed]")
+    link = page.input_value("#share-link")
+    assert "p.hide=noise%2Cseed" in link or "p.hide=noise,seed" in link
+    page.wait_for_function("document.getElementById('share-qr').complete")
+    shot(page, "classroom-share")
+    png = page.locator("#share-qr").screenshot()
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
+    assert [d.text for d in decoded] == [link]
+
+    other = new_page(browser, console)
+    try:
+        open_app(other, link)
+        for key in ("noise", "seed"):
+            assert not other.locator(f"[data-key={key}]").first.is_visible()
+        assert other.locator("[data-key=steps]").first.is_visible()
+    finally:
+        other.context.close()
