@@ -17,6 +17,7 @@ from app.api.map_schemas import BasinMapRequest, HyperMapRequest, MapRecord
 from app.api.routes import (
     catalog,
     config,
+    data,
     health,
     maps,
     pages,
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.stats = StreamStats()
     install_error_handlers(app)
     install_security_headers(app, settings.frame_ancestors)
-    for module in (catalog, surface, trajectory, snippet, maps, config, health, qr, pages):
+    for module in (catalog, surface, data, trajectory, snippet, maps, config, health, qr, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
               name="static")
