@@ -45,7 +45,7 @@ def data_view(config: Mapping[str, Any], max_indices: int = MAX_INDICES) -> dict
         else "regression",
         "x": xs.tolist(), "y": ys.tolist(), "n_samples": n,
         "batch_size": sim.batch_size, "per_epoch": None, "epochs": [],
-        "covers_steps": config["steps"],
+        "steps": config["steps"], "covers_steps": config["steps"],
     }
     if sim.batch_size is None:
         return out

@@ -9,6 +9,7 @@ import { Classroom, playOnceWhenReady } from "./classroom.js";
 import { ApiError, fetchStart, getCatalog, getConfig, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { PALETTE, defaults, formatValue, h, paramControl, paramList } from "./controls.js";
 import { Dataset } from "./data.js";
+import { DataView } from "./dataview.js";
 import { initExport } from "./export.js";
 import { CATALOG_ZH } from "./catalog_zh.js";
 import { applyI18n, getLang, setLang, t, tc } from "./i18n.js";
@@ -616,6 +617,7 @@ function setStep(s, { force = false, fromPlayback = false } = {}) {
     app.page.step = step;
     if (!fromPlayback) pageChanged();
   }
+  document.dispatchEvent(new CustomEvent("optviz:step", { detail: { step, fromPlayback } }));
 }
 
 // ------------------------------------------------------------------ playback
@@ -1078,6 +1080,7 @@ function renderAllText() {
   if (app.dataset) drawHeavy();
   updateTeach(true);
   if (app.classroom) app.classroom.renderText();
+  if (app.dataView) app.dataView.update();
 }
 
 // ------------------------------------------------------------------ start
@@ -1185,6 +1188,15 @@ async function main() {
   });
   compute();
   loadSurface();
+  app.dataView = new DataView($("data-card"), {
+    app,
+    runName: (i) => {
+      const run = app.config.runs[i];
+      const spec = catalog.optimizers.find((o) => o.name === run.optimizer);
+      return run.label || `${i + 1} · ${spec ? tc(spec, "label") : run.optimizer}`;
+    },
+  });
+  app.dataView.update();
   app.classroom = new Classroom({ app, catalog, pageChanged, writeNow: () => onStateChange({ now: true }) });
   app.classroom.init();
   if (firstScreen) playOnceWhenReady(app, play);

@@ -12,7 +12,7 @@ export const MAX_RUNS = 8;
 export const HIDEABLE = [
   "surface", "formula", "view", "start", "steps", "noise", "batch_size", "seed", "runs",
   "optimizer", "schedule", "color", "language", "link", "lr_plot", "loss_plot", "state_plot",
-  "teach", "3d", "playback", "settings", "maps",
+  "teach", "3d", "playback", "settings", "maps", "data_plot",
 ];
 
 const isInt = (s) => /^-?\d+$/.test(s);

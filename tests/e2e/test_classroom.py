@@ -161,3 +161,35 @@ def test_share_dialog_link_hides_controls_and_its_qr_decodes_to_it(
         assert other.locator("[data-key=steps]").first.is_visible()
     finally:
         other.context.close()
+
+
+def test_the_data_view_follows_the_step_cursor(page: Any, e2e_url: str) -> None:
+    open_app(page, e2e_url + "/?surface=linear_regression&steps=200&batch_size=8"
+                             "&r0=sgd,lr=0.1&r1=adam,lr=0.05&p.step=5")
+    page.wait_for_function("document.getElementById('data-plot').dataset.step === '5'")
+    assert page.locator("#data-card").is_visible()
+
+    def model() -> Any:
+        return page.evaluate("""() => {
+            const gd = document.getElementById('data-plot');
+            return { batch: gd.dataset.batch,
+                     lines: gd.data.filter((t) => t.mode === 'lines').map((t) => [t.name, t.y]) };
+        }""")
+
+    before = model()
+    assert len(before["lines"]) == 2 and all("·" in name for name, _ in before["lines"])
+    assert len(before["batch"].split(",")) == 8
+    # the drawn model is the run's position: y = w x + b at (w, b) = the point at step 5
+    w, b = page.evaluate("optviz.app.dataset.point(0, 5)")
+    xs = page.evaluate("document.getElementById('data-plot').data[2].x")
+    assert abs(before["lines"][0][1][0] - (w * xs[0] + b)) < 1e-9
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.getElementById('data-plot').dataset.step === '6'")
+    after = model()
+    assert after["batch"] != before["batch"] and after["lines"] != before["lines"]
+    shot(page, "classroom-data-view")
+
+
+def test_no_data_view_on_plain_surfaces(page: Any, e2e_url: str) -> None:
+    open_app(page, e2e_url + "/?surface=rosenbrock&r0=adam")
+    assert not page.locator("#data-card").is_visible()
