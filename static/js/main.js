@@ -8,6 +8,7 @@
 import { Classroom, playOnceWhenReady } from "./classroom.js";
 import { ApiError, fetchStart, getCatalog, getConfig, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { PALETTE, defaults, formatValue, h, paramControl, paramList } from "./controls.js";
+import { AnimationExport } from "./animation.js";
 import { Dataset } from "./data.js";
 import { DataView } from "./dataview.js";
 import { initExport } from "./export.js";
@@ -1081,6 +1082,7 @@ function renderAllText() {
   updateTeach(true);
   if (app.classroom) app.classroom.renderText();
   if (app.dataView) app.dataView.update();
+  if (app.animation) app.animation.render();
 }
 
 // ------------------------------------------------------------------ start
@@ -1178,6 +1180,15 @@ async function main() {
   bindPlayback();
   bindViewsControls();
   initExport(app, { style });
+  app.animation = new AnimationExport(document.querySelector(".export-panel"), {
+    app, setStep, pause,
+    colorOf: (i) => PALETTE[app.colorOf(i)].hex,
+    runName: (i) => {
+      const run = app.config.runs[i];
+      const spec = app.catalog.optimizers.find((o) => o.name === run.optimizer);
+      return run.label || `${i + 1} · ${spec ? tc(spec, "label") : run.optimizer}`;
+    },
+  });
   applyHide();
   app.step = app.page.step;
   if (app.page.view === "3d") setMode("3d");

@@ -193,3 +193,44 @@ def test_the_data_view_follows_the_step_cursor(page: Any, e2e_url: str) -> None:
 def test_no_data_view_on_plain_surfaces(page: Any, e2e_url: str) -> None:
     open_app(page, e2e_url + "/?surface=rosenbrock&r0=adam")
     assert not page.locator("#data-card").is_visible()
+
+
+def _export_animation(page: Any, kind: str) -> bytes:
+    if not page.evaluate("document.getElementById('export-menu').open"):
+        page.click("#export-menu > summary")
+    page.fill("#anim-from", "0")
+    page.fill("#anim-to", "20")
+    page.select_option("#anim-every", "2")
+    page.select_option("#anim-fps", "10")
+    with page.expect_download(timeout=60_000) as info:
+        page.click(f"#export-{kind}")
+    path = info.value.path()
+    assert info.value.suggested_filename == f"optimizer-trajectories-0-20.{kind}"
+    return open(path, "rb").read()
+
+
+def test_animation_exports_decode_with_the_right_frame_count(page: Any, e2e_url: str) -> None:
+    from PIL import Image
+
+    open_app(page, e2e_url + "/?surface=rosenbrock&steps=60&r0=adam,lr=0.05&r1=sgd,lr=0.001,momentum=0.9")
+    gif = Image.open(io.BytesIO(_export_animation(page, "gif")))
+    assert gif.format == "GIF" and gif.n_frames == 11  # steps 0, 2, ..., 20
+    gif.seek(10)
+    gif.convert("RGB").save(shot(page, "classroom-anim-page"))  # the last frame, to look at
+    assert gif.info["duration"] == 100
+    assert "11" in page.locator("#anim-status").inner_text()
+
+    webm = _export_animation(page, "webm")
+    assert webm[:4] == b"\x1a\x45\xdf\xa3"  # EBML
+    decoded = page.evaluate(
+        """async (bytes) => {
+            const mb = await import('/static/vendor/mediabunny/mediabunny.min.js');
+            const input = new mb.Input({ formats: mb.ALL_FORMATS,
+                                         source: new mb.BufferSource(new Uint8Array(bytes).buffer) });
+            const track = await input.getPrimaryVideoTrack();
+            let n = 0;
+            for await (const sample of new mb.VideoSampleSink(track).samples()) { n += 1; sample.close(); }
+            return { n, width: track.displayWidth, height: track.displayHeight };
+        }""", list(webm))
+    assert decoded["n"] == 11 and decoded["height"] == 540 + 36
+    assert page.evaluate("optviz.app.step") == 0  # the cursor is back where it was
