@@ -56,7 +56,7 @@ def test_chinese_link_shows_catalog_text_in_chinese(page, e2e_url):
 def test_every_catalog_name_has_chinese_text(page, e2e_url):
     """A new optimizer, schedule, surface, parameter, state quantity, preset or setting without
     an entry in static/js/catalog_zh.js fails here, naming what is missing."""
-    open_app(page, e2e_url + "/")
+    open_app(page, e2e_url + "/?r0=adam")
     report = page.evaluate(
         """async () => {
             const main = [...document.scripts].find((s) => s.src.endsWith('/main.js')).src;

@@ -212,7 +212,7 @@ def test_playback_step_and_scrubber_move_cursor_in_every_view(page, e2e_url):
 
 
 def test_formula_box_shows_error_then_draws_good_formula(page, e2e_url):
-    open_app(page, e2e_url + "/")
+    open_app(page, e2e_url + "/?surface=rosenbrock&r0=adam,lr=0.05")  # one Adam run (the first screen races four)
     page.select_option("#surface-select", "__expression")
     seq = drawn_seq(page)
     formula = page.locator("#formula")
@@ -306,7 +306,7 @@ def test_classroom_link_hides_controls(page, e2e_url):
 
 
 def test_add_duplicate_hide_remove_runs(page, e2e_url):
-    open_app(page, e2e_url + "/")
+    open_app(page, e2e_url + "/?surface=rosenbrock&r0=adam,lr=0.05")  # one Adam run (the first screen races four)
     seq = drawn_seq(page)
     page.click("#add-run")
     seq = wait_redraw(page, seq)
@@ -388,7 +388,7 @@ def test_works_under_the_servers_content_security_policy(strict_page, e2e_url):
 
 
 def test_every_catalog_formula_renders_as_mathml(page, e2e_url):
-    open_app(page, e2e_url + "/")
+    open_app(page, e2e_url + "/?surface=rosenbrock&r0=adam,lr=0.05")  # one Adam run (the first screen races four)
     result = page.evaluate(
         """async () => {
             const { renderMath } = await import('/static/js/latex.js');
