@@ -14,6 +14,7 @@ import pytest
 from app.engine.config import build_objective, validate_config
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.runner import ScalarRun, Simulation, run
+from tests.api_helpers import records_of
 
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "lookahead.json").read_text())
 CASES = FIXTURES["cases"]
@@ -183,3 +184,24 @@ def test_lookahead_around_every_optimizer_matches_live_torch(inner: str) -> None
         assert n == len(ref["x"]) == ours.steps, (surface, inner)
         assert _rel_err(ours.x[:n], ref["x"][:n]) < RTOL, (surface, inner)
         assert _rel_err(ours.y[:n], ref["y"][:n]) < RTOL, (surface, inner)
+
+
+# ---------------------------------------------------------------- the address is unchanged
+LINK = "surface=himmelblau&r0=lookahead,k=5,alpha=0.5&r0.inner=rmsprop,alpha=0.99"
+
+
+def test_a_lookahead_link_opens_as_before_and_steps_rmsprops_alpha(client: Any) -> None:
+    """The query and JSON keys are today's (``r0.inner``, ``inner``); the stream's state columns
+    keep the names the page reads."""
+    records = records_of(client.get(f"/api/trajectory?{LINK}").content)
+    start = records[0]
+    assert start["config"]["runs"][0] == {
+        "optimizer": "lookahead", "params": {"k": 5, "alpha": 0.5},
+        "inner": {"optimizer": "rmsprop", "params": {
+            **{p.name: p.default for p in OPTIMIZERS["rmsprop"].params}, "alpha": 0.99}},
+        "schedule": None}
+    assert "r0=lookahead" in start["query"] and "r0.inner=rmsprop" in start["query"]
+    steps = next(r for r in records if r["type"] == "steps")
+    assert abs(steps["x"][0] - -0.600) < 1e-6
+    assert set(steps["state"]) == {"square_avg", "grad_avg", "momentum_buffer", "slow_param",
+                                   "effective_lr"}
