@@ -106,6 +106,16 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("sgd ill-conditioned rotated", {"optimizer": "sgd", "params": {"lr": 0.05}},
      {"surface": {"name": "ill_conditioned", "params": {"condition_number": 30,
                                                         "angle": 30}}}),
+    # a wrapper's schedule drives its inner record: lr, momentum, AdaBound's initial lr
+    ("lookahead sgd cyclic momentum", {"optimizer": "lookahead", "params": {"alpha": 0.7},
+                                       "inner": {"optimizer": "sgd",
+                                                 "params": {"momentum": 0.9}},
+                                       "schedule": {"name": "CyclicLR", "params": {
+                                           "max_lr": 0.002, "step_size_up": 10}}}, {}),
+    ("lookahead adabound step", {"optimizer": "lookahead", "params": {"k": 3},
+                                 "inner": {"optimizer": "adabound", "params": {"lr": 0.01}},
+                                 "schedule": {"name": "StepLR", "params": {"step_size": 20}}},
+     {}),
     # divergence: the run ends where the array path ends it
     ("sgd diverging", {"optimizer": "sgd", "params": {"lr": 0.01}}, {}),
     ("adagrad diverging on the saddle", {"optimizer": "adagrad", "params": {"lr": 5.0}},
@@ -164,6 +174,41 @@ def test_every_registered_optimizer_with_its_defaults_records_the_same(name: str
                        _array_block(_simulation(config, 2), 50))
 
 
+def _lookahead_variants() -> list[tuple[str, str, dict[str, Any]]]:
+    """Lookahead around every inner optimizer L-BFGS aside (on arrays, see below): defaults,
+    then each boolean hyperparameter switched on; RMSprop with an alpha of its own."""
+    out = []
+    for name, spec in OPTIMIZERS.items():
+        if spec.wraps or spec.needs_oracle:
+            continue
+        base: dict[str, Any] = {"lr": 0.02} if name not in ("adadelta", "sgd") else {}
+        if name == "rmsprop":
+            base["alpha"] = 0.9
+        flags = [p.name for p in spec.params if p.kind == "bool" and p.name != "maximize"]
+        for flag in [None, *flags]:
+            params = dict(base)
+            if flag is not None:
+                params[flag] = True
+            if flag == "nesterov":
+                params["momentum"] = 0.9
+            out.append((f"{name} {flag or 'defaults'}", name, params))
+    return out
+
+
+@pytest.mark.parametrize("case", _lookahead_variants(), ids=lambda c: c[0])
+def test_lookahead_around_every_optimizer_records_the_same_on_floats(
+    case: tuple[str, str, dict[str, Any]]
+) -> None:
+    _, name, params = case
+    run = {"optimizer": "lookahead", "params": {"k": 4, "alpha": 0.3},
+           "inner": {"optimizer": name, "params": params}}
+    config = _config(run, {"noise": 0.2, "seed": 4}, steps=50)
+    scalar = ScalarRun(_simulation(config, 1))
+    array = _simulation(config, 2)
+    _assert_same_block(scalar.block(23), _array_block(array, 23))
+    _assert_same_block(scalar.block(27), _array_block(array, 27))
+
+
 @pytest.mark.parametrize("name", [n for n, spec in SURFACES.items() if spec.build().float_exact])
 def test_a_float_exact_surface_gives_its_array_values_on_floats(name: str) -> None:
     objective = SURFACES[name].build()
@@ -185,6 +230,8 @@ def test_every_optimizer_but_lbfgs_takes_the_float_path() -> None:
         if spec.wraps:
             run["inner"] = {"optimizer": "adam"}
         assert ScalarRun.supports(_simulation(_config(run, {}), 1)) == (name != "lbfgs")
+    around_lbfgs = {"optimizer": "lookahead", "inner": {"optimizer": "lbfgs"}}
+    assert not ScalarRun.supports(_simulation(_config(around_lbfgs, {}), 1))
 
 
 def test_mini_batches_take_the_array_path() -> None:

@@ -199,10 +199,12 @@ def torch_trajectory(config: Mapping[str, Any], run_index: int = 0) -> dict[str,
             param.grad = torch.tensor([float(gx[0]), float(gy[0])], dtype=torch.float64)
         return torch.tensor(float(objective.value(np.array([x]), np.array([y]))[0]))
 
+    # L-BFGS, alone or inside Lookahead, evaluates the closure itself (its line search may too).
+    needs_closure = "lbfgs" in (run["optimizer"], (run.get("inner") or {}).get("optimizer"))
     xs, ys, lrs, losses = [], [], [], []
     for _ in range(config["steps"]):
         lrs.append(float(target.param_groups[0]["lr"]))
-        if run["optimizer"] == "lbfgs":
+        if needs_closure:
             optimizer.step(closure)
         else:
             closure()

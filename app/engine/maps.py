@@ -20,6 +20,7 @@ import numpy as np
 from .config import build_objective, validate_config, validate_view
 from .errors import ConfigError
 from .optimizers import OPTIMIZERS
+from .optimizers.base import INNER
 from .params import Param, as_float
 from .runner import BOUND, LOSS_BOUND, Simulation, bad_rows
 
@@ -87,6 +88,13 @@ def map_params(run: Mapping[str, Any]) -> dict[str, tuple[Param, str]]:
             if p.kind == "float" and p.name not in out:
                 out[p.name] = (p, "inner.params")
     return out
+
+
+def override_key(run: Mapping[str, Any], name: str) -> str:
+    """How :class:`Simulation` names a map's hyperparameter: ``inner.<name>`` for a wrapper's
+    inner optimizer's (a wrapper's own parameter of the same name shadows it, as in
+    :func:`map_params`), else the name."""
+    return name if map_params(run)[name][1] == "params" else f"{INNER}.{name}"
 
 
 def _reject_unknown(raw: Mapping[str, Any], allowed: set[str], field_name: str) -> None:
@@ -387,8 +395,8 @@ def iter_hyper_map(config: Mapping[str, Any], spec: Mapping[str, Any],
     for first in range(0, ny, per_block):
         count = min(per_block, ny - first)
         done_before = first * nx * steps
-        overrides = {x_param: np.tile(xs, count),
-                     y_param: np.repeat(ys[first:first + count], nx)}
+        overrides = {override_key(run, x_param): np.tile(xs, count),
+                     override_key(run, y_param): np.repeat(ys[first:first + count], nx)}
         sim = _simulation(objective, config, run, start, overrides)
         result = yield from _sweep(sim, spec["threshold"], every, done_before, total)
         values = {"final_loss": result.final_loss, "reach": result.reach,

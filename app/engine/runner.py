@@ -20,7 +20,7 @@ import numpy as np
 
 from .config import build_objective, validate_config
 from .optimizers import OPTIMIZERS, OptimizerSpec, state_vars
-from .optimizers.base import State
+from .optimizers.base import INNER, State
 from .schedules import ParamGroup, build_scheduler
 
 BOUND = 1e8  # a coordinate beyond this (or a loss beyond LOSS_BOUND) ends a run as diverged
@@ -86,14 +86,33 @@ class Result:
     start_loss: float
 
 
-def run_hyperparams(run: Mapping[str, Any]) -> tuple[OptimizerSpec, dict[str, Any]]:
-    """The spec to step and its hyperparameters (a wrapper's merged with its inner's)."""
+def run_hyperparams(
+    run: Mapping[str, Any],
+) -> tuple[OptimizerSpec, OptimizerSpec, dict[str, Any]]:
+    """The optimizer to step, the one its schedule drives, and the hyperparameter record.
+
+    For a wrapper: ``spec.around(inner)``, the inner optimizer (whose lr a schedule sets, whose
+    momentum it cycles, whose step constants and teaching quantities are computed), and the
+    wrapper's parameters with the inner's nested under ``"inner"``. Otherwise the optimizer twice
+    and a copy of its parameters.
+    """
     spec = OPTIMIZERS[run["optimizer"]]
     hp = dict(run["params"])
-    if spec.wraps:
-        inner = run["inner"]
-        hp = {**inner["params"], **hp, "_inner_spec": OPTIMIZERS[inner["optimizer"]]}
-    return spec, hp
+    if spec.around is None:
+        return spec, spec, hp
+    inner = OPTIMIZERS[run["inner"]["optimizer"]]
+    hp[INNER] = dict(run["inner"]["params"])
+    return spec.around(inner), inner, hp
+
+
+def copy_record(hp: Mapping[str, Any], nested: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A copy of a hyperparameter record and of the driven optimizer's record within it (the
+    inner one, copied too, when ``nested``): what a step may write to without touching ``hp``."""
+    out = dict(hp)
+    if not nested:
+        return out, out
+    driven = out[INNER] = dict(out[INNER])
+    return out, driven
 
 
 class _StepOracle:
@@ -133,17 +152,24 @@ class Simulation:
         batch_size: int | None = None,
         overrides: Mapping[str, np.ndarray] | None = None,
     ) -> None:
+        """``overrides``: per-row values of hyperparameters, by name (``inner.<name>`` for a
+        wrapper's inner optimizer's)."""
         self.objective = objective
         self.steps = steps
         self.noise = noise
-        self.spec, hp = run_hyperparams(run)
+        self.spec, self.driven, hp = run_hyperparams(run)
+        self.nested = self.driven is not self.spec  # a wrapper: the driven record is hp["inner"]
+        hp, driven_hp = copy_record(hp, self.nested)
         start = np.asarray(start, dtype=float)
         self.p = np.array(np.broadcast_to(start, (max(start.reshape(-1, 2).shape[0], 1), 2)))
         rows = self.p.shape[0]
-        for name, values in (overrides or {}).items():
+        for key, values in (overrides or {}).items():
             values = np.asarray(values, dtype=float).reshape(-1)
             rows = max(rows, values.shape[0])
-            hp[name] = values.reshape(-1, 1)
+            record, name = hp, key
+            if key.startswith(INNER + "."):
+                record, name = driven_hp, key[len(INNER) + 1:]
+            record[name] = values.reshape(-1, 1)
         if self.p.shape[0] != rows:
             self.p = np.array(np.broadcast_to(self.p, (rows, 2)))
         self.rows = rows
@@ -159,9 +185,9 @@ class Simulation:
         self._perm: np.ndarray = np.empty(0, dtype=np.int64)
         self._perm_pos = self._n_samples  # the first batch starts a new epoch
 
-        lr0 = hp["lr"]
-        self.momentum_name = self._momentum_name(hp)
-        momentum0 = hp.get(self.momentum_name) if self.momentum_name else None
+        lr0 = driven_hp["lr"]
+        self.momentum_name = self.driven.momentum_name  # what CyclicLR / OneCycleLR cycle
+        momentum0 = driven_hp.get(self.momentum_name) if self.momentum_name else None
         self.group = ParamGroup(
             np.broadcast_to(np.asarray(lr0, dtype=float).reshape(-1), (rows,)).copy(),
             momentum=None if momentum0 is None
@@ -172,19 +198,21 @@ class Simulation:
         self.schedule = run.get("schedule")
         self.scheduler = build_scheduler(self.schedule, self.group, steps) if self.schedule \
             else None
-        hp["initial_lr"] = lr0
+        driven_hp["initial_lr"] = lr0
         self.hp = hp
+        self.driven_hp = driven_hp  # the record within hp that the schedule drives
         self.state = self.spec.init(self.p, hp)
         self.t = 0
-        self.last_hp: dict[str, Any] = hp
+        self.last_hp: dict[str, Any] = driven_hp  # the last step's driven record: what teach reads
         vars_ = state_vars(run)
-        self.state_names = [v.name for v in vars_ if not v.teaching]
+        # The recorded state: the driven optimizer's quantities, then a wrapper's own.
+        inner_state = self.state[INNER] if self.nested else {}
+        self.inner_state_names = [v.name for v in vars_
+                                  if not v.teaching and v.name in inner_state]
+        self.own_state_names = [v.name for v in vars_ if not v.teaching
+                                and v.name in self.state and v.name != INNER]
+        self.state_names = self.inner_state_names + self.own_state_names
         self.teach_names = [v.name for v in vars_ if v.teaching]
-
-    def _momentum_name(self, hp: Mapping[str, Any]) -> str | None:
-        """The hyperparameter CyclicLR / OneCycleLR cycle (the inner one's for a wrapper)."""
-        spec = hp["_inner_spec"] if self.spec.wraps else self.spec
-        return spec.momentum_name
 
     # -- objective evaluations -------------------------------------------------------------
     def next_batch(self) -> np.ndarray | None:
@@ -221,23 +249,24 @@ class Simulation:
         return np.broadcast_to(loss, p.shape[:1])
 
     # -- stepping --------------------------------------------------------------------------
-    def step_hp(self) -> dict[str, Any]:
-        """This step's hyperparameters: the scheduled lr (and cycled momentum / beta1)."""
-        hp = dict(self.hp)
-        hp["lr"] = self.group.lr.reshape(-1, 1)
+    def step_hp(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """This step's hyperparameters and their driven record, which holds the scheduled lr
+        (and cycled momentum / beta1)."""
+        hp, driven = copy_record(self.hp, self.nested)
+        driven["lr"] = self.group.lr.reshape(-1, 1)
         if self._momentum0 is not None and self.momentum_name and self.scheduler is not None:
             momentum = self.group.momentum
             if not np.array_equal(momentum, self._momentum0):
-                hp[self.momentum_name] = momentum.reshape(-1, 1)
-        return hp
+                driven[self.momentum_name] = momentum.reshape(-1, 1)
+        return hp, driven
 
     def step(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Advance every row one step; returns (p, loss, lr, grad, effective lr)."""
         self.t += 1
-        hp = self.step_hp()
-        if self.spec.factors is not None:
-            hp.update(self.spec.factors(hp, self.t))
-        self.last_hp = hp
+        hp, driven = self.step_hp()
+        if self.driven.factors is not None:
+            driven.update(self.driven.factors(driven, self.t))
+        self.last_hp = driven
         lr = self.group.lr.copy()
         batch = self.next_batch()
         p_old = self.p
@@ -258,14 +287,14 @@ class Simulation:
 
     def visible_state(self, eff: np.ndarray) -> dict[str, np.ndarray]:
         """The state record the page plots: torch's names, teaching extras, effective lr."""
-        out: dict[str, np.ndarray] = {}
-        for name in self.state_names:
-            value = self.state.get(name)
-            if value is not None:
-                out[name] = value
-        teach = self.spec.teach
+        state = self.state
+        driven = state[INNER] if self.nested else state
+        out: dict[str, np.ndarray] = {name: driven[name] for name in self.inner_state_names}
+        for name in self.own_state_names:
+            out[name] = state[name]
+        teach = self.driven.teach
         if teach is not None:
-            extras = teach(self.state, self.last_hp)  # callers hold np.errstate
+            extras = teach(driven, self.last_hp)  # callers hold np.errstate
             for name in self.teach_names:
                 if name in extras:
                     out[name] = extras[name]
@@ -345,11 +374,14 @@ class _Unsupported(Exception):
 
 def _coordinate(state: State, c: int) -> State:
     """Coordinate ``c`` of a one-row state record: (1, 2) arrays give their column c, per-run
-    (1, 1) arrays their value, anything else (flags) is kept."""
+    (1, 1) arrays their value, a nested record (a wrapper's inner state) its coordinate c,
+    anything else (flags) is kept."""
     out: State = {}
     for name, value in state.items():
         if isinstance(value, np.ndarray):
             value = float(value[0, c] if value.shape[-1] == 2 else value[0, 0])
+        elif isinstance(value, dict):
+            value = _coordinate(value, c)
         out[name] = value
     return out
 
@@ -380,42 +412,50 @@ class ScalarRun:
         self.sim = sim
         self.x, self.y = float(sim.p[0, 0]), float(sim.p[0, 1])
         self.states = (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
-        self.hp = dict(sim.hp)
+        # The step's records, written in place: the schedule and step constants go to the driven
+        # one (a wrapper's inner record), the one object that block's steps update.
+        self.hp, self.driven_hp = copy_record(sim.hp, sim.nested)
         # The schedule on floats, from the configured lr and momentum, as the array one was.
         self.group = ParamGroup(
             sim.group.run_lr, momentum=sim._momentum0, momentum_name=sim.momentum_name,
             scalar=True)
         self.momentum0 = self.group.momentum  # before a schedule cycles it
         self.scheduler = None
-        factors = sim.spec.factors
+        factors = sim.driven.factors
         try:
             if sim.scheduler is not None:
                 self.scheduler = build_scheduler(sim.schedule, self.group, sim.steps)
-            self.hp["lr"] = self.group.lr
-            factor_names = list(factors(self.hp, 1)) if factors is not None else []
+            self.driven_hp["lr"] = self.group.lr
+            factor_names = list(factors(self.driven_hp, 1)) if factors is not None else []
         except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
             raise _Unsupported(str(exc)) from exc
         self.t = 0
         # What a step records after x, y, loss, lr, grad x, grad y: torch's state (in the array
         # path's order, every x value before every y value), then the step's factors.
-        names = [n for n in sim.state_names if n in self.states[0]]
-        self._state_of = _getter(names)
+        names = sim.state_names
+        own_of = _getter(sim.own_state_names)
+        if sim.nested:
+            inner_of = _getter(sim.inner_state_names)
+            self._state_of = lambda s: (*inner_of(s[INNER]), *own_of(s))
+        else:
+            self._state_of = own_of
         self._columns = [(n, 6 + j, 6 + len(names) + j) for j, n in enumerate(names)]
         self._factors = factor_names
 
     @staticmethod
     def supports(sim: Simulation) -> bool:
         """One row, the full-data gradient, no line search, every hyperparameter a number."""
+        records = (sim.hp, sim.driven_hp)
         return (
             sim.rows == 1 and sim.batch_size is None and not sim.spec.needs_oracle
-            and not any(isinstance(v, np.ndarray) for v in sim.hp.values())
+            and not any(isinstance(v, np.ndarray) for hp in records for v in hp.values())
         )
 
     def _step_hp(self) -> tuple[dict[str, Any], float]:
-        """This step's hyperparameters (as ``Simulation.step_hp``) and its lr."""
-        sim, hp, group = self.sim, self.hp, self.group
+        """This step's hyperparameters (as ``Simulation.step_hp``, in place) and its lr."""
+        sim, driven, group = self.sim, self.driven_hp, self.group
         lr = group.lr
-        hp["lr"] = lr
+        driven["lr"] = lr
         if self.momentum0 is not None and sim.momentum_name:
             momentum = group.momentum
             name = sim.momentum_name
@@ -424,18 +464,19 @@ class ScalarRun:
                     # As an array, a cycled 0 takes the per-row branches (buffers still
                     # updated) that a float 0 skips.
                     raise _Unsupported(f"{name} cycled to 0")
-                hp[name] = momentum
+                driven[name] = momentum
             else:
-                hp[name] = sim.hp[name]
-        return hp, lr
+                driven[name] = sim.driven_hp[name]
+        return self.hp, lr
 
     def block(self, n: int) -> _Block:
         """Up to n steps (fewer if the run leaves the bounds), recorded as ``_array_block``."""
         sim = self.sim
-        update, factors, state_of = sim.spec.update, sim.spec.factors, self._state_of
+        update, factors, state_of = sim.spec.update, sim.driven.factors, self._state_of
+        driven = self.driven_hp  # hp itself, or a wrapper's inner record within it
         point_value, point_grad = sim.objective.point_functions()
         scheduler, noise, rng = self.scheduler, sim.noise, sim.rng
-        hp, lr = self.hp, self.hp["lr"]  # fixed without a scheduler
+        hp, lr = self.hp, driven["lr"]  # fixed without a scheduler
         x, y, (sx, sy), t = self.x, self.y, self.states, self.t
         start = (x, y)
         rows: list[tuple[Any, ...]] = []
@@ -451,8 +492,8 @@ class ScalarRun:
                     if scheduler is not None:
                         hp, lr = self._step_hp()
                     if factors is not None:  # merged in place: factors never read their own
-                        step_factors = factors(hp, t)
-                        hp.update(step_factors)
+                        step_factors = factors(driven, t)
+                        driven.update(step_factors)
                     gx, gy = point_grad(x, y)
                     if noise:
                         zx, zy = next(draws)
@@ -497,11 +538,11 @@ class ScalarRun:
         """The teaching quantities of a block's steps, by one ``teach`` call on its columns:
         the state (n, 2) and each factor (n, 1). Element-wise, so each value is the one the
         array path derives at its step."""
-        teach = self.sim.spec.teach
+        teach = self.sim.driven.teach
         if teach is None:
             return {}
         first = 6 + 2 * len(self._columns)
-        hp = dict(self.hp)
+        hp = dict(self.driven_hp)
         for j, name in enumerate(self._factors):
             hp[name] = table[:, first + j:first + j + 1]
         with np.errstate(all="ignore"):

@@ -49,6 +49,10 @@ class Oracle(Protocol):
         """Loss (n,) and gradient (n, 2) at ``points`` (n, 2), which belong to runs ``rows``."""
         ...
 
+# The key of a wrapper's inner optimizer's record, in its hyperparameters and its state, as in a
+# run's configuration (``{"optimizer": "lookahead", "params": {...}, "inner": {...}}``).
+INNER = "inner"
+
 InitFn = Callable[[Array, Hyper], State]
 UpdateFn = Callable[[Array, Array, State, Hyper, int, Oracle | None], tuple[Array, State]]
 TeachFn = Callable[[State, Hyper], dict[str, Array]]
@@ -96,8 +100,15 @@ class OptimizerSpec:
     check: CheckFn | None = None
     momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
     needs_oracle: bool = False
-    wraps: bool = False  # takes an inner optimizer (lookahead)
+    # A wrapper (lookahead): the optimizer it makes around an inner one, whose records it nests
+    # (hyperparameters ``{..., "inner": {...}}``, state ``{..., "inner": {...}}``).
+    around: Callable[[OptimizerSpec], OptimizerSpec] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def wraps(self) -> bool:
+        """Whether this optimizer steps an inner one (the catalog's ``wraps``)."""
+        return self.around is not None
 
     def param(self, name: str) -> Param:
         """The spec of one hyperparameter by name."""

@@ -1,49 +1,50 @@
 """Lookahead (Zhang et al. 2019): an inner optimizer moves fast weights; every k steps the slow
-weights move a fraction alpha towards them and the fast weights restart from there."""
+weights move a fraction alpha towards them and the fast weights restart from there.
+
+Lookahead keeps its inner optimizer's records nested inside its own, as optax's lookahead keeps
+``fast_state``: hyperparameters ``{"k", "alpha", "inner": {<the inner optimizer's>}}`` and state
+``{"inner": {<the inner optimizer's>}, "slow_param": phi}``. A name both use (Lookahead's and
+RMSprop's ``alpha``) is two entries of two records, never one. ``LOOKAHEAD`` is the catalog entry;
+``LOOKAHEAD.around(inner)`` is the optimizer the runner steps.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import NoReturn
 
 from ..params import Param
-from .base import Array, Hyper, OptimizerSpec, Oracle, State, StateVar, copy
+from .base import INNER, Array, Hyper, OptimizerSpec, Oracle, State, StateVar, copy
+
+SLOW = "slow_param"  # the slow weights' name in the state record and the recorded columns
 
 
-def _inner(hp: Hyper) -> OptimizerSpec:
-    return hp["_inner_spec"]
+def _unbound(*_: object) -> NoReturn:
+    """The catalog entry alone has no inner optimizer to step."""
+    raise TypeError("lookahead steps an inner optimizer: step LOOKAHEAD.around(inner)")
 
 
-def lookahead_init(p: Array, hp: Hyper) -> State:
-    """The inner optimizer's state plus the slow weights, copied from the start point."""
-    return {**_inner(hp).init(p, hp), "slow_param": copy(p)}
+def lookahead_around(inner: OptimizerSpec) -> OptimizerSpec:
+    """Lookahead stepping ``inner``: its init and update on the nested records, the line search
+    (oracle) passed through when the inner optimizer needs one."""
+    inner_init, inner_update = inner.init, inner.update
 
+    def init(p: Array, hp: Hyper) -> State:
+        """The inner optimizer's state, and the slow weights copied from the start point."""
+        return {INNER: inner_init(p, hp[INNER]), SLOW: copy(p)}
 
-def lookahead_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
-) -> tuple[Array, State]:
-    """One inner step; after every k-th: slow += alpha * (fast - slow); fast = slow.
+    def update(p: Array, grad: Array, state: State, hp: Hyper, t: int,
+               oracle: Oracle | None) -> tuple[Array, State]:
+        """One inner step; after every k-th: slow += alpha * (fast - slow); fast = slow."""
+        new_p, inner_state = inner_update(p, grad, state[INNER], hp[INNER], t, oracle)
+        slow = state[SLOW]
+        if t % hp["k"] == 0:
+            slow = slow + hp["alpha"] * (new_p - slow)
+            new_p = copy(slow)
+        return new_p, {INNER: inner_state, SLOW: slow}
 
-    The inner update reads its own keys of the state and returns a new record (every update
-    does), to which the slow weights are added."""
-    new_p, new_state = _inner(hp).update(p, grad, state, hp, t, oracle)
-    slow = state["slow_param"]
-    if t % hp["k"] == 0:
-        slow = slow + hp["alpha"] * (new_p - slow)
-        new_p = copy(slow)
-    new_state["slow_param"] = slow
-    return new_p, new_state
-
-
-def lookahead_factors(hp: Hyper, t: int) -> dict[str, Any]:
-    """The inner optimizer's per-step factors."""
-    factors = _inner(hp).factors
-    return factors(hp, t) if factors else {}
-
-
-def lookahead_teach(state: State, hp: Hyper) -> dict[str, Array]:
-    """Whatever the inner optimizer derives for teaching."""
-    teach = _inner(hp).teach
-    return teach(state, hp) if teach else {}
+    return replace(LOOKAHEAD, init=init, update=update, around=None,
+                   needs_oracle=inner.needs_oracle)
 
 
 LOOKAHEAD = OptimizerSpec(
@@ -67,10 +68,8 @@ LOOKAHEAD = OptimizerSpec(
         r"\text{if } k \mid t:\quad \phi \leftarrow \phi + \alpha(\theta_t - \phi), \quad "
         r"\theta_t \leftarrow \phi",
     ),
-    state=(StateVar("slow_param", r"\phi", "slow weights (plus the inner optimizer's state)"),),
-    init=lookahead_init,
-    update=lookahead_update,
-    teach=lookahead_teach,
-    factors=lookahead_factors,
-    wraps=True,
+    state=(StateVar(SLOW, r"\phi", "slow weights (plus the inner optimizer's state)"),),
+    init=_unbound,
+    update=_unbound,
+    around=lookahead_around,
 )
