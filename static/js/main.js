@@ -597,7 +597,7 @@ function allQuantities(ds, st) {
   names.sort((a, b) => (order.indexOf(a) + 1 || 999) - (order.indexOf(b) + 1 || 999));
   return names.map((n) => {
     const m = meta.get(n);
-    if (n === "effective_lr") return { name: n, symbol: "\\eta^{\\mathrm{eff}}", help: t("q.effective_lr"), scalar: false };
+    if (n === "effective_lr") return { name: n, symbol: "\\Delta\\theta / (-g)", help: t("q.effective_lr"), scalar: false };
     return { name: n, symbol: m ? m.symbol : n, help: m ? tc(m, "help") : n, scalar: Boolean(m && m.scalar) };
   });
 }
