@@ -23,6 +23,7 @@ const $ = (id) => document.getElementById(id);
 const EXPRESSION = "__expression";
 const SPEEDS = [10, 30, 60, 120, 250, 500, 1000, 2500, 5000];
 const HEAVY_INTERVAL = 150; // ms between line-chart redraws while a stream is still arriving
+const DRAG_HEAVY_INTERVAL = 400; // the same while the start marker is being dragged
 
 // Config-level parameters, used only when the catalog does not describe them.
 const CONFIG_FALLBACK = [
@@ -276,7 +277,7 @@ async function compute() {
     if (app.maps) app.maps.onConfig(app.canonical);
     clearFieldErrors();
     if (editSeq === app.editSeq) adoptServerConfig(rec.config);
-    onStateChange({ now: true });
+    onStateChange({ now: !app.dragging }); // while dragging, at most every 150 ms
   };
   try {
     if (partial && missing.length === 0) {
@@ -439,15 +440,18 @@ function draw(ds) {
   $("scrubber").max = String(ds.steps);
   const now = performance.now();
   if (fresh) lastHeavy = now; // a new answer's first blocks: paths only; its curves follow
-  if (ds.done || now - lastHeavy >= HEAVY_INTERVAL) {
+  // While the start marker is dragged the paths follow the pointer; the other views catch up
+  // every DRAG_HEAVY_INTERVAL ms (and at the release).
+  const wait = app.dragging ? DRAG_HEAVY_INTERVAL : HEAVY_INTERVAL;
+  if ((ds.done && !app.dragging) || now - lastHeavy >= wait) {
     drawHeavy();
   } else if (!heavyTimer) {
     heavyTimer = setTimeout(() => {
       heavyTimer = 0;
-      if (app.dataset === ds) drawHeavy();
-    }, HEAVY_INTERVAL);
+      if (app.dataset) drawHeavy();
+    }, wait);
   }
-  setStep(app.step, { force: true });
+  setStep(app.step, { force: true, fromPlayback: app.dragging }); // the teaching panel at 10 Hz while dragging
   document.dispatchEvent(new CustomEvent("optviz:draw", { detail: { seq: ds.seq, done: ds.done } }));
   if (ds.done) {
     document.body.dataset.drawnSeq = String(ds.seq);
@@ -994,6 +998,13 @@ function setExpression(text, switching) {
   configChanged();
 }
 
+/** The start marker dragged to (x, y): new paths at every move, the address written at the end. */
+function onDragStart(x, y, final) {
+  app.dragging = !final;
+  setStart(x, y);
+  if (final) onStateChange();
+}
+
 function setStart(x, y) {
   const round = (v) => Number(v.toPrecision(4));
   app.config.start = [round(x), round(y)];
@@ -1243,7 +1254,7 @@ async function main() {
 
   app.views.contour = new ContourView($("contour-plot"),
     { paths: $("contour-paths"), trail: $("contour-trail"), cursor: $("contour-cursor") },
-    { onClickPoint: setStart, onDragStart: (x, y) => setStart(x, y), onViewChange });
+    { onClickPoint: setStart, onDragStart, onViewChange });
   app.views.contour.stretch = app.page.stretch;
   app.views.surface3d = new Surface3DView($("surface3d-plot"));
   app.views.lr = new LineView($("lr-plot"), $("lr-cursor"), "lr", pickStep);
