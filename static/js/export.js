@@ -167,6 +167,13 @@ export function initExport(app, { style }) {
 
   // Names as the page's legends give them, escaped: Plotly would read tags in them.
   const runName = (config, i) => escapePlotly(runNames(app.catalog, config.runs)[i]);
+  // A map's run by number and optimizer (its values are what the map varies).
+  const runTitle = (config, i) => {
+    const run = config.runs[i];
+    if (run.label) return escapePlotly(run.label);
+    const spec = app.catalog.optimizers.find((o) => o.name === run.optimizer);
+    return `${t("run.title", { n: i + 1 })} · ${spec ? tc(spec, "label") : run.optimizer}`;
+  };
 
   function surfaceLabel(config) {
     const s = config.surface;
@@ -285,7 +292,7 @@ export function initExport(app, { style }) {
     const { start } = data;
     const traces = fig.traces.map((tr) => ({ ...clone(tr), showlegend: false }));
     for (const e of fig.legend) traces.push(swatchEntry(e.label, e.color, e.ring));
-    const title = `${t("maps.hyper")}: ${runName(start.config, start.map.run)} · ${surfaceLabel(start.config)}`
+    const title = `${t("maps.hyper")}: ${runTitle(start.config, start.map.run)} · ${surfaceLabel(start.config)}`
       + `<br><sup>${t("export.mapSubtitle", { metric: t(`maps.metric.${fig.metric}`), steps: start.steps,
         nx: start.x.length, ny: start.y.length })}</sup>`;
     const layout = titledLayout(fig.layout, title);

@@ -289,8 +289,9 @@ export class ContourView {
       layout.yaxis = { ...layout.yaxis, scaleanchor: "x", scaleratio: 1, constrain: "domain" };
     }
     if (!this.overlay) return layout;
-    return { ...layout, xaxis2: { overlaying: "x", matches: "x", visible: false },
-      yaxis2: { overlaying: "y", matches: "y", visible: false } };
+    const keep = this.stretch ? {} : { constrain: "domain" };
+    return { ...layout, xaxis2: { overlaying: "x", matches: "x", visible: false, ...keep },
+      yaxis2: { overlaying: "y", matches: "y", visible: false, ...keep } };
   }
 
   /** Draw a heatmap trace over the contour (null removes it). */
