@@ -380,6 +380,7 @@ async function loadSurface() {
     app.views.contour.setStart(app.config.start);
     app.views.surface3d.setSurface(data);
     showSurfaceMath(data);
+    showMinimumMark();
     if (app.page.view === "3d") draw3d();
   } catch (err) {
     if (isAbort(err) || app.surfaceKey !== key) return;
@@ -1118,7 +1119,7 @@ function renderLegend() {
     const ctx = c.getContext("2d");
     ctx.scale(2, 2);
     draw(ctx);
-    return h("span", { class: "legend-item" }, c, h("span", { text: t(key) }));
+    return h("span", { class: "legend-item", dataset: { mark: key } }, c, h("span", { text: t(key) }));
   };
   const ink = "#1f2933";
   box.replaceChildren(
@@ -1152,6 +1153,14 @@ function renderLegend() {
       ctx.closePath(); ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = ink; ctx.lineWidth = 1.2; ctx.stroke();
     }, "legend.minimum"),
   );
+  showMinimumMark();
+}
+
+/** The legend's "minimum" only when the drawn surface marks one. */
+function showMinimumMark() {
+  const item = document.querySelector('#contour-legend [data-mark="legend.minimum"]');
+  const minima = app.surface && (app.surface.minima || []).filter((m) => m.kind !== "saddle");
+  if (item) item.hidden = Boolean(app.surface) && !minima.length;
 }
 
 function setMode(mode) {
