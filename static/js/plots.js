@@ -785,6 +785,13 @@ class StepChart {
     this.bound = true;
     this.gd.on("plotly_afterplot", () => this.drawCursor());
     this.gd.on("plotly_relayouting", () => this.drawCursor());
+    // The toolbar's box zoom is for one zoom: afterwards a press picks the step again.
+    this.gd.on("plotly_relayout", (ev) => {
+      const fl = this.gd._fullLayout;
+      if (fl && fl.dragmode === "zoom" && ev && Object.keys(ev).some((k) => k.includes("range"))) {
+        Plotly().relayout(this.gd, { dragmode: false });
+      }
+    });
   }
 
   setCursor(step) {
@@ -892,7 +899,7 @@ export class LineView extends StepChart {
     layout.xaxis = { title: { text: t("plot.step"), standoff: 2 }, range: [0, Math.max(dataset.steps, 1)], zeroline: false };
     layout.yaxis = { type: useLog ? "log" : "linear", exponentformat: "power", zeroline: false,
       autorange: !range, ...(range ? { range } : {}) };
-    layout.uirevision = `${this.field}-${useLog}-${range ? range.join(",") : ""}`;
+    layout.uirevision = `${this.field}-${useLog}`;
     await Plotly().react(this.gd, traces, layout, LINE_CONFIG);
     this.bindAfterPlot();
     this.drawCursor();
