@@ -23,7 +23,6 @@ const $ = (id) => document.getElementById(id);
 const EXPRESSION = "__expression";
 const SPEEDS = [10, 30, 60, 120, 250, 500, 1000, 2500, 5000];
 const HEAVY_INTERVAL = 150; // ms between line-chart redraws while a stream is still arriving
-const DRAG_HEAVY_INTERVAL = 400; // the same while the start marker is being dragged
 
 // Config-level parameters, used only when the catalog does not describe them.
 const CONFIG_FALLBACK = [
@@ -441,15 +440,17 @@ function draw(ds) {
   $("scrubber").max = String(ds.steps);
   const now = performance.now();
   if (fresh) lastHeavy = now; // a new answer's first blocks: paths only; its curves follow
-  // While the start marker is dragged the paths follow the pointer; the other views catch up
-  // every DRAG_HEAVY_INTERVAL ms (and at the release).
-  const wait = app.dragging ? DRAG_HEAVY_INTERVAL : HEAVY_INTERVAL;
-  if ((ds.done && !app.dragging) || now - lastHeavy >= wait) {
+  // While the start marker is dragged only the paths follow the pointer; the other views catch
+  // up at the release.
+  const wait = HEAVY_INTERVAL;
+  if (app.dragging) {
+    // nothing heavy
+  } else if (ds.done || now - lastHeavy >= wait) {
     drawHeavy();
   } else if (!heavyTimer) {
     heavyTimer = setTimeout(() => {
       heavyTimer = 0;
-      if (app.dataset) drawHeavy();
+      if (app.dataset && !app.dragging) drawHeavy();
     }, wait);
   }
   setStep(app.step, { force: true, fromPlayback: app.dragging }); // the teaching panel at 10 Hz while dragging
