@@ -212,8 +212,8 @@ export function initExport(app, { style }) {
     const clear = color === "transparent" || /^rgba\(.*,\s*0\)$/.test(color);
     const symbol = ring ? "circle-open" : clear ? "square-open" : "square";
     const c = clear ? INK : color;
-    return { type: "scatter", mode: "markers", x: [null], y: [null], name, hoverinfo: "skip", showlegend: true,
-      marker: { symbol, size: 12, color: c, line: { color: c, width: ring ? 3 : 1 } } };
+    return { type: "scatter", mode: "markers", x: [null], y: [null], name: escapePlotly(name), hoverinfo: "skip",
+      showlegend: true, marker: { symbol, size: 12, color: c, line: { color: c, width: ring ? 3 : 1 } } };
   };
 
   function visible(ds, st) {
