@@ -524,7 +524,7 @@ function renderRunLegends(ds, st) {
   const key = JSON.stringify([runs, runs.map((i) => [st.names[i], st.colors[i], ds.runs[i].status, ds.runs[i].n])]);
   if (key !== renderRunLegends.key) {
     renderRunLegends.key = key;
-    const items = () => runs.map((i) => {
+    const items = (full) => runs.map((i) => {
       const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
       c.style.width = "30px";
       c.style.height = "12px";
@@ -532,11 +532,15 @@ function renderRunLegends(ds, st) {
       ctx.scale(2, 2);
       drawSwatch(ctx, st.colors[i], i);
       const r = ds.runs[i];
-      const gone = r.status === "diverged" ? ` ✕ ${t("run.divergedAt", { n: r.n })}` : "";
+      const gone = r.status === "diverged" ? t("run.divergedAt", { n: r.n }) : "";
+      // The contour's legend says it in words; the narrower charts' legends mark it with a cross.
+      const mark = gone && (full ? ` ✕ ${gone}` : " ✕");
       return h("span", { class: "legend-item run-legend-item", dataset: { run: String(i) } }, c,
-        h("span", { class: "run-name", text: st.names[i] }), gone ? h("span", { class: "run-gone", text: gone }) : null);
+        h("span", { class: "run-name", text: st.names[i] }),
+        mark ? h("span", { class: "run-gone", text: mark, title: gone }) : null);
     });
     for (const id of ["contour-plot", "lr-plot", "loss-plot", "state-plot"]) {
+      const full = id === "contour-plot";
       const card = $(id).closest(".card");
       let box = card.querySelector(":scope > .run-legend");
       if (!box) {
@@ -544,7 +548,7 @@ function renderRunLegends(ds, st) {
         const after = card.querySelector(":scope > .legend:not(.run-legend)") || card.querySelector(":scope > .card-head");
         after.after(box);
       }
-      box.replaceChildren(...items());
+      box.replaceChildren(...items(full));
     }
   }
   renderAlerts(ds, st);

@@ -449,10 +449,13 @@ export class ContourView {
         const r = d.runs[i];
         const s = Math.min(this.step, r.n);
         const color = this.style.colors[i];
+        // Past its end a finished run shows its last point (a diverged one only its cross).
+        const ended = this.step > r.n && r.status;
+        if (ended && r.status === "diverged") continue;
         const [x1, y1] = d.point(i, s);
         const p1x = axisToPx(xa, x1);
         const p1y = axisToPx(ya, y1, true);
-        if (s >= 1) {
+        if (s >= 1 && !ended) {
           const [x0, y0] = d.point(i, s - 1);
           const p0x = axisToPx(xa, x0);
           const p0y = axisToPx(ya, y0, true);
@@ -937,7 +940,7 @@ function lrRange(dataset, runs, log) {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  if (!log) return [0, hi * 1.1];
+  if (!log) return [-hi * 0.04, hi * 1.1];
   const a = Math.log10(lo);
   const b = Math.log10(hi);
   const pad = Math.max(0.1, (b - a) * 0.06);
