@@ -555,9 +555,12 @@ export class ContourView {
       }
       down = p;
     }, true);
+    // A touch on the marker drags it: neither Plotly nor the page's scrolling take that touch.
     this.gd.addEventListener("touchstart", (ev) => {
-      if (drag) ev.stopPropagation();
-    }, { capture: true, passive: true });
+      if (!drag) return;
+      ev.stopPropagation();
+      if (ev.cancelable) ev.preventDefault();
+    }, { capture: true, passive: false });
     // Plotly lays a cover over the page while a drag may start, so the release is heard on the
     // window; a press and release within 3 px is a click.
     window.addEventListener("pointerup", (ev) => {
