@@ -46,7 +46,7 @@ extendStrings({
     "hide.language": "Language", "hide.link": "Share button", "hide.lr_plot": "Learning-rate chart",
     "hide.loss_plot": "Loss chart", "hide.state_plot": "State chart", "hide.teach": "Teaching panel",
     "hide.3d": "3D view", "hide.playback": "Playback", "hide.settings": "Surface and training settings",
-    "hide.maps": "Maps", "hide.data_plot": "Data view",
+    "hide.maps": "Maps", "hide.data_plot": "Data view", "hide.stretch": "Stretch to fill",
   },
   zh: {
     "lessons.open": "课程",
@@ -87,7 +87,7 @@ extendStrings({
     "hide.language": "语言", "hide.link": "分享按钮", "hide.lr_plot": "学习率图",
     "hide.loss_plot": "损失图", "hide.state_plot": "状态图", "hide.teach": "讲解面板",
     "hide.3d": "3D 视图", "hide.playback": "播放控制", "hide.settings": "曲面与训练设置",
-    "hide.maps": "图谱", "hide.data_plot": "数据视图",
+    "hide.maps": "图谱", "hide.data_plot": "数据视图", "hide.stretch": "拉伸填满",
   },
 });
 

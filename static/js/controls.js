@@ -154,6 +154,33 @@ function labelFor(spec, forId) {
  * (live = true while a slider is being dragged). Returns the wrapper element.
  */
 export function paramControl(spec, value, field, onChange) {
+  return withInfo(bareControl(spec, value, field, onChange), spec);
+}
+
+// The help text shows on hover (title), on focus (the help line under the control, while any
+// of its inputs has focus) and on touch (an info button beside the label toggles that line).
+function withInfo(wrap, spec) {
+  const help = wrap.querySelector(":scope .help");
+  const label = wrap.querySelector(".param-label");
+  if (!help || !label || !help.textContent) return wrap;
+  const btn = h("button", { type: "button", class: "info-btn", text: "i", "aria-expanded": "false",
+    "aria-controls": help.id, "aria-label": t("param.info", { name: spec.name }), title: help.textContent });
+  btn.addEventListener("click", () => {
+    const on = !wrap.classList.contains("show-help");
+    wrap.classList.toggle("show-help", on);
+    btn.setAttribute("aria-expanded", String(on));
+  });
+  if (label.parentElement === wrap) {
+    const head = h("div", { class: "param-head" });
+    label.replaceWith(head);
+    head.append(label, btn);
+  } else {
+    label.after(btn);
+  }
+  return wrap;
+}
+
+function bareControl(spec, value, field, onChange) {
   const wrap = h("div", { class: "param", dataset: { key: spec.name, field } });
   const id = nextId("p");
   const help = tc(spec, "help");

@@ -10,6 +10,7 @@ import { ApiError, fetchStart } from "./api.js";
 import { decimate } from "./data.js";
 import { t, tc } from "./i18n.js";
 import { OVERLAY_AXES } from "./plots.js";
+import { escapePlotly, runMarks, runNames } from "./names.js";
 import { pageQuery } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
@@ -164,16 +165,19 @@ export function initExport(app, { style }) {
     return rec ? { ds, config: rec.config, query: rec.query || "" } : null;
   }
 
-  const runName = (config, i) => {
+  // Names as the page's legends give them, escaped: Plotly would read tags in them.
+  const runName = (config, i) => escapePlotly(runNames(app.catalog, config.runs)[i]);
+  // A map's run by number and optimizer (its values are what the map varies).
+  const runTitle = (config, i) => {
     const run = config.runs[i];
-    if (run.label) return run.label;
+    if (run.label) return escapePlotly(run.label);
     const spec = app.catalog.optimizers.find((o) => o.name === run.optimizer);
     return `${t("run.title", { n: i + 1 })} · ${spec ? tc(spec, "label") : run.optimizer}`;
   };
 
   function surfaceLabel(config) {
     const s = config.surface;
-    if (s.expression !== undefined && s.expression !== null) return `f(x, y) = ${s.expression}`;
+    if (s.expression !== undefined && s.expression !== null) return escapePlotly(`f(x, y) = ${s.expression}`);
     const spec = app.catalog.surfaces.find((x) => x.name === s.name);
     return spec ? tc(spec, "label") || s.name : s.name;
   }
@@ -208,8 +212,8 @@ export function initExport(app, { style }) {
     const clear = color === "transparent" || /^rgba\(.*,\s*0\)$/.test(color);
     const symbol = ring ? "circle-open" : clear ? "square-open" : "square";
     const c = clear ? INK : color;
-    return { type: "scatter", mode: "markers", x: [null], y: [null], name, hoverinfo: "skip", showlegend: true,
-      marker: { symbol, size: 12, color: c, line: { color: c, width: ring ? 3 : 1 } } };
+    return { type: "scatter", mode: "markers", x: [null], y: [null], name: escapePlotly(name), hoverinfo: "skip",
+      showlegend: true, marker: { symbol, size: 12, color: c, line: { color: c, width: ring ? 3 : 1 } } };
   };
 
   function visible(ds, st) {
@@ -230,7 +234,7 @@ export function initExport(app, { style }) {
       x.set(r.x.subarray(0, r.n), 1);
       y.set(r.y.subarray(0, r.n), 1);
       data.push({ type: "scatter", mode: "lines", x, y, name: runName(config, i), showlegend: true,
-        hoverinfo: "skip", line: { color: st.colors[i], width: 2.2 }, ...over });
+        hoverinfo: "skip", line: { color: st.colors[i], width: 2.2, dash: runMarks(i).dash.plotly }, ...over });
       const diverged = r.status === "diverged";
       data.push({ type: "scatter", mode: "markers", x: [x[r.n]], y: [y[r.n]], showlegend: false, hoverinfo: "skip",
         marker: { symbol: diverged ? "x" : "circle", size: diverged ? 12 : 9, color: st.colors[i], line: { color: "#ffffff", width: 1.5 } },
@@ -261,7 +265,7 @@ export function initExport(app, { style }) {
       const r = ds.runs[i];
       const line = decimate(r[kind], r.n);
       return { type: "scatter", mode: "lines", x: line.x, y: line.y, name: runName(config, i),
-        showlegend: true, hoverinfo: "skip", line: { color: st.colors[i], width: 1.8 } };
+        showlegend: true, hoverinfo: "skip", line: { color: st.colors[i], width: 1.8, dash: runMarks(i).dash.plotly } };
     });
     return { data, layout: baseLayout(gd, t(`plot.${kind}`)) };
   }
@@ -288,7 +292,7 @@ export function initExport(app, { style }) {
     const { start } = data;
     const traces = fig.traces.map((tr) => ({ ...clone(tr), showlegend: false }));
     for (const e of fig.legend) traces.push(swatchEntry(e.label, e.color, e.ring));
-    const title = `${t("maps.hyper")}: ${runName(start.config, start.map.run)} · ${surfaceLabel(start.config)}`
+    const title = `${t("maps.hyper")}: ${runTitle(start.config, start.map.run)} · ${surfaceLabel(start.config)}`
       + `<br><sup>${t("export.mapSubtitle", { metric: t(`maps.metric.${fig.metric}`), steps: start.steps,
         nx: start.x.length, ny: start.y.length })}</sup>`;
     const layout = titledLayout(fig.layout, title);

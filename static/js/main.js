@@ -16,6 +16,7 @@ import { CATALOG_ZH } from "./catalog_zh.js";
 import { applyI18n, getLang, setLang, t, tc } from "./i18n.js";
 import { renderMath } from "./latex.js";
 import { ContourView, LineView, StateView, Surface3DView } from "./plots.js";
+import { drawSwatch, runNames } from "./names.js";
 import { RunCard } from "./runs.js";
 import { TeachPanel } from "./teach.js";
 import { MapsPanel } from "./maps.js";
@@ -137,9 +138,11 @@ function firstFreeColor(used) {
 // ------------------------------------------------------------------ status and notices
 
 let statusKey = "";
-function setStatus(key, extra = "") {
+let statusVars = {};
+function setStatus(key, extra = "", vars = {}) {
   statusKey = key;
-  $("status").textContent = t(key) + (extra ? ` ${extra}` : "");
+  statusVars = vars;
+  $("status").textContent = t(key, vars) + (extra ? ` ${extra}` : "");
   document.body.dataset.busy = key === "status.computing" ? "1" : "0";
 }
 
@@ -276,7 +279,7 @@ async function compute() {
     if (app.maps) app.maps.onConfig(app.canonical);
     clearFieldErrors();
     if (editSeq === app.editSeq) adoptServerConfig(rec.config);
-    onStateChange({ now: true });
+    onStateChange({ now: !app.dragging }); // while dragging, at most every 150 ms
   };
   try {
     if (partial && missing.length === 0) {
@@ -314,7 +317,11 @@ async function compute() {
     ds.done = true;
     app.complete = ds;
     scheduleDraw(ds);
-    setStatus("status.ready");
+    if (ds.runs.length && ds.runs.every((r) => r.n === 0 && r.status === "diverged")) {
+      setStatus("status.undefinedStart", "", { x: formatValue(ds.start[0]), y: formatValue(ds.start[1]) });
+    } else {
+      setStatus("status.ready");
+    }
     if (partial) {
       // The canonical query of the whole config, once the new paths are drawn: its start record
       // only (the stream is cancelled after the first line).
@@ -347,6 +354,7 @@ function adoptServerConfig(cfg) {
   }
   if (cfg.surface && cfg.surface.params && !c.surface.params) c.surface.params = cfg.surface.params;
   syncSurfaceInputs();
+  loadSurface(); // a formula's (or new surface's) view arrives with the answer: draw that surface
 }
 
 function surfaceLog(surface) {
@@ -369,10 +377,12 @@ async function loadSurface() {
     const data = await getSurface(surface, { log, signal: controller.signal, resolution: 120 });
     if (app.surfaceKey !== key) return;
     app.surface = data;
+    app.views.contour.surfaceId = surfaceId(surface);
     await app.views.contour.setSurface(data, surface.view, JSON.stringify(surface.view));
     app.views.contour.setStart(app.config.start);
-    app.views.surface3d.setSurface(data, zTransform(data));
+    app.views.surface3d.setSurface(data);
     showSurfaceMath(data);
+    showMinimumMark();
     if (app.page.view === "3d") draw3d();
   } catch (err) {
     if (isAbort(err) || app.surfaceKey !== key) return;
@@ -381,12 +391,10 @@ async function loadSurface() {
   }
 }
 
-// The loss of a path point on the 3D plot's z scale: the server's transform when the surface is
-// log-scaled, z = log10(f - fmin + log_delta).
-function zTransform(data) {
-  if (!data.log || !Number.isFinite(data.fmin)) return (v) => v;
-  const delta = Number.isFinite(data.log_delta) ? data.log_delta : 1e-12;
-  return (v) => Math.log10(Math.max(v - data.fmin + delta, delta));
+/** Which function a surface config is (its view aside): paths are drawn only over their own. */
+function surfaceId(surface) {
+  if (!surface) return "";
+  return surface.expression !== undefined && surface.expression !== null ? `expr:${surface.expression}` : `name:${surface.name}`;
 }
 
 function showSurfaceMath(data) {
@@ -419,6 +427,7 @@ function style() {
   return {
     colors: app.config.runs.map((_, i) => PALETTE[app.colorOf(i)].hex),
     visible: app.config.runs.map((_, i) => app.isVisible(i)),
+    names: runNames(app.catalog, app.config.runs),
   };
 }
 
@@ -428,19 +437,26 @@ function draw(ds) {
   app.dataset = ds;
   app.drawnSeq = ds.seq;
   const st = style();
+  app.views.contour.dataSurfaceId = surfaceId(ds.config.surface);
   app.views.contour.setData(ds, st);
+  renderRunLegends(ds, st);
   $("scrubber").max = String(ds.steps);
   const now = performance.now();
   if (fresh) lastHeavy = now; // a new answer's first blocks: paths only; its curves follow
-  if (ds.done || now - lastHeavy >= HEAVY_INTERVAL) {
+  // While the start marker is dragged only the paths follow the pointer; the other views catch
+  // up at the release.
+  const wait = HEAVY_INTERVAL;
+  if (app.dragging) {
+    // nothing heavy
+  } else if (ds.done || now - lastHeavy >= wait) {
     drawHeavy();
   } else if (!heavyTimer) {
     heavyTimer = setTimeout(() => {
       heavyTimer = 0;
-      if (app.dataset === ds) drawHeavy();
-    }, HEAVY_INTERVAL);
+      if (app.dataset && !app.dragging) drawHeavy();
+    }, wait);
   }
-  setStep(app.step, { force: true });
+  setStep(app.step, { force: true, fromPlayback: app.dragging }); // the teaching panel at 10 Hz while dragging
   document.dispatchEvent(new CustomEvent("optviz:draw", { detail: { seq: ds.seq, done: ds.done } }));
   if (ds.done) {
     document.body.dataset.drawnSeq = String(ds.seq);
@@ -465,7 +481,9 @@ function scheduleSlow() {
     const ds = app.dataset;
     if (!ds) return;
     const st = style();
-    app.views.lr.setData(ds, st);
+    app.views.lr.setData(ds, st, { log: app.page.lrlog }).then(() => {
+      $("lr-log").checked = app.views.lr.logUsed;
+    });
     app.views.loss.setData(ds, st, { log: app.page.log });
     if (ds.done) {
       document.body.dataset.linesSeq = String(ds.seq);
@@ -488,6 +506,7 @@ function scheduleSlow() {
 
 function draw3d() {
   if (!app.surface) return;
+  app.views.surface3d.stretch = app.page.stretch;
   app.views.surface3d.setData(app.dataset, style());
   app.views.surface3d.draw(app.step);
 }
@@ -496,7 +515,69 @@ function restyle() {
   if (!app.dataset) return;
   const st = style();
   app.views.contour.setStyle(st);
+  renderRunLegends(app.dataset, st);
   drawHeavy();
+}
+
+// ------------------------------------------------------------------ run legends and alerts
+
+/** A legend of the visible runs (name, colour, dash, marker) at the top of each chart's card. */
+function renderRunLegends(ds, st) {
+  const runs = ds ? ds.runs.map((r, i) => i).filter((i) => st.visible[i]) : [];
+  const key = JSON.stringify([runs, runs.map((i) => [st.names[i], st.colors[i], ds.runs[i].status, ds.runs[i].n])]);
+  if (key !== renderRunLegends.key) {
+    renderRunLegends.key = key;
+    const items = (full) => runs.map((i) => {
+      const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
+      c.style.width = "30px";
+      c.style.height = "12px";
+      const ctx = c.getContext("2d");
+      ctx.scale(2, 2);
+      drawSwatch(ctx, st.colors[i], i);
+      const r = ds.runs[i];
+      const gone = r.status === "diverged" ? t("run.divergedAt", { n: r.n }) : "";
+      // The contour's legend says it in words; the narrower charts' legends mark it with a cross.
+      const mark = gone && (full ? ` ✕ ${gone}` : " ✕");
+      return h("span", { class: "legend-item run-legend-item", dataset: { run: String(i) } }, c,
+        h("span", { class: "run-name", text: st.names[i] }),
+        mark ? h("span", { class: "run-gone", text: mark, title: gone }) : null);
+    });
+    for (const id of ["contour-plot", "lr-plot", "loss-plot", "state-plot"]) {
+      const full = id === "contour-plot";
+      const card = $(id).closest(".card");
+      let box = card.querySelector(":scope > .run-legend");
+      if (!box) {
+        box = h("div", { class: "legend run-legend", "aria-label": t("section.runs") });
+        const after = card.querySelector(":scope > .legend:not(.run-legend)") || card.querySelector(":scope > .card-head");
+        after.after(box);
+      }
+      box.replaceChildren(...items(full));
+    }
+  }
+  renderAlerts(ds, st);
+}
+
+/** Words for what went wrong: runs that diverged (name and step), a start where f is undefined. */
+function renderAlerts(ds, st) {
+  const card = $("contour-plot").closest(".card");
+  let box = $("run-alerts");
+  if (!box) {
+    box = h("div", { id: "run-alerts", class: "run-alerts", role: "status" });
+    card.querySelector(":scope > .run-legend").after(box);
+  }
+  const lines = [];
+  if (ds && ds.done && ds.runs.length && ds.runs.every((r) => r.n === 0 && r.status === "diverged")) {
+    lines.push(t("status.undefinedStart", { x: formatValue(ds.start[0]), y: formatValue(ds.start[1]) }));
+  } else if (ds) {
+    ds.runs.forEach((r, i) => {
+      if (st.visible[i] && r.status === "diverged") lines.push(t("run.divergedNotice", { name: st.names[i], n: r.n }));
+    });
+  }
+  const key = lines.join("\n");
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.replaceChildren(...lines.map((text) => h("p", { text })));
+  box.hidden = !lines.length;
 }
 
 /** Catalog metadata of every state quantity present in the visible runs, in catalog order. */
@@ -529,7 +610,7 @@ function allQuantities(ds, st) {
   names.sort((a, b) => (order.indexOf(a) + 1 || 999) - (order.indexOf(b) + 1 || 999));
   return names.map((n) => {
     const m = meta.get(n);
-    if (n === "effective_lr") return { name: n, symbol: "\\eta^{\\mathrm{eff}}", help: t("q.effective_lr"), scalar: false };
+    if (n === "effective_lr") return { name: n, symbol: "\\Delta\\theta / (-g)", help: t("q.effective_lr"), scalar: false };
     return { name: n, symbol: m ? m.symbol : n, help: m ? tc(m, "help") : n, scalar: Boolean(m && m.scalar) };
   });
 }
@@ -546,7 +627,13 @@ function renderStateChips(ds, st) {
   box.dataset.key = key;
   box.replaceChildren();
   if (!qs.length) {
-    box.appendChild(h("p", { class: "help", text: t("plot.noState") }));
+    // "No state" only when it is true: every shown run's optimizer keeps none (per the catalog).
+    const shown = ds.runs.map((_, i) => i).filter((i) => st.visible[i] && ds.config.runs[i]);
+    const byName = new Map(app.catalog.optimizers.map((o) => [o.name, o]));
+    const stateless = shown.every((i) => [ds.config.runs[i].optimizer, ds.config.runs[i].inner && ds.config.runs[i].inner.optimizer]
+      .filter(Boolean).every((n) => !((byName.get(n) || {}).state || []).length));
+    const text = !shown.length ? t("plot.noRuns") : stateless ? t("plot.noState") : t("plot.stateLater");
+    box.appendChild(h("p", { class: "help", text }));
     return;
   }
   for (const q of qs) {
@@ -828,6 +915,20 @@ function bindSurfaceControls() {
     clearTimeout(formulaTimer);
     formulaTimer = setTimeout(() => checkFormula($("formula").value.trim()), 200);
   });
+  // Enter or leaving the box commits the formula at once.
+  const commit = () => {
+    clearTimeout(formulaTimer);
+    const text = $("formula").value.trim();
+    const sf = app.config.surface;
+    if (text && text !== sf.expression) checkFormula(text);
+  };
+  $("formula").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      commit();
+    }
+  });
+  $("formula").addEventListener("change", commit);
   const readView = () => ["xmin", "xmax", "ymin", "ymax"].map((k) => Number($(`view-${k}`).value));
   for (const k of ["xmin", "xmax", "ymin", "ymax"]) {
     $(`view-${k}`).addEventListener("change", () => {
@@ -907,6 +1008,13 @@ function setExpression(text, switching) {
   configChanged();
 }
 
+/** The start marker dragged to (x, y): new paths at every move, the address written at the end. */
+function onDragStart(x, y, final) {
+  app.dragging = !final;
+  setStart(x, y);
+  if (final) onStateChange();
+}
+
 function setStart(x, y) {
   const round = (v) => Number(v.toPrecision(4));
   app.config.start = [round(x), round(y)];
@@ -982,6 +1090,20 @@ function bindViewsControls() {
     if (app.dataset) app.views.loss.setData(app.dataset, style(), { log: app.page.log });
     pageChanged();
   });
+  const lrLog = $("lr-log");
+  lrLog.addEventListener("change", () => {
+    app.page.lrlog = lrLog.checked;
+    if (app.dataset) app.views.lr.setData(app.dataset, style(), { log: app.page.lrlog });
+    pageChanged();
+  });
+  const stretch = $("stretch");
+  stretch.checked = app.page.stretch;
+  stretch.addEventListener("change", () => {
+    app.page.stretch = stretch.checked;
+    app.views.contour.setStretch(app.page.stretch);
+    if (app.page.view === "3d") draw3d();
+    pageChanged();
+  });
   $("mode-2d").addEventListener("click", () => setMode("2d"));
   $("mode-3d").addEventListener("click", () => setMode("3d"));
   $("lang").addEventListener("change", (ev) => {
@@ -1005,7 +1127,7 @@ function renderLegend() {
     const ctx = c.getContext("2d");
     ctx.scale(2, 2);
     draw(ctx);
-    return h("span", { class: "legend-item" }, c, h("span", { text: t(key) }));
+    return h("span", { class: "legend-item", dataset: { mark: key } }, c, h("span", { text: t(key) }));
   };
   const ink = "#1f2933";
   box.replaceChildren(
@@ -1039,6 +1161,14 @@ function renderLegend() {
       ctx.closePath(); ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = ink; ctx.lineWidth = 1.2; ctx.stroke();
     }, "legend.minimum"),
   );
+  showMinimumMark();
+}
+
+/** The legend's "minimum" only when the drawn surface marks one. */
+function showMinimumMark() {
+  const item = document.querySelector('#contour-legend [data-mark="legend.minimum"]');
+  const minima = app.surface && (app.surface.minima || []).filter((m) => m.kind !== "saddle");
+  if (item) item.hidden = Boolean(app.surface) && !minima.length;
 }
 
 function setMode(mode) {
@@ -1047,6 +1177,7 @@ function setMode(mode) {
   $("mode-2d").setAttribute("aria-pressed", String(!is3d));
   $("mode-3d").setAttribute("aria-pressed", String(is3d));
   $("contour-wrap").hidden = is3d;
+  $("contour-legend").hidden = is3d; // the glyphs it explains are the 2D view's
   $("surface3d-plot").hidden = !is3d;
   if (is3d) draw3d();
   else if (app.views.contour.ready) window.Plotly.Plots.resize(app.views.contour.gd);
@@ -1069,7 +1200,9 @@ function applyHide() {
 
 function renderAllText() {
   applyI18n();
-  if (statusKey) setStatus(statusKey);
+  if (statusKey) setStatus(statusKey, "", statusVars);
+  renderRunLegends.key = null;
+  if (app.dataset) renderRunLegends(app.dataset, style());
   renderLegend();
   $("lang").value = getLang();
   renderSurfaceControls();
@@ -1088,6 +1221,11 @@ function renderAllText() {
 // ------------------------------------------------------------------ start
 
 async function main() {
+  // No share / Chart Studio / cloud link on any chart of the page (maps included).
+  if (window.Plotly && window.Plotly.setPlotConfig) {
+    window.Plotly.setPlotConfig({ showSendToCloud: false, showEditInChartStudio: false, showLink: false,
+      plotlyServerURL: "", displaylogo: false });
+  }
   // A link with nothing in it opens the first screen: the catalog's race of four optimizers.
   const firstScreen = window.location.search.replace(/^\?/, "") === "";
   let { apiQuery, page, warnings } = splitQuery(window.location.search);
@@ -1134,11 +1272,12 @@ async function main() {
 
   app.views.contour = new ContourView($("contour-plot"),
     { paths: $("contour-paths"), trail: $("contour-trail"), cursor: $("contour-cursor") },
-    { onHoverStep: hoverStep, onClickPoint: setStart, onViewChange });
+    { onClickPoint: setStart, onDragStart, onViewChange });
+  app.views.contour.stretch = app.page.stretch;
   app.views.surface3d = new Surface3DView($("surface3d-plot"));
-  app.views.lr = new LineView($("lr-plot"), $("lr-cursor"), "lr", hoverStep);
-  app.views.loss = new LineView($("loss-plot"), $("loss-cursor"), "loss", hoverStep);
-  app.views.state = new StateView($("state-plot"), $("state-cursor"), hoverStep);
+  app.views.lr = new LineView($("lr-plot"), $("lr-cursor"), "lr", pickStep);
+  app.views.loss = new LineView($("loss-plot"), $("loss-cursor"), "loss", pickStep);
+  app.views.state = new StateView($("state-plot"), $("state-cursor"), pickStep);
   app.teach = new TeachPanel($("teach"));
   app.maps = new MapsPanel($("maps"), {
     catalog,
@@ -1183,11 +1322,7 @@ async function main() {
   app.animation = new AnimationExport(document.querySelector(".export-panel"), {
     app, setStep, pause,
     colorOf: (i) => PALETTE[app.colorOf(i)].hex,
-    runName: (i) => {
-      const run = app.config.runs[i];
-      const spec = app.catalog.optimizers.find((o) => o.name === run.optimizer);
-      return run.label || `${i + 1} · ${spec ? tc(spec, "label") : run.optimizer}`;
-    },
+    runName: (i) => runNames(app.catalog, app.config.runs)[i],
   });
   applyHide();
   app.step = app.page.step;
@@ -1201,11 +1336,7 @@ async function main() {
   loadSurface();
   app.dataView = new DataView($("data-card"), {
     app,
-    runName: (i) => {
-      const run = app.config.runs[i];
-      const spec = catalog.optimizers.find((o) => o.name === run.optimizer);
-      return run.label || `${i + 1} · ${spec ? tc(spec, "label") : run.optimizer}`;
-    },
+    runName: (i) => runNames(app.catalog, app.config.runs)[i],
   });
   app.dataView.update();
   app.classroom = new Classroom({ app, catalog, pageChanged, writeNow: () => onStateChange({ now: true }) });
@@ -1237,8 +1368,9 @@ function addTranslations(catalog) {
   for (const [name, s] of Object.entries(catalog.settings || {})) merge(s, help({}, CATALOG_ZH.settings, name));
 }
 
-function hoverStep(s) {
-  if (app.playing) return;
+/** A press or drag on a line chart picks the step (hovering never does). */
+function pickStep(s) {
+  if (app.playing) pause();
   setStep(s);
 }
 

@@ -18,16 +18,26 @@ function line(trace, key, values) {
 }
 import { latexToText } from "./latex.js";
 import { t } from "./i18n.js";
+import { drawSymbol, escapePlotly, runMarks } from "./names.js";
 
 const Plotly = () => window.Plotly;
 const FONT = { family: "system-ui, -apple-system, 'Segoe UI', 'Noto Sans SC', sans-serif", size: 12, color: "#1f2933" };
-const PLOT_CONFIG = {
+// An offline classroom tool: no logo, no "share" / Chart Studio / cloud link, and per chart only
+// the toolbar buttons that make sense there (images come from the Export menu).
+const BASE_CONFIG = {
   displaylogo: false,
   responsive: true,
   scrollZoom: false,
-  modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage", "autoScale2d", "hoverClosestCartesian",
-    "hoverCompareCartesian", "toggleSpikelines"],
+  showSendToCloud: false,
+  showEditInChartStudio: false,
+  showLink: false,
+  sendData: false,
+  plotlyServerURL: "",
+  showTips: false,
 };
+export const PLOT_CONFIG = { ...BASE_CONFIG, modeBarButtons: [["pan2d", "zoom2d", "zoomIn2d", "zoomOut2d", "resetScale2d"]] };
+const LINE_CONFIG = { ...BASE_CONFIG, modeBarButtons: [["zoom2d", "zoomIn2d", "zoomOut2d", "resetScale2d"]] };
+const SCENE_CONFIG = { ...BASE_CONFIG, modeBarButtons: [["orbitRotation", "tableRotation", "zoom3d", "pan3d", "resetCameraDefault3d"]] };
 // A light, colour-blind-safe sequential scale so the run colours stay readable on top of it.
 const SURFACE_SCALE = [
   [0, "#f7fbff"], [0.25, "#d9e6f2"], [0.5, "#b3c6da"], [0.75, "#8aa1ba"], [1, "#5f7390"],
@@ -123,6 +133,65 @@ function marker(ctx, x, y, color, r = 5) {
   ctx.stroke();
 }
 
+// ------------------------------------------------------------------ surface values
+
+/** A number to 4 significant digits, x10^k written as Plotly reads it (for hover labels). */
+export function fmt4(v) {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(4)));
+  const [m, e] = v.toExponential(3).split("e");
+  return `${Number(m)}×10<sup>${Number(e)}</sup>`;
+}
+
+/** f at a point of a surface grid's z (the grid holds log10(f - fmin + delta) when log). */
+export function surfaceF(surface) {
+  if (!surface.log || !Number.isFinite(surface.fmin)) return (z) => z;
+  const delta = Number.isFinite(surface.log_delta) ? surface.log_delta : 1e-12;
+  return (z) => 10 ** z + surface.fmin - delta;
+}
+
+/** The value of f under every grid point, as hover text. */
+function hoverText(surface) {
+  const f = surfaceF(surface);
+  return surface.z.map((row) => row.map((z) => (z === null || !Number.isFinite(z) ? "undefined" : fmt4(f(z)))));
+}
+
+/** Tick values and labels of f on a log10 axis (ticks at whole powers, labelled as f). */
+export function logTicks(surface) {
+  if (!surface.log || !Number.isFinite(surface.zmin) || !Number.isFinite(surface.zmax)) return {};
+  const lo = Math.ceil(surface.zmin);
+  const hi = Math.floor(surface.zmax);
+  if (hi < lo) return {};
+  const every = Math.max(1, Math.ceil((hi - lo + 1) / 7));
+  const f = surfaceF(surface);
+  const tickvals = [];
+  const ticktext = [];
+  for (let k = hi; k >= lo; k -= every) {
+    tickvals.unshift(k);
+    const small = Math.abs(surface.fmin) <= 1e-3 * 10 ** k;
+    ticktext.unshift(small ? `10<sup>${k}</sup>` : fmt4(f(k)));
+  }
+  return { tickmode: "array", tickvals, ticktext };
+}
+
+/** z of the surface grid at (x, y), bilinear between grid points (NaN outside the grid). */
+export function gridZ(surface, x, y) {
+  const xs = surface.x;
+  const ys = surface.y;
+  const fx = ((x - xs[0]) / (xs[xs.length - 1] - xs[0])) * (xs.length - 1);
+  const fy = ((y - ys[0]) / (ys[ys.length - 1] - ys[0])) * (ys.length - 1);
+  if (!(fx >= 0 && fy >= 0 && fx <= xs.length - 1 && fy <= ys.length - 1)) return NaN;
+  const i = Math.min(Math.floor(fx), xs.length - 2);
+  const j = Math.min(Math.floor(fy), ys.length - 2);
+  const u = fx - i;
+  const w = fy - j;
+  const z = surface.z;
+  const at = (a, b) => (z[b][a] === null ? NaN : z[b][a]);
+  return (1 - w) * ((1 - u) * at(i, j) + u * at(i + 1, j)) + w * ((1 - u) * at(i, j + 1) + u * at(i + 1, j + 1));
+}
+
 // ------------------------------------------------------------------ contour view
 
 /** Indices of the dataset's runs that the user has not hidden (shared by every view). */
@@ -137,7 +206,7 @@ export class ContourView {
     this.pathsCanvas = canvases.paths;
     this.trailCanvas = canvases.trail;
     this.cursorCanvas = canvases.cursor;
-    this.handlers = handlers; // {onHoverStep(step), onClickPoint(x, y), onViewChange(view)}
+    this.handlers = handlers; // {onClickPoint(x, y), onDragStart(x, y, final), onViewChange(view)}
     this.dataset = null;
     this.style = { colors: [], visible: [] };
     this.step = 0;
@@ -152,13 +221,15 @@ export class ContourView {
     const minima = surface.minima || [];
     const glob = minima.filter((m) => m.kind !== "saddle");
     const saddles = minima.filter((m) => m.kind === "saddle");
+    const ticks = logTicks(surface);
     const traces = [
       {
         type: "contour", x: surface.x, y: surface.y, z: surface.z, colorscale: SURFACE_SCALE,
         ncontours: 28, contours: { coloring: "fill", showlines: true },
-        line: { color: "rgba(60,72,88,0.35)", width: 0.6 }, hoverinfo: "skip", connectgaps: false,
+        line: { color: "rgba(60,72,88,0.35)", width: 0.6 }, connectgaps: false,
+        text: hoverText(surface), hovertemplate: "x = %{x:.4g}<br>y = %{y:.4g}<br>f = %{text}<extra></extra>",
         colorbar: { thickness: 10, len: 0.9, outlinewidth: 0, tickfont: { size: 10 },
-          title: { text: surface.log ? "log₁₀" : "f", side: "right", font: { size: 10 } } },
+          title: { text: "f", side: "right", font: { size: 11 } }, ...ticks },
       },
       {
         type: "scatter", mode: "markers", x: glob.map((m) => m.x), y: glob.map((m) => m.y),
@@ -173,7 +244,8 @@ export class ContourView {
     ];
     const layout = {
       font: FONT, margin: { l: 44, r: 8, t: 8, b: 36 }, paper_bgcolor: "#ffffff",
-      plot_bgcolor: "#ffffff", dragmode: "zoom", hovermode: false, showlegend: false,
+      plot_bgcolor: "#ffffff", dragmode: "pan", hovermode: "closest", showlegend: false,
+      hoverlabel: { bgcolor: "#ffffff", font: { size: 12 } },
       xaxis: { range: [view[0], view[1]], title: { text: "x", standoff: 4 }, zeroline: false, autorange: false },
       yaxis: { range: [view[2], view[3]], title: { text: "y", standoff: 4 }, zeroline: false, autorange: false },
       uirevision: key,
@@ -191,6 +263,12 @@ export class ContourView {
     this.redrawAll();
   }
 
+  /** Equal scales (one unit of x as long as one of y, the whole view box shown) unless stretched. */
+  setStretch(stretch) {
+    this.stretch = Boolean(stretch);
+    if (this.layout) Plotly().react(this.gd, this.composedTraces(), this.composedLayout(), PLOT_CONFIG);
+  }
+
   /** The surface's traces with the overlay (a basin map) between the contour and the minima.
    * Plotly draws a subplot's heatmaps beneath its contours whatever the trace order, so the
    * overlay and the markers above it go on a second pair of axes laid over the first
@@ -204,9 +282,16 @@ export class ContourView {
 
   /** The layout, with the overlaid axes (hidden, following the first pair) when needed. */
   composedLayout() {
-    if (!this.overlay || !this.layout) return this.layout;
-    return { ...this.layout, xaxis2: { overlaying: "x", matches: "x", visible: false },
-      yaxis2: { overlaying: "y", matches: "y", visible: false } };
+    if (!this.layout) return this.layout;
+    const layout = { ...this.layout };
+    if (!this.stretch) {
+      layout.xaxis = { ...layout.xaxis, constrain: "domain" };
+      layout.yaxis = { ...layout.yaxis, scaleanchor: "x", scaleratio: 1, constrain: "domain" };
+    }
+    if (!this.overlay) return layout;
+    const keep = this.stretch ? {} : { constrain: "domain" };
+    return { ...layout, xaxis2: { overlaying: "x", matches: "x", visible: false, ...keep },
+      yaxis2: { overlaying: "y", matches: "y", visible: false, ...keep } };
   }
 
   /** Draw a heatmap trace over the contour (null removes it). */
@@ -258,7 +343,9 @@ export class ContourView {
     this.drawCursor();
   }
 
+  // No path is drawn over another function's surface (a new formula's grid may still be loading).
   visibleRuns() {
+    if (this.surfaceId && this.dataSurfaceId && this.surfaceId !== this.dataSurfaceId) return [];
     return visibleRunIndices(this.dataset, this.style);
   }
 
@@ -273,23 +360,21 @@ export class ContourView {
     for (const i of this.visibleRuns()) {
       const r = this.dataset.runs[i];
       ctx.strokeStyle = this.style.colors[i];
-      ctx.globalAlpha = 0.4;
+      ctx.globalAlpha = 0.45;
       ctx.lineWidth = 1.5;
+      ctx.setLineDash(runMarks(i).dash.canvas.map((d) => d * 1.5));
       ctx.beginPath();
       ctx.moveTo(cl(axisToPx(xa, this.dataset.start[0])), cl(axisToPx(ya, this.dataset.start[1], true)));
       for (let k = 0; k < r.n; k += 1) ctx.lineTo(cl(axisToPx(xa, r.x[k])), cl(axisToPx(ya, r.y[k], true)));
       ctx.stroke();
-      if (r.status === "diverged" && r.n > 0) {
+      ctx.setLineDash([]);
+      if (r.status === "diverged") {
+        // A cross at the last finite point (kept on the plot's edge when it lies outside).
         ctx.globalAlpha = 1;
-        const px = cl(axisToPx(xa, r.x[r.n - 1]));
-        const py = cl(axisToPx(ya, r.y[r.n - 1], true));
-        ctx.lineWidth = 2.5;
-        ctx.beginPath();
-        ctx.moveTo(px - 6, py - 6);
-        ctx.lineTo(px + 6, py + 6);
-        ctx.moveTo(px + 6, py - 6);
-        ctx.lineTo(px - 6, py + 6);
-        ctx.stroke();
+        const [lx, ly] = lastFinitePoint(this.dataset, i);
+        const px = Math.min(Math.max(axisToPx(xa, lx), xa._offset + 7), xa._offset + xa._length - 7);
+        const py = Math.min(Math.max(axisToPx(ya, ly, true), ya._offset + 7), ya._offset + ya._length - 7);
+        divergedCross(ctx, px, py, this.style.colors[i]);
       }
     }
     ctx.restore();
@@ -322,6 +407,7 @@ export class ContourView {
       const upto = Math.min(this.step, r.n);
       if (upto <= from) continue;
       ctx.strokeStyle = this.style.colors[i];
+      ctx.setLineDash(runMarks(i).dash.canvas.map((d) => d * 2));
       ctx.beginPath();
       const [sx, sy] = this.dataset.point(i, from);
       ctx.moveTo(cl(axisToPx(xa, sx)), cl(axisToPx(ya, sy, true)));
@@ -339,7 +425,7 @@ export class ContourView {
     const { xa, ya } = a;
     ctx.save();
     clipTo(ctx, xa, ya);
-    const start = this.start || (this.dataset && this.dataset.start);
+    const start = this.dragStart || this.start || (this.dataset && this.dataset.start);
     if (start) {
       const px = axisToPx(xa, start[0]);
       const py = axisToPx(ya, start[1], true);
@@ -363,10 +449,13 @@ export class ContourView {
         const r = d.runs[i];
         const s = Math.min(this.step, r.n);
         const color = this.style.colors[i];
+        // Past its end a finished run shows its last point (a diverged one only its cross).
+        const ended = this.step > r.n && r.status;
+        if (ended && r.status === "diverged") continue;
         const [x1, y1] = d.point(i, s);
         const p1x = axisToPx(xa, x1);
         const p1y = axisToPx(ya, y1, true);
-        if (s >= 1) {
+        if (s >= 1 && !ended) {
           const [x0, y0] = d.point(i, s - 1);
           const p0x = axisToPx(xa, x0);
           const p0y = axisToPx(ya, y0, true);
@@ -379,36 +468,27 @@ export class ContourView {
           arrow(ctx, p0x, p0y, p1x, p1y, "#1f2933", { width: 2.6, head: 9 });
           arrow(ctx, p0x, p0y, p1x, p1y, color, { width: 1.4, head: 7 });
         }
-        marker(ctx, p1x, p1y, color, 5.5);
+        drawSymbol(ctx, runMarks(i).symbol, p1x, p1y, 5.5, color);
       }
     }
     ctx.restore();
   }
 
-  /** The step of the path point nearest to pixel (px, py) within `radius`, or null. */
-  nearestStep(px, py, radius = 10) {
+  /** The start marker's pixel position, or null. */
+  startPx() {
     const a = axes(this.gd);
-    if (!a || !this.dataset) return null;
-    const { xa, ya } = a;
-    let best = radius * radius;
-    let step = null;
-    for (const i of this.visibleRuns()) {
-      const r = this.dataset.runs[i];
-      for (let k = 0; k < r.n; k += 1) {
-        const dx = axisToPx(xa, r.x[k]) - px;
-        const dy = axisToPx(ya, r.y[k], true) - py;
-        const d2 = dx * dx + dy * dy;
-        if (d2 < best) {
-          best = d2;
-          step = k + 1;
-        }
-      }
-    }
-    return step;
+    const start = this.start || (this.dataset && this.dataset.start);
+    if (!a || !start) return null;
+    return [axisToPx(a.xa, start[0]), axisToPx(a.ya, start[1], true)];
   }
 
+  // A press on the start marker drags the start (the paths follow while dragging: every move
+  // asks for new paths, a newer request cancelling the older); a press elsewhere is Plotly's
+  // (pan by default, zoom from the toolbar), and a press and release within 3 px there is a click
+  // that sets the start. The toolbar is never a click on the plot.
   bindPointer() {
     let down = null;
+    let drag = null;
     const local = (ev) => {
       const rect = this.gd.getBoundingClientRect();
       return [ev.clientX - rect.left, ev.clientY - rect.top];
@@ -420,9 +500,67 @@ export class ContourView {
       if (px < xa._offset || px > xa._offset + xa._length || py < ya._offset || py > ya._offset + ya._length) return null;
       return a;
     };
+    const onStart = (px, py) => {
+      const sp = this.startPx();
+      return sp && Math.hypot(px - sp[0], py - sp[1]) <= 12;
+    };
+    const toData = (px, py) => {
+      const a = axes(this.gd);
+      const { xa, ya } = a;
+      const cx = Math.min(Math.max(px, xa._offset), xa._offset + xa._length);
+      const cy = Math.min(Math.max(py, ya._offset), ya._offset + ya._length);
+      return [pxToAxis(xa, cx), pxToAxis(ya, cy, true)];
+    };
+    const move = (ev) => {
+      if (!drag || ev.pointerId !== drag.id) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      const p = local(ev);
+      if (Math.hypot(p[0] - drag.px[0], p[1] - drag.px[1]) < 1) return;
+      drag.px = p;
+      drag.moved = true;
+      this.dragStart = toData(p[0], p[1]);
+      this.drawCursor();
+      if (this.handlers.onDragStart) this.handlers.onDragStart(this.dragStart[0], this.dragStart[1], false);
+    };
+    const up = (ev) => {
+      if (!drag || ev.pointerId !== drag.id) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      const end = drag.moved ? this.dragStart : null;
+      drag = null;
+      this.gd.classList.remove("dragging-start");
+      window.removeEventListener("pointermove", move, true);
+      window.removeEventListener("pointerup", up, true);
+      window.removeEventListener("pointercancel", up, true);
+      if (end && this.handlers.onDragStart) this.handlers.onDragStart(end[0], end[1], true);
+      this.dragStart = null;
+      this.drawCursor();
+    };
     this.gd.addEventListener("pointerdown", (ev) => {
-      down = local(ev);
+      down = null;
+      if (ev.target && ev.target.closest && ev.target.closest(".modebar")) return;
+      const p = local(ev);
+      if (ev.button === 0 && inside(p[0], p[1]) && onStart(p[0], p[1])) {
+        // Ours, not Plotly's: no pan or zoom starts (preventDefault also stops the mouse events
+        // a pointer press is followed by).
+        ev.preventDefault();
+        ev.stopPropagation();
+        drag = { id: ev.pointerId, px: p, moved: false };
+        this.gd.classList.add("dragging-start");
+        window.addEventListener("pointermove", move, true);
+        window.addEventListener("pointerup", up, true);
+        window.addEventListener("pointercancel", up, true);
+        return;
+      }
+      down = p;
     }, true);
+    // A touch on the marker drags it: neither Plotly nor the page's scrolling take that touch.
+    this.gd.addEventListener("touchstart", (ev) => {
+      if (!drag) return;
+      ev.stopPropagation();
+      if (ev.cancelable) ev.preventDefault();
+    }, { capture: true, passive: false });
     // Plotly lays a cover over the page while a drag may start, so the release is heard on the
     // window; a press and release within 3 px is a click.
     window.addEventListener("pointerup", (ev) => {
@@ -434,24 +572,39 @@ export class ContourView {
       if (!a || moved > 3 || ev.button !== 0) return;
       this.handlers.onClickPoint(pxToAxis(a.xa, px), pxToAxis(a.ya, py, true));
     }, true);
-    let pending = null;
+    // The cursor says the start marker can be dragged.
     this.gd.addEventListener("pointermove", (ev) => {
-      if (ev.buttons) return;
+      if (ev.buttons || drag) return;
       const p = local(ev);
-      if (!inside(p[0], p[1])) return;
-      if (pending) {
-        pending = p;
-        return;
-      }
-      pending = p;
-      requestAnimationFrame(() => {
-        const [px, py] = pending;
-        pending = null;
-        const s = this.nearestStep(px, py);
-        if (s !== null) this.handlers.onHoverStep(s);
-      });
+      this.gd.classList.toggle("over-start", Boolean(inside(p[0], p[1]) && onStart(p[0], p[1])));
     });
   }
+}
+
+/** The last point of run i whose coordinates are finite (the start if none). */
+function lastFinitePoint(ds, i) {
+  const r = ds.runs[i];
+  for (let k = r.n - 1; k >= 0; k -= 1) {
+    if (Number.isFinite(r.x[k]) && Number.isFinite(r.y[k])) return [r.x[k], r.y[k]];
+  }
+  return [ds.start[0], ds.start[1]];
+}
+
+/** The mark of a diverged run: a bold cross in the run's colour with a dark edge. */
+function divergedCross(ctx, px, py, color, r = 7) {
+  ctx.save();
+  ctx.lineCap = "round";
+  for (const [w, c] of [[5, "#1f2933"], [2.6, color]]) {
+    ctx.lineWidth = w;
+    ctx.strokeStyle = c;
+    ctx.beginPath();
+    ctx.moveTo(px - r, py - r);
+    ctx.lineTo(px + r, py + r);
+    ctx.moveTo(px + r, py - r);
+    ctx.lineTo(px - r, py + r);
+    ctx.stroke();
+  }
+  ctx.restore();
 }
 
 // ------------------------------------------------------------------ 3D view
@@ -462,15 +615,14 @@ export class Surface3DView {
     this.surface = null;
     this.dataset = null;
     this.style = { colors: [], visible: [] };
-    this.transform = (v) => v;
     this.drawn = false;
     this.cursorIndex = -1;
     this.pendingStep = null;
+    this.stretch = false;
   }
 
-  setSurface(surface, transform) {
+  setSurface(surface) {
     this.surface = surface;
-    this.transform = transform;
   }
 
   setData(dataset, style) {
@@ -478,58 +630,65 @@ export class Surface3DView {
     this.style = style;
   }
 
+  // Every mark is placed at the height of the drawn mesh under it (the grid's own z, bilinear
+  // between grid points, so log-drawn surfaces and the marks share one transform), lifted a
+  // little so it shows above the mesh.
+  z(x, y) {
+    return gridZ(this.surface, x, y) + (this.lift || 0);
+  }
+
   async draw(step) {
     if (!this.surface) return;
     const s = this.surface;
+    const ticks = logTicks(s);
     const traces = [{
       type: "surface", x: s.x, y: s.y, z: s.z, colorscale: SURFACE_SCALE, showscale: false,
       opacity: 0.92, hoverinfo: "skip", contours: { z: { show: true, usecolormap: true, width: 1 } },
     }];
     const d = this.dataset;
     const runs = [];
-    const lift = Number.isFinite(s.zmax) && Number.isFinite(s.zmin) ? (s.zmax - s.zmin) * 0.01 : 0;
-    this.lift = lift;
+    this.lift = Number.isFinite(s.zmax) && Number.isFinite(s.zmin) ? (s.zmax - s.zmin) * 0.008 : 0;
+    const glob = (s.minima || []).filter((m) => m.kind !== "saddle");
+    traces.push({ type: "scatter3d", mode: "markers", x: glob.map((m) => m.x), y: glob.map((m) => m.y),
+      z: glob.map((m) => this.z(m.x, m.y)), hoverinfo: "skip", showlegend: false, name: "minima",
+      marker: { symbol: "diamond", size: 5, color: "#ffffff", line: { color: "#1f2933", width: 2 } } });
     if (d) {
+      traces.push({ type: "scatter3d", mode: "markers", x: [d.start[0]], y: [d.start[1]],
+        z: [this.z(d.start[0], d.start[1])], hoverinfo: "skip", showlegend: false, name: "start",
+        marker: { symbol: "circle-open", size: 7, color: "#1f2933", line: { color: "#1f2933", width: 3 } } });
       d.runs.forEach((r, i) => {
         if (this.style.visible[i] === false || r.n === 0) return;
         const n = r.n;
         const stride = Math.max(1, Math.floor(n / 2000));
         const xs = [d.start[0]];
         const ys = [d.start[1]];
-        const zs = [this.zAt(d, i, 0) + lift];
+        const zs = [this.z(d.start[0], d.start[1])];
         for (let k = 0; k < n; k += stride) {
           xs.push(r.x[k]);
           ys.push(r.y[k]);
-          zs.push(this.transform(r.loss[k]) + lift);
+          zs.push(this.z(r.x[k], r.y[k]));
         }
         traces.push({ type: "scatter3d", mode: "lines", x: xs, y: ys, z: zs, hoverinfo: "skip",
-          line: { color: this.style.colors[i], width: 5 }, showlegend: false });
+          line: { color: this.style.colors[i], width: 5, dash: runMarks(i).dash.plotly.includes("px") ? "solid" : runMarks(i).dash.plotly },
+          showlegend: false });
         runs.push(i);
       });
     }
     this.cursorIndex = traces.length;
     traces.push(this.cursorTrace(step, runs));
     this.runs = runs;
+    const view = [s.x[0], s.x[s.x.length - 1], s.y[0], s.y[s.y.length - 1]];
+    const ratio = (view[3] - view[2]) / (view[1] - view[0]);
+    const aspect = this.stretch || !(ratio > 0) ? { x: 1, y: 1, z: 0.6 }
+      : ratio <= 1 ? { x: 1, y: ratio, z: 0.6 } : { x: 1 / ratio, y: 1, z: 0.6 };
     const layout = {
       font: FONT, margin: { l: 0, r: 0, t: 0, b: 0 }, paper_bgcolor: "#ffffff", showlegend: false,
       scene: { xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } },
-        zaxis: { title: { text: s.log ? "log₁₀ f" : "f" } }, aspectmode: "manual",
-        aspectratio: { x: 1, y: 1, z: 0.6 } },
+        zaxis: { title: { text: "f" }, ...ticks }, aspectmode: "manual", aspectratio: aspect },
       uirevision: "3d",
     };
-    await Plotly().react(this.gd, traces, layout, { ...PLOT_CONFIG, responsive: true });
+    await Plotly().react(this.gd, traces, layout, SCENE_CONFIG);
     this.drawn = true;
-  }
-
-  zAt(d, i, s) {
-    const r = d.runs[i];
-    if (s >= 1 && s <= r.n) return this.transform(r.loss[s - 1]);
-    // The start: interpolate the surface grid value nearest to the start point.
-    const sf = this.surface;
-    const xi = nearestIndex(sf.x, d.start[0]);
-    const yi = nearestIndex(sf.y, d.start[1]);
-    const row = sf.z[yi];
-    return row ? row[xi] : null;
   }
 
   cursorTrace(step, runs) {
@@ -538,18 +697,21 @@ export class Surface3DView {
     const y = [];
     const z = [];
     const colors = [];
+    const symbols = [];
     if (d) {
       for (const i of runs) {
         const s = Math.min(step, d.runs[i].n);
         const [px, py] = d.point(i, s);
         x.push(px);
         y.push(py);
-        z.push(this.zAt(d, i, s) + (this.lift || 0));
+        z.push(this.z(px, py));
         colors.push(this.style.colors[i]);
+        const sym = runMarks(i).symbol;
+        symbols.push(SYMBOLS_3D.includes(sym) ? sym : "circle");
       }
     }
     return { type: "scatter3d", mode: "markers", x, y, z, hoverinfo: "skip", showlegend: false,
-      marker: { size: 6, color: colors, line: { color: "#ffffff", width: 1 } } };
+      marker: { size: 6, color: colors, symbol: symbols, line: { color: "#ffffff", width: 1 } } };
   }
 
   // Cursor moves restyle the single cursor trace, at most once per animation frame.
@@ -567,53 +729,61 @@ export class Surface3DView {
   }
 }
 
-function nearestIndex(arr, v) {
-  let best = 0;
-  let bd = Infinity;
-  for (let i = 0; i < arr.length; i += 1) {
-    const d = Math.abs(arr[i] - v);
-    if (d < bd) {
-      bd = d;
-      best = i;
-    }
-  }
-  return best;
-}
+// Marker symbols scatter3d knows.
+const SYMBOLS_3D = ["circle", "square", "diamond", "cross", "x"];
 
 // ------------------------------------------------------------------ line views (lr, loss, state)
 
-/** Base for step-indexed line charts with a cursor overlay and hover-to-scrub. */
+/** Base for step-indexed line charts with a cursor overlay; a press or drag on one picks the step. */
 class StepChart {
-  constructor(gd, canvas, onHoverStep) {
+  constructor(gd, canvas, onPickStep) {
     this.gd = gd;
     this.canvas = canvas;
-    this.onHoverStep = onHoverStep;
+    this.onPickStep = onPickStep;
     this.dataset = null;
     this.style = { colors: [], visible: [] };
     this.step = 0;
     this.bound = false;
-    let pending = null;
-    gd.addEventListener("pointermove", (ev) => {
-      if (ev.buttons) return;
+    // Hovering only shows numbers; a press (and a drag) in the plot area moves the step, unless
+    // the toolbar's zoom is on (then the drag is Plotly's box zoom).
+    let dragging = null;
+    const stepAt = (ev) => {
+      const a = axes(this.gd);
+      if (!a || !this.dataset) return null;
       const rect = gd.getBoundingClientRect();
-      const p = [ev.clientX - rect.left, ev.clientY - rect.top];
-      if (pending) {
-        pending = p;
-        return;
-      }
-      pending = p;
-      requestAnimationFrame(() => {
-        const [px, py] = pending;
-        pending = null;
-        const a = axes(this.gd);
-        if (!a || !this.dataset) return;
-        const { xa } = a;
-        const fl = this.gd._fullLayout;
-        if (px < xa._offset || px > xa._offset + xa._length || py < fl._size.t || py > fl._size.t + fl._size.h) return;
-        const s = Math.round(pxToAxis(xa, px));
-        this.onHoverStep(Math.max(0, Math.min(this.dataset.maxSteps, s)));
-      });
-    });
+      const px = ev.clientX - rect.left;
+      const s = Math.round(pxToAxis(a.xa, Math.min(Math.max(px, a.xa._offset), a.xa._offset + a.xa._length)));
+      return Math.max(0, Math.min(this.dataset.maxSteps, s));
+    };
+    const move = (ev) => {
+      if (!dragging || ev.pointerId !== dragging) return;
+      const s = stepAt(ev);
+      if (s !== null) this.onPickStep(s);
+    };
+    const up = (ev) => {
+      if (!dragging || ev.pointerId !== dragging) return;
+      dragging = null;
+      window.removeEventListener("pointermove", move, true);
+      window.removeEventListener("pointerup", up, true);
+      window.removeEventListener("pointercancel", up, true);
+    };
+    gd.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0 || (ev.target && ev.target.closest && ev.target.closest(".modebar"))) return;
+      const fl = this.gd._fullLayout;
+      const a = axes(this.gd);
+      if (!a || !fl || (fl.dragmode && fl.dragmode !== "false")) return;
+      const rect = gd.getBoundingClientRect();
+      const px = ev.clientX - rect.left;
+      const py = ev.clientY - rect.top;
+      if (px < a.xa._offset || px > a.xa._offset + a.xa._length || py < fl._size.t || py > fl._size.t + fl._size.h) return;
+      const s = stepAt(ev);
+      if (s === null) return;
+      dragging = ev.pointerId;
+      this.onPickStep(s);
+      window.addEventListener("pointermove", move, true);
+      window.addEventListener("pointerup", up, true);
+      window.addEventListener("pointercancel", up, true);
+    }, true);
   }
 
   bindAfterPlot() {
@@ -621,6 +791,13 @@ class StepChart {
     this.bound = true;
     this.gd.on("plotly_afterplot", () => this.drawCursor());
     this.gd.on("plotly_relayouting", () => this.drawCursor());
+    // The toolbar's box zoom is for one zoom: afterwards a press picks the step again.
+    this.gd.on("plotly_relayout", (ev) => {
+      const fl = this.gd._fullLayout;
+      if (fl && fl.dragmode === "zoom" && ev && Object.keys(ev).some((k) => k.includes("range"))) {
+        Plotly().relayout(this.gd, { dragmode: false });
+      }
+    });
   }
 
   setCursor(step) {
@@ -635,7 +812,8 @@ class StepChart {
   baseLayout() {
     return {
       font: FONT, paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff", showlegend: false,
-      hovermode: false, dragmode: "zoom", margin: { l: 56, r: 10, t: 6, b: 32 },
+      hovermode: "x unified", dragmode: false, margin: { l: 56, r: 10, t: 6, b: 32 },
+      hoverlabel: { bgcolor: "rgba(255,255,255,0.94)", font: { size: 12 }, namelength: -1 },
     };
   }
 
@@ -673,39 +851,146 @@ class StepChart {
 
 export class LineView extends StepChart {
   /** `field`: "lr" or "loss" (a RunTrace array). */
-  constructor(gd, canvas, field, onHoverStep) {
-    super(gd, canvas, onHoverStep);
+  constructor(gd, canvas, field, onPickStep) {
+    super(gd, canvas, onPickStep);
     this.field = field;
     this.log = false;
+    this.logUsed = false;
   }
 
+  /**
+   * `log`: true, false, or null for automatic (the lr chart: log when the runs' largest lrs span
+   * more than two decades). The y range comes from the data: the lr from 0 (or its decades), the
+   * loss from the finite part that has not diverged, so one diverged run does not flatten the rest.
+   */
   async setData(dataset, style, { log = this.log } = {}) {
     this.dataset = dataset;
     this.style = style;
     this.log = log;
     const traces = [];
     this.series = [];
-    for (const i of this.visibleRuns()) {
+    const runs = this.visibleRuns();
+    const useLog = log === null ? this.field === "lr" && lrSpansDecades(dataset, runs) : Boolean(log);
+    this.logUsed = useLog;
+    const range = this.field === "lr" ? lrRange(dataset, runs, useLog) : lossRange(dataset, runs, useLog);
+    const marks = [];
+    for (const i of runs) {
       const r = dataset.runs[i];
       const values = r[this.field];
       const dec = line(r, this.field, values);
-      traces.push({ type: "scatter", mode: "lines", x: dec.x, y: dec.y, hoverinfo: "skip",
-        line: { color: style.colors[i], width: 1.8 }, name: String(i + 1) });
+      const { dash, symbol } = runMarks(i);
+      const name = escapePlotly((style.names && style.names[i]) || String(i + 1));
+      traces.push({ type: "scatter", mode: "lines+markers", x: dec.x, y: dec.y, name,
+        hovertemplate: "%{y:.4g}", line: { color: style.colors[i], width: 1.8, dash: dash.plotly },
+        marker: { symbol, size: 6, color: style.colors[i], maxdisplayed: 8, line: { color: "#ffffff", width: 0.8 } } });
       this.series.push({ run: i, yaxis: "yaxis", values });
+      if (this.field === "loss" && r.status === "diverged") {
+        let k = r.n - 1;
+        while (k >= 0 && !Number.isFinite(values[k])) k -= 1;
+        if (k >= 0) marks.push({ i, step: k + 1, value: values[k], name });
+      }
+    }
+    for (const m of marks) {
+      // On the chart's top edge when the value is above the range (the range leaves it out).
+      let y = m.value;
+      if (range) {
+        const top = useLog ? 10 ** range[1] : range[1];
+        if (y > top) y = useLog ? 10 ** (range[1] - 0.02 * (range[1] - range[0])) : top - 0.02 * (range[1] - range[0]);
+      }
+      traces.push({ type: "scatter", mode: "markers", x: [m.step], y: [y], name: `${m.name} ✕`,
+        hovertemplate: `${escapePlotly(t("run.divergedAt", { n: m.step }))}<extra></extra>`, showlegend: false,
+        cliponaxis: false, marker: { symbol: "x-thin-open", size: 14, color: style.colors[m.i], line: { width: 3.5, color: style.colors[m.i] } } });
     }
     const layout = this.baseLayout();
     layout.xaxis = { title: { text: t("plot.step"), standoff: 2 }, range: [0, Math.max(dataset.steps, 1)], zeroline: false };
-    layout.yaxis = { type: log ? "log" : "linear", exponentformat: "power", zeroline: false, autorange: true };
-    layout.uirevision = `${this.field}-${log}`;
-    await Plotly().react(this.gd, traces, layout, PLOT_CONFIG);
+    layout.yaxis = { type: useLog ? "log" : "linear", exponentformat: "power", zeroline: false,
+      autorange: !range, ...(range ? { range } : {}) };
+    layout.uirevision = `${this.field}-${useLog}`;
+    await Plotly().react(this.gd, traces, layout, LINE_CONFIG);
     this.bindAfterPlot();
     this.drawCursor();
   }
 }
 
+/** The finite values of runs' series up to their recorded steps. */
+function finiteValues(dataset, runs, field, keep = () => true) {
+  const out = [];
+  for (const i of runs) {
+    const r = dataset.runs[i];
+    const v = r[field];
+    for (let k = 0; k < r.n; k += 1) if (Number.isFinite(v[k]) && keep(v[k])) out.push(v[k]);
+  }
+  return out;
+}
+
+function lrSpansDecades(dataset, runs) {
+  const tops = runs.map((i) => {
+    const r = dataset.runs[i];
+    let m = 0;
+    for (let k = 0; k < r.n; k += 1) if (r.lr[k] > m) m = r.lr[k];
+    return m;
+  }).filter((v) => v > 0);
+  return tops.length > 1 && Math.max(...tops) / Math.min(...tops) > 100;
+}
+
+/** The lr axis: from 0 to a little above the largest lr; on a log axis, the decades the lrs span. */
+function lrRange(dataset, runs, log) {
+  const vals = finiteValues(dataset, runs, "lr", (v) => v > 0);
+  if (!vals.length) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of vals) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!log) return [-hi * 0.04, hi * 1.1];
+  const a = Math.log10(lo);
+  const b = Math.log10(hi);
+  const pad = Math.max(0.1, (b - a) * 0.06);
+  return b - a < 0.2 ? [a - 0.5, b + 0.5] : [a - pad, b + pad];
+}
+
+/**
+ * The loss axis from the runs that did not diverge (all their finite values) and the part of
+ * each diverged run inside their range: a diverged tail goes off the top, marked, instead of
+ * flattening the rest.
+ */
+function lossRange(dataset, runs, log) {
+  const keep = log ? (v) => v > 0 : () => true;
+  const ok = runs.filter((i) => dataset.runs[i].status !== "diverged");
+  const bad = runs.filter((i) => dataset.runs[i].status === "diverged");
+  let vals = finiteValues(dataset, ok, "loss", keep);
+  // The others' range caps the diverged runs; with none left, ten times their first loss does.
+  let cap = -Infinity;
+  for (const v of vals) if (v > cap) cap = v;
+  if (!ok.length) {
+    for (const i of bad) {
+      const r = dataset.runs[i];
+      if (r.n && Number.isFinite(r.loss[0])) cap = Math.max(cap, Math.abs(r.loss[0]) * 10);
+    }
+  }
+  if (bad.length) vals = vals.concat(finiteValues(dataset, bad, "loss", (v) => keep(v) && v <= cap));
+  if (!vals.length) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of vals) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (log) {
+    const a = Math.log10(lo);
+    const b = Math.log10(hi);
+    const pad = Math.max(0.1, (b - a) * 0.05);
+    return [a - pad, b + pad];
+  }
+  if (!bad.length) return null; // Plotly's own range fits finite curves well
+  const pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.1 || 1;
+  return [lo - pad, hi + pad];
+}
+
 export class StateView extends StepChart {
-  constructor(gd, canvas, onHoverStep) {
-    super(gd, canvas, onHoverStep);
+  constructor(gd, canvas, onPickStep) {
+    super(gd, canvas, onPickStep);
     this.quantities = [];
   }
 
@@ -737,8 +1022,10 @@ export class StateView extends StepChart {
         const coords = q.scalar ? ["x"] : ["x", "y"];
         for (const c of coords) {
           const dec = line(r, `${q.name}.${c}`, st[c]);
-          traces.push({ type: "scatter", mode: "lines", x: dec.x, y: dec.y, yaxis: ref, hoverinfo: "skip",
-            line: { color: style.colors[i], width: 1.5, dash: c === "y" ? "dash" : "solid" } });
+          const name = escapePlotly(`${(style.names && style.names[i]) || i + 1}${coords.length > 1 ? ` (${c})` : ""}`);
+          traces.push({ type: "scatter", mode: "lines+markers", x: dec.x, y: dec.y, yaxis: ref, name,
+            hovertemplate: "%{y:.4g}", line: { color: style.colors[i], width: 1.5, dash: c === "y" ? "dash" : "solid" },
+            marker: { symbol: runMarks(i).symbol, size: 5, color: style.colors[i], maxdisplayed: 8 } });
           this.series.push({ run: i, yaxis: axisName, values: st[c] });
           if (q.name === "effective_lr") robust.push(st[c].subarray(0, r.n));
         }
@@ -764,7 +1051,7 @@ export class StateView extends StepChart {
     layout.uirevision = quantities.map((q) => q.name).join(",");
     layout.height = Math.max(160, 40 + 110 * Math.max(k, 1));
     this.gd.style.height = `${layout.height}px`;
-    await Plotly().react(this.gd, traces, layout, PLOT_CONFIG);
+    await Plotly().react(this.gd, traces, layout, LINE_CONFIG);
     this.bindAfterPlot();
     this.drawCursor();
   }

@@ -2,6 +2,7 @@
 
 import { PALETTE, ScheduleEditor, defaults, h, paramList } from "./controls.js";
 import { t, tc } from "./i18n.js";
+import { runName } from "./names.js";
 
 const SEP = ":";
 
@@ -85,7 +86,13 @@ export class RunCard {
   }
 
   changed(opts = {}) {
+    if (this.nameEl) this.nameEl.textContent = this.titleText();
     this.app.onRunChanged(this.index, opts);
+  }
+
+  /** "Run 2 · Nesterov, lr=0.001, momentum=0.9": the run's number and name. */
+  titleText() {
+    return `${t("run.title", { n: this.index + 1 })} · ${runName(this.catalog, this.run)}`;
   }
 
   render() {
@@ -98,7 +105,7 @@ export class RunCard {
     // Header: title, colour, visibility, explain, duplicate, remove, collapse.
     const title = h("h3", { class: "run-title" },
       h("span", { class: "swatch", "aria-hidden": "true" }),
-      h("span", { text: `${t("run.title", { n: i + 1 })} · ${spec ? tc(spec, "label") : this.run.optimizer}` }),
+      (this.nameEl = h("span", { class: "run-name", text: this.titleText() })),
       h("span", { class: "run-status", dataset: { runStatus: String(i) } }));
     const colorId = `run-${i}-color`;
     const color = h("select", { id: colorId, class: "color-select" });

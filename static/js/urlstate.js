@@ -12,7 +12,7 @@ export const MAX_RUNS = 8;
 export const HIDEABLE = [
   "surface", "formula", "view", "start", "steps", "noise", "batch_size", "seed", "runs",
   "optimizer", "schedule", "color", "language", "link", "lr_plot", "loss_plot", "state_plot",
-  "teach", "3d", "playback", "settings", "maps", "data_plot",
+  "teach", "3d", "playback", "settings", "maps", "stretch", "data_plot",
 ];
 
 const isInt = (s) => /^-?\d+$/.test(s);
@@ -24,6 +24,10 @@ export const PAGE_PARAMS = {
   view: { default: "2d", parse: (s) => (s === "2d" || s === "3d" ? s : undefined) },
   sel: { default: 0, parse: (s) => (isInt(s) && Number(s) >= 0 && Number(s) < MAX_RUNS ? Number(s) : undefined) },
   log: { default: false, parse: (s) => (s === "1" || s === "true" ? true : s === "0" || s === "false" ? false : undefined) },
+  // The lr chart's log axis: unset = automatic (log when the runs' lrs span more than two decades).
+  lrlog: { default: null, parse: (s) => (s === "1" || s === "true" ? true : s === "0" || s === "false" ? false : undefined) },
+  // The contour (and 3D) stretched to fill its box instead of equal x and y scales.
+  stretch: { default: false, parse: (s) => (s === "1" || s === "true" ? true : s === "0" || s === "false" ? false : undefined) },
   speed: { default: 60, parse: (s) => (/^\d+(\.\d+)?$/.test(s) && Number(s) >= 1 && Number(s) <= 10000 ? Number(s) : undefined) },
   // Run colours as palette indices, one per run: "0,1,2".
   colors: { default: [], parse: (s) => parseIntList(s, 0, 7, MAX_RUNS) },

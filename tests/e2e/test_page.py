@@ -198,13 +198,17 @@ def test_playback_step_and_scrubber_move_cursor_in_every_view(page, e2e_url):
     page.keyboard.press("Space")
     assert not page.evaluate("optviz.app.playing")
 
-    # Hovering a line chart moves the cursor too.
+    # Hovering a line chart only shows numbers; a click there moves the cursor.
     box = page.evaluate(
         """() => { const gd = document.getElementById('loss-plot'); const r = gd.getBoundingClientRect();
                    const xa = gd._fullLayout.xaxis, s = gd._fullLayout._size;
                    return {x: r.left + xa._offset + xa._length * 0.5, y: r.top + s.t + s.h / 2}; }"""
     )
+    before = page.evaluate("optviz.app.step")
     page.mouse.move(box["x"], box["y"])
+    page.wait_for_timeout(200)
+    assert page.evaluate("optviz.app.step") == before
+    page.mouse.click(box["x"], box["y"])
     page.wait_for_function("Math.abs(optviz.app.step - 150) <= 2")
     page.wait_for_timeout(50)
     assert_cursor(page, page.evaluate("optviz.app.step"))

@@ -1,0 +1,302 @@
+"""What the page shows is true and readable (issue #11), asserted in real Chromium.
+
+The typed formula becomes the drawn surface; equal x and y scales; 3D marks on the mesh; runs
+named on every chart (escaped for Plotly); the lr axis from the data; divergence marked and
+named; hover shows numbers without moving the step; a plain toolbar; help on every
+hyperparameter; dragging the start marker moves the start.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from .conftest import drawn_seq, new_page, open_app, shot, wait_redraw
+
+pytestmark = pytest.mark.e2e
+
+FOUR_RUNS = ("/?surface=rosenbrock&steps=200&r0=adam,lr=0.05&r1=sgd,lr=0.001,momentum=0.9,nesterov=true"
+             "&r2=sgd,lr=0.01,momentum=0.9&r3=rmsprop,lr=0.01")  # r2 diverges
+CHARTS = ("contour-plot", "lr-plot", "loss-plot", "state-plot")
+
+
+def query_of(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
+
+
+def wait_settled(pg: Any) -> None:
+    pg.wait_for_function("document.body.dataset.busy === '0' && optviz.app.dataset && optviz.app.dataset.done")
+    pg.wait_for_function("Number(document.body.dataset.settledSeq || 0) >= optviz.app.dataset.seq")
+
+
+def plot_box(pg: Any, plot: str = "contour-plot") -> dict[str, Any]:
+    """The plot area of a chart in page pixels, with its axis ranges."""
+    return pg.evaluate(
+        """(id) => { const gd = document.getElementById(id); const r = gd.getBoundingClientRect();
+            const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+            return {left: r.left, top: r.top, xo: xa._offset, xl: xa._length, xr: [...xa.range],
+                    yo: ya._offset, yl: ya._length, yr: [...ya.range]}; }""",
+        plot,
+    )
+
+
+def to_px(box: dict[str, Any], x: float, y: float) -> tuple[float, float]:
+    px = box["left"] + box["xo"] + (x - box["xr"][0]) / (box["xr"][1] - box["xr"][0]) * box["xl"]
+    py = box["top"] + box["yo"] + (1 - (y - box["yr"][0]) / (box["yr"][1] - box["yr"][0])) * box["yl"]
+    return px, py
+
+
+def test_typed_formula_becomes_the_surface(page, e2e_url):
+    open_app(page, e2e_url + "/")
+    assert page.evaluate("optviz.app.config.surface.name") == "rosenbrock"
+    seq = drawn_seq(page)
+    page.fill("#formula", "x**2 + 10*y**2")
+    page.press("#formula", "Enter")
+    wait_redraw(page, seq)
+    page.wait_for_function("optviz.app.surface && optviz.app.surface.expression === 'x**2 + 10*y**2'")
+    page.wait_for_function(
+        "document.getElementById('contour-plot').data[0].z === optviz.app.surface.z")
+    assert "expr=" in page.url
+    # The contour's data are the formula's values.
+    z = page.evaluate("""() => { const tr = document.getElementById('contour-plot').data[0];
+        return [[2, 3], [40, 77], [100, 11]].map(([i, j]) => [tr.x[i], tr.y[j], tr.z[j][i]]); }""")
+    for x, y, f in z:
+        assert math.isclose(f, x**2 + 10 * y**2, rel_tol=1e-9, abs_tol=1e-9)
+    assert page.locator("#surface-select").input_value() == "__expression"
+    assert "Custom formula" in page.evaluate(
+        "document.getElementById('surface-select').selectedOptions[0].textContent")
+    assert "10" in page.locator("#surface-math").inner_text()
+    assert "1 − x" not in page.locator("#surface-math").inner_text()
+    # No Rosenbrock minimum left on the contour; paths and surface are the same function.
+    minima = page.evaluate("(optviz.app.surface.minima || []).filter((m) => m.kind !== 'saddle').length")
+    assert page.evaluate("document.getElementById('contour-plot').data[1].x.length") == minima
+    assert page.evaluate("optviz.app.views.contour.surfaceId === optviz.app.views.contour.dataSurfaceId")
+    page.click("#mode-3d")
+    page.wait_for_function("document.getElementById('surface3d-plot').data && "
+                           "document.getElementById('surface3d-plot').data[0].z === optviz.app.surface.z")
+    shot(page, "truth-formula-3d")
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (820, 1180)])
+def test_equal_scales_at_every_size(browser, console, e2e_url, size):
+    pg = new_page(browser, console, viewport={"width": size[0], "height": size[1]})
+    try:
+        open_app(pg, e2e_url + "/?surface=quadratic&r0=adam,lr=0.1")
+        b = plot_box(pg)
+        ppx = b["xl"] / (b["xr"][1] - b["xr"][0])
+        ppy = b["yl"] / (b["yr"][1] - b["yr"][0])
+        assert abs(ppx / ppy - 1) < 0.01, (ppx, ppy)
+        view = pg.evaluate("optviz.app.config.surface.view")
+        assert b["xr"][0] <= view[0] + 1e-9 and b["xr"][1] >= view[1] - 1e-9  # the box shown whole
+        assert b["yr"][0] <= view[2] + 1e-9 and b["yr"][1] >= view[3] - 1e-9
+        # Stretch to fill: an option kept in the URL.
+        pg.check("#stretch")
+        pg.wait_for_function("location.search.includes('p.stretch=1')")
+        pg.wait_for_timeout(300)
+        b2 = plot_box(pg)
+        assert b2["xl"] >= b["xl"] and b2["yl"] >= b["yl"]
+        shot(pg, f"truth-equal-{size[0]}x{size[1]}")
+    finally:
+        pg.context.close()
+
+
+def test_3d_marks_lie_on_the_surface(page, e2e_url):
+    open_app(page, e2e_url + FOUR_RUNS + "&p.step=60&p.view=3d")
+    page.wait_for_function("document.getElementById('surface3d-plot').data && "
+                           "document.getElementById('surface3d-plot').data.length > 3")
+    data = page.evaluate("""() => document.getElementById('surface3d-plot').data.map((tr) => ({
+        type: tr.type, z: tr.type === 'surface' ? null : Array.from(tr.z),
+        zmin: optviz.app.surface.zmin, zmax: optviz.app.surface.zmax}))""")
+    surface = data[0]
+    assert data[0]["type"] == "surface"
+    lo, hi = surface["zmin"], surface["zmax"]
+    span = hi - lo
+    marks = [z for tr in data[1:] for z in tr["z"] if z is not None and math.isfinite(z)]
+    assert marks
+    for z in marks:
+        assert lo - 0.001 * span <= z <= hi + 0.02 * span
+    ticks = page.evaluate("document.getElementById('surface3d-plot')._fullLayout.scene.zaxis.ticktext")
+    assert ticks and any("10" in str(t) for t in ticks)  # labelled as values of f on a log axis
+    assert page.locator("#contour-legend").is_hidden()  # the 2D glyphs' legend
+    shot(page, "truth-3d")
+
+
+def test_runs_named_on_every_chart_and_distinguishable(page, e2e_url):
+    open_app(page, e2e_url + FOUR_RUNS)
+    wait_settled(page)
+    names = ["Adam, lr=0.05", "Nesterov, lr=0.001, momentum=0.9", "Momentum, lr=0.01, momentum=0.9",
+             "RMSprop, lr=0.01"]
+    for chart in CHARTS:
+        legend = page.evaluate(
+            "(id) => document.getElementById(id).closest('.card').querySelector('.run-legend').innerText", chart)
+        for name in names:
+            assert name in legend, (chart, name, legend)
+    assert "Nesterov, lr=0.001" in page.locator('.run-card[data-run="1"] .run-title').inner_text()
+    # A dash pattern or marker per run on the line charts besides the colour.
+    marks = page.evaluate("""() => document.getElementById('loss-plot').data.filter((t) => t.mode === 'lines+markers')
+        .map((t) => t.line.dash + '/' + t.marker.symbol)""")
+    assert len(set(marks)) == len(marks) == 4
+    # Hovered traces are named too (x unified hover with each run's value).
+    assert page.evaluate("document.getElementById('loss-plot')._fullLayout.hovermode") == "x unified"
+
+
+def test_run_label_reaches_plotly_escaped(page, e2e_url, tmp_path):
+    label = "%3Ca%20href%3Djavascript%3Aalert(1)%3Ex%3C%2Fa%3E"
+    open_app(page, e2e_url + f"/?surface=rosenbrock&steps=60&r0=adam,lr=0.05&r0.label={label}")
+    wait_settled(page)
+    legend = page.evaluate("document.querySelector('#lr-plot').closest('.card').querySelector('.run-legend').innerText")
+    assert "<a href=javascript:alert(1)>x</a>" in legend
+    page.click("#export-menu > summary")
+    for figure in ("contour", "loss"):
+        page.select_option("#export-figure", figure)
+        with page.expect_download() as info:
+            page.click("#export-svg")
+        path = tmp_path / f"{figure}.svg"
+        info.value.save_as(str(path))
+        svg = Path(path).read_text()
+        assert "<a " not in svg and "href=\"javascript" not in svg
+        root = ET.fromstring(svg)
+        texts = ["".join(el.itertext()) for el in root.iter("{http://www.w3.org/2000/svg}text")]
+        assert "<a href=javascript:alert(1)>x</a>" in texts  # shown as text, not made a link
+        assert not list(root.iter("{http://www.w3.org/2000/svg}a"))
+
+
+def test_lr_axis_range_comes_from_the_data(page, e2e_url):
+    open_app(page, e2e_url + "/?surface=rosenbrock&steps=100&r0=adam,lr=0.05")
+    wait_settled(page)
+    r = page.evaluate("document.getElementById('lr-plot')._fullLayout.yaxis.range")
+    assert r[0] <= 0.05 <= r[1] and r[1] - r[0] <= 3 * 0.05
+    assert not page.locator("#lr-log").is_checked()
+    # Two lrs three decades apart: log by default; the toggle is kept in the URL.
+    seq = drawn_seq(page)
+    page.goto(e2e_url + "/?surface=rosenbrock&steps=100&r0=adam,lr=0.05&r1=sgd,lr=0.00005")
+    page.wait_for_function(f"Number(document.body.dataset.settledSeq || 0) > 0 || {seq} < 0")
+    wait_settled(page)
+    ax = page.evaluate("document.getElementById('lr-plot')._fullLayout.yaxis")
+    assert ax["type"] == "log" and page.locator("#lr-log").is_checked()
+    assert ax["range"][0] <= math.log10(0.00005) and ax["range"][1] >= math.log10(0.05)
+    page.uncheck("#lr-log")
+    page.wait_for_function("location.search.includes('p.lrlog=0')")
+    page.wait_for_function("document.getElementById('lr-plot')._fullLayout.yaxis.type === 'linear'")
+
+
+def test_divergence_is_marked_and_named(page, e2e_url):
+    open_app(page, e2e_url + FOUR_RUNS)
+    wait_settled(page)
+    alerts = page.locator("#run-alerts").inner_text()
+    assert re.search(r"Momentum, lr=0\.01, momentum=0\.9 diverged at step \d+", alerts), alerts
+    assert page.locator("#run-alerts").is_visible()
+    # The mark on the loss chart, and the others' range not stretched by the diverged tail.
+    loss = page.evaluate("""() => { const gd = document.getElementById('loss-plot');
+        return {marks: gd.data.filter((t) => t.mode === 'markers').length, range: gd._fullLayout.yaxis.range,
+                worst: Math.max(...optviz.app.dataset.runs[2].loss.subarray(0, optviz.app.dataset.runs[2].n))}; }""")
+    assert loss["marks"] == 1
+    assert loss["range"][1] < 100 < loss["worst"]
+    shot(page, "truth-diverged")
+
+
+def test_undefined_start_is_said_in_words(page, e2e_url):
+    open_app(page, e2e_url + "/?expr=log(x)&start=-1,1&steps=20&r0=adam")
+    page.wait_for_function("document.getElementById('run-alerts') && !document.getElementById('run-alerts').hidden")
+    text = page.locator("#run-alerts").inner_text()
+    assert "not defined at the start point (-1, 1)" in text
+    assert page.locator("#status").inner_text() != "Ready."
+    assert "keeps no state" not in page.locator("#state-chips").inner_text()
+
+
+def test_no_state_notice_only_when_true(page, e2e_url):
+    open_app(page, e2e_url + "/?surface=rosenbrock&steps=30&r0=adam,lr=0.05")
+    wait_settled(page)
+    assert "no state" not in page.locator("#state-chips").inner_text()
+    page.uncheck("#run-0-show")
+    page.wait_for_function("!document.getElementById('state-chips').innerText.includes('exp_avg')")
+    assert "keeps no state" not in page.locator("#state-chips").inner_text()
+
+
+def test_hover_gives_numbers_and_does_not_move_the_step(page, e2e_url):
+    open_app(page, e2e_url + "/?surface=quadratic&steps=100&r0=adam,lr=0.1")
+    wait_settled(page)
+    step = page.evaluate("optviz.app.step")
+    b = plot_box(page)
+    px, py = to_px(b, 1.0, 0.5)
+    page.mouse.move(px, py)
+    page.wait_for_selector("#contour-plot .hoverlayer .hovertext")
+    text = page.locator("#contour-plot .hoverlayer").text_content()
+    assert "x =" in text and "y =" in text and "f =" in text
+    lb = plot_box(page, "loss-plot")
+    page.mouse.move(lb["left"] + lb["xo"] + lb["xl"] * 0.4, lb["top"] + lb["yo"] + lb["yl"] * 0.5)
+    page.wait_for_selector("#loss-plot .hoverlayer .legend, #loss-plot .hoverlayer .hovertext")
+    assert "Adam" in page.locator("#loss-plot .hoverlayer").text_content()
+    page.wait_for_timeout(150)
+    assert page.evaluate("optviz.app.step") == step
+    page.mouse.down()
+    page.mouse.move(lb["left"] + lb["xo"] + lb["xl"] * 0.6, lb["top"] + lb["yo"] + lb["yl"] * 0.5, steps=4)
+    page.mouse.up()
+    assert abs(page.evaluate("optviz.app.step") - 60) <= 2
+
+
+def test_toolbar_has_no_share_and_never_moves_the_start(page, e2e_url):
+    open_app(page, e2e_url + FOUR_RUNS)
+    wait_settled(page)
+    html = page.content().lower()
+    for word in ("chart studio", "send data to cloud", "edit in chart studio", "plotly.com", "produced with plotly"):
+        assert word not in html, word
+    assert page.locator(".modebar-btn--logo, a.modebar-btn[href]").count() == 0
+    start = page.evaluate("optviz.app.config.start")
+    page.hover("#contour-plot")
+    buttons = page.locator("#contour-plot .modebar-btn")
+    assert 0 < buttons.count() <= 6
+    for k in range(buttons.count()):
+        page.hover("#contour-plot")
+        buttons.nth(k).click()
+        page.wait_for_timeout(150)
+        assert page.evaluate("optviz.app.config.start") == start
+    assert page.evaluate("document.getElementById('lr-plot').querySelectorAll('.modebar-btn').length") <= 5
+
+
+def test_hyperparameters_explain_themselves(page, e2e_url):
+    open_app(page, e2e_url + "/?surface=rosenbrock&r0=adam,lr=0.05")
+    param = page.locator('.run-card[data-run="0"] .param[data-key="beta1"]')
+    help_line = param.locator(".help")
+    text = help_line.text_content()
+    assert text and len(text) > 10
+    assert text in (param.get_attribute("title") or "")  # hover
+    assert help_line.is_hidden()
+    param.locator("input[type=number]").focus()  # focus
+    assert help_line.is_visible()
+    page.locator("#plots").focus()
+    assert help_line.is_hidden()
+    info = param.locator(".info-btn")  # touch
+    assert info.get_attribute("aria-label")
+    info.click()
+    assert help_line.is_visible() and info.get_attribute("aria-expanded") == "true"
+
+
+def test_dragging_the_start_marker_moves_the_start(page, e2e_url):
+    open_app(page, e2e_url + "/?surface=himmelblau&steps=100&r0=adam,lr=0.1&r1=sgd,lr=0.01")
+    b = plot_box(page)
+    start = page.evaluate("optviz.app.config.start")
+    x0, y0 = to_px(b, *start)
+    target = (start[0] + 2.0, start[1] - 1.5)
+    x1, y1 = to_px(b, *target)
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=12)
+    page.mouse.up()
+    page.wait_for_function(f"optviz.app.dataset.done && Math.abs(optviz.app.dataset.start[0] - {target[0]}) < 0.05")
+    got = page.evaluate("optviz.app.dataset.start")
+    assert math.isclose(got[1], target[1], abs_tol=0.05)
+    page.wait_for_function("location.search.includes('start=')")
+    sx, sy = (float(v) for v in query_of(page.url)["start"].split(","))
+    assert math.isclose(sx, got[0]) and math.isclose(sy, got[1])
+    assert float(page.locator("#start-x").input_value()) == got[0]
+    assert plot_box(page)["xr"] == b["xr"]  # no pan, no zoom
+    first = page.evaluate("[optviz.app.dataset.runs[0].x[0], optviz.app.dataset.runs[0].y[0]]")
+    assert math.hypot(first[0] - got[0], first[1] - got[1]) < 1.0  # the paths start there
+    shot(page, "truth-dragged")
