@@ -18,6 +18,7 @@ from app.api.routes import catalog, config, health, maps, pages, snippet, surfac
 from app.api.schemas import ErrorResponse, TrajectoryConfig, TrajectoryRecord
 from app.api.security import install_security_headers
 from app.config import Settings, get_settings
+from app.logs import install_rate_limit
 
 DESCRIPTION = (
     "Watch optimizers and learning-rate schedules walk across 2D loss surfaces. "
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description=DESCRIPTION)
     app.state.settings = settings
     app.state.stats = StreamStats()
+    install_rate_limit(settings.log_interval)
     install_error_handlers(app)
     install_security_headers(app, settings.frame_ancestors)
     for module in (catalog, surface, trajectory, snippet, maps, config, health, pages):
