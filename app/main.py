@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
 from app import __version__
+from app.api.content_type import install_json_only
 from app.api.deps import StreamStats
 from app.api.errors import install_error_handlers
 from app.api.map_schemas import BasinMapRequest, HyperMapRequest, MapRecord
@@ -42,6 +43,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(title=app.title, version=app.version, description=app.description,
                          routes=app.routes)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for operations in schema.get("paths", {}).values():
+        if "post" in operations:
+            operations["post"].setdefault("responses", {})["415"] = {
+                "description": "the body is not sent as application/json",
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
     for name, model in _DOC_SCHEMAS.items():
         doc = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
         for def_name, definition in doc.pop("$defs", {}).items():
@@ -60,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.stats = StreamStats()
     install_rate_limit(settings.log_interval)
     install_error_handlers(app)
+    install_json_only(app)
     install_security_headers(app, settings.frame_ancestors)
     for module in (catalog, surface, trajectory, snippet, maps, config, health, pages):
         app.include_router(module.router)
