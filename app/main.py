@@ -16,6 +16,7 @@ from app.api.deps import StreamStats
 from app.api.errors import install_error_handlers
 from app.api.map_schemas import BasinMapRequest, HyperMapRequest, MapRecord
 from app.api.routes import catalog, config, health, maps, pages, snippet, surface, trajectory
+from app.api.routes.docs import install_docs
 from app.api.schemas import ErrorResponse, TrajectoryConfig, TrajectoryRecord
 from app.api.security import install_security_headers
 from app.config import Settings, get_settings
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app for ``settings`` (read from the environment when not given)."""
     settings = settings or get_settings()
     app = FastAPI(title="Optimizer-trajectory visualizer", version=__version__,
-                  description=DESCRIPTION)
+                  description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.stats = StreamStats()
     install_rate_limit(settings.log_interval)
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_security_headers(app, settings.frame_ancestors)
     for module in (catalog, surface, trajectory, snippet, maps, config, health, pages):
         app.include_router(module.router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
               name="static")
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
