@@ -160,3 +160,13 @@ def test_pulling_several_blocks_per_thread_hop_changes_no_byte(
     one_block = make_client(pull_ms=0, compute_threads=1)
     many = make_client(pull_ms=1000, compute_threads=2)
     assert post(many, CONFIG).content == post(one_block, CONFIG).content
+
+
+def test_minibatch_lbfgs_strong_wolfe_streams_to_the_end(client: httpx.Client) -> None:
+    """Its line search divided by zero: the stream ended in an 'internal error' record."""
+    response = client.get("/api/trajectory?surface=logistic_regression&batch_size=1&steps=300"
+                          "&r0=lbfgs,line_search_fn=strong_wolfe")
+    assert response.status_code == 200
+    records = records_of(response.content)
+    assert [r["type"] for r in records if r["type"] in ("error", "end")] == ["end"]
+    assert records[-1]["status"] in ("completed", "diverged")
