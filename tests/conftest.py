@@ -128,8 +128,8 @@ def server_url() -> Iterator[str]:
 
 @pytest.fixture
 def live(server_url: str) -> Iterator[httpx.Client]:
-    """An HTTP client to the real server."""
-    with httpx.Client(base_url=server_url, timeout=60.0) as client:
+    """An HTTP client to the real server (following redirects, as the TestClient does)."""
+    with httpx.Client(base_url=server_url, timeout=60.0, follow_redirects=True) as client:
         yield client
 
 

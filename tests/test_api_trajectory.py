@@ -170,3 +170,39 @@ def test_minibatch_lbfgs_strong_wolfe_streams_to_the_end(client: httpx.Client) -
     records = records_of(response.content)
     assert [r["type"] for r in records if r["type"] in ("error", "end")] == ["end"]
     assert records[-1]["status"] in ("completed", "diverged")
+
+
+NON_CANONICAL = [
+    "steps=40&noise=0&r0=sgd,momentum=0,lr=1e-2&surface=rosenbrock",  # defaults, order, 1e-2
+    "surface=rosenbrock&steps=40&r0=sgd,lr=0.01&p.lang=zh&p.speed=4",  # the page's own keys
+    "r0=sgd,lr=0.01&surface=rosenbrock&steps=40",  # another key order
+    "surface=rosenbrock&steps=40&r0=sgd,lr=0.010",  # another spelling of a number
+    "",  # nothing: the default configuration
+]
+
+
+@pytest.mark.parametrize("query", NON_CANONICAL)
+def test_a_non_canonical_query_is_redirected_to_the_canonical_one(client: httpx.Client,
+                                                                  query: str) -> None:
+    """One URL per answer: a reverse proxy caches each configuration once."""
+    response = client.get(f"/api/trajectory?{query}", follow_redirects=False)
+    assert response.status_code == 308
+    location = response.headers["location"]
+    assert location.startswith("/api/trajectory?")
+    canonical = location.split("?", 1)[1]
+    assert canonical == encode(validate_config(records_of(
+        client.get(location).content)[0]["config"]))
+    assert "p." not in canonical
+    final = client.get(location, follow_redirects=False)  # a fixed point: no second redirect
+    assert final.status_code == 200
+    assert final.headers["etag"] == client.get(f"/api/trajectory?{query}").headers["etag"]
+
+
+def test_the_canonical_query_is_served_without_a_redirect(client: httpx.Client) -> None:
+    query = encode(validate_config({**CONFIG, "runs": [
+        {"optimizer": "adam", "params": {"lr": 0.01}, "label": "a, b & c = d"},
+        {"optimizer": "lbfgs", "params": {"line_search_fn": "strong_wolfe"},
+         "schedule": {"name": "LambdaLR", "params": {"lr_lambda": "0.99**k + min(1, k/10)"}}}],
+        "surface": {"expression": "x**2 + 10*y**2 - 3*x*y"}}))
+    response = client.get(f"/api/trajectory?{query}", follow_redirects=False)
+    assert response.status_code == 200 and records_of(response.content)[0]["query"] == query

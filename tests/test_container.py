@@ -128,7 +128,8 @@ def test_install_start_and_healthcheck_commands_work_outside_docker(tmp_path: Pa
         assert httpx.get(f"{base}/", timeout=10).status_code == 200
         assert httpx.get(f"{base}/vendor/plotly.min.js", timeout=10).status_code == 200
         assert httpx.get(f"{base}/static/js/main.js", timeout=10).status_code == 200
-        body = httpx.get(f"{base}/api/trajectory?steps=20", timeout=10).text
+        body = httpx.get(f"{base}/api/trajectory?steps=20", timeout=10,
+                         follow_redirects=True).text  # 308 to the canonical query first
         assert body.count("\n") >= 3
         # the workers come from the environment (OPTVIZ_WORKERS in the Dockerfile)
         workers = int(_env()["OPTVIZ_WORKERS"])

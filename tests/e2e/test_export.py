@@ -31,7 +31,7 @@ NAME = re.compile(r"optviz-rosenbrock-\d{4}-\d{2}-\d{2}")
 
 def stream(base: str, query: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The start record and each run's joined series of GET /api/trajectory?query."""
-    body = httpx.get(f"{base}/api/trajectory?{query}", timeout=60).content
+    body = httpx.get(f"{base}/api/trajectory?{query}", timeout=60, follow_redirects=True).content
     records = [json.loads(line) for line in body.splitlines()]
     runs: list[dict[str, Any]] = [{**{k: [] for k in SERIES}, "state": {}, "status": None,
                                    "steps": 0} for _ in records[0]["config"]["runs"]]
