@@ -12,6 +12,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from app.api.query import encode
+from app.engine.config import validate_config
 from app.logs import RateLimitFilter
 from tests.conftest import server_log, start_server, stop_server
 
@@ -93,9 +95,10 @@ def test_a_stalled_body_is_closed_and_logged_as_one_quiet_line(short_server) -> 
 
 def test_a_stalled_reader_is_dropped_after_the_write_deadline(short_server) -> None:
     url, _ = short_server
-    runs = "&".join(f"r{i}=adam,lr=0.00{i + 1}" for i in range(8))
-    request = (f"GET /api/trajectory?surface=ackley&steps=10000&{runs} HTTP/1.1\r\n"
-               f"Host: x\r\n\r\n").encode()
+    query = encode(validate_config({  # canonical: not redirected
+        "surface": {"name": "ackley"}, "steps": 10000,
+        "runs": [{"optimizer": "adam", "params": {"lr": 0.002 * (i + 1)}} for i in range(8)]}))
+    request = f"GET /api/trajectory?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a reader that holds little
     try:
