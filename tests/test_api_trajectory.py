@@ -206,3 +206,17 @@ def test_the_canonical_query_is_served_without_a_redirect(client: httpx.Client) 
         "surface": {"expression": "x**2 + 10*y**2 - 3*x*y"}}))
     response = client.get(f"/api/trajectory?{query}", follow_redirects=False)
     assert response.status_code == 200 and records_of(response.content)[0]["query"] == query
+
+
+def test_no_redirect_when_the_canonical_query_would_not_be_a_fixed_point(
+        client: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A guard against sending a client round in circles: served at the asked URL instead."""
+    import app.api.routes.trajectory as route
+    from app.engine.errors import ConfigError
+
+    def broken(query: str) -> dict[str, Any]:
+        raise ConfigError("r0", "cannot read it back")
+
+    monkeypatch.setattr(route, "decode", broken)
+    response = client.get("/api/trajectory?steps=40&r0=sgd,lr=0.01", follow_redirects=False)
+    assert response.status_code == 200 and records_of(response.content)[-1]["type"] == "end"
