@@ -1,7 +1,10 @@
 """``python -m app`` (or the ``optviz`` script): serve the app with uvicorn.
 
 Host, port and workers come from the flags, else from OPTVIZ_HOST / OPTVIZ_PORT /
-OPTVIZ_WORKERS, else 127.0.0.1:8000 with one worker.
+OPTVIZ_WORKERS, else 127.0.0.1:8000 with one worker. The protocol (app.server) reads its
+deadlines and connection cap from the settings; uvicorn sends no ``server`` header, trusts
+X-Forwarded-* only from OPTVIZ_FORWARDED_ALLOW_IPS, and the open-file limit is raised to its
+hard limit first (the workers inherit it).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from app.config import get_settings
+from app.server import raise_open_file_limit
 
 HTTP_PROTOCOL = "app.server:NoDelayHTTPProtocol"  # uvicorn's, with TCP_NODELAY on every worker
 
@@ -34,8 +38,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run uvicorn on ``app.main:app`` (an import string, so several workers can load it)."""
     args = parse_args(argv)
+    settings = get_settings()
+    raise_open_file_limit()
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, http=HTTP_PROTOCOL)
+                log_level=args.log_level, http=HTTP_PROTOCOL, server_header=False,
+                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
 
 
 if __name__ == "__main__":

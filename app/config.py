@@ -27,6 +27,18 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535, description="TCP port")
     workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes")
     log_level: str = Field("info", description="uvicorn log level")
+    header_timeout: float = Field(10.0, gt=0, le=3600, description="seconds a connection has "
+                                  "to send a request's line and headers, else it is closed")
+    body_timeout: float = Field(10.0, gt=0, le=3600, description="seconds a request has to send "
+                                "its whole body once its headers are in, else it is closed")
+    write_timeout: float = Field(30.0, gt=0, le=3600, description="seconds a response may wait "
+                                 "for a client that reads nothing, then the connection is closed")
+    max_connections: int = Field(1000, ge=1, description="open connections per worker process "
+                                 "(also kept below its file limit); a new one beyond gets a 503")
+    log_interval: float = Field(10.0, ge=0, description="each kind of warning or error is "
+                                "logged at most once per this many seconds")
+    forwarded_allow_ips: str = Field("127.0.0.1", description="proxies whose X-Forwarded-For / "
+                                     "-Proto are trusted (uvicorn's forwarded_allow_ips)")
 
     max_runs: int = Field(MAX_RUNS, ge=1, le=MAX_RUNS, description="runs in one request")
     max_steps: int = Field(MAX_STEPS, ge=1, le=MAX_STEPS, description="steps of one run")

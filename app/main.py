@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
 from app import __version__
+from app.api.content_type import install_json_only
 from app.api.deps import StreamStats
 from app.api.errors import install_error_handlers
 from app.api.map_schemas import BasinMapRequest, HyperMapRequest, MapRecord
@@ -26,9 +27,11 @@ from app.api.routes import (
     surface,
     trajectory,
 )
+from app.api.routes.docs import install_docs
 from app.api.schemas import ErrorResponse, TrajectoryConfig, TrajectoryRecord
 from app.api.security import install_security_headers
 from app.config import Settings, get_settings
+from app.logs import install_rate_limit
 
 DESCRIPTION = (
     "Watch optimizers and learning-rate schedules walk across 2D loss surfaces. "
@@ -52,6 +55,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(title=app.title, version=app.version, description=app.description,
                          routes=app.routes)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for operations in schema.get("paths", {}).values():
+        if "post" in operations:
+            operations["post"].setdefault("responses", {})["415"] = {
+                "description": "the body is not sent as application/json",
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
     for name, model in _DOC_SCHEMAS.items():
         doc = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
         for def_name, definition in doc.pop("$defs", {}).items():
@@ -65,13 +74,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app for ``settings`` (read from the environment when not given)."""
     settings = settings or get_settings()
     app = FastAPI(title="Optimizer-trajectory visualizer", version=__version__,
-                  description=DESCRIPTION)
+                  description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.stats = StreamStats()
+    install_rate_limit(settings.log_interval)
     install_error_handlers(app)
+    install_json_only(app)
     install_security_headers(app, settings.frame_ancestors)
     for module in (catalog, surface, data, trajectory, snippet, maps, config, health, qr, pages):
         app.include_router(module.router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
               name="static")
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]

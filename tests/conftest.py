@@ -72,9 +72,11 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"server at {url} did not start within {SERVER_START_TIMEOUT} s")
 
 
-def start_server(workers: int = 1, env: dict[str, str] | None = None
+def start_server(workers: int = 1, env: dict[str, str] | None = None,
+                 preexec_fn: Callable[[], None] | None = None
                  ) -> tuple[str, subprocess.Popen[bytes]]:
-    """Start ``python -m app`` on a free loopback port; returns its base URL and process."""
+    """Start ``python -m app`` on a free loopback port (``preexec_fn`` runs in the child before
+    it starts, e.g. to lower its file limit); returns its base URL and process."""
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="optviz-server-", suffix=".log")[1])
     with log.open("wb") as out:  # a file, not a pipe: a chatty server never blocks on it
@@ -82,6 +84,7 @@ def start_server(workers: int = 1, env: dict[str, str] | None = None
             [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port),
              "--workers", str(workers), "--log-level", "warning"],
             cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
+            preexec_fn=preexec_fn,
         )
     _LOGS[proc.pid] = log
     url = f"http://127.0.0.1:{port}"
@@ -91,6 +94,12 @@ def start_server(workers: int = 1, env: dict[str, str] | None = None
         stop_server(proc)
         raise
     return url, proc
+
+
+def server_log(proc: subprocess.Popen[bytes]) -> str:
+    """What the server started by start_server has written so far."""
+    log = _LOGS.get(proc.pid)
+    return log.read_text(errors="replace") if log is not None else ""
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -119,8 +128,8 @@ def server_url() -> Iterator[str]:
 
 @pytest.fixture
 def live(server_url: str) -> Iterator[httpx.Client]:
-    """An HTTP client to the real server."""
-    with httpx.Client(base_url=server_url, timeout=60.0) as client:
+    """An HTTP client to the real server (following redirects, as the TestClient does)."""
+    with httpx.Client(base_url=server_url, timeout=60.0, follow_redirects=True) as client:
         yield client
 
 

@@ -46,11 +46,12 @@ def test_python_m_app_flags_override_the_environment(monkeypatch: pytest.MonkeyP
         entry.main(["--host", "0.0.0.0", "--port", "9000", "--workers", "2"])
     finally:
         get_settings.cache_clear()
-    http = "app.server:NoDelayHTTPProtocol"
+    server = {"http": "app.server:NoDelayHTTPProtocol", "server_header": False,
+              "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1"}
     assert calls[0] == (("app.main:app",), {"host": "127.0.0.1", "port": 8765, "workers": 3,
-                                            "log_level": "info", "http": http})
+                                            "log_level": "info", **server})
     assert calls[1][1] == {"host": "0.0.0.0", "port": 9000, "workers": 2, "log_level": "info",
-                           "http": http}
+                           **server}
 
 
 def test_healthz(any_client: httpx.Client) -> None:

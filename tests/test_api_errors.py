@@ -139,7 +139,8 @@ def test_non_standard_or_malformed_json_is_422(client: httpx.Client, body: bytes
 
 def test_oversize_bodies_are_413(client: httpx.Client) -> None:
     big = json.dumps({"runs": [{"optimizer": "sgd", "label": "x" * 300_000}]}).encode()
-    response = client.post("/api/trajectory", content=big)
+    response = client.post("/api/trajectory", content=big,
+                           headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert detail(response)["field"] == "body"
 
@@ -149,7 +150,8 @@ def test_oversize_bodies_are_413(client: httpx.Client) -> None:
             yield b"y" * 4096
         yield b'"}]}'
 
-    response = client.post("/api/trajectory", content=chunks())
+    response = client.post("/api/trajectory", content=chunks(),
+                           headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert "262144" in detail(response)["msg"]
 

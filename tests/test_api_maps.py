@@ -121,6 +121,20 @@ def test_the_trajectory_endpoint_ignores_map_keys(client: TestClient) -> None:
     with_map = client.get("/api/trajectory?surface=himmelblau&steps=5&basin.cells=9"
                           "&hmap.x=lr&hmap.y=beta1")
     assert with_map.status_code == 200 and with_map.content == plain.content
+    assert with_map.url == plain.url  # redirected to the one canonical URL
+
+
+def test_a_non_canonical_map_query_is_redirected_to_the_canonical_one(client: TestClient
+                                                                      ) -> None:
+    asked = "basin.cells=6,6&steps=20&surface=himmelblau&p.tab=basin&r0=adam,lr=0.1"
+    response = client.get(f"/api/map/basin?{asked}", follow_redirects=False)
+    assert response.status_code == 308
+    location = response.headers["location"]
+    final = client.get(location, follow_redirects=False)
+    assert final.status_code == 200
+    start = map_records(final.content)[0]
+    assert location == f"/api/map/basin?{start['query']}"
+    assert "basin.cells=6" in location and "6,6" not in location and "p.tab" not in location
 
 
 @pytest.mark.parametrize(("path", "body", "field"), [

@@ -53,3 +53,38 @@ def test_post_config_names_the_bad_field(client: TestClient) -> None:
                                                           "params": {"beta2": 2}}]})
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "runs[0].params.beta2"
+
+
+POST_PATHS = ["/api/trajectory", "/api/config", "/api/map/hyper", "/api/map/basin"]
+NOT_JSON = [
+    ({"content-type": "text/plain"}, b'{"steps": 5}', "text/plain"),
+    ({"content-type": "application/x-www-form-urlencoded"}, b"steps=5",
+     "application/x-www-form-urlencoded"),
+    ({"content-type": "multipart/form-data; boundary=x"}, b"--x--", "multipart/form-data"),
+    ({}, b'{"steps": 5}', "no Content-Type"),
+]
+
+
+@pytest.mark.parametrize("path", POST_PATHS)
+@pytest.mark.parametrize("headers,body,named", NOT_JSON, ids=[n for _, _, n in NOT_JSON])
+def test_post_bodies_that_are_not_json_are_415(client: TestClient, path: str, headers: dict,
+                                               body: bytes, named: str) -> None:
+    response = client.post(path, content=body, headers=headers)
+    assert response.status_code == 415
+    item = response.json()["detail"][0]
+    assert item["field"] == "content-type" and named in item["msg"]
+    assert "application/json" in item["msg"]
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_json_with_a_charset_is_accepted(client: TestClient) -> None:
+    response = client.post("/api/config", content=b'{"steps": 5}',
+                           headers={"content-type": "Application/JSON; charset=utf-8"})
+    assert response.status_code == 200
+
+
+def test_every_post_operation_documents_415(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    posts = [p for p, ops in paths.items() if "post" in ops]
+    assert sorted(posts) == sorted(POST_PATHS)
+    assert all("415" in paths[p]["post"]["responses"] for p in posts)

@@ -160,3 +160,63 @@ def test_pulling_several_blocks_per_thread_hop_changes_no_byte(
     one_block = make_client(pull_ms=0, compute_threads=1)
     many = make_client(pull_ms=1000, compute_threads=2)
     assert post(many, CONFIG).content == post(one_block, CONFIG).content
+
+
+def test_minibatch_lbfgs_strong_wolfe_streams_to_the_end(client: httpx.Client) -> None:
+    """Its line search divided by zero: the stream ended in an 'internal error' record."""
+    response = client.get("/api/trajectory?surface=logistic_regression&batch_size=1&steps=300"
+                          "&r0=lbfgs,line_search_fn=strong_wolfe")
+    assert response.status_code == 200
+    records = records_of(response.content)
+    assert [r["type"] for r in records if r["type"] in ("error", "end")] == ["end"]
+    assert records[-1]["status"] in ("completed", "diverged")
+
+
+NON_CANONICAL = [
+    "steps=40&noise=0&r0=sgd,momentum=0,lr=1e-2&surface=rosenbrock",  # defaults, order, 1e-2
+    "surface=rosenbrock&steps=40&r0=sgd,lr=0.01&p.lang=zh&p.speed=4",  # the page's own keys
+    "r0=sgd,lr=0.01&surface=rosenbrock&steps=40",  # another key order
+    "surface=rosenbrock&steps=40&r0=sgd,lr=0.010",  # another spelling of a number
+    "",  # nothing: the default configuration
+]
+
+
+@pytest.mark.parametrize("query", NON_CANONICAL)
+def test_a_non_canonical_query_is_redirected_to_the_canonical_one(client: httpx.Client,
+                                                                  query: str) -> None:
+    """One URL per answer: a reverse proxy caches each configuration once."""
+    response = client.get(f"/api/trajectory?{query}", follow_redirects=False)
+    assert response.status_code == 308
+    location = response.headers["location"]
+    assert location.startswith("/api/trajectory?")
+    canonical = location.split("?", 1)[1]
+    assert canonical == encode(validate_config(records_of(
+        client.get(location).content)[0]["config"]))
+    assert "p." not in canonical
+    final = client.get(location, follow_redirects=False)  # a fixed point: no second redirect
+    assert final.status_code == 200
+    assert final.headers["etag"] == client.get(f"/api/trajectory?{query}").headers["etag"]
+
+
+def test_the_canonical_query_is_served_without_a_redirect(client: httpx.Client) -> None:
+    query = encode(validate_config({**CONFIG, "runs": [
+        {"optimizer": "adam", "params": {"lr": 0.01}, "label": "a, b & c = d"},
+        {"optimizer": "lbfgs", "params": {"line_search_fn": "strong_wolfe"},
+         "schedule": {"name": "LambdaLR", "params": {"lr_lambda": "0.99**k + min(1, k/10)"}}}],
+        "surface": {"expression": "x**2 + 10*y**2 - 3*x*y"}}))
+    response = client.get(f"/api/trajectory?{query}", follow_redirects=False)
+    assert response.status_code == 200 and records_of(response.content)[0]["query"] == query
+
+
+def test_no_redirect_when_the_canonical_query_would_not_be_a_fixed_point(
+        client: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A guard against sending a client round in circles: served at the asked URL instead."""
+    import app.api.routes.trajectory as route
+    from app.engine.errors import ConfigError
+
+    def broken(query: str) -> dict[str, Any]:
+        raise ConfigError("r0", "cannot read it back")
+
+    monkeypatch.setattr(route, "decode", broken)
+    response = client.get("/api/trajectory?steps=40&r0=sgd,lr=0.01", follow_redirects=False)
+    assert response.status_code == 200 and records_of(response.content)[-1]["type"] == "end"

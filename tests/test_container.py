@@ -1,9 +1,11 @@
 """The Dockerfile's own commands, run outside Docker (no Docker engine on CI machines).
 
-The test reads the Dockerfile: it copies what its COPY lines copy into a fresh work directory,
-installs the package there with its RUN command into a fresh virtual environment (which sees the
-already installed dependencies, so nothing else is downloaded but the build backend), starts its
-CMD with its ENV (the port changed to a free one), and runs its HEALTHCHECK command until healthy.
+The test reads the Dockerfile's two stages. The build stage's RUN (a virtual environment filled
+from requirements.lock, hashes required) runs in a fresh virtual environment that sees the
+already installed dependencies, so nothing is downloaded when their versions are the locked ones;
+the final stage's COPY lines copy into a fresh work directory, its CMD starts with its ENV (the
+port changed to a free one) and its HEALTHCHECK command runs until healthy. The final stage's
+RUN (removing pip, adding the user) is only read: it would change the machine running the test.
 """
 
 from __future__ import annotations
@@ -38,9 +40,24 @@ def _instructions() -> list[tuple[str, str]]:
     return out
 
 
-def _env() -> dict[str, str]:
-    env: dict[str, str] = {}
+DIGEST = re.compile(r"python:3\.11-slim@sha256:[0-9a-f]{64}( AS \w+)?")
+
+
+def _stages() -> list[list[tuple[str, str]]]:
+    """The instructions of each stage (a FROM and what follows it)."""
+    stages: list[list[tuple[str, str]]] = []
     for word, rest in _instructions():
+        if word == "FROM":
+            stages.append([])
+        if stages:
+            stages[-1].append((word, rest))
+    return stages
+
+
+def _env() -> dict[str, str]:
+    """The final stage's ENV (PATH left to the test)."""
+    env: dict[str, str] = {}
+    for word, rest in _stages()[-1]:
         if word == "ENV":
             for item in shlex.split(rest):
                 key, _, value = item.partition("=")
@@ -48,10 +65,23 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _one(word: str) -> str:
-    found = [rest for w, rest in _instructions() if w == word]
-    assert len(found) == 1, f"expected one {word} in the Dockerfile"
+def _one(word: str, stage: int = -1) -> str:
+    found = [rest for w, rest in _stages()[stage] if w == word]
+    assert len(found) == 1, f"expected one {word} in stage {stage} of the Dockerfile"
     return found[0]
+
+
+def _locked() -> dict[str, list[str]]:
+    """requirements.lock: each pinned name and its hashes."""
+    text = re.sub(r"\\\n\s*", " ", (ROOT / "requirements.lock").read_text())
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith((" ", "#")):
+            spec, *hashes = line.split(" --hash=")
+            name = spec.split("==")[0].strip().lower()
+            out[name] = [h.strip() for h in hashes]
+            assert "==" in spec, line
+    return out
 
 
 def _exec_form(text: str) -> list[str]:
@@ -75,19 +105,44 @@ def _children(pid: int) -> list[int]:
 
 
 def test_the_dockerfile_is_what_the_issue_asks() -> None:
-    assert _one("FROM").startswith("python:3.11-slim")
-    assert "useradd" in _one("RUN") and _one("USER") != "root"
+    stages = _stages()
+    assert len(stages) == 2
+    for stage in stages:  # the base image pinned by digest
+        assert DIGEST.fullmatch(stage[0][1]), stage[0][1]
+    build = _one("RUN", 0)
+    assert "--require-hashes" in build and "-r requirements.lock" in build
+    assert "http" not in build  # registries only
+    final = _one("RUN")
+    assert "pip uninstall -y pip" in final and "useradd" in final  # no pip in the image
+    assert not any("pip install" in rest for w, rest in stages[-1] if w == "RUN")
+    assert _one("USER") != "root"
     assert "/healthz" in _one("HEALTHCHECK")
-    assert "OPTVIZ_WORKERS" in _env()
-    assert "pip install" in _one("RUN") and "http" not in _one("RUN")  # registries only
+    env = _env()
+    assert {"OPTVIZ_WORKERS", "OPTVIZ_MAX_CONNECTIONS", "OPTVIZ_FORWARDED_ALLOW_IPS"} <= set(env)
+    assert _exec_form(_one("CMD")) == ["python", "-m", "app"]  # app.server's protocol
+
+
+def test_the_lock_pins_every_runtime_dependency_with_hashes() -> None:
+    import tomllib
+
+    locked = _locked()
+    assert all(hashes and all(h.startswith("sha256:") for h in hashes)
+               for hashes in locked.values())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"]:
+        name = re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower()
+        assert name in locked, f"{name} is not in requirements.lock"
 
 
 @pytest.mark.timeout(300)
 def test_install_start_and_healthcheck_commands_work_outside_docker(tmp_path: Path) -> None:
     work = tmp_path / "srv"
     work.mkdir()
-    for word, rest in _instructions():
-        if word == "COPY":
+    env_dir = tmp_path / "venv"
+    for index, stage in enumerate(_stages()):
+        for word, rest in stage:
+            if word != "COPY" or rest.startswith("--from"):
+                continue
             *sources, target = rest.split()
             for source in sources:
                 src = ROOT / source
@@ -96,14 +151,16 @@ def test_install_start_and_healthcheck_commands_work_outside_docker(tmp_path: Pa
                     shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__"))
                 else:
                     shutil.copy2(src, work / src.name)
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+        if index == 0:  # the build stage: its RUN, /opt/venv standing for a fresh venv
+            venv.create(env_dir, system_site_packages=True, with_pip=True)
+            steps = [step.strip() for step in _one("RUN", 0).split("&&")]
+            assert steps[0] == "python -m venv /opt/venv"
+            for step in steps[1:]:
+                argv = shlex.split(step.replace("/opt/venv", str(env_dir)))
+                done = subprocess.run([*argv, "--quiet"] if "install" in argv else argv,
+                                      cwd=work, capture_output=True, text=True, timeout=240)
+                assert done.returncode == 0, (step, done.stderr[-2000:])
     python = str(env_dir / "bin" / "python")
-    install = _one("RUN").split("&&")[0].strip()
-    assert install.startswith("python -m pip install")
-    done = subprocess.run([python, *shlex.split(install)[1:], "--quiet"], cwd=work,
-                          capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr[-2000:]
 
     port = free_port()
     env = {**os.environ, **_env(), "OPTVIZ_HOST": "127.0.0.1", "OPTVIZ_PORT": str(port),
@@ -128,8 +185,11 @@ def test_install_start_and_healthcheck_commands_work_outside_docker(tmp_path: Pa
         assert httpx.get(f"{base}/", timeout=10).status_code == 200
         assert httpx.get(f"{base}/vendor/plotly.min.js", timeout=10).status_code == 200
         assert httpx.get(f"{base}/static/js/main.js", timeout=10).status_code == 200
-        body = httpx.get(f"{base}/api/trajectory?steps=20", timeout=10).text
-        assert body.count("\n") >= 3
+        response = httpx.get(f"{base}/api/trajectory?steps=20", timeout=10,
+                             follow_redirects=True)  # 308 to the canonical query first
+        assert response.text.count("\n") >= 3
+        assert "server" not in response.headers  # python -m app: no server header
+        assert response.headers["cross-origin-opener-policy"] == "same-origin"
         # the workers come from the environment (OPTVIZ_WORKERS in the Dockerfile)
         workers = int(_env()["OPTVIZ_WORKERS"])
         assert len(_children(server.pid)) >= workers

@@ -296,3 +296,20 @@ def test_integers_too_large_for_a_double_are_refused_by_name() -> None:
         validate_hyper_map({"x": {"param": "lr", "min": 10**400}, "y": {"param": "beta1"}},
                            _config({"optimizer": "adam"}, {}))
     assert info.value.field == "map.x.min"
+
+
+def test_an_lbfgs_basin_map_on_a_kinked_formula_completes_cell_for_cell() -> None:
+    """Its strong-Wolfe line searches meet equal slopes (the cubic interpolation divided by
+    zero and the map failed); every cell is still its single run, bit for bit."""
+    config = validate_config({"surface": {"expression": "abs(x) + abs(y)"}, "steps": 30,
+                              "runs": [{"optimizer": "lbfgs",
+                                        "params": {"line_search_fn": "strong_wolfe"}}]})
+    result = basin_map(config, {"cells": [8, 8]})
+    assert (result.values["basin"] != DIVERGED).all()
+    for j, yv in enumerate(result.y.tolist()):
+        for i, xv in enumerate(result.x.tolist()):
+            single = run({**config, "start": [xv, yv]}).runs[0]
+            assert single.status == "completed"
+            assert result.values["end_x"][j, i] == single.x[-1]
+            assert result.values["end_y"][j, i] == single.y[-1]
+            assert np.isfinite(single.x).all() and np.isfinite(single.y).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ def test_fixtures_cover_every_optimizer_on_three_surfaces() -> None:
     seen: dict[str, set[str]] = {}
     for case in CASES:
         run_cfg = case["config"]["runs"][0]
-        seen.setdefault(run_cfg["optimizer"], set()).add(case["config"]["surface"]["name"])
+        surface = case["config"]["surface"].get("name", "formula")
+        seen.setdefault(run_cfg["optimizer"], set()).add(surface)
     assert set(seen) == set(OPTIMIZERS)
     assert all(len(surfaces) >= 3 for surfaces in seen.values())
 
@@ -194,3 +196,136 @@ def test_random_configurations_match_live_torch() -> None:
         assert _rel_err(ours.y[:n], ref["y"][:n]) < RTOL, cfg["runs"][0]
         checked += 1
     assert checked == 24
+
+
+# ------------------------------------------- L-BFGS: a cubic interpolation that divides by zero
+STRONG_WOLFE = {"optimizer": "lbfgs", "params": {"line_search_fn": "strong_wolfe"}}
+MINIBATCH_LBFGS = [(surface, batch, seed) for surface in ("logistic_regression",
+                                                          "linear_regression")
+                   for batch in (1, 2, 4, 8, 16) for seed in (0, 1, 2)]
+ZERO_DIVISION = [("logistic_regression", 1, 0), ("logistic_regression", 1, 1),
+                 ("logistic_regression", 1, 2), ("logistic_regression", 2, 0),
+                 ("logistic_regression", 2, 1), ("logistic_regression", 4, 1)]
+"""The mini-batch configurations whose line search divided by zero (ZeroDivisionError before)."""
+
+
+def _minibatch_config(surface: str, batch: int, seed: int, steps: int = 300) -> dict[str, Any]:
+    return validate_config({"surface": {"name": surface}, "batch_size": batch, "seed": seed,
+                            "steps": steps, "runs": [STRONG_WOLFE]})
+
+
+def test_every_minibatch_strong_wolfe_configuration_completes() -> None:
+    for surface, batch, seed in MINIBATCH_LBFGS:
+        result = run(_minibatch_config(surface, batch, seed)).runs[0]
+        assert result.status in ("completed", "diverged"), (surface, batch, seed)
+        assert np.isfinite(result.x).all() and np.isfinite(result.y).all()
+        assert result.steps == 300 or result.status == "diverged"
+
+
+CUBIC_EDGES = [  # (x1, f1, g1, x2, f2, g2, bounds)
+    (0.0, 1.0, -1.0, 1.0, 0.0, -1.0, (1.01, 10.0)),  # -2 / 0: min_pos inf, clamped to 10
+    (0.0, 1.0, -3.0, 1.0, 0.0, -3.0, (1.01, 10.0)),  # 0 / 0: min_pos NaN, passed on
+    (2.0, 1.0, -1.0, 2.0, 1.0, 1.0, None),  # x1 == x2: d1 NaN, so the bisection
+    (0.0, 1e300, -1e300, 1.0, -1e300, -1e300, None),  # d1 * d1 overflows to inf
+]
+
+
+def test_the_cubic_interpolation_divides_as_float64_tensors_do() -> None:
+    from app.engine.optimizers.lbfgs import _cubic_interpolate
+
+    assert _cubic_interpolate(*CUBIC_EDGES[0]) == 10.0
+    assert math.isnan(_cubic_interpolate(*CUBIC_EDGES[1]))
+    assert _cubic_interpolate(*CUBIC_EDGES[2]) == 2.0
+    assert _cubic_interpolate(*CUBIC_EDGES[3]) == 0.5
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("args", CUBIC_EDGES)
+def test_the_cubic_interpolation_edges_match_torchs(args: tuple) -> None:
+    torch = pytest.importorskip("torch")
+    from torch.optim.lbfgs import _cubic_interpolate as torch_cubic
+
+    from app.engine.optimizers.lbfgs import _cubic_interpolate
+
+    # torch's slopes are 0-dim tensors (g.dot(d)), and so is a step length that came out of an
+    # earlier interpolation (with two plain floats, x1 == x2 would raise in torch too)
+    x1, f1, g1, x2, f2, g2, bounds = args
+    tensor = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    theirs = float(torch_cubic(tensor(x1), f1, tensor(g1), x2, f2, tensor(g2), bounds=bounds))
+    ours = _cubic_interpolate(*args)
+    assert ours == theirs or (math.isnan(ours) and math.isnan(theirs))
+
+
+def _line_searches_that_divide_by_zero(config: dict[str, Any], limit: int) -> list[tuple]:
+    """(inputs of _strong_wolfe, its outputs, its evaluate) for every step of ``config`` whose
+    line search divided by zero, up to ``limit`` of them."""
+    import app.engine.optimizers.lbfgs as lbfgs
+
+    found: list[tuple] = []
+    divided = [False]
+    real_div, real_search = lbfgs._div, lbfgs._strong_wolfe
+
+    def spy_div(a: float, b: float) -> float:
+        divided[0] = divided[0] or b == 0
+        return real_div(a, b)
+
+    def spy_search(evaluate: Any, *args: Any) -> Any:
+        divided[0] = False
+        out = real_search(evaluate, *args)
+        if divided[0] and len(found) < limit:
+            found.append((args, out, evaluate))
+        return out
+
+    lbfgs._div, lbfgs._strong_wolfe = spy_div, spy_search
+    try:
+        run(config)
+    finally:
+        lbfgs._div, lbfgs._strong_wolfe = real_div, real_search
+    return found
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("surface,batch,seed", ZERO_DIVISION)
+def test_a_line_search_that_divides_by_zero_matches_torchs(surface: str, batch: int,
+                                                           seed: int) -> None:
+    """torch's own _strong_wolfe, given the same step (point, direction, slope, batch), ends
+    where ours does: the same step length, loss and number of evaluations."""
+    torch = pytest.importorskip("torch")
+    from torch.optim.lbfgs import _strong_wolfe as torch_strong_wolfe
+
+    torch.set_default_dtype(torch.float64)
+    searches = _line_searches_that_divide_by_zero(_minibatch_config(surface, batch, seed), 3)
+    assert searches, "the configuration no longer reaches the zero division"
+    for (x, t, d, f, g, gtd, max_ls), (f_ours, _, t_ours, evals_ours), evaluate in searches:
+        def obj_func(_x: Any, step: Any, _d: Any, x: Any = x, d: Any = d,
+                     evaluate: Any = evaluate) -> tuple[float, Any]:
+            step = float(step)
+            loss, grad = evaluate((x[0] + step * d[0], x[1] + step * d[1]))
+            return loss, torch.tensor(grad)
+
+        f_new, _, t_new, evals = torch_strong_wolfe(
+            obj_func, torch.tensor(x), t, torch.tensor(d), f, torch.tensor(g),
+            torch.tensor(gtd), max_ls=max_ls)
+        assert evals == evals_ours
+        np.testing.assert_allclose(float(t_new), t_ours, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(float(f_new), f_ours, rtol=1e-12, atol=0)
+
+
+@pytest.mark.torch
+def test_formula_surface_line_searches_match_live_torch() -> None:
+    pytest.importorskip("torch")
+    from tests.torch_reference import torch_trajectory
+
+    for expression, start in (("abs(x) + abs(y)", [-1.6875, -0.9375]),
+                              ("abs(x) + abs(y)", [0.5625, 2.4375]),
+                              ("max(abs(x), abs(y))", [2.0625, -1.3125])):
+        cfg = validate_config({"surface": {"expression": expression}, "start": start,
+                               "steps": 50, "runs": [STRONG_WOLFE]})
+        assert _line_searches_that_divide_by_zero(cfg, 1), (expression, start)
+        ref = torch_trajectory(cfg)
+        ours = run(cfg).runs[0]
+        assert ours.steps == len(ref["x"]) == 50
+        # near the kinks at 0 the paths keep rounding-sized differences (torch's FMAs): compare
+        # absolutely on this O(1) view
+        assert np.max(np.abs(ours.x - ref["x"])) < 1e-8, (expression, start)
+        assert np.max(np.abs(ours.y - ref["y"])) < 1e-8, (expression, start)

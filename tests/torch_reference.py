@@ -183,27 +183,60 @@ def make_torch_scheduler(spec: Mapping[str, Any] | None, optimizer: Any, steps: 
     return cls(target, **params)
 
 
+class Batches:
+    """The engine's mini-batches (runner.Simulation.next_batch): epochs of permutations of the
+    samples drawn from ``default_rng(seed)``, ``batch_size`` indices a step (None: full batch)."""
+
+    def __init__(self, objective: Any, config: Mapping[str, Any]) -> None:
+        n = getattr(objective, "n_samples", None) or 0
+        size = config.get("batch_size")
+        self.size = size if n and size and size < n else None
+        self.n = n
+        self.rng = np.random.default_rng(config.get("seed", 0))
+        self.perm = np.empty(0, dtype=np.int64)
+        self.pos = n
+
+    def next(self) -> np.ndarray | None:
+        """The next step's sample indices."""
+        if self.size is None:
+            return None
+        if self.pos >= self.n:
+            self.perm = self.rng.permutation(self.n)
+            self.pos = 0
+        idx = self.perm[self.pos:self.pos + self.size]
+        self.pos += self.size
+        return idx
+
+
 def torch_trajectory(config: Mapping[str, Any], run_index: int = 0) -> dict[str, np.ndarray]:
-    """Run one run of a validated (noise-free, full-batch) configuration through torch."""
+    """Run one run of a validated noise-free configuration through torch (mini-batches drawn
+    as the engine draws them, the closure evaluating this step's batch)."""
     objective = build_objective(config["surface"])
     run = config["runs"][run_index]
     param = torch.tensor(config["start"], dtype=torch.float64, requires_grad=True)
     optimizer = make_torch_optimizer(run, param)
     scheduler = make_torch_scheduler(run.get("schedule"), optimizer, config["steps"])
     target = optimizer.inner if isinstance(optimizer, Lookahead) else optimizer
+    batches = Batches(objective, config)
+    batch: list[np.ndarray | None] = [None]
 
     def closure() -> torch.Tensor:
         x, y = float(param.detach()[0]), float(param.detach()[1])
-        gx, gy = objective.grad(np.array([x]), np.array([y]))
+        if batch[0] is None:
+            gx, gy = objective.grad(np.array([x]), np.array([y]))
+            value = objective.value(np.array([x]), np.array([y]))
+        else:
+            value, gx, gy = objective.batch_value_grad(np.array([x]), np.array([y]), batch[0])
         with torch.no_grad():
             param.grad = torch.tensor([float(gx[0]), float(gy[0])], dtype=torch.float64)
-        return torch.tensor(float(objective.value(np.array([x]), np.array([y]))[0]))
+        return torch.tensor(float(np.asarray(value).reshape(-1)[0]))
 
     # L-BFGS, alone or inside Lookahead, evaluates the closure itself (its line search may too).
     needs_closure = "lbfgs" in (run["optimizer"], (run.get("inner") or {}).get("optimizer"))
     xs, ys, lrs, losses = [], [], [], []
     for _ in range(config["steps"]):
         lrs.append(float(target.param_groups[0]["lr"]))
+        batch[0] = batches.next()
         if needs_closure:
             optimizer.step(closure)
         else:

@@ -13,8 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.api.query import QueryError, path_tokens
 from app.engine.errors import ConfigError
@@ -107,6 +108,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
                         headers=getattr(exc, "headers", None))
 
 
+CLIENT_CLOSED = 499
+"""The status logged (never seen by anyone) when the client left before its request was read."""
+
+
+async def _client_disconnect(request: Request, exc: Exception) -> Response:
+    """An aborted upload is the client's doing, not a bug: one quiet line, no traceback."""
+    log.warning("client closed the connection during the request: %s %s (%d)", request.method,
+             request.url.path, CLIENT_CLOSED)
+    return Response(status_code=CLIENT_CLOSED)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     """Last resort: log the bug and answer a generic 500 (tests assert this never happens)."""
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -118,6 +130,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register every handler on the app."""
     app.add_exception_handler(ConfigError, _config_error)
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnect)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -25,8 +25,16 @@ export function numberText(v) {
   return Number.isFinite(v) ? String(v) : "";
 }
 
-function csvCell(v) {
-  const s = String(v ?? "");
+/** A text cell that a spreadsheet would read as a formula (= + - @, or a tab / carriage return
+ * that some strip first): a run label such as =HYPERLINK(...) must stay text when opened. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One CSV cell: text starting like a formula gets a leading ' (shown as text by spreadsheets),
+ * then quoting where needed. Numbers never pass through here (numberText), so -1.5 stays a
+ * number. */
+export function csvCell(v) {
+  let s = String(v ?? "");
+  if (typeof v === "string" && FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

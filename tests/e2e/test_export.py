@@ -11,6 +11,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -30,7 +31,7 @@ NAME = re.compile(r"optviz-rosenbrock-\d{4}-\d{2}-\d{2}")
 
 def stream(base: str, query: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The start record and each run's joined series of GET /api/trajectory?query."""
-    body = httpx.get(f"{base}/api/trajectory?{query}", timeout=60).content
+    body = httpx.get(f"{base}/api/trajectory?{query}", timeout=60, follow_redirects=True).content
     records = [json.loads(line) for line in body.splitlines()]
     runs: list[dict[str, Any]] = [{**{k: [] for k in SERIES}, "state": {}, "status": None,
                                    "steps": 0} for _ in records[0]["config"]["runs"]]
@@ -202,3 +203,28 @@ def test_contour_image_in_3d_mode_still_has_the_paths(page, e2e_url, tmp_path):
     strokes = set(re.findall(r'class="js-line" d="M[^"]+" style="[^"]*stroke: (rgb\([^)]+\))',
                              body.decode()))
     assert {RGB["#E69F00"], RGB["#0072B2"]} <= strokes
+
+
+FORMULA_LABELS = ['=HYPERLINK("http://x.invalid","go")', "+1+2", "@SUM(A1:A9)",
+                  "-3+4", "\tcmd", "plain"]
+
+
+def test_csv_cells_that_look_like_formulas_stay_text(page, e2e_url, tmp_path):
+    """A run label a spreadsheet would evaluate (= + - @, tab) gets a leading ' in the CSV;
+    numbers, negative ones included, stay bare numbers."""
+    runs = "&".join(f"r{i}=sgd,lr=0.001&r{i}.label={quote(label, safe='')}"
+                    for i, label in enumerate(FORMULA_LABELS))
+    open_app(page, f"{e2e_url}/?surface=rosenbrock&start=-1.5,-0.5&steps=20&{runs}&p.off=1")
+    _, body = download(page, "csv", tmp_path)
+    text = body.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    labels = list(dict.fromkeys(row["label"] for row in rows))
+    assert labels == [f"'{label}" for label in FORMULA_LABELS[:5]] + ["plain"]
+    negative = 0
+    for line in text.splitlines()[1:]:  # every other cell is a bare number (or empty)
+        cells = next(csv.reader([line]))
+        numbers = [c for i, c in enumerate(cells) if i not in (1, 2) and c]
+        assert all(float(c) == float(c) for c in numbers)  # parses: no ' prefix
+        negative += sum(c.startswith("-") for c in numbers)
+        assert cells[1][:1] not in ("=", "+", "-", "@", "\t", "\r")
+    assert negative > 0  # the gradient's negative entries are written as they are

@@ -27,7 +27,7 @@ NAME = re.compile(r"optviz-(rosenbrock|himmelblau)-\d{4}-\d{2}-\d{2}")
 
 def map_stream(base: str, kind: str, query: str) -> dict[str, Any]:
     """GET /api/map/<kind>?query: the start record, each quantity's rows joined, the minima."""
-    body = httpx.get(f"{base}/api/map/{kind}?{query}", timeout=60).text
+    body = httpx.get(f"{base}/api/map/{kind}?{query}", timeout=60, follow_redirects=True).text
     records = [json.loads(line) for line in body.splitlines()]
     rows: dict[str, list[Any]] = {}
     basins: list[Any] = []

@@ -18,7 +18,7 @@ HYPER_LINK = ("/?surface=rosenbrock&steps=200&r0=adam,lr=0.05"
 
 
 def _map_rows(url: str, path: str, query: str) -> list[dict]:
-    body = httpx.get(f"{url}/api/map/{path}?{query}", timeout=30).text
+    body = httpx.get(f"{url}/api/map/{path}?{query}", timeout=30, follow_redirects=True).text
     return [json.loads(line) for line in body.splitlines()]
 
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import __version__
+from app.api.canonical import canonical_redirect
 from app.api.deps import (
     StreamStats,
     config_of_query,
@@ -31,7 +32,7 @@ from app.api.deps import (
 )
 from app.api.errors import ApiError
 from app.api.map_query import as_map_query_error, decode_map, encode_map
-from app.api.query import encode
+from app.api.query import decode, encode
 from app.api.schemas import ErrorResponse
 from app.api.streaming import NDJSON, ClosingStreamingResponse, dumps, stream_chunks
 from app.config import Settings
@@ -226,11 +227,27 @@ def map_of_query(kind: str, query: str, config: Mapping[str, Any], settings: Set
         raise as_map_query_error(kind, error) from None
 
 
+_REDIRECT = {"description": "the query is not canonical: Location is the canonical query of the "
+                            "same configuration and map (one URL per answer for caches)"}
+
+
+def _canonical_again(kind: str, query: str, settings: Settings) -> str:
+    """The canonical query of what ``query`` spells (for the redirect's fixed-point check)."""
+    config = validate_request(decode(query), settings)
+    spec = map_of_query(kind, query, config, settings, required=True)
+    assert spec is not None
+    return map_query(kind, config, spec)
+
+
 async def _get(request: Request, kind: str) -> Response:
     settings = settings_of(request)
     query, config = config_of_query(request, settings)
     spec = map_of_query(kind, query, config, settings, required=True)
     assert spec is not None
+    redirect = canonical_redirect(request, map_query(kind, config, spec),
+                                  lambda q: _canonical_again(kind, q, settings))
+    if redirect is not None:
+        return redirect
     etag = _etag(kind, config, spec, settings)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
     if not_modified(request, etag):
@@ -247,7 +264,7 @@ async def post_hyper_map(request: Request) -> Response:
 
 
 @router.get("/hyper", response_class=StreamingResponse, responses={
-    **_responses(), 304: {"description": "If-None-Match matched"}},
+    **_responses(), 304: {"description": "If-None-Match matched"}, 308: _REDIRECT},
     openapi_extra=_query_doc("hyper"))
 async def get_hyper_map(request: Request) -> Response:
     """The same stream for the page's query (configuration keys plus ``hmap.*``)."""
@@ -263,7 +280,7 @@ async def post_basin_map(request: Request) -> Response:
 
 
 @router.get("/basin", response_class=StreamingResponse, responses={
-    **_responses(), 304: {"description": "If-None-Match matched"}},
+    **_responses(), 304: {"description": "If-None-Match matched"}, 308: _REDIRECT},
     openapi_extra=_query_doc("basin"))
 async def get_basin_map(request: Request) -> Response:
     """The same stream for the page's query (configuration keys plus ``basin.*``)."""

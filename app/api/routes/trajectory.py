@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import __version__
+from app.api.canonical import canonical_redirect
 from app.api.deps import (
     StreamStats,
     config_of_query,
@@ -28,7 +29,7 @@ from app.api.deps import (
     stats_of,
     validate_request,
 )
-from app.api.query import encode
+from app.api.query import decode, encode
 from app.api.schemas import ErrorResponse
 from app.api.streaming import NDJSON, ClosingStreamingResponse, dumps, stream_chunks
 from app.config import Settings
@@ -159,11 +160,18 @@ async def post_trajectory(request: Request) -> Response:
 
 @router.get("/trajectory", response_class=StreamingResponse, responses={
     **_RESPONSES, 304: {"description": "If-None-Match matched: the cached stream is current"},
+    308: {"description": "the query is not canonical: Location is the canonical query of the "
+                         "same configuration (one URL per answer for caches)"},
 }, openapi_extra=QUERY_PARAMETERS)
 async def get_trajectory(request: Request) -> Response:
-    """The same stream for the page's query string, cacheable (ETag, Cache-Control)."""
+    """The same stream for the page's query string, cacheable (ETag, Cache-Control); any other
+    spelling of the configuration is redirected (308) to its canonical query."""
     settings = settings_of(request)
     _, config = config_of_query(request, settings)
+    redirect = canonical_redirect(
+        request, encode(config), lambda q: encode(validate_request(decode(q), settings)))
+    if redirect is not None:
+        return redirect
     etag = trajectory_etag(config, settings)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
     if not_modified(request, etag):

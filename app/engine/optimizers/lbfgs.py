@@ -43,23 +43,41 @@ class RunMemory:
     prev_loss: float | None = None
 
 
+def _div(a: float, b: float) -> float:
+    """``a / b`` as a float64 tensor divides (torch's line search divides 0-dim tensors): a zero
+    divisor gives +-inf, or NaN for 0 / 0, where Python floats would raise."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
 def _cubic_interpolate(
     x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
     bounds: tuple[float, float] | None = None,
 ) -> float:
-    """Minimiser of the cubic through two points with slopes, clamped to the bounds."""
+    """Minimiser of the cubic through two points with slopes, clamped to the bounds.
+
+    torch computes this on 0-dim tensors (the slopes are ``g.dot(d)``), so a vanishing
+    denominator or an overflowing square gives inf or NaN instead of an exception: a NaN
+    ``d2_square`` fails the ``>= 0`` test and takes the bisection, an infinite ``min_pos`` is
+    clamped to a bound, and a NaN one passes Python's ``min`` / ``max`` unchanged. The same
+    arithmetic here (``_div``, ``d1 * d1``, the same builtins) gives the same numbers.
+    """
     if bounds is not None:
         xmin_bound, xmax_bound = bounds
     else:
         xmin_bound, xmax_bound = (x1, x2) if x1 <= x2 else (x2, x1)
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1**2 - g1 * g2
+    d1 = g1 + g2 - _div(3 * (f1 - f2), x1 - x2)
+    d2_square = d1 * d1 - g1 * g2
     if d2_square >= 0:
         d2 = math.sqrt(d2_square)
         if x1 <= x2:
-            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+            min_pos = x2 - (x2 - x1) * _div(g2 + d2 - d1, g2 - g1 + 2 * d2)
         else:
-            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+            min_pos = x1 - (x1 - x2) * _div(g1 + d2 - d1, g1 - g2 + 2 * d2)
         return min(max(min_pos, xmin_bound), xmax_bound)
     return (xmin_bound + xmax_bound) / 2.0
 
