@@ -524,7 +524,7 @@ function allQuantities(ds, st) {
     if (!st.visible[i]) return;
     for (const n of r.stateOrder) if (!names.includes(n) && n !== "effective_lr") names.push(n);
   });
-  const order = catalogOrder;
+  const order = ["step_scale", ...catalogOrder]; // the step scale first: every optimizer has one
   names.sort((a, b) => (order.indexOf(a) + 1 || 999) - (order.indexOf(b) + 1 || 999));
   return names.map((n) => {
     const m = meta.get(n);

@@ -20,6 +20,10 @@ export function renderMath(latex, { display = false, doc = document } = {}) {
   katex().render(src, el, {
     displayMode: display, throwOnError: false, strict: "ignore", trust: false, output: "htmlAndMathml",
   });
+  // A display block fits its box once it is laid out (wherever the page put it).
+  if (display && typeof requestAnimationFrame === "function") {
+    requestAnimationFrame(() => { if (el.isConnected) fitOne(el); });
+  }
   return el;
 }
 
@@ -75,7 +79,7 @@ const SUB = { 0: "₀", 1: "₁", 2: "₂", 3: "₃", 4: "₄", 5: "₅", 6: "�
 const SUP = { 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹",
   "+": "⁺", "−": "⁻", "=": "⁼", "(": "⁽", ")": "⁾", i: "ⁱ", n: "ⁿ", t: "ᵗ", m: "ᵐ", a: "ᵃ",
   x: "ˣ", k: "ᵏ", e: "ᵉ", d: "ᵈ", f: "ᶠ" };
-const COMBINING = { "^": "\u0302", "ˆ": "\u0302", "¯": "\u0304", "‾": "\u0305", "~": "\u0303",
+const COMBINING = { "^": "\u0302", "ˆ": "\u0302", "¯": "\u0304", "ˉ": "\u0304", "‾": "\u0305", "~": "\u0303",
   "˜": "\u0303", "→": "\u20D7", "˙": "\u0307", "¨": "\u0308", ˇ: "\u030C" };
 
 function script(text, table, mark) {
@@ -120,12 +124,14 @@ export function latexToText(src) {
 /** Shrink each typeset block of `root` that is wider than its box (down to 60 %), so equations
  * fit the panel instead of being cut; what still does not fit scrolls inside its own box. */
 export function fitMath(root) {
-  for (const el of root.querySelectorAll(".math-display, .math-fit")) {
-    el.style.fontSize = "";
-    const avail = el.clientWidth;
-    const need = el.scrollWidth;
-    if (avail > 0 && need > avail + 1) {
-      el.style.fontSize = `${Math.max(0.6, Math.floor((avail / need) * 100) / 100)}em`;
-    }
+  for (const el of root.querySelectorAll(".math-display")) fitOne(el);
+}
+
+function fitOne(el) {
+  el.style.fontSize = "";
+  const avail = el.clientWidth;
+  const need = el.scrollWidth;
+  if (avail > 0 && need > avail + 1) {
+    el.style.fontSize = `${Math.max(0.6, Math.floor((avail / need) * 100) / 100)}em`;
   }
 }
