@@ -5,7 +5,7 @@
 // needs no change.
 
 import { h } from "./controls.js";
-import { fitMath, latexNumber, renderMath } from "./math.js";
+import { fitMath, formatNumber, latexNumber, renderMath } from "./math.js";
 import { t, tc } from "./i18n.js";
 
 const pair = (x, y) => `\\left(${latexNumber(x)},\\ ${latexNumber(y)}\\right)`;
@@ -101,6 +101,7 @@ export class TeachPanel {
       this.root.appendChild(h("p", { class: "help reference", text: `${t("teach.reference")}: ${spec.reference}` }));
     }
     this.numbers = h("div", { class: "numbers", "aria-live": "off" });
+    this.table = null;
     this.root.appendChild(this.numbers);
     const sched = run.schedule && catalog.schedules.find((s) => s.name === run.schedule.name);
     if (sched) {
@@ -113,7 +114,8 @@ export class TeachPanel {
     fitMath(this.root);
   }
 
-  /** Fill the numbers of step `step` for run `index` of `dataset`. */
+  /** Fill the numbers of step `step` for run `index` of `dataset`. The table's rows (symbols
+   * typeset once per run) are kept from step to step; only the numbers' text changes. */
   setStep(dataset, index, step) {
     if (!this.numbers || !dataset || !dataset.runs[index]) return;
     const r = dataset.runs[index];
@@ -122,59 +124,81 @@ export class TeachPanel {
     if (stamp === this.lastStep) return;
     this.lastStep = stamp;
     const box = this.numbers;
-    box.replaceChildren();
     if (s < 1) {
+      this.table = null;
+      box.replaceChildren();
       box.appendChild(h("h4", { text: t("teach.numbers", { t: 0 }) }));
       const [x, y] = dataset.point(index, 0);
       box.appendChild(renderMath(`\\theta_0 = ${pair(x, y)}`, { display: true }));
       box.appendChild(h("p", { class: "help", text: t("teach.atStart") }));
-      fitMath(box);
       return;
     }
-    box.appendChild(h("h4", { text: t("teach.numbers", { t: s }) }));
-    if (step > r.n && r.status) box.appendChild(h("p", { class: "help", text: t("teach.notReached", { n: r.n }) }));
     const [x0, y0] = dataset.point(index, s - 1);
     const [x1, y1] = dataset.point(index, s);
     const k = s - 1;
     const rows = [
-      [`\\theta_{t-1}`, t("teach.params"), x0, y0],
-      [`g_t = \\nabla f(\\theta_{t-1})`, t("teach.grad"), r.gx[k], r.gy[k]],
+      { sym: `\\theta_{t-1}`, help: t("teach.params"), value: () => [x0, y0] },
+      { sym: `g_t = \\nabla f(\\theta_{t-1})`, help: t("teach.grad"), value: () => [r.gx[k], r.gy[k]] },
     ];
     for (const name of r.stateOrder) {
       if (NOT_TAUGHT.has(name)) continue;
       const st = r.state[name];
       const info = this.symbols[name] || { symbol: `\\mathrm{${name.replace(/_/g, "\\_")}}`, help: name };
-      rows.push([withT(info.symbol), info.help, st.x[k], info.scalar ? null : st.y[k], name]);
+      rows.push({ name, sym: withT(info.symbol), help: info.help,
+        value: () => [st.x[k], info.scalar ? null : st.y[k]] });
     }
     for (const f of this.factorInfo) {
       const values = r.factors && r.factors[f.name];
-      if (values) rows.push([f.symbol, tc(f, "help") || f.name, values[k], null, f.name]);
+      if (values) rows.push({ name: f.name, sym: f.symbol, help: tc(f, "help") || f.name, value: () => [values[k], null] });
     }
-    rows.push([`\\eta_t`, t("teach.lr"), r.lr[k], null, "lr"]);
-    rows.push([`\\Delta\\theta_t = \\theta_t - \\theta_{t-1}`, t("teach.delta"), x1 - x0, y1 - y0]);
-    rows.push([`\\theta_t`, t("teach.paramsAfter"), x1, y1]);
-    rows.push([`f(\\theta_t)`, t("teach.loss"), r.loss[k], null]);
+    rows.push({ name: "lr", sym: `\\eta_t`, help: t("teach.lr"), value: () => [r.lr[k], null] });
+    rows.push({ sym: `\\Delta\\theta_t = \\theta_t - \\theta_{t-1}`, help: t("teach.delta"), value: () => [x1 - x0, y1 - y0] });
+    rows.push({ sym: `\\theta_t`, help: t("teach.paramsAfter"), value: () => [x1, y1] });
+    rows.push({ sym: `f(\\theta_t)`, help: t("teach.loss"), value: () => [r.loss[k], null] });
+    const layout = `${dataset.seq}:${index}:${rows.map((row) => row.sym).join("|")}`;
+    if (!this.table || this.table.layout !== layout) this.table = this.buildTable(rows, layout);
+    const { head, note, cells, update } = this.table;
+    head.textContent = t("teach.numbers", { t: s });
+    note.hidden = !(step > r.n && r.status);
+    note.textContent = note.hidden ? "" : t("teach.notReached", { n: r.n });
+    rows.forEach((row, i) => {
+      const [vx, vy] = row.value();
+      cells[i][0].textContent = formatNumber(vx);
+      if (cells[i][1]) cells[i][1].textContent = vy === null ? "" : formatNumber(vy);
+    });
+    // The update itself with the numbers in place.
+    update.replaceWith(this.table.update = renderMath(`\\begin{aligned} \\theta_t &= ${pair(x0, y0)} + `
+      + `${pair(x1 - x0, y1 - y0)} \\\\ &= ${pair(x1, y1)} \\end{aligned}`, { display: true }));
+  }
+
+  /** The numbers' table for these rows: heading, symbols typeset, empty number cells. */
+  buildTable(rows, layout) {
+    const box = this.numbers;
+    box.replaceChildren();
+    const head = h("h4");
+    const note = h("p", { class: "help" });
     const table = h("table", { class: "numbers-table" });
     table.appendChild(h("thead", {}, h("tr", {},
       h("th", { scope: "col", text: t("teach.quantity") }),
       h("th", { scope: "col", text: t("teach.coordX") }),
       h("th", { scope: "col", text: t("teach.coordY") }))));
     const body = h("tbody");
-    for (const [sym, help, vx, vy, name] of rows) {
-      const th = h("th", { scope: "row", title: help }, renderMath(sym));
-      const tdx = h("td", {}, renderMath(latexNumber(vx)));
-      const tdy = h("td", {}, vy === null ? "" : renderMath(latexNumber(vy)));
-      if (vy === null) tdx.colSpan = 2;
-      const tr = h("tr", {}, th, tdx, ...(vy === null ? [] : [tdy]));
-      if (name) tr.dataset.name = name;
+    const cells = [];
+    for (const row of rows) {
+      const th = h("th", { scope: "row", title: row.help }, renderMath(row.sym));
+      const pairRow = row.value()[1] !== null;
+      const tdx = h("td", { class: "num" });
+      const tdy = pairRow ? h("td", { class: "num" }) : null;
+      if (!pairRow) tdx.colSpan = 2;
+      const tr = h("tr", {}, th, tdx, ...(tdy ? [tdy] : []));
+      if (row.name) tr.dataset.name = row.name;
       body.appendChild(tr);
+      cells.push([tdx, tdy]);
     }
     table.appendChild(body);
-    box.appendChild(table);
-    // The update itself with the numbers in place.
-    box.appendChild(renderMath(`\\begin{aligned} \\theta_t &= ${pair(x0, y0)} + ${pair(x1 - x0, y1 - y0)} \\\\ `
-      + `&= ${pair(x1, y1)} \\end{aligned}`, { display: true }));
-    fitMath(box);
+    const update = h("div");
+    box.append(head, note, table, update);
+    return { layout, head, note, cells, update };
   }
 }
 

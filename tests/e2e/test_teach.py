@@ -120,7 +120,7 @@ def test_numbers_include_the_steps_factors_in_one_format(page, e2e_url):
     rows = page.evaluate(
         """() => [...document.querySelectorAll('#teach .numbers-table tbody tr')].map((tr) => ({
             name: tr.dataset.name || '', sym: tr.querySelector('th .math').getAttribute('aria-label'),
-            values: [...tr.querySelectorAll('td .math')].map((m) => m.getAttribute('aria-label')),
+            values: [...tr.querySelectorAll('td')].map((td) => td.textContent).filter(Boolean),
         }))"""
     )
     by_name = {r["name"]: r for r in rows if r["name"]}
@@ -131,9 +131,12 @@ def test_numbers_include_the_steps_factors_in_one_format(page, e2e_url):
     assert by_name["lr"]["values"] == ["0.05"]
     values = [v for r in rows for v in r["values"]]
     assert not any(re.search(r"\d[eE][+-]?\d", v) for v in values), values
-    assert any(r"\times 10^{-" in v for v in values)  # small numbers as 10^k
-    for v in values:
-        assert re.fullmatch(r"-?\d+(\.\d+)?( \\times 10\^\{-?\d+\})?|0", v), v
+    assert any(" × 10⁻" in v for v in values)  # small numbers as 10^k
+    for v in values:  # significant digits, a Unicode minus, x 10 to a superscript power
+        assert re.fullmatch(r"−?\d+(\.\d+)?( × 10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?", v), v
+    # the same format in the typeset update line and on the state chart's hover-free chips
+    line = page.evaluate("document.querySelector('#teach .numbers .math-display').getAttribute('aria-label')")
+    assert "e-" not in line and "e+" not in line
     # NAdam's mu_t and RAdam's rho_t are shown too
     open_app(page, e2e_url + "/?surface=rosenbrock&r0=nadam&r1=radam&p.step=9")
     names = page.evaluate("""() => [...document.querySelectorAll('#teach tr[data-name]')]
