@@ -57,23 +57,24 @@ export class TeachPanel {
     }
   }
 
-  /** Rebuild the static part (equations, descriptions) when the run, its hyperparameters or
-   * the language change. */
+  /** Rebuild the static part (equations, descriptions) when the run, the lines of its rule
+   * (which its hyperparameters choose: an lr change keeps them) or the language change. */
   setRun(catalog, run, index, color, lang) {
-    const key = JSON.stringify([run.optimizer, run.params, run.inner, run.schedule && run.schedule.name,
-      index, color, lang]);
+    const spec = catalog.optimizers.find((o) => o.name === run.optimizer);
+    const inner = run.inner && catalog.optimizers.find((o) => o.name === run.inner.optimizer);
+    const hp = spec && hyper(spec, run.params);
+    const innerHp = inner && hyper(inner, run.inner.params);
+    const shown = (o, p) => (o ? [...linesFor(o.update_rule, p), ...linesFor(o.step_scale, p)].map((l) => l.latex) : []);
+    const key = JSON.stringify([run.optimizer, inner && inner.name, shown(spec, hp), shown(inner, innerHp),
+      run.schedule && run.schedule.name, index, color, lang]);
     if (key === this.key) return;
     this.key = key;
     this.catalog = catalog;
     this.run = run;
-    const spec = catalog.optimizers.find((o) => o.name === run.optimizer);
-    const inner = run.inner && catalog.optimizers.find((o) => o.name === run.inner.optimizer);
     this.symbols = symbolTable(spec, inner);
     this.factorInfo = ((inner || spec) && (inner || spec).factors) || [];
     this.root.replaceChildren();
     if (!spec) return;
-    const hp = hyper(spec, run.params);
-    const innerHp = inner && hyper(inner, run.inner.params);
     const head = h("div", { class: "teach-head" },
       h("span", { class: "swatch", "aria-hidden": "true" }),
       h("h3", { text: `${t("run.title", { n: index + 1 })} · ${tc(spec, "label")}${inner ? ` + ${tc(inner, "label")}` : ""}` }));
@@ -138,7 +139,7 @@ export class TeachPanel {
     const k = s - 1;
     const rows = [
       { sym: `\\theta_{t-1}`, help: t("teach.params"), value: () => [x0, y0] },
-      { sym: `g_t = \\nabla f(\\theta_{t-1})`, help: t("teach.grad"), value: () => [r.gx[k], r.gy[k]] },
+      { sym: `\\nabla f(\\theta_{t-1})`, help: t("teach.grad"), value: () => [r.gx[k], r.gy[k]] },
     ];
     for (const name of r.stateOrder) {
       if (NOT_TAUGHT.has(name)) continue;
