@@ -37,7 +37,8 @@ SURFACE_SCALE = [[0, "#f7fbff"], [0.25, "#d9e6f2"], [0.5, "#b3c6da"], [0.75, "#8
                  [1, "#5f7390"]]
 INK = "#1f2933"
 VIEWS = ("contour", "loss", "lr", "state")
-EFFECTIVE_LR_HELP = "effective step size per coordinate, -Δθ / g"
+EFFECTIVE_LR_HELP = ("update ratio -Δθ / g per coordinate (not a learning rate: it changes sign "
+                     "and spikes where g crosses zero)")
 TOP_ROW_PX = 240  # height of a loss / lr row (the contour spans both)
 STATE_ROW_PX = 150
 MAX_LEGEND_PARAMS = 3
@@ -103,7 +104,9 @@ def _quantities(traj: Trajectory, run_cfg: Mapping[str, Any], quantities: Sequen
         if name not in known:
             raise ValueError(f"quantities: {name!r} is not a state quantity of this run; "
                              f"its quantities: {', '.join(known)}")
-    wanted = list(traj.state) if quantities is None else [q for q in quantities if q in traj.state]
+    # by default as the page: the step scale, not the update ratio (only when asked for)
+    wanted = [q for q in traj.state if q != "effective_lr"] if quantities is None \
+        else [q for q in quantities if q in traj.state]
     out = []
     for name in wanted:
         if name in hidden:
@@ -269,7 +272,8 @@ def figure(
         _add_start(fig, v.cells["contour"], start)
         _place_colorbar(fig, v.cells["contour"])
     _style_axes(fig, v, lines, state, log, config["steps"],
-                _robust_ranges(result.runs[sel], state))
+                _robust_ranges(result.runs[sel], state),
+                frozenset(q.name for q in state_vars(config["runs"][sel]) if q.log))
     fig.update_layout(
         height=height or total + 130, width=width, template="plotly_white",
         font={"family": "system-ui, -apple-system, 'Segoe UI', 'Noto Sans SC', sans-serif",
@@ -283,8 +287,10 @@ def figure(
 
 
 def _style_axes(fig: go.Figure, v: _Views, lines: list[str], state: list[tuple[str, str, bool]],
-                log: bool, steps: int, ranges: Mapping[str, list[float]]) -> None:
-    """Step axes over [0, steps]; the loss axis log when asked; state axes named."""
+                log: bool, steps: int, ranges: Mapping[str, list[float]],
+                log_state: frozenset[str] = frozenset()) -> None:
+    """Step axes over [0, steps]; the loss axis log when asked; state axes named, log for the
+    quantities in ``log_state`` (the step scale)."""
     for k, view in enumerate(lines):
         r, c = v.cells[view]
         fig.update_xaxes(title_text="step" if k == len(lines) - 1 else None,
@@ -297,6 +303,7 @@ def _style_axes(fig: go.Figure, v: _Views, lines: list[str], state: list[tuple[s
                          range=[0, max(steps, 1)], zeroline=False, row=r, col=c)
         fig.update_yaxes(title_text=qname, exponentformat="power", nticks=4,
                          zerolinecolor="#d0d7de", row=r, col=c,
+                         type="log" if qname in log_state else "linear",
                          **({"range": ranges[qname]} if qname in ranges else {}))
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,22 @@ def test_static_files_and_plotly_are_served_locally(make_client: Callable[..., h
     assert plotly.headers["content-type"].startswith("text/javascript")
     assert plotly.content == PLOTLY_JS.read_bytes()
     assert "plotly" in plotly.text[:2000].lower()
+
+
+def test_the_vendored_katex_is_served_with_its_fonts_and_licence(client: httpx.Client) -> None:
+    """The page links KaTeX from static/vendor/katex/; its CSS finds its woff2 fonts there."""
+    page = client.get("/").text
+    assert "/vendor/katex/katex.min.js" in page and "/vendor/katex/katex.min.css" in page
+    js = client.get("/static/vendor/katex/katex.min.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    css = client.get("/static/vendor/katex/katex.min.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    fonts = sorted(set(re.findall(r"url\((fonts/[^)]+\.woff2)\)", css.text)))
+    assert len(fonts) >= 10
+    for font in fonts:
+        assert client.get(f"/static/vendor/katex/{font}").status_code == 200, font
+    licence = client.get("/static/vendor/katex/LICENSE")
+    assert licence.status_code == 200 and "MIT" in licence.text
 
 
 def test_docs_document_every_endpoint(any_client: httpx.Client) -> None:

@@ -74,7 +74,8 @@ def test_a_wrapper_nests_its_inner_optimizers_records() -> None:
     assert set(sim.state) == {"inner", "slow_param"}
     # the recorded columns keep the names the page reads: the inner's, then slow_param
     names = list(sim.visible_state(np.zeros((1, 2))))
-    assert names == ["square_avg", "grad_avg", "momentum_buffer", "slow_param", "effective_lr"]
+    assert names == ["square_avg", "grad_avg", "momentum_buffer", "slow_param", "step_scale",
+                     "effective_lr"]
 
 
 def test_no_wrapper_state_name_collides_with_an_inner_optimizers() -> None:
@@ -204,4 +205,4 @@ def test_a_lookahead_link_opens_as_before_and_steps_rmsprops_alpha(client: Any) 
     steps = next(r for r in records if r["type"] == "steps")
     assert abs(steps["x"][0] - -0.600) < 1e-6
     assert set(steps["state"]) == {"square_avg", "grad_avg", "momentum_buffer", "slow_param",
-                                   "effective_lr"}
+                                   "step_scale", "effective_lr"}

@@ -72,7 +72,10 @@ def test_path_and_line_traces_are_the_runs_trajectories(fig: go.Figure) -> None:
     for t in state:
         column = 0 if t.meta["coord"] == "x" else 1
         assert np.array_equal(t.y, result.runs[0].state[t.meta["quantity"]][:, column])
-    assert [t.meta["quantity"] for t in state[::2]] == list(result.runs[0].state)
+    # every recorded quantity but the update ratio -delta/g (shown only when asked for, as on the
+    # page)
+    assert [t.meta["quantity"] for t in state[::2]] == [
+        q for q in result.runs[0].state if q != "effective_lr"]
 
 
 def test_one_legend_entry_per_run(fig: go.Figure) -> None:
@@ -190,3 +193,16 @@ def test_notebook_module_imports_no_web_framework() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_state_rows_show_the_step_scale_on_a_log_axis_not_the_update_ratio() -> None:
+    fig = figure({"surface": {"name": "rosenbrock"}, "steps": 30,
+                  "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}]}, views=["state"])
+    quantities = {t.meta["quantity"] for t in fig.data if t.meta and "quantity" in t.meta}
+    assert "step_scale" in quantities and "effective_lr" not in quantities
+    axes = [fig.layout[k] for k in fig.layout if k.startswith("yaxis")]
+    assert any(a.type == "log" and a.title.text == "step_scale" for a in axes)
+    asked = figure({"surface": {"name": "rosenbrock"}, "steps": 30,
+                    "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}]}, views=["state"],
+                   quantities=["effective_lr"])
+    assert {t.meta["quantity"] for t in asked.data if t.meta} == {"effective_lr"}

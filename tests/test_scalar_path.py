@@ -147,6 +147,9 @@ def _assert_same_block(scalar: _Block, array: _Block) -> None:
     assert list(scalar.state) == list(array.state)  # same quantities, same order
     for name, values in array.state.items():
         np.testing.assert_array_equal(_bits(scalar.state[name]), _bits(values), err_msg=name)
+    assert list(scalar.factors) == list(array.factors)
+    for name, values in array.factors.items():
+        np.testing.assert_array_equal(_bits(scalar.factors[name]), _bits(values), err_msg=name)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])

@@ -151,6 +151,13 @@ class StateInfo(_Open):
     help: str
 
 
+class RuleLine(_Open):
+    """One line of an update rule, shown when every ``[hyperparameter, op, value]`` holds."""
+
+    latex: str
+    when: list[list[Any]]
+
+
 class OptimizerInfo(_Open):
     """An optimizer: label, explanation, hyperparameters, presets, equations, state."""
 
@@ -160,6 +167,11 @@ class OptimizerInfo(_Open):
     params: list[ParamInfo]
     presets: list[PresetInfo]
     equations: list[str]
+    update_rule: list[RuleLine] = Field(
+        ..., description="the equations with the hyperparameter conditions of each line")
+    step_scale: list[RuleLine] = Field(
+        ..., description="the step scale (the factor the step multiplies its direction by)")
+    factors: list[StateInfo] = Field(..., description="the step's scalar factors, with symbols")
     state: list[StateInfo]
 
 
@@ -301,6 +313,11 @@ class StepsRecord(BaseModel):
     grad_x: list[float]
     grad_y: list[float]
     state: dict[str, XY]
+    factors: dict[str, list[float]] = Field(
+        default_factory=dict,
+        description="the step's scalar factors by name (bias corrections, step size, ...), as "
+                    "the optimizer's catalog entry lists them",
+    )
 
 
 class EndRecord(BaseModel):

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .config import build_objective, validate_config
-from .optimizers import OPTIMIZERS, OptimizerSpec, state_vars
+from .optimizers import OPTIMIZERS, OptimizerSpec, factor_vars, state_vars
 from .optimizers.base import INNER, State
 from .schedules import ParamGroup, build_scheduler
 
@@ -41,6 +41,7 @@ class StepBlock:
     grad_x: np.ndarray
     grad_y: np.ndarray
     state: dict[str, np.ndarray]  # name -> (n, 2)
+    factors: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n,) per step
 
     def __len__(self) -> int:
         return len(self.x)
@@ -70,6 +71,7 @@ class Trajectory:
     grad_y: np.ndarray
     state: dict[str, np.ndarray] = field(default_factory=dict)
     label: str | None = None
+    factors: dict[str, np.ndarray] = field(default_factory=dict)  # the step's scalar factors
 
     @property
     def points(self) -> np.ndarray:
@@ -213,6 +215,7 @@ class Simulation:
                                 and v.name in self.state and v.name != INNER]
         self.state_names = self.inner_state_names + self.own_state_names
         self.teach_names = [v.name for v in vars_ if v.teaching]
+        self.factor_names = [v.name for v in factor_vars(run)]
 
     # -- objective evaluations -------------------------------------------------------------
     def next_batch(self) -> np.ndarray | None:
@@ -335,6 +338,7 @@ class _Block:
     grad: np.ndarray  # (filled, 2)
     state: dict[str, np.ndarray]  # name -> (filled, 2)
     diverged: bool  # the point or loss left the bounds at the step after the last one recorded
+    factors: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (filled,)
 
 
 def _array_block(sim: Simulation, n: int) -> _Block:
@@ -344,6 +348,7 @@ def _array_block(sim: Simulation, n: int) -> _Block:
     buf_lr = np.empty(n)
     buf_g = np.empty((n, 2))
     buf_state: dict[str, np.ndarray] = {}
+    buf_factors = {name: np.zeros(n) for name in sim.factor_names}
     filled = 0
     diverged = False
     with np.errstate(all="ignore"):
@@ -363,9 +368,12 @@ def _array_block(sim: Simulation, n: int) -> _Block:
                 if target is None:
                     target = buf_state[name] = np.zeros((n, 2))
                 target[i] = value[0]
+            for name, target in buf_factors.items():
+                target[i] = np.asarray(sim.last_hp[name], dtype=float).reshape(-1)[0]
             filled = i + 1
     return _Block(buf_p[:filled], buf_loss[:filled], buf_lr[:filled], buf_g[:filled],
-                  {k: v[:filled] for k, v in buf_state.items()}, diverged)
+                  {k: v[:filled] for k, v in buf_state.items()}, diverged,
+                  {k: v[:filled] for k, v in buf_factors.items()})
 
 
 class _Unsupported(Exception):
@@ -524,6 +532,9 @@ class ScalarRun:
         table = np.array(rows, dtype=float).reshape(len(rows), width)
         p, grad = table[:, [0, 1]], table[:, [4, 5]]
         state: dict[str, np.ndarray] = {}
+        first = 6 + 2 * len(self._columns)
+        factors = {name: table[:, first + j] for j, name in enumerate(self._factors)
+                   if name in self.sim.factor_names}
         if rows:
             state = {name: table[:, [cx, cy]] for name, cx, cy in self._columns}
             state.update(self._taught(state, table))
@@ -531,7 +542,8 @@ class ScalarRun:
             with np.errstate(all="ignore"):
                 state["effective_lr"] = np.divide(before - p, grad, out=np.zeros_like(grad),
                                                   where=np.abs(grad) > TINY_GRAD)
-        return _Block(p, table[:, 2], table[:, 3], grad, state, diverged)
+        return _Block(p, table[:, 2], table[:, 3], grad, state, diverged,
+                      {name: factors[name] for name in self.sim.factor_names if name in factors})
 
     def _taught(self, state: Mapping[str, np.ndarray], table: np.ndarray
                 ) -> dict[str, np.ndarray]:
@@ -543,6 +555,7 @@ class ScalarRun:
             return {}
         first = 6 + 2 * len(self._columns)
         hp = dict(self.driven_hp)
+        hp["lr"] = table[:, 3:4]  # each step's lr (a schedule changes it)
         for j, name in enumerate(self._factors):
             hp[name] = table[:, first + j:first + j + 1]
         with np.errstate(all="ignore"):
@@ -604,7 +617,7 @@ def iter_run(
         filled = len(block.loss)
         if block.diverged:
             status = "diverged"
-        bad = _first_bad_row(block.grad, *block.state.values())
+        bad = _first_bad_row(block.grad, *block.state.values(), *block.factors.values())
         if bad is not None:
             filled = bad
             status = "diverged"
@@ -615,6 +628,7 @@ def iter_run(
                 lr=block.lr[:filled], grad_x=block.grad[:filled, 0],
                 grad_y=block.grad[:filled, 1],
                 state={k: v[:filled] for k, v in block.state.items()},
+                factors={k: v[:filled] for k, v in block.factors.items()},
             )
         done += filled
         if status == "diverged":
@@ -669,6 +683,7 @@ def run(config: Mapping[str, Any]) -> Result:
     for i, run_cfg in enumerate(cfg["runs"]):
         blocks = parts[i]
         names = blocks[0].state.keys() if blocks else []
+        factor_names = blocks[0].factors.keys() if blocks else []
 
         def cat(attr: str, blocks: list[StepBlock] = blocks) -> np.ndarray:
             return np.concatenate([getattr(b, attr) for b in blocks]) if blocks else np.empty(0)
@@ -679,5 +694,6 @@ def run(config: Mapping[str, Any]) -> Result:
             grad_x=cat("grad_x"), grad_y=cat("grad_y"),
             state={n: np.concatenate([b.state[n] for b in blocks]) for n in names},
             label=run_cfg.get("label"),
+            factors={n: np.concatenate([b.factors[n] for b in blocks]) for n in factor_names},
         ))
     return Result(config=cfg, runs=runs, start_loss=start_loss)

@@ -22,6 +22,7 @@ export const CATALOG_ZH = {
     },
     adagrad: {
       description: "Adagrad 把每个分量的步长除以该分量过去所有梯度平方和的平方根。梯度大的分量变慢，稀少的分量保持大步长；但累积和只增不减，所以有效步长会一直缩小。",
+      factors: { clr: "衰减后的学习率 lr / (1 + (t-1) lr_decay)" },
     },
     rmsprop: {
       description: "RMSprop 把每个分量的梯度除以其梯度平方滑动平均的平方根，使陡峭和平缓的方向迈出大小相近的步子。与 Adagrad 不同，这个平均会遗忘（速率 alpha），所以步长不会一直缩小。centered 会减去平均梯度的平方（方差估计）；momentum 为归一化后的步子再加一个缓冲区。",
@@ -31,6 +32,7 @@ export const CATALOG_ZH = {
     adadelta: {
       description: "Adadelta 原则上不需要学习率：它用最近更新量的均方根与最近梯度的均方根之比来缩放每个梯度，使步子具有参数本身的量纲。开始时非常慢（更新量的平均从零开始），随着更新累积而加快。",
       params: { lr: "更新量 delta 被应用之前乘上的系数" },
+      state: { rms_ratio: "过去更新量的均方根与梯度均方根之比，即乘在 g_t 上的系数（为页面保留，不属于 torch 的状态）" },
     },
     adam: {
       description: "Adam 把动量（梯度的滑动平均 m）与 RMSprop 的逐分量缩放（梯度平方的滑动平均 v）结合起来。两者都从零开始，早期的平均值偏向零；除以 1 − β^t 可以纠正这种偏差。于是无论梯度尺度如何，每个分量大约沿 m̂ / √v̂ 的方向移动 lr 的距离。AMSGrad 除以迄今最大的 v，所以步长不会再变大。",
@@ -50,10 +52,12 @@ export const CATALOG_ZH = {
     },
     adamax: {
       description: "Adamax 用梯度绝对值的衰减最大值（无穷范数）代替 Adam 的梯度均方根，不需要偏差校正，对偶尔出现的大梯度也很稳健。",
+      factors: { clr: "步长：学习率除以一阶矩的偏差校正" },
     },
     adabound: {
       description: "AdaBound 开始时像 Adam，结束时像 SGD：每个分量的步长 lr/√v 被裁剪到区间 [lower_t, upper_t] 内，该区间从 [0, ∞) 开始，以 gamma 决定的速度向 final_lr 收拢。（按 Luolc/AdaBound 的定义，其偏差校正和 eps 的位置与 torch 的 Adam 略有不同。）",
       params: { gamma: "上下界收拢的速度" },
+      factors: { step_size: "除以 √v 并裁剪之前的步长" },
       presets: {
         adabound: { label: "AdaBound", help: "" },
         amsbound: { label: "AMSBound", help: "" },
@@ -313,6 +317,16 @@ export const CATALOG_ZH = {
     history: "内存中保存的曲率对个数",
     func_evals: "迄今的函数求值次数",
     slow_param: "慢权重（以及内层优化器的状态）",
+    step_scale: "步长尺度：每个分量的更新沿其方向所乘的正系数",
+  },
+  // Help of the step's scalar factors by name (an optimizer's own `factors` wins).
+  factors: {
+    bias_correction1: "一阶矩的偏差校正",
+    bias_correction2: "二阶矩的偏差校正",
+    step_size: "步长：学习率除以一阶矩的偏差校正",
+    mu: "本步的动量系数",
+    mu_next: "下一步的动量系数",
+    rho_t: "近似简单移动平均的长度",
   },
   // Help of the run settings.
   settings: {

@@ -2,7 +2,7 @@
 // catalog's scale + a number box), run cards, schedule editors. Nothing here knows a particular
 // optimizer or schedule: the catalog is the only list.
 
-import { renderMath } from "./latex.js";
+import { renderMath } from "./math.js";
 import { getLang, t, tc } from "./i18n.js";
 
 // Okabe & Ito's colour-blind-safe palette, most distinguishable first.

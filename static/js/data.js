@@ -21,6 +21,7 @@ export class RunTrace {
     this.gy = new Float64Array(steps);
     this.state = {}; // name -> {x: Float64Array, y: Float64Array}
     this.stateOrder = [];
+    this.factors = {}; // name -> Float64Array: the step's scalar factors (bias corrections, ...)
   }
 
   add(rec) {
@@ -44,6 +45,10 @@ export class RunTrace {
       const ys = Array.isArray(value) ? value : (value.y ?? value.x);
       copyInto(this.state[name].x, off, xs);
       copyInto(this.state[name].y, off, ys);
+    }
+    for (const [name, values] of Object.entries(rec.factors || {})) {
+      if (!this.factors[name]) this.factors[name] = new Float64Array(this.capacity).fill(NaN);
+      copyInto(this.factors[name], off, values);
     }
     this.n = Math.max(this.n, Math.min(off + len, this.capacity));
   }

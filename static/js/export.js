@@ -82,6 +82,18 @@ function saveBlob(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+// The stream's effective_lr is -delta / g per coordinate: no learning rate (it flips sign and
+// spikes where g crosses zero), so the files name it for what it is.
+const EXPORT_NAMES = { effective_lr: "update_ratio" };
+const exportName = (n) => EXPORT_NAMES[n] || n;
+
+/** The step's scalar factors present in any run (bias corrections, ...), first-seen order. */
+function factorNames(ds) {
+  const names = [];
+  for (const r of ds.runs) for (const n of Object.keys(r.factors || {})) if (!names.includes(n)) names.push(n);
+  return names;
+}
+
 /** The run's state names present in any run, in first-seen order (the CSV's extra columns). */
 function stateNames(ds) {
   const names = [];
@@ -92,14 +104,16 @@ function stateNames(ds) {
 /** One row per run and step: run, label, optimizer, step, point, loss, lr, gradient, state. */
 export function trajectoryCSV(ds) {
   const names = stateNames(ds);
+  const factors = factorNames(ds);
   const head = ["run", "label", "optimizer", "step", ...SERIES.map(([k]) => k),
-    ...names.flatMap((n) => [`${n}_x`, `${n}_y`])];
+    ...names.flatMap((n) => [`${exportName(n)}_x`, `${exportName(n)}_y`]), ...factors];
   const lines = [head.map(csvCell).join(",")];
   ds.runs.forEach((r, i) => {
     const run = ds.config.runs[i] || {};
     const lead = `${i},${csvCell(run.label ?? "")},${csvCell(run.optimizer ?? "")}`;
     const cols = [...SERIES.map(([, key]) => r[key]),
-      ...names.flatMap((n) => (r.state[n] ? [r.state[n].x, r.state[n].y] : [null, null]))];
+      ...names.flatMap((n) => (r.state[n] ? [r.state[n].x, r.state[n].y] : [null, null])),
+      ...factors.map((n) => (r.factors && r.factors[n]) || null)];
     for (let k = 0; k < r.n; k += 1) {
       let line = `${lead},${k + 1}`;
       for (const col of cols) line += `,${col ? numberText(col[k]) : ""}`;
@@ -144,9 +158,11 @@ export function trajectoryJSON(ds, config, query) {
   const runs = ds.runs.map((r, i) => {
     const run = config.runs[i] || {};
     const series = SERIES.map(([name, key]) => `${JSON.stringify(name)}:${jsonNumbers(r[key], r.n)}`);
-    const state = r.stateOrder.map((n) => `${JSON.stringify(n)}:{"x":${jsonNumbers(r.state[n].x, r.n)},"y":${jsonNumbers(r.state[n].y, r.n)}}`);
+    const state = r.stateOrder.map((n) => `${JSON.stringify(exportName(n))}:{"x":${jsonNumbers(r.state[n].x, r.n)},"y":${jsonNumbers(r.state[n].y, r.n)}}`);
+    const factors = Object.entries(r.factors || {}).map(([n, v]) => `${JSON.stringify(n)}:${jsonNumbers(v, r.n)}`);
     return `{"run":${i},"label":${JSON.stringify(run.label ?? null)},"optimizer":${JSON.stringify(run.optimizer)},`
-      + `"status":${JSON.stringify(r.status)},"steps":${r.n},${series.join(",")},"state":{${state.join(",")}}}`;
+      + `"status":${JSON.stringify(r.status)},"steps":${r.n},${series.join(",")},"state":{${state.join(",")}},`
+      + `"factors":{${factors.join(",")}}}`;
   });
   return `{"format":"optviz-trajectory","config":${JSON.stringify(config)},"query":${JSON.stringify(query)},`
     + `"runs":[\n${runs.join(",\n")}\n]}\n`;

@@ -14,7 +14,7 @@ import { DataView } from "./dataview.js";
 import { initExport } from "./export.js";
 import { CATALOG_ZH } from "./catalog_zh.js";
 import { applyI18n, getLang, setLang, t, tc } from "./i18n.js";
-import { renderMath } from "./latex.js";
+import { renderMath } from "./math.js";
 import { ContourView, LineView, StateView, Surface3DView } from "./plots.js";
 import { drawSwatch, runNames } from "./names.js";
 import { RunCard } from "./runs.js";
@@ -601,17 +601,20 @@ function allQuantities(ds, st) {
       if (!meta.has(s.name)) meta.set(s.name, s);
     }
   }
+  // effective_lr (-delta / g, no learning rate: it flips sign and spikes where g crosses zero)
+  // stays in the exports only; the state panel shows the step scale instead.
   const names = [];
   ds.runs.forEach((r, i) => {
     if (!st.visible[i]) return;
-    for (const n of r.stateOrder) if (!names.includes(n)) names.push(n);
+    for (const n of r.stateOrder) if (!names.includes(n) && n !== "effective_lr") names.push(n);
   });
-  const order = [...catalogOrder, "effective_lr"];
+  const order = ["step_scale", ...catalogOrder]; // the step scale first: every optimizer has one
   names.sort((a, b) => (order.indexOf(a) + 1 || 999) - (order.indexOf(b) + 1 || 999));
   return names.map((n) => {
     const m = meta.get(n);
     if (n === "effective_lr") return { name: n, symbol: "\\Delta\\theta / (-g)", help: t("q.effective_lr"), scalar: false };
-    return { name: n, symbol: m ? m.symbol : n, help: m ? tc(m, "help") : n, scalar: Boolean(m && m.scalar) };
+    return { name: n, symbol: m ? m.symbol : n, help: m ? tc(m, "help") : n, scalar: Boolean(m && m.scalar),
+      log: Boolean(m && m.log) };
   });
 }
 
@@ -1362,6 +1365,7 @@ function addTranslations(catalog) {
       merge(item, zh);
       for (const p of item.params || []) merge(p, help(zh.params, CATALOG_ZH.params, p.name));
       for (const s of item.state || []) merge(s, help(zh.state, CATALOG_ZH.state, s.name));
+      for (const f of item.factors || []) merge(f, help(zh.factors, CATALOG_ZH.factors, f.name));
       for (const p of item.presets || []) merge(p, (zh.presets || {})[p.name]);
     }
   }

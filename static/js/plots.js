@@ -16,7 +16,7 @@ function line(trace, key, values) {
   cache.set(key, { n: trace.n, line: out });
   return out;
 }
-import { latexToText } from "./latex.js";
+import { latexToText } from "./math.js";
 import { t } from "./i18n.js";
 import { drawSymbol, escapePlotly, runMarks } from "./names.js";
 
@@ -1037,9 +1037,10 @@ export class StateView extends StepChart {
       }
       const title = latexToText(q.symbol || q.name);
       layout[axisName] = {
-        domain: [Math.max(0, top - hEach), top], anchor: "x", zeroline: true, zerolinecolor: "#d0d7de",
+        domain: [Math.max(0, top - hEach), top], anchor: "x", zeroline: !q.log, zerolinecolor: "#d0d7de",
         title: { text: title, standoff: 4, font: { size: 13 } }, exponentformat: "power", nticks: 4,
         autorange: !(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo),
+        type: q.log ? "log" : "linear", // a positive scale over decades (the step scale)
       };
       if (!layout[axisName].autorange) {
         const pad = (hi - lo) * 0.08;

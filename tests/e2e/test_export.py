@@ -29,12 +29,16 @@ RGB = {"#E69F00": "rgb(230, 159, 0)", "#0072B2": "rgb(0, 114, 178)",
 NAME = re.compile(r"optviz-rosenbrock-\d{4}-\d{2}-\d{2}")
 
 
+EXPORT_NAMES = {"effective_lr": "update_ratio"}
+
+
 def stream(base: str, query: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The start record and each run's joined series of GET /api/trajectory?query."""
     body = httpx.get(f"{base}/api/trajectory?{query}", timeout=60, follow_redirects=True).content
     records = [json.loads(line) for line in body.splitlines()]
-    runs: list[dict[str, Any]] = [{**{k: [] for k in SERIES}, "state": {}, "status": None,
-                                   "steps": 0} for _ in records[0]["config"]["runs"]]
+    runs: list[dict[str, Any]] = [{**{k: [] for k in SERIES}, "state": {}, "factors": {},
+                                   "status": None, "steps": 0}
+                                  for _ in records[0]["config"]["runs"]]
     for rec in records[1:]:
         run = runs[rec["run"]]
         if rec["type"] == "end":
@@ -43,9 +47,12 @@ def stream(base: str, query: str) -> tuple[dict[str, Any], list[dict[str, Any]]]
         for key in SERIES:
             run[key] += rec[key]
         for name, xy in rec["state"].items():
-            target = run["state"].setdefault(name, {"x": [], "y": []})
+            # the files name the stream's effective_lr (-delta / g) for what it is
+            target = run["state"].setdefault(EXPORT_NAMES.get(name, name), {"x": [], "y": []})
             target["x"] += xy["x"]
             target["y"] += xy["y"]
+        for name, values in rec.get("factors", {}).items():
+            run["factors"].setdefault(name, []).extend(values)
     return records[0], runs
 
 
@@ -76,8 +83,10 @@ def test_csv_and_json_equal_the_stream_of_the_pages_query(page, e2e_url, tmp_pat
     assert NAME.fullmatch(name.removesuffix(".csv"))
     rows = list(csv.DictReader(io.StringIO(body.decode())))
     names = list(dict.fromkeys(n for r in runs for n in r["state"]))
+    factors = list(dict.fromkeys(n for r in runs for n in r["factors"]))
+    assert "update_ratio" in names and "effective_lr" not in names and factors
     assert list(rows[0]) == ["run", "label", "optimizer", "step", *SERIES,
-                             *[f"{n}_{c}" for n in names for c in "xy"]]
+                             *[f"{n}_{c}" for n in names for c in "xy"], *factors]
     assert len(rows) == sum(r["steps"] for r in runs)  # hidden runs are data too
     for row in rows:
         i, k = int(row["run"]), int(row["step"]) - 1
@@ -92,6 +101,8 @@ def test_csv_and_json_equal_the_stream_of_the_pages_query(page, e2e_url, tmp_pat
                 assert float(row[f"{n}_y"]) == run["state"][n]["y"][k]
             else:
                 assert row[f"{n}_x"] == row[f"{n}_y"] == ""
+        for n in factors:
+            assert (float(row[n]) == run["factors"][n][k]) if n in run["factors"] else row[n] == ""
 
     name, body = download(page, "json", tmp_path)
     assert NAME.fullmatch(name.removesuffix(".json"))
@@ -104,6 +115,7 @@ def test_csv_and_json_equal_the_stream_of_the_pages_query(page, e2e_url, tmp_pat
         for key in SERIES:
             assert got[key] == run[key], (i, key)
         assert got["state"] == run["state"]
+        assert got["factors"] == run["factors"]
 
 
 def test_json_after_recomputing_one_run_is_the_whole_configs_stream(page, e2e_url, tmp_path):
@@ -119,7 +131,8 @@ def test_json_after_recomputing_one_run_is_the_whole_configs_stream(page, e2e_ur
     start, runs = stream(e2e_url, data["query"])
     assert data["config"] == start["config"] and data["query"] == start["query"]
     for i, run in enumerate(runs):
-        assert {k: data["runs"][i][k] for k in (*SERIES, "state", "status", "steps")} == run
+        assert {k: data["runs"][i][k] for k in (*SERIES, "state", "factors", "status", "steps")} \
+            == run
 
 
 def png_size(body: bytes) -> tuple[int, int]:

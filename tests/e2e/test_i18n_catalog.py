@@ -84,11 +84,14 @@ def test_every_catalog_name_has_chinese_text(page, e2e_url):
                     for (const s of item.state || []) {
                         if (s.help && typeof zh(s, 'help') !== 'string') missing.push(`${where}.state.${s.name}`);
                     }
+                    for (const f of item.factors || []) {
+                        if (f.help && typeof zh(f, 'help') !== 'string') missing.push(`${where}.factors.${f.name}`);
+                    }
                     for (const p of item.presets || []) {
                         if (p.label && typeof zh(p, 'label') !== 'string') missing.push(`${where}.presets.${p.name}.label`);
                         if (p.help && typeof zh(p, 'help') !== 'string') missing.push(`${where}.presets.${p.name}.help`);
                     }
-                    for (const [table, list] of [['params', item.params], ['state', item.state], ['presets', item.presets]]) {
+                    for (const [table, list] of [['params', item.params], ['state', item.state], ['presets', item.presets], ['factors', item.factors]]) {
                         const names = new Set((list || []).map((x) => x.name));
                         for (const n of Object.keys(own[table] || {})) if (!names.has(n)) stale.push(`${where}.${table}.${n}`);
                     }

@@ -39,7 +39,7 @@ def test_page_loads_and_draws_every_view(page, e2e_url):
             loss: document.getElementById('loss-plot').data.length,
             state: document.getElementById('state-plot').data.length,
             chips: document.querySelectorAll('#state-chips .chip').length,
-            equations: document.querySelectorAll('#teach .equations math').length,
+            equations: document.querySelectorAll('#teach .equations .katex').length,
             cards: document.querySelectorAll('.run-card').length,
             plotly: [...document.scripts].map((s) => s.src).filter((s) => s.includes('plotly')),
         })"""
@@ -391,26 +391,31 @@ def test_works_under_the_servers_content_security_policy(strict_page, e2e_url):
     assert page.evaluate("optviz.app.step") == 51
 
 
-def test_every_catalog_formula_renders_as_mathml(page, e2e_url):
-    open_app(page, e2e_url + "/?surface=rosenbrock&r0=adam,lr=0.05")  # one Adam run (the first screen races four)
+def test_every_catalog_formula_typesets_with_katex(page, e2e_url):
+    """Every LaTeX string of the catalog (equations, their conditional lines, step scales,
+    symbols, schedules, surfaces) typesets with the vendored KaTeX without an error."""
+    open_app(page, e2e_url + "/?surface=rosenbrock&r0=adam,lr=0.05")
     result = page.evaluate(
         """async () => {
-            const { renderMath } = await import('/static/js/latex.js');
+            const main = [...document.scripts].find((s) => s.src.endsWith('/main.js')).src;
+            const { renderMath } = await import(new URL('math.js', main).href);
             const c = optviz.app.catalog;
             const all = [];
             for (const o of c.optimizers) {
-                all.push(...o.equations, ...o.state.map((s) => s.symbol), ...o.params.map((p) => p.symbol));
+                all.push(...o.equations, ...o.update_rule.map((l) => l.latex),
+                         ...o.step_scale.map((l) => l.latex), ...o.factors.map((f) => f.symbol),
+                         ...o.state.map((s) => s.symbol), ...o.params.map((p) => p.symbol));
             }
             for (const s of c.schedules) all.push(s.latex, ...s.params.map((p) => p.symbol));
             for (const s of c.surfaces) all.push(s.latex);
             const bad = [];
             for (const src of all.filter(Boolean)) {
                 const m = renderMath(src, { display: true });
-                const unknown = [...m.querySelectorAll('mtext')].filter((e) => e.textContent.startsWith('\\\\'));
-                if (unknown.length || !m.querySelector('mi, mn, mo')) bad.push(src);
+                if (m.querySelector('.katex-error') || !m.querySelector('.katex-html')) bad.push(src);
             }
-            return { count: all.length, bad };
+            return { count: all.length, bad, katex: globalThis.katex && globalThis.katex.version };
         }"""
     )
+    assert result["katex"].startswith("0.16.")
     assert result["count"] > 100
     assert result["bad"] == []

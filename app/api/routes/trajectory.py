@@ -85,15 +85,19 @@ def _steps_record(block: StepBlock) -> dict[str, Any]:
     """A block of steps as a record of NumPy rows that ``dumps`` writes whole: every series is
     copied into one C-contiguous table (the engine's columns are strided views)."""
     names = list(block.state)
+    factors = list(block.factors)
     table = np.stack([block.x, block.y, block.loss, block.lr, block.grad_x, block.grad_y,
-                      *(block.state[name][:, c] for name in names for c in (0, 1))]
+                      *(block.state[name][:, c] for name in names for c in (0, 1)),
+                      *(block.factors[name] for name in factors)]
                      ).astype(float, copy=False)
     x, y, loss, lr, grad_x, grad_y = table[:6]
+    first = 6 + 2 * len(names)
     return {
         "type": "steps", "run": block.run, "first": block.first,
         "x": x, "y": y, "loss": loss, "lr": lr, "grad_x": grad_x, "grad_y": grad_y,
         "state": {name: {"x": table[6 + 2 * j], "y": table[7 + 2 * j]}
                   for j, name in enumerate(names)},
+        "factors": {name: table[first + j] for j, name in enumerate(factors)},
     }
 
 

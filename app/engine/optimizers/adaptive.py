@@ -13,8 +13,12 @@ import numpy as np
 
 from ..params import Param, beta_param, eps_param, lr_param, weight_decay_param
 from .base import (
+    COUPLED_DECAY_LINE,
+    GRADIENT_LINES,
+    STEP_SCALE,
     Array,
     Hyper,
+    Line,
     OptimizerSpec,
     Oracle,
     Preset,
@@ -31,10 +35,15 @@ from .base import (
     maximum,
     maybe_maximize,
     minimum,
+    off,
+    on,
     per_run,
+    positive,
     power,
+    scale_of,
     sign,
     sqrt,
+    zero,
 )
 from .classic import MAXIMIZE
 
@@ -45,6 +54,24 @@ M_HAT = StateVar("m_hat", r"\hat m", "bias-corrected first moment m / (1 - beta1
                  teaching=True)
 V_HAT = StateVar("v_hat", r"\hat v", "bias-corrected second moment v / (1 - beta2^t)",
                  teaching=True)
+
+
+BC1 = StateVar("bias_correction1", r"1-\beta_1^t", "bias correction of the first moment",
+               scalar=True)
+BC2 = StateVar("bias_correction2", r"1-\beta_2^t", "bias correction of the second moment",
+               scalar=True)
+ADAM_STEP = StateVar("step_size", r"\eta / (1-\beta_1^t)",
+                     "step size: the lr over the first moment's bias correction", scalar=True)
+DECAY_LINES = (
+    Line(r"g_t \leftarrow g_t + \lambda\,\theta_{t-1}",
+         (positive("weight_decay"), off("decoupled_weight_decay"))),
+    Line(r"\theta_{t-1} \leftarrow \theta_{t-1}\,(1 - \eta\lambda)",
+         (positive("weight_decay"), on("decoupled_weight_decay"))),
+)
+MOMENT_LINES = (
+    r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",
+    r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2",
+)
 
 
 def _betas(default1: float = 0.9, default2: float = 0.999) -> tuple[Param, Param]:
@@ -96,6 +123,15 @@ def _teach_moments(state: State, hp: Hyper) -> dict[str, Array]:
 
 
 # ---------------------------------------------------------------- Adam / AdamW
+def _teach_adam(state: State, hp: Hyper) -> dict[str, Array]:
+    """m-hat, v-hat and the step scale lr / (1 - beta1^t) / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    (v: the largest so far with AMSGrad), which multiplies m."""
+    out = _teach_moments(state, hp)
+    v = state.get("max_exp_avg_sq", state["exp_avg_sq"])
+    out["step_scale"] = hp["step_size"] / (np.sqrt(v) / hp["bias_correction2_sqrt"] + hp["eps"])
+    return out
+
+
 def adam_factors(hp: Hyper, t: int) -> dict[str, Any]:
     """The bias corrections, sqrt(1 - beta2^t) and the step size lr / (1 - beta1^t)."""
     bias_correction1 = 1 - power(hp["beta1"], t)
@@ -131,13 +167,22 @@ def adam_update(
     return _adam_step(p, grad, state, hp, None)
 
 
-ADAM_EQUATIONS = (
-    r"g_t = \nabla f(\theta_{t-1}) \;(+\,\lambda\theta_{t-1}\text{ if coupled})",
-    r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",
-    r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \quad(\text{AMSGrad: } "
-    r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t))",
-    r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \qquad \hat v_t = \frac{v_t}{1-\beta_2^t}",
+ADAM_MOMENTS = (
+    *MOMENT_LINES,
+    Line(r"v^{\max}_t = \max(v^{\max}_{t-1},\, v_t)", (on("amsgrad"),)),
+    Line(r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \qquad \hat v_t = \frac{v_t}{1-\beta_2^t}",
+         (off("amsgrad"),)),
+    Line(r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \qquad \hat v_t = \frac{v^{\max}_t}{1-\beta_2^t}",
+         (on("amsgrad"),)),
     r"\theta_t = \theta_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}",
+)
+ADAM_EQUATIONS = (*GRADIENT_LINES, *DECAY_LINES, *ADAM_MOMENTS)
+ADAM_SCALE = (
+    Line(r"\hat\eta_t = \frac{\eta}{1-\beta_1^t} \Big/ \left(\frac{\sqrt{v_t}}"
+         r"{\sqrt{1-\beta_2^t}} + \epsilon\right)", (off("amsgrad"),)),
+    Line(r"\hat\eta_t = \frac{\eta}{1-\beta_1^t} \Big/ \left(\frac{\sqrt{v^{\max}_t}}"
+         r"{\sqrt{1-\beta_2^t}} + \epsilon\right)", (on("amsgrad"),)),
+    r"\theta_t = \theta_{t-1} - \hat\eta_t\, m_t",
 )
 
 ADAM = OptimizerSpec(
@@ -167,10 +212,12 @@ ADAM = OptimizerSpec(
                "Adam dividing by the largest second moment seen so far"),
     ),
     equations=ADAM_EQUATIONS,
-    state=(M, V, VMAX, M_HAT, V_HAT),
+    step_scale=ADAM_SCALE,
+    state=(M, V, VMAX, M_HAT, V_HAT, STEP_SCALE),
+    factor_vars=(BC1, BC2, ADAM_STEP),
     init=_moments_init,
     update=adam_update,
-    teach=_teach_moments,
+    teach=_teach_adam,
     factors=adam_factors,
     momentum_name="beta1",
 )
@@ -201,13 +248,17 @@ ADAMW = OptimizerSpec(
         MAXIMIZE,
     ),
     equations=(
-        r"\theta_{t-1} \leftarrow \theta_{t-1}\,(1 - \eta\lambda)",
-        *ADAM_EQUATIONS[1:],
+        *GRADIENT_LINES,
+        Line(r"\theta_{t-1} \leftarrow \theta_{t-1}\,(1 - \eta\lambda)",
+             (positive("weight_decay"),)),
+        *ADAM_MOMENTS,
     ),
-    state=(M, V, VMAX, M_HAT, V_HAT),
+    step_scale=ADAM_SCALE,
+    state=(M, V, VMAX, M_HAT, V_HAT, STEP_SCALE),
+    factor_vars=(BC1, BC2, ADAM_STEP),
     init=_moments_init,
     update=adamw_update,
-    teach=_teach_moments,
+    teach=_teach_adam,
     factors=adam_factors,
     momentum_name="beta1",
 )
@@ -253,6 +304,14 @@ def nadam_update(
     return p, {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq, "mu_product": mu_product}
 
 
+def _teach_nadam(state: State, hp: Hyper) -> dict[str, Array]:
+    """m-hat, v-hat and the step scale lr / (sqrt(v / (1 - beta2^t)) + eps)."""
+    out = _teach_moments(state, hp)
+    out["step_scale"] = hp["lr"] / (np.sqrt(state["exp_avg_sq"] / hp["bias_correction2"])
+                                    + hp["eps"])
+    return out
+
+
 NADAM = OptimizerSpec(
     name="nadam",
     label="NAdam",
@@ -274,13 +333,23 @@ NADAM = OptimizerSpec(
         MAXIMIZE,
     ),
     equations=(
+        *GRADIENT_LINES,
+        *DECAY_LINES,
         r"\mu_t = \beta_1\left(1 - \tfrac12\, 0.96^{t\psi}\right), \quad "
         r"\Pi_t = \prod_{i\le t} \mu_i",
-        r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2",
+        *MOMENT_LINES,
         r"\hat v_t = v_t / (1-\beta_2^t)",
-        r"\theta_t = \theta_{t-1} - \eta \left[\frac{1-\mu_t}{1-\Pi_t} g_t + "
-        r"\frac{\mu_{t+1}}{1-\Pi_t\mu_{t+1}} m_t\right] \Big/ \left(\sqrt{\hat v_t} + "
-        r"\epsilon\right)",
+        r"d_t = \frac{1-\mu_t}{1-\Pi_t}\, g_t + \frac{\mu_{t+1}}{1-\Pi_t\mu_{t+1}}\, m_t",
+        r"\theta_t = \theta_{t-1} - \eta\, \frac{d_t}{\sqrt{\hat v_t} + \epsilon}",
+    ),
+    step_scale=(
+        r"\hat\eta_t = \frac{\eta}{\sqrt{\hat v_t} + \epsilon}, \quad "
+        r"\theta_t = \theta_{t-1} - \hat\eta_t\, d_t",
+    ),
+    factor_vars=(
+        BC1, BC2,
+        StateVar("mu", r"\mu_t", "momentum coefficient of this step", scalar=True),
+        StateVar("mu_next", r"\mu_{t+1}", "momentum coefficient of the next step", scalar=True),
     ),
     state=(
         M,
@@ -288,10 +357,11 @@ NADAM = OptimizerSpec(
         StateVar("mu_product", r"\Pi", "product of the momentum coefficients mu_t", scalar=True),
         M_HAT,
         V_HAT,
+        STEP_SCALE,
     ),
     init=nadam_init,
     update=nadam_update,
-    teach=_teach_moments,
+    teach=_teach_nadam,
     factors=nadam_factors,
     momentum_name="beta1",
 )
@@ -361,9 +431,15 @@ def radam_update(
 
 
 def _teach_radam(state: State, hp: Hyper) -> dict[str, Array]:
-    """m-hat, v-hat and the rectification factor r_t (0 while the adaptive step is off)."""
+    """m-hat, v-hat, the rectification factor r_t (0 while the adaptive step is off) and the
+    step scale lr / (1 - beta1^t) times r_t sqrt(1 - beta2^t) / (sqrt(v) + eps) once rho_t > 5,
+    which multiplies m."""
     out = _teach_moments(state, hp)
     out["rect"] = per_run(hp["rect"], state["exp_avg"])
+    plain = hp["lr"] / hp["bias_correction1"]
+    adaptive = hp["bias_correction2_sqrt"] / (np.sqrt(state["exp_avg_sq"]) + hp["eps"])
+    out["step_scale"] = np.where(np.asarray(hp["rho_t"]) > 5.0, plain * adaptive * hp["rect"],
+                                 scale_of(plain, state["exp_avg"]))
     return out
 
 
@@ -387,13 +463,26 @@ RADAM = OptimizerSpec(
         MAXIMIZE,
     ),
     equations=(
-        r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2",
-        r"\hat m_t = m_t/(1-\beta_1^t), \quad \rho_\infty = \frac{2}{1-\beta_2} - 1, \quad "
+        *GRADIENT_LINES,
+        *DECAY_LINES,
+        *MOMENT_LINES,
+        r"\hat m_t = m_t/(1-\beta_1^t)",
+        r"\rho_\infty = \frac{2}{1-\beta_2} - 1, \quad "
         r"\rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}",
         r"r_t = \sqrt{\frac{(\rho_t-4)(\rho_t-2)\rho_\infty}"
         r"{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}",
-        r"\theta_t = \theta_{t-1} - \eta\,\hat m_t \begin{cases} r_t\,\frac{\sqrt{1-\beta_2^t}}"
-        r"{\sqrt{v_t}+\epsilon} & \rho_t > 5 \\ 1 & \text{otherwise} \end{cases}",
+        r"\theta_t = \theta_{t-1} - \eta\,\hat m_t \begin{cases} r_t\,\dfrac{\sqrt{1-\beta_2^t}}"
+        r"{\sqrt{v_t}+\epsilon} & \rho_t > 5 \\ 1 & \rho_t \le 5 \end{cases}",
+    ),
+    step_scale=(
+        r"\hat\eta_t = \frac{\eta}{1-\beta_1^t} \begin{cases} r_t\,\dfrac{\sqrt{1-\beta_2^t}}"
+        r"{\sqrt{v_t}+\epsilon} & \rho_t > 5 \\ 1 & \rho_t \le 5 \end{cases}",
+        r"\theta_t = \theta_{t-1} - \hat\eta_t\, m_t",
+    ),
+    factor_vars=(
+        BC1, BC2,
+        StateVar("rho_t", r"\rho_t", "length of the approximated simple moving average",
+                 scalar=True),
     ),
     state=(
         M,
@@ -402,6 +491,7 @@ RADAM = OptimizerSpec(
         V_HAT,
         StateVar("rect", "r", "rectification factor r_t (0 while not rectified)", scalar=True,
                  teaching=True),
+        STEP_SCALE,
     ),
     init=_moments_init,
     update=radam_update,
@@ -435,7 +525,9 @@ def adamax_factors(hp: Hyper, t: int) -> dict[str, Any]:
 
 
 def _teach_adamax(state: State, hp: Hyper) -> dict[str, Array]:
-    return {"m_hat": state["exp_avg"] / hp["bias_correction1"]}
+    """m-hat and the step scale lr / (1 - beta1^t) / u, which multiplies m."""
+    return {"m_hat": state["exp_avg"] / hp["bias_correction1"],
+            "step_scale": hp["clr"] / state["exp_inf"]}
 
 
 ADAMAX = OptimizerSpec(
@@ -449,11 +541,21 @@ ADAMAX = OptimizerSpec(
     reference="torch.optim.Adamax",
     params=(lr_param(2e-3), *_betas(), eps_param(1e-8), weight_decay_param(), MAXIMIZE),
     equations=(
+        *GRADIENT_LINES,
+        COUPLED_DECAY_LINE,
         r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t",
         r"u_t = \max(\beta_2 u_{t-1},\, |g_t| + \epsilon)",
         r"\theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\, \frac{m_t}{u_t}",
     ),
-    state=(M, StateVar("exp_inf", "u", "exponentially weighted infinity norm"), M_HAT),
+    step_scale=(
+        r"\hat\eta_t = \frac{\eta}{(1-\beta_1^t)\, u_t}, \quad "
+        r"\theta_t = \theta_{t-1} - \hat\eta_t\, m_t",
+    ),
+    factor_vars=(BC1, StateVar("clr", r"\eta / (1-\beta_1^t)",
+                               "step size: the lr over the first moment's bias correction",
+                               scalar=True)),
+    state=(M, StateVar("exp_inf", "u", "exponentially weighted infinity norm"), M_HAT,
+           STEP_SCALE),
     init=adamax_init,
     update=adamax_update,
     teach=_teach_adamax,
@@ -497,10 +599,14 @@ def adabound_factors(hp: Hyper, t: int) -> dict[str, Any]:
 
 
 def _teach_adabound(state: State, hp: Hyper) -> dict[str, Array]:
-    """m-hat, v-hat and the current lower / upper bounds of the per-coordinate step size."""
+    """m-hat, v-hat, the current lower / upper bounds of the per-coordinate step size and the
+    step scale: step_size / (sqrt(v) + eps) clipped into them, which multiplies m."""
     out = _teach_moments(state, hp)
     out["lower_bound"] = per_run(hp["lower"], state["exp_avg"])
     out["upper_bound"] = per_run(hp["upper"], state["exp_avg"])
+    v = state.get("max_exp_avg_sq", state["exp_avg_sq"])
+    out["step_scale"] = np.minimum(np.maximum(hp["step_size"] / (np.sqrt(v) + hp["eps"]),
+                                              hp["lower"]), hp["upper"])
     return out
 
 
@@ -530,13 +636,27 @@ ADABOUND = OptimizerSpec(
         Preset("amsbound", "AMSBound", {"amsbound": True}),
     ),
     equations=(
-        r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2",
-        r"\eta^*_t = \eta^* \,\eta / \eta_0, \quad "
+        r"g_t = \nabla f(\theta_{t-1})",
+        COUPLED_DECAY_LINE,
+        *MOMENT_LINES,
+        Line(r"v^{\max}_t = \max(v^{\max}_{t-1},\, v_t)", (on("amsbound"),)),
+        r"\eta^*_t = \eta^* \,\eta / \eta_0",
         r"\ell_t = \eta^*_t\left(1 - \frac{1}{\gamma t + 1}"
         r"\right), \quad u_t = \eta^*_t\left(1 + \frac{1}{\gamma t}\right)",
-        r"\hat\eta_t = \operatorname{clip}\left(\frac{\eta\sqrt{1-\beta_2^t}}{(1-\beta_1^t)"
-        r"(\sqrt{v_t}+\epsilon)},\, \ell_t,\, u_t\right)",
+        Line(r"\hat\eta_t = \operatorname{clip}\left(\frac{\eta\sqrt{1-\beta_2^t}}{(1-\beta_1^t)"
+             r"(\sqrt{v_t}+\epsilon)},\, \ell_t,\, u_t\right)", (off("amsbound"),)),
+        Line(r"\hat\eta_t = \operatorname{clip}\left(\frac{\eta\sqrt{1-\beta_2^t}}{(1-\beta_1^t)"
+             r"(\sqrt{v^{\max}_t}+\epsilon)},\, \ell_t,\, u_t\right)", (on("amsbound"),)),
         r"\theta_t = \theta_{t-1} - \hat\eta_t\, m_t",
+    ),
+    step_scale=(
+        r"\hat\eta_t = \operatorname{clip}(\,\cdot\,,\, \ell_t,\, u_t) \in [\ell_t,\, u_t], "
+        r"\quad \theta_t = \theta_{t-1} - \hat\eta_t\, m_t",
+    ),
+    factor_vars=(
+        BC1, BC2,
+        StateVar("step_size", r"\eta\sqrt{1-\beta_2^t} / (1-\beta_1^t)",
+                 "step size before the division by sqrt(v) and the clipping", scalar=True),
     ),
     state=(
         M,
@@ -547,6 +667,7 @@ ADABOUND = OptimizerSpec(
         StateVar("lower_bound", r"\ell", "lower bound of the step size", scalar=True,
                  teaching=True),
         StateVar("upper_bound", "u", "upper bound of the step size", scalar=True, teaching=True),
+        STEP_SCALE,
     ),
     init=_moments_init,
     update=adabound_update,
@@ -578,6 +699,11 @@ def lion_update(
     return new_p, {"exp_avg": m * beta2 + (1 - beta2) * g}
 
 
+def _teach_lion(state: State, hp: Hyper) -> dict[str, Array]:
+    """The step scale: the lr (the direction is a sign, +-1 per coordinate)."""
+    return {"step_scale": scale_of(hp["lr"], state["exp_avg"])}
+
+
 LION = OptimizerSpec(
     name="lion",
     label="Lion",
@@ -597,13 +723,25 @@ LION = OptimizerSpec(
         MAXIMIZE,
     ),
     equations=(
+        *GRADIENT_LINES,
         r"c_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",
-        r"\theta_t = \theta_{t-1} - "
-        r"\eta\left(\operatorname{sign}(c_t) + \lambda\theta_{t-1}\right)",
+        Line(r"\theta_t = \theta_{t-1} - \eta\,\operatorname{sign}(c_t)", (zero("weight_decay"),)),
+        Line(r"\theta_t = \theta_{t-1} - "
+             r"\eta\left(\operatorname{sign}(c_t) + \lambda\theta_{t-1}\right)",
+             (positive("weight_decay"),)),
         r"m_t = \beta_2 m_{t-1} + (1-\beta_2)\, g_t",
     ),
-    state=(M,),
+    step_scale=(
+        Line(r"\hat\eta_t = \eta, \quad "
+             r"\theta_t = \theta_{t-1} - \hat\eta_t\,\operatorname{sign}(c_t)",
+             (zero("weight_decay"),)),
+        Line(r"\hat\eta_t = \eta, \quad \theta_t = \theta_{t-1} - "
+             r"\hat\eta_t\left(\operatorname{sign}(c_t) + \lambda\theta_{t-1}\right)",
+             (positive("weight_decay"),)),
+    ),
+    state=(M, STEP_SCALE),
     init=lion_init,
     update=lion_update,
+    teach=_teach_lion,
     momentum_name="beta1",
 )

@@ -69,6 +69,87 @@ class StateVar:
     help: str
     scalar: bool = False  # one value per run (shown on both coordinates), not per coordinate
     teaching: bool = False  # derived for teaching (m-hat, v-hat, ...), not part of torch's state
+    log: bool = False  # positive, spanning decades: plotted on a log axis
+
+
+Cond = tuple[str, str, Any]  # (hyperparameter, "==" | "!=" | ">", value)
+
+
+def on(name: str) -> Cond:
+    """The condition: the boolean hyperparameter ``name`` is set."""
+    return (name, "==", True)
+
+
+def off(name: str) -> Cond:
+    """The condition: the boolean hyperparameter ``name`` is not set."""
+    return (name, "==", False)
+
+
+def positive(name: str) -> Cond:
+    """The condition: the hyperparameter ``name`` is above zero."""
+    return (name, ">", 0)
+
+
+def zero(name: str) -> Cond:
+    """The condition: the hyperparameter ``name`` is zero."""
+    return (name, "==", 0)
+
+
+def holds(cond: Cond, hp: Mapping[str, Any]) -> bool:
+    """Whether one condition holds for the hyperparameters ``hp`` (a missing one never does)."""
+    name, op, value = cond
+    if name not in hp:
+        return False
+    have = hp[name]
+    if op == "==":
+        return bool(have == value)
+    if op == "!=":
+        return bool(have != value)
+    if op == ">":
+        return bool(have > value)
+    raise ValueError(f"unknown condition operator {op!r}")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of an update rule in LaTeX, shown only when all its conditions on the
+    hyperparameters hold (the page and the notebook pick the lines of a run as configured)."""
+
+    latex: str
+    when: tuple[Cond, ...] = ()
+
+    def applies(self, hp: Mapping[str, Any]) -> bool:
+        """Whether the line belongs to the rule of a run with hyperparameters ``hp``."""
+        return all(holds(c, hp) for c in self.when)
+
+    def to_catalog(self) -> dict[str, Any]:
+        """``{"latex", "when": [[name, op, value], ...]}`` for the page."""
+        return {"latex": self.latex, "when": [list(c) for c in self.when]}
+
+
+def as_lines(lines: tuple[str | Line, ...]) -> tuple[Line, ...]:
+    """Plain LaTeX strings as unconditional lines."""
+    return tuple(x if isinstance(x, Line) else Line(x) for x in lines)
+
+
+STEP_SCALE = StateVar(
+    "step_scale", r"\hat\eta",
+    "step scale: the positive factor the step multiplies its direction by, per coordinate",
+    teaching=True, log=True,
+)
+
+# Lines every optimizer with a ``maximize`` flag starts with.
+GRADIENT_LINES = (
+    Line(r"g_t = \nabla f(\theta_{t-1})", (off("maximize"),)),
+    Line(r"g_t = -\nabla f(\theta_{t-1})", (on("maximize"),)),
+)
+COUPLED_DECAY_LINE = Line(r"g_t \leftarrow g_t + \lambda\,\theta_{t-1}",
+                          (positive("weight_decay"),))
+
+
+def scale_of(value: Any, like: Array) -> Array:
+    """A per-run step scale (the lr, a line-search step) on both coordinates of ``like``."""
+    return np.broadcast_to(value, like.shape[:-1] + (1,)) * np.ones_like(like)
 
 
 @dataclass(frozen=True)
@@ -89,7 +170,7 @@ class OptimizerSpec:
     label: str
     description: str
     params: tuple[Param, ...]
-    equations: tuple[str, ...]
+    equations: tuple[str | Line, ...]
     state: tuple[StateVar, ...]
     init: InitFn
     update: UpdateFn
@@ -103,6 +184,11 @@ class OptimizerSpec:
     # A wrapper (lookahead): the optimizer it makes around an inner one, whose records it nests
     # (hyperparameters ``{..., "inner": {...}}``, state ``{..., "inner": {...}}``).
     around: Callable[[OptimizerSpec], OptimizerSpec] | None = None
+    # The step scale: the positive per-coordinate factor the step multiplies its direction by
+    # (the ``step_scale`` teaching quantity), one line per configuration.
+    step_scale: tuple[str | Line, ...] = ()
+    # The step's scalar factors the page shows (names of ``factors``' results), with symbols.
+    factor_vars: tuple[StateVar, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -129,7 +215,12 @@ class OptimizerSpec:
                 {"name": s.name, "label": s.label, "params": s.params, "help": s.help}
                 for s in self.presets
             ],
-            "equations": list(self.equations),
+            "equations": [line.latex for line in as_lines(self.equations)],
+            "update_rule": [line.to_catalog() for line in as_lines(self.equations)],
+            "step_scale": [line.to_catalog() for line in as_lines(self.step_scale)],
+            "factors": [
+                {"name": f.name, "symbol": f.symbol, "help": f.help} for f in self.factor_vars
+            ],
             "state": [
                 {
                     "name": s.name,
@@ -137,6 +228,7 @@ class OptimizerSpec:
                     "help": s.help,
                     "scalar": s.scalar,
                     "teaching": s.teaching,
+                    "log": s.log,
                 }
                 for s in self.state
             ],

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..params import Param, beta_param, eps_param, lr_param, weight_decay_param
 from .base import (
+    COUPLED_DECAY_LINE,
+    GRADIENT_LINES,
+    STEP_SCALE,
     Array,
     Hyper,
+    Line,
     OptimizerSpec,
     Oracle,
     Preset,
@@ -19,8 +25,13 @@ from .base import (
     is_scalar,
     lerp,
     maybe_maximize,
+    off,
+    on,
+    positive,
     require,
+    scale_of,
     sqrt,
+    zero,
 )
 
 MAXIMIZE = Param("maximize", False, kind="bool", help="climb the surface instead of descending")
@@ -60,6 +71,11 @@ def sgd_update(
             step = g + momentum * buf if hp["nesterov"] else buf
     new_p = p + (-hp["lr"]) * step
     return new_p, {"momentum_buffer": buf, "_has_buffer": has_buffer}
+
+
+def sgd_teach(state: State, hp: Hyper) -> dict[str, Array]:
+    """The step scale: the lr (the direction is g, the buffer, or Nesterov's look-ahead)."""
+    return {"step_scale": scale_of(hp["lr"], state["momentum_buffer"])}
 
 
 def sgd_check(hp: dict, prefix: str) -> None:
@@ -106,14 +122,29 @@ SGD = OptimizerSpec(
                "Nesterov accelerated gradient, mu = 0.9"),
     ),
     equations=(
-        r"g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1}",
-        r"b_t = \mu\, b_{t-1} + (1-\tau)\, g_t \quad (b_1 = g_1)",
-        r"\theta_t = \theta_{t-1} - \eta\, \begin{cases} g_t + \mu b_t & \text{Nesterov} \\ "
-        r"b_t & \mu > 0 \\ g_t & \mu = 0 \end{cases}",
+        *GRADIENT_LINES,
+        COUPLED_DECAY_LINE,
+        Line(r"b_t = \mu\, b_{t-1} + (1-\tau)\, g_t \quad (b_1 = g_1)",
+             (positive("momentum"), positive("dampening"))),
+        Line(r"b_t = \mu\, b_{t-1} + g_t \quad (b_1 = g_1)",
+             (positive("momentum"), zero("dampening"))),
+        Line(r"\theta_t = \theta_{t-1} - \eta\,(g_t + \mu\, b_t)", (on("nesterov"),)),
+        Line(r"\theta_t = \theta_{t-1} - \eta\, b_t", (positive("momentum"), off("nesterov"))),
+        Line(r"\theta_t = \theta_{t-1} - \eta\, g_t", (zero("momentum"),)),
     ),
-    state=(StateVar("momentum_buffer", "b", "momentum buffer: running sum of gradients"),),
+    step_scale=(
+        Line(r"\hat\eta_t = \eta, \quad \theta_t = \theta_{t-1} - \hat\eta_t\,(g_t + \mu\, b_t)",
+             (on("nesterov"),)),
+        Line(r"\hat\eta_t = \eta, \quad \theta_t = \theta_{t-1} - \hat\eta_t\, b_t",
+             (positive("momentum"), off("nesterov"))),
+        Line(r"\hat\eta_t = \eta, \quad \theta_t = \theta_{t-1} - \hat\eta_t\, g_t",
+             (zero("momentum"),)),
+    ),
+    state=(StateVar("momentum_buffer", "b", "momentum buffer: running sum of gradients"),
+           STEP_SCALE),
     init=sgd_init,
     update=sgd_update,
+    teach=sgd_teach,
     check=sgd_check,
     momentum_name="momentum",
 )
@@ -131,11 +162,21 @@ def adagrad_update(
 ) -> tuple[Array, State]:
     """Divide the step by the root of the sum of all squared gradients so far."""
     g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
-    clr = hp["lr"] / (1 + (t - 1) * hp["lr_decay"])
+    clr = hp["clr"]
     total = state["sum"] + (1 * g) * g
     std = sqrt(total) + hp["eps"]
     new_p = p + ((-clr) * g) / std
     return new_p, {"sum": total}
+
+
+def adagrad_factors(hp: Hyper, t: int) -> dict[str, Any]:
+    """The decayed learning rate lr / (1 + (t-1) lr_decay)."""
+    return {"clr": hp["lr"] / (1 + (t - 1) * hp["lr_decay"])}
+
+
+def adagrad_teach(state: State, hp: Hyper) -> dict[str, Array]:
+    """The step scale: the decayed lr over the root of the sum of squared gradients."""
+    return {"step_scale": hp["clr"] / (np.sqrt(state["sum"]) + hp["eps"])}
 
 
 ADAGRAD = OptimizerSpec(
@@ -158,14 +199,28 @@ ADAGRAD = OptimizerSpec(
         MAXIMIZE,
     ),
     equations=(
-        r"g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1}",
-        r"\tilde\eta_t = \eta / (1 + (t-1)\,\delta)",
+        *GRADIENT_LINES,
+        COUPLED_DECAY_LINE,
+        Line(r"\tilde\eta_t = \eta / (1 + (t-1)\,\delta)", (positive("lr_decay"),)),
         r"s_t = s_{t-1} + g_t^2",
-        r"\theta_t = \theta_{t-1} - \tilde\eta_t\, \frac{g_t}{\sqrt{s_t} + \epsilon}",
+        Line(r"\theta_t = \theta_{t-1} - \tilde\eta_t\, \frac{g_t}{\sqrt{s_t} + \epsilon}",
+             (positive("lr_decay"),)),
+        Line(r"\theta_t = \theta_{t-1} - \eta\, \frac{g_t}{\sqrt{s_t} + \epsilon}",
+             (zero("lr_decay"),)),
     ),
-    state=(StateVar("sum", "s", "sum of squared gradients"),),
+    step_scale=(
+        Line(r"\hat\eta_t = \frac{\tilde\eta_t}{\sqrt{s_t} + \epsilon}, \quad "
+             r"\theta_t = \theta_{t-1} - \hat\eta_t\, g_t", (positive("lr_decay"),)),
+        Line(r"\hat\eta_t = \frac{\eta}{\sqrt{s_t} + \epsilon}, \quad "
+             r"\theta_t = \theta_{t-1} - \hat\eta_t\, g_t", (zero("lr_decay"),)),
+    ),
+    state=(StateVar("sum", "s", "sum of squared gradients"), STEP_SCALE),
+    factor_vars=(StateVar("clr", r"\tilde\eta_t", "learning rate after decay, "
+                          "lr / (1 + (t-1) lr_decay)", scalar=True),),
     init=adagrad_init,
     update=adagrad_update,
+    teach=adagrad_teach,
+    factors=adagrad_factors,
 )
 
 
@@ -204,6 +259,17 @@ def rmsprop_update(
     return new_p, {"square_avg": square_avg, "grad_avg": grad_avg, "momentum_buffer": buf}
 
 
+def rmsprop_teach(state: State, hp: Hyper) -> dict[str, Array]:
+    """The step scale lr / (sqrt(v) + eps), centered: sqrt(v - g_avg^2)."""
+    square_avg = state["square_avg"]
+    if hp["centered"]:
+        grad_avg = state["grad_avg"]
+        root = np.sqrt(square_avg + ((-1) * grad_avg) * grad_avg)
+    else:
+        root = np.sqrt(square_avg)
+    return {"step_scale": hp["lr"] / (root + hp["eps"])}
+
+
 RMSPROP = OptimizerSpec(
     name="rmsprop",
     label="RMSprop",
@@ -227,20 +293,37 @@ RMSPROP = OptimizerSpec(
         MAXIMIZE,
     ),
     equations=(
-        r"g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1}",
+        *GRADIENT_LINES,
+        COUPLED_DECAY_LINE,
         r"v_t = \alpha\, v_{t-1} + (1-\alpha)\, g_t^2",
-        r"\bar g_t = \alpha\, \bar g_{t-1} + (1-\alpha)\, g_t \quad(\text{centered: }"
-        r" \tilde v_t = v_t - \bar g_t^2)",
-        r"b_t = \mu\, b_{t-1} + \frac{g_t}{\sqrt{\tilde v_t} + \epsilon}",
-        r"\theta_t = \theta_{t-1} - \eta\, b_t",
+        Line(r"\bar g_t = \alpha\, \bar g_{t-1} + (1-\alpha)\, g_t, \quad "
+             r"\tilde v_t = v_t - \bar g_t^2", (on("centered"),)),
+        Line(r"b_t = \mu\, b_{t-1} + \frac{g_t}{\sqrt{\tilde v_t} + \epsilon}",
+             (positive("momentum"), on("centered"))),
+        Line(r"b_t = \mu\, b_{t-1} + \frac{g_t}{\sqrt{v_t} + \epsilon}",
+             (positive("momentum"), off("centered"))),
+        Line(r"\theta_t = \theta_{t-1} - \eta\, b_t", (positive("momentum"),)),
+        Line(r"\theta_t = \theta_{t-1} - \eta\, \frac{g_t}{\sqrt{\tilde v_t} + \epsilon}",
+             (zero("momentum"), on("centered"))),
+        Line(r"\theta_t = \theta_{t-1} - \eta\, \frac{g_t}{\sqrt{v_t} + \epsilon}",
+             (zero("momentum"), off("centered"))),
+    ),
+    step_scale=(
+        Line(r"\hat\eta_t = \frac{\eta}{\sqrt{\tilde v_t} + \epsilon}", (on("centered"),)),
+        Line(r"\hat\eta_t = \frac{\eta}{\sqrt{v_t} + \epsilon}", (off("centered"),)),
+        Line(r"\theta_t = \theta_{t-1} - \hat\eta_t\, g_t", (zero("momentum"),)),
+        Line(r"\eta\, b_t = \mu\,\eta\, b_{t-1} + \hat\eta_t\, g_t, \quad "
+             r"\theta_t = \theta_{t-1} - \eta\, b_t", (positive("momentum"),)),
     ),
     state=(
         StateVar("square_avg", "v", "running average of squared gradients"),
         StateVar("grad_avg", r"\bar g", "running average of gradients (centered only)"),
         StateVar("momentum_buffer", "b", "momentum buffer of normalised steps"),
+        STEP_SCALE,
     ),
     init=rmsprop_init,
     update=rmsprop_update,
+    teach=rmsprop_teach,
     momentum_name="momentum",
 )
 
@@ -248,7 +331,8 @@ RMSPROP = OptimizerSpec(
 # ---------------------------------------------------------------- Adadelta
 def adadelta_init(p: Array, hp: Hyper) -> State:
     """Running averages of squared gradients and squared updates, both starting at zero."""
-    return {"square_avg": _zeros_like(p), "acc_delta": _zeros_like(p)}
+    return {"square_avg": _zeros_like(p), "acc_delta": _zeros_like(p),
+            "rms_ratio": _zeros_like(p)}
 
 
 def adadelta_update(
@@ -259,10 +343,16 @@ def adadelta_update(
     rho, eps = hp["rho"], hp["eps"]
     square_avg = ema_sq(state["square_avg"], g, rho)
     std = sqrt(square_avg + eps)
-    delta = sqrt(state["acc_delta"] + eps) / std * g
+    ratio = sqrt(state["acc_delta"] + eps) / std
+    delta = ratio * g
     acc_delta = ema_sq(state["acc_delta"], delta, rho)
     new_p = p + (-hp["lr"]) * delta
-    return new_p, {"square_avg": square_avg, "acc_delta": acc_delta}
+    return new_p, {"square_avg": square_avg, "acc_delta": acc_delta, "rms_ratio": ratio}
+
+
+def adadelta_teach(state: State, hp: Hyper) -> dict[str, Array]:
+    """The step scale lr * sqrt(u_(t-1) + eps) / sqrt(v_t + eps)."""
+    return {"step_scale": hp["lr"] * state["rms_ratio"]}
 
 
 ADADELTA = OptimizerSpec(
@@ -284,7 +374,8 @@ ADADELTA = OptimizerSpec(
         MAXIMIZE,
     ),
     equations=(
-        r"g_t = \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1}",
+        *GRADIENT_LINES,
+        COUPLED_DECAY_LINE,
         r"v_t = \rho\, v_{t-1} + (1-\rho)\, g_t^2",
         r"\Delta_t = \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t",
         r"u_t = \rho\, u_{t-1} + (1-\rho)\, \Delta_t^2",
@@ -293,7 +384,16 @@ ADADELTA = OptimizerSpec(
     state=(
         StateVar("square_avg", "v", "running average of squared gradients"),
         StateVar("acc_delta", "u", "running average of squared updates"),
+        StateVar("rms_ratio", r"\tfrac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}",
+                 "RMS of past updates over RMS of gradients, the factor applied to g_t "
+                 "(kept for the page, not part of torch's state)"),
+        STEP_SCALE,
+    ),
+    step_scale=(
+        r"\hat\eta_t = \eta\, \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}, \quad "
+        r"\theta_t = \theta_{t-1} - \hat\eta_t\, g_t",
     ),
     init=adadelta_init,
     update=adadelta_update,
+    teach=adadelta_teach,
 )

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..params import Param, lr_param
-from .base import Array, Hyper, OptimizerSpec, Oracle, State, StateVar
+from .base import STEP_SCALE, Array, Hyper, Line, OptimizerSpec, Oracle, State, StateVar, scale_of
 
 Vec = tuple[float, float]
 
@@ -262,6 +262,11 @@ def lbfgs_update(
     }
 
 
+def lbfgs_teach(state: State, hp: Hyper) -> dict[str, Array]:
+    """The step scale: the step length t along d (the lr, or the line search's)."""
+    return {"step_scale": scale_of(state["t"], state["d"])}
+
+
 LBFGS = OptimizerSpec(
     name="lbfgs",
     label="L-BFGS",
@@ -291,10 +296,18 @@ LBFGS = OptimizerSpec(
     equations=(
         r"s_k = \theta_{k+1} - \theta_k, \quad y_k = g_{k+1} - g_k, \quad "
         r"\rho_k = 1/(y_k^\top s_k)",
-        r"d_t = -H_t\, g_t \quad\text{(two-loop recursion over the last } m \text{ pairs, } "
-        r"H^0 = \frac{y^\top s}{y^\top y} I)",
-        r"\theta_t = \theta_{t-1} + t_t\, d_t \quad (t_t = \eta\text{, or from the strong-Wolfe "
-        r"line search})",
+        r"H^0_t = \gamma_t I, \quad \gamma_t = \frac{y_{t-1}^\top s_{t-1}}{y_{t-1}^\top y_{t-1}}",
+        r"d_t = -H_t\, g_t, \quad H_t = H\big(H^0_t;\, (s_k, y_k)_{k=t-m}^{t-1}\big)",
+        Line(r"t_1 = \eta\,\min\!\left(1, \frac{1}{\|g_1\|_1}\right), \quad t_t = \eta"
+             r"\ \ (t > 1)", (("line_search_fn", "==", "none"),)),
+        Line(r"f(\theta_{t-1} + t_t d_t) \le f(\theta_{t-1}) + c_1 t_t\, g_t^\top d_t",
+             (("line_search_fn", "==", "strong_wolfe"),)),
+        Line(r"|\nabla f(\theta_{t-1} + t_t d_t)^\top d_t| \le c_2\, |g_t^\top d_t|",
+             (("line_search_fn", "==", "strong_wolfe"),)),
+        r"\theta_t = \theta_{t-1} + t_t\, d_t",
+    ),
+    step_scale=(
+        r"\hat\eta_t = t_t, \quad \theta_t = \theta_{t-1} + \hat\eta_t\, d_t",
     ),
     state=(
         StateVar("d", "d", "search direction -H g"),
@@ -302,8 +315,10 @@ LBFGS = OptimizerSpec(
         StateVar("H_diag", r"\gamma", "initial inverse-Hessian scale y's / y'y", scalar=True),
         StateVar("history", "k", "number of curvature pairs in memory", scalar=True),
         StateVar("func_evals", r"n_f", "function evaluations so far", scalar=True),
+        STEP_SCALE,
     ),
     init=lbfgs_init,
     update=lbfgs_update,
+    teach=lbfgs_teach,
     needs_oracle=True,
 )

@@ -64,8 +64,7 @@ LOOKAHEAD = OptimizerSpec(
               help="how far the slow weights move towards the fast ones"),
     ),
     equations=(
-        r"\theta_t = \text{inner step}(\theta_{t-1})",
-        r"\text{if } k \mid t:\quad \phi \leftarrow \phi + \alpha(\theta_t - \phi), \quad "
+        r"t \bmod k = 0:\quad \phi \leftarrow \phi + \alpha\,(\theta_t - \phi), \quad "
         r"\theta_t \leftarrow \phi",
     ),
     state=(StateVar(SLOW, r"\phi", "slow weights (plus the inner optimizer's state)"),),
