@@ -209,8 +209,12 @@ LESSONS: tuple[Lesson, ...] = (
                    "按播放，观察状态面板中 AdaGrad 的 sum 不断增大。"),
         ),
         claims=(
-            Claim("state_monotone", "AdaGrad's sum never decreases (its step scale only shrinks)",
+            Claim("state_monotone", "AdaGrad's sum never decreases",
                   {"run": 0, "name": "sum", "direction": "nondecreasing"}),
+            Claim("state_monotone", "so its step scale lr/(sqrt(sum) + eps) only shrinks",
+                  {"run": 0, "name": "step_scale", "direction": "nonincreasing"}),
+            Claim("state_end_ratio", "RMSprop's step scale ends several times AdaGrad's",
+                  {"run": 1, "num": "step_scale", "den": "step_scale", "other": 0, "above": 3.0}),
             Claim("loss", "AdaGrad stalls far from the minimum",
                   {"run": 0, "step": -1, "above": 1.0}),
             Claim("final_loss_ratio", "RMSprop ends with a much lower loss than AdaGrad",
@@ -797,13 +801,15 @@ def check_claim(lesson: Lesson, claim: Claim) -> tuple[bool, str]:
         theirs = float(_coord(runs[a["other"]], a["coord"]).max())
         return mine < theirs, f"{mine:.4g} vs {theirs:.4g}"
     if kind == "state_monotone":
-        values = np.asarray(t.state[a["name"]])
-        return bool(np.all(np.diff(values, axis=0) >= 0)), a["name"]
+        diffs = np.diff(np.asarray(t.state[a["name"]]), axis=0)
+        ok = np.all(diffs >= 0) if a["direction"] == "nondecreasing" else np.all(diffs <= 0)
+        return bool(ok), a["name"]
     if kind == "state_ge":
         mine, other = np.asarray(t.state[a["name"]]), np.asarray(t.state[a["other"]])
         return bool(np.all(mine >= other)), f"{a['name']} >= {a['other']}"
     if kind == "state_end_ratio":
-        num, den = np.asarray(t.state[a["num"]])[-1], np.asarray(t.state[a["den"]])[-1]
+        other = runs[a["other"]] if "other" in a else t
+        num, den = np.asarray(t.state[a["num"]])[-1], np.asarray(other.state[a["den"]])[-1]
         ratio = float(np.min(num / den))
         return ratio >= a["above"], f"ratio {ratio:.4g}"
     if kind == "state_ratio":
