@@ -96,6 +96,11 @@ function clipTo(ctx, xa, ya) {
 const CLAMP = 1e5;
 const cl = (v) => (v > CLAMP ? CLAMP : v < -CLAMP ? -CLAMP : v);
 
+/** Line and marker scale of the contour's overlays: doubled in presentation mode (projector). */
+function thick() {
+  return document.body.classList.contains("present") ? 2 : 1;
+}
+
 function arrow(ctx, x0, y0, x1, y1, color, { width = 2, dash = null, head = 8 } = {}) {
   const dx = x1 - x0;
   const dy = y1 - y0;
@@ -361,7 +366,7 @@ export class ContourView {
       const r = this.dataset.runs[i];
       ctx.strokeStyle = this.style.colors[i];
       ctx.globalAlpha = 0.45;
-      ctx.lineWidth = 1.5;
+      ctx.lineWidth = 1.5 * thick();
       ctx.setLineDash(runMarks(i).dash.canvas.map((d) => d * 1.5));
       ctx.beginPath();
       ctx.moveTo(cl(axisToPx(xa, this.dataset.start[0])), cl(axisToPx(ya, this.dataset.start[1], true)));
@@ -401,7 +406,7 @@ export class ContourView {
     clipTo(ctx, xa, ya);
     ctx.lineJoin = "round";
     ctx.lineCap = "round";
-    ctx.lineWidth = 2.2;
+    ctx.lineWidth = 2.2 * thick();
     for (const i of this.visibleRuns()) {
       const r = this.dataset.runs[i];
       const upto = Math.min(this.step, r.n);
@@ -430,10 +435,10 @@ export class ContourView {
       const px = axisToPx(xa, start[0]);
       const py = axisToPx(ya, start[1], true);
       ctx.beginPath();
-      ctx.arc(px, py, 6, 0, Math.PI * 2);
+      ctx.arc(px, py, 6 * thick(), 0, Math.PI * 2);
       ctx.fillStyle = "#ffffff";
       ctx.fill();
-      ctx.lineWidth = 2;
+      ctx.lineWidth = 2 * thick();
       ctx.strokeStyle = "#1f2933";
       ctx.stroke();
       ctx.beginPath();
@@ -463,12 +468,13 @@ export class ContourView {
           const gx = -r.gx[s - 1] * sx;
           const gy = r.gy[s - 1] * sy;
           const gl = Math.hypot(gx, gy);
-          if (gl > 0) arrow(ctx, p0x, p0y, p0x + (gx / gl) * 42, p0y + (gy / gl) * 42, color, { width: 1.6, dash: [4, 3], head: 7 });
+          const k = thick();
+          if (gl > 0) arrow(ctx, p0x, p0y, p0x + (gx / gl) * 42 * k, p0y + (gy / gl) * 42 * k, color, { width: 1.6 * k, dash: [4 * k, 3 * k], head: 7 * k });
           // The update actually taken (true length).
-          arrow(ctx, p0x, p0y, p1x, p1y, "#1f2933", { width: 2.6, head: 9 });
-          arrow(ctx, p0x, p0y, p1x, p1y, color, { width: 1.4, head: 7 });
+          arrow(ctx, p0x, p0y, p1x, p1y, "#1f2933", { width: 2.6 * k, head: 9 * k });
+          arrow(ctx, p0x, p0y, p1x, p1y, color, { width: 1.4 * k, head: 7 * k });
         }
-        drawSymbol(ctx, runMarks(i).symbol, p1x, p1y, 5.5, color);
+        drawSymbol(ctx, runMarks(i).symbol, p1x, p1y, 5.5 * thick(), color);
       }
     }
     ctx.restore();
