@@ -141,6 +141,17 @@ export class Classroom {
   }
 
   init() {
+    // In presentation and embed modes the charts fill what the legends and the playback bar
+    // leave; when that changes (a legend wraps, fonts load), Plotly and the overlays follow.
+    let pending = 0;
+    this.observer = new ResizeObserver(() => {
+      if (!(this.page.present || this.page.embed) || pending) return;
+      pending = requestAnimationFrame(() => {
+        pending = 0;
+        resizePlots();
+      });
+    });
+    for (const wrap of document.querySelectorAll(".plot-grid .plot-wrap")) this.observer.observe(wrap);
     this.bindButtons();
     this.applyModes();
     this.renderLessonBar();
@@ -154,6 +165,13 @@ export class Classroom {
   }
 
   bindButtons() {
+    const theme = el("button", { type: "button", id: "theme-toggle", class: "theme-toggle", "aria-pressed": "false" });
+    theme.addEventListener("click", () => {
+      this.page.theme = this.page.theme === "dark" ? "light" : "dark";
+      this.applyModes();
+      this.ctx.pageChanged();
+    });
+    $("present-toggle").after(theme);
     $("lessons-open").addEventListener("click", () => this.openGallery());
     $("present-toggle").addEventListener("click", () => this.setPresent(!this.page.present));
     $("copy-link").addEventListener("click", () => this.openShare());
@@ -169,6 +187,7 @@ export class Classroom {
     this.renderEmbedLink();
     $("present-toggle").textContent = t(this.page.present ? "present.exit" : "present.toggle");
     $("present-toggle").title = t("present.hint");
+    $("theme-toggle").textContent = t("present.theme");
   }
 
   onKey(ev) {
@@ -204,6 +223,9 @@ export class Classroom {
     body.classList.toggle("present", Boolean(this.page.present));
     body.classList.toggle("embed", Boolean(this.page.embed));
     body.dataset.theme = this.page.theme === "dark" ? "dark" : "light";
+    const theme = $("theme-toggle");
+    theme.textContent = t("present.theme");
+    theme.setAttribute("aria-pressed", String(this.page.theme === "dark"));
     $("present-toggle").textContent = t(this.page.present ? "present.exit" : "present.toggle");
     $("present-toggle").setAttribute("aria-pressed", String(Boolean(this.page.present)));
     $("present-toggle").title = t("present.hint");

@@ -116,6 +116,11 @@ def test_presentation_key_and_button(page: Any, e2e_url: str) -> None:
     page.keyboard.press("p")
     page.wait_for_function("location.search.includes('p.present=1')")
     assert not page.locator("#controls").is_visible()
+    page.click("#theme-toggle")  # the dark theme for screens, kept in the address
+    page.wait_for_function("location.search.includes('p.theme=dark')")
+    assert page.evaluate("document.body.dataset.theme") == "dark"
+    page.click("#theme-toggle")
+    page.wait_for_function("!location.search.includes('p.theme')")
     page.click("#present-toggle")
     assert page.locator("#controls").is_visible()
 
