@@ -1,12 +1,11 @@
-"""The README's screenshot: the page with four optimizers on Rosenbrock, in headless Chromium.
+"""The README's screenshot: the first screen (four optimizers racing on Rosenbrock), in Chromium.
 
     python tools/screenshot.py [--out docs/screenshot.png] [--width 1280] [--height 800]
 
-Starts ``python -m app`` on a free loopback port, opens a link that shows what the app is for
-(Adam with a cosine schedule, SGD with momentum, RMSprop and Lookahead side by side, the cursor
-part-way so the teaching panel explains a step) and waits until every view has settled before
-taking the picture. A documentation tool, not a measurement, so it lives in tools/ and not in
-bench/ (whose scripts the benchmark runner executes).
+Starts ``python -m app`` on a free loopback port, opens the bare address (the first screen: SGD,
+Momentum, RMSprop and Adam from one start, the teaching panel on Adam), lets it play once to the
+end as it does for a visitor, and takes the picture. A documentation tool, not a measurement, so it
+lives in tools/ and not in bench/ (whose scripts the benchmark runner executes).
 """
 
 from __future__ import annotations
@@ -21,10 +20,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import start_server  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-LINK = ("/?surface=rosenbrock&start=-1.5,2&steps=600"
-        "&r0=adam,lr=0.05&r0.schedule=CosineAnnealingLR,T_max=600"
-        "&r1=sgd,lr=0.0005,momentum=0.9&r2=rmsprop,lr=0.005"
-        "&r3=lookahead&r3.inner=adam,lr=0.02&p.step=300")
+LINK = "/"  # the first screen
 SIZE_LIMIT = 400 * 1024
 
 
@@ -43,7 +39,9 @@ def take(url: str, out: Path, width: int, height: int) -> int:
             page.goto(url)
             page.wait_for_function("Number(document.body.dataset.settledSeq || 0) > 0 "
                                    "&& document.body.dataset.busy === '0'")
-            page.wait_for_timeout(500)  # let Plotly finish its last transition
+            # the first screen plays once on load: wait for it to reach the end
+            page.wait_for_function("window.optviz && optviz.app.step > 0 && !optviz.app.playing")
+            page.wait_for_timeout(800)  # the teaching panel and Plotly's last transition
             out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(out))
         finally:
