@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     OPTVIZ_HOST=0.0.0.0 \
     OPTVIZ_PORT=8000 \
-    OPTVIZ_WORKERS=2
+    OPTVIZ_WORKERS=2 \
+    OPTVIZ_ASSET_CACHE_DIR=/srv/app/asset-cache
 
 WORKDIR /srv/app
 COPY pyproject.toml README.md ./
@@ -14,6 +15,7 @@ COPY app ./app
 COPY static ./static
 COPY templates ./templates
 RUN python -m pip install . \
+    && python -m app.api.static_files \
     && useradd --create-home --uid 10001 optviz
 USER optviz
 

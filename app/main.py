@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
 from app import __version__
@@ -17,6 +16,7 @@ from app.api.map_schemas import BasinMapRequest, HyperMapRequest, MapRecord
 from app.api.routes import catalog, config, health, maps, pages, snippet, surface, trajectory
 from app.api.schemas import ErrorResponse, TrajectoryConfig, TrajectoryRecord
 from app.api.security import install_security_headers
+from app.api.static_files import install_static_files
 from app.config import Settings, get_settings
 
 DESCRIPTION = (
@@ -61,8 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_security_headers(app, settings.frame_ancestors)
     for module in (catalog, surface, trajectory, snippet, maps, config, health, pages):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
-              name="static")
+    install_static_files(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
 
