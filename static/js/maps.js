@@ -7,6 +7,7 @@
 import { ApiError, isAbort, streamMap } from "./api.js";
 import { PALETTE, formatValue, h } from "./controls.js";
 import { extendStrings, t } from "./i18n.js";
+import { isTouch } from "./layout.js";
 
 const KINDS = ["hyper", "basin"];
 const PREFIX = { hyper: "hmap.", basin: "basin." }; // the maps' keys in the address
@@ -58,7 +59,9 @@ extendStrings({
     "maps.cancelled": "Cancelled.",
     "maps.stale": "The configuration changed; recomputing…",
     "maps.clickHint": "Click a cell to load its values into the run.",
+    "maps.tapHint": "Tap a cell to load its values into the run.",
     "maps.basinHint": "Each cell is one run started from its centre, coloured by where it ends. Click the contour to start the runs from a cell.",
+    "maps.basinTapHint": "Each cell is one run started from its centre, coloured by where it ends. Tap the contour to start the runs from a cell.",
     "maps.diverged": "diverged",
     "maps.never": "never reached",
     "maps.unsettled": "still moving",
@@ -106,7 +109,9 @@ extendStrings({
     "maps.cancelled": "已取消。",
     "maps.stale": "配置已改变，正在重新计算…",
     "maps.clickHint": "点击一格，把它的取值载入该运行。",
+    "maps.tapHint": "轻点一格，把它的取值载入该运行。",
     "maps.basinHint": "每一格是从格中心出发的一次运行，按终点着色。点击等高线图可从该处出发。",
+    "maps.basinTapHint": "每一格是从格中心出发的一次运行，按终点着色。轻点等高线图可从该处出发。",
     "maps.diverged": "发散",
     "maps.never": "未达到",
     "maps.unsettled": "仍在移动",
@@ -429,7 +434,7 @@ export class MapsPanel {
     form.appendChild(h("label", { class: "maps-field" }, h("span", { text: t("maps.threshold") }), threshold));
     root.appendChild(form);
     root.appendChild(this.actions("hyper"));
-    root.appendChild(h("p", { class: "help", text: t("maps.clickHint") }));
+    root.appendChild(h("p", { class: "help", text: t(isTouch() ? "maps.tapHint" : "maps.clickHint") }));
     const plot = h("div", { class: "plot maps-plot", id: "hyper-plot" });
     root.appendChild(plot);
     this.hyperPlot = plot;
@@ -513,7 +518,7 @@ export class MapsPanel {
     form.appendChild(h("label", { class: "inline" }, overlay, h("span", { text: t("maps.overlay") })));
     root.appendChild(form);
     root.appendChild(this.actions("basin"));
-    root.appendChild(h("p", { class: "help", text: t("maps.basinHint") }));
+    root.appendChild(h("p", { class: "help", text: t(isTouch() ? "maps.basinTapHint" : "maps.basinHint") }));
     this.drawBasin();
   }
 
