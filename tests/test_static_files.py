@@ -108,6 +108,7 @@ def test_json_answers_are_compressed_and_streams_stay_streams(client: TestClient
     assert again.status_code == 304
     config = {"surface": {"name": "rosenbrock"}, "steps": 400,
               "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}]}
+    decoded = {}
     for coding in ("br", "gzip", "identity"):
         with client.stream("POST", "/api/trajectory", json=config,
                            headers={"Accept-Encoding": coding}) as r:
@@ -126,3 +127,6 @@ def test_json_answers_are_compressed_and_streams_stay_streams(client: TestClient
         assert len(texts) > 1 and all(text.endswith(b"\n") for text in texts)
         records = [json.loads(line) for line in b"".join(texts).splitlines()]
         assert records[0]["type"] == "start" and records[-1]["type"] == "end"
+        decoded[coding] = texts
+    # ... and each piece carries the very records the plain stream sends in it, none held back
+    assert decoded["br"] == decoded["gzip"] == decoded["identity"]
