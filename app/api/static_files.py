@@ -6,7 +6,9 @@ ES modules' relative imports (``./plots.js``) are versioned too and any change o
 every URL: those responses are ``immutable``. Plain ``/static/...`` (and an older page's
 version) still answer, revalidated by ETag. Each file is compressed once per process (brotli
 when the client takes it, else gzip) and kept in memory; responses name the encoding and
-``Vary: Accept-Encoding``. The NDJSON streams under /api are untouched (no middleware).
+``Vary: Accept-Encoding``. A small middleware compresses the JSON and HTML answers made per
+request, and the NDJSON streams piece by piece with a flush after each piece, so a stream's
+records still reach the page as they are computed.
 
 plotly.js (4.8 MB) is the first load's bulk: brotli's best quality takes it to 1.11 MB but needs
 10-40 s, so a server compresses it once in the background at startup into
@@ -190,8 +192,11 @@ class StaticTree:
             if signature != self._signature:
                 digest = hashlib.sha256()
                 for rel, _, _ in signature:
-                    asset = load_asset(self.root / rel)
-                    digest.update(rel.encode() + b"\0" + (asset.etag.encode() if asset else b""))
+                    try:
+                        content = hashlib.sha256((self.root / rel).read_bytes()).digest()
+                    except OSError:
+                        content = b""
+                    digest.update(rel.encode() + b"\0" + content)
                 self._signature = signature
                 self._version = "v" + digest.hexdigest()[:12]
             return self._version
