@@ -341,6 +341,8 @@ class CompressWholeResponses:
             await self.app(scope, receive, send)
             return
         accept = Headers(scope=scope).get("accept-encoding", "")
+        asked = Headers(scope=scope).get("if-none-match", "")
+        suffix = next((f"-{c}" for c in ("br", "gzip") if f'-{c}"' in asked), "")
         scope = {**scope, "headers": [  # the route knows its ETags without our coding suffix
             (name, re.sub(rb'-(?:br|gzip)"', b'"', value) if name == b"if-none-match" else value)
             for name, value in scope["headers"]]}
@@ -358,6 +360,12 @@ class CompressWholeResponses:
                 await send(message)
                 return
             if message["type"] == "http.response.start":
+                if message["status"] == 304 and suffix:  # the tag the client holds
+                    headers = MutableHeaders(raw=list(message.get("headers", [])))
+                    if headers.get("etag", "").endswith('"'):
+                        headers["ETag"] = f'{headers["etag"][:-1]}{suffix}"'
+                    headers.add_vary_header("Accept-Encoding")
+                    message = {**message, "headers": headers.raw}
                 held = message
                 return
             assert held is not None
