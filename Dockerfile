@@ -29,15 +29,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     OPTVIZ_HEADER_TIMEOUT=10 \
     OPTVIZ_BODY_TIMEOUT=10 \
     OPTVIZ_WRITE_TIMEOUT=30 \
-    OPTVIZ_FORWARDED_ALLOW_IPS=127.0.0.1
+    OPTVIZ_FORWARDED_ALLOW_IPS=127.0.0.1 \
+    OPTVIZ_ASSET_CACHE_DIR=/srv/app/asset-cache
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /srv/app
 COPY app ./app
 COPY static ./static
 COPY templates ./templates
-RUN /usr/local/bin/python -m pip uninstall -y pip setuptools wheel \
+# The static files' compressed copies (plotly.js's best brotli) are made once here, at build time.
+RUN python -m app.api.static_files \
+    && /usr/local/bin/python -m pip uninstall -y pip setuptools wheel \
     && rm -rf /usr/local/lib/python3.11/ensurepip \
-    && useradd --create-home --uid 10001 optviz
+    && useradd --create-home --uid 10001 optviz \
+    && chown -R optviz /srv/app/asset-cache
 USER optviz
 
 EXPOSE 8000

@@ -6,6 +6,7 @@ Each field can be set from the environment with the ``OPTVIZ_`` prefix (``OPTVIZ
 
 from __future__ import annotations
 
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -76,6 +77,11 @@ class Settings(BaseSettings):
     )
     templates_dir: Path = Field(ROOT / "templates", description="Jinja2 templates of the page")
     static_dir: Path = Field(ROOT / "static", description="frontend files served at /static")
+    asset_cache_dir: Path | None = Field(
+        Path(tempfile.gettempdir()) / "optviz-assets",
+        description="where plotly.js compressed at brotli's best quality is kept across "
+                    "restarts (None: keep nothing, serve quality 9)",
+    )
 
     @model_validator(mode="after")
     def _grid_default_within_max(self) -> Settings:

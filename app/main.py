@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
 from app import __version__
@@ -30,6 +29,7 @@ from app.api.routes import (
 from app.api.routes.docs import install_docs
 from app.api.schemas import ErrorResponse, TrajectoryConfig, TrajectoryRecord
 from app.api.security import install_security_headers
+from app.api.static_files import install_static_files
 from app.config import Settings, get_settings
 from app.logs import install_rate_limit
 
@@ -84,8 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (catalog, surface, data, trajectory, snippet, maps, config, health, qr, pages):
         app.include_router(module.router)
     install_docs(app)
-    app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
-              name="static")
+    install_static_files(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
 

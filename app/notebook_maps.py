@@ -38,10 +38,10 @@ LOSS_SCALE = "Viridis"
 DIVERGED_COLOR = "#7f1d1d"
 NEVER_COLOR = "#cbd2d9"
 UNSETTLED_COLOR = "rgba(255,255,255,0)"
-BASIN_COLORS = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7",
-                "#999933", "#882255", "#44aa99", "#117733", "#aa4499", "#332288", "#ddcc77",
-                "#88ccee", "#661100")
-BASIN_OPACITY = 0.55  # the basin overlay over the contour, as on the page
+# light tones apart from the run colours (static/js/maps.js BASIN_COLORS)
+BASIN_COLORS = ("#a6cee3", "#b2df8a", "#fdbf6f", "#cab2d6", "#8dd3c7", "#fccde5", "#ffff99",
+                "#bebada", "#ccebc5", "#fb9a99", "#d9f0a3", "#e5d8bd")
+BASIN_OPACITY = 0.75  # the basin overlay over the contour, as on the page
 LOSS_OPACITY = 0.6  # the final-loss overlay
 OVERLAY_AXES = {"xaxis": "x2", "yaxis": "y2"}  # static/js/plots.js OVERLAY_AXES
 KINDS = tuple(PREFIXES)  # ("hyper", "basin")

@@ -94,7 +94,7 @@ async def one_request(client: httpx.AsyncClient, rng: random.Random, tally: Tall
                                 f"{(await response.aread())[:200]!r}")
             return
         data = bytearray()
-        async for chunk in response.aiter_raw():
+        async for chunk in response.aiter_bytes():  # decoded: the server may compress
             if not data and chunk:
                 tally.firsts.append(time.perf_counter() - t0)
             data += chunk

@@ -19,6 +19,7 @@ from app.engine.maps import basin_map, hyper_map
 from app.notebook import PALETTE, map_figure
 from app.notebook_maps import (
     BASIN_COLORS,
+    BASIN_OPACITY,
     DIVERGED_COLOR,
     LOSS_SCALE,
     NEVER_COLOR,
@@ -123,7 +124,7 @@ def test_basin_map_over_the_contour(basins: Any) -> None:
     assert np.array_equal(np.asarray(overlay.z), ids + 2)
     assert np.array_equal(overlay.x, basins.x) and np.array_equal(overlay.y, basins.y)
     n = 2 + len(basins.basins)
-    assert (overlay.zmin, overlay.zmax, overlay.opacity) == (-0.5, n - 0.5, 0.55)
+    assert (overlay.zmin, overlay.zmax, overlay.opacity) == (-0.5, n - 0.5, BASIN_OPACITY)
     colors = [c for _, c in overlay.colorscale][::2]
     assert colors == [UNSETTLED_COLOR, DIVERGED_COLOR, *BASIN_COLORS[:len(basins.basins)]]
     # the contour is the surface over the map's view; overlay and markers on the axes above it
@@ -242,6 +243,7 @@ def test_map_colours_are_the_pages() -> None:
     assert const("NEVER_COLOR") == f'"{NEVER_COLOR}"'
     assert const("UNSETTLED_COLOR") == f'"{UNSETTLED_COLOR}"'
     assert tuple(re.findall(r'"(#[0-9a-f]{6})"', const("BASIN_COLORS"))) == BASIN_COLORS
+    assert float(const("BASIN_OPACITY")) == BASIN_OPACITY
     plots = (ROOT / "static/js/plots.js").read_text()
     axes = re.search(r"export const OVERLAY_AXES = \{ xaxis: \"(\w+)\", yaxis: \"(\w+)\" \};",
                      plots)

@@ -21,6 +21,7 @@ import { RunCard } from "./runs.js";
 import { TeachPanel } from "./teach.js";
 import { MapsPanel } from "./maps.js";
 import { HIDEABLE, MAX_RUNS, composeSearch, splitQuery } from "./urlstate.js";
+import "./layout.js"; // the drawer and section bar on tablets and phones
 
 const $ = (id) => document.getElementById(id);
 const EXPRESSION = "__expression";

@@ -7,6 +7,7 @@
 import { ApiError, isAbort, streamMap } from "./api.js";
 import { PALETTE, formatValue, h } from "./controls.js";
 import { extendStrings, t } from "./i18n.js";
+import { isTouch } from "./layout.js";
 
 const KINDS = ["hyper", "basin"];
 const PREFIX = { hyper: "hmap.", basin: "basin." }; // the maps' keys in the address
@@ -18,8 +19,10 @@ const LOSS_SCALE = "Viridis";
 const DIVERGED_COLOR = "#7f1d1d";
 const NEVER_COLOR = "#cbd2d9";
 const UNSETTLED_COLOR = "rgba(255,255,255,0)"; // still moving: the contour shows through
-const BASIN_COLORS = ["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7",
-  "#999933", "#882255", "#44aa99", "#117733", "#aa4499", "#332288", "#ddcc77", "#88ccee", "#661100"];
+// Light tones, none of them a run colour (controls.js PALETTE): a basin is never read as a run.
+export const BASIN_COLORS = ["#a6cee3", "#b2df8a", "#fdbf6f", "#cab2d6", "#8dd3c7", "#fccde5",
+  "#ffff99", "#bebada", "#ccebc5", "#fb9a99", "#d9f0a3", "#e5d8bd"];
+const BASIN_OPACITY = 0.75;
 
 extendStrings({
   en: {
@@ -56,7 +59,9 @@ extendStrings({
     "maps.cancelled": "Cancelled.",
     "maps.stale": "The configuration changed; recomputing…",
     "maps.clickHint": "Click a cell to load its values into the run.",
+    "maps.tapHint": "Tap a cell to load its values into the run.",
     "maps.basinHint": "Each cell is one run started from its centre, coloured by where it ends. Click the contour to start the runs from a cell.",
+    "maps.basinTapHint": "Each cell is one run started from its centre, coloured by where it ends. Tap the contour to start the runs from a cell.",
     "maps.diverged": "diverged",
     "maps.never": "never reached",
     "maps.unsettled": "still moving",
@@ -104,7 +109,9 @@ extendStrings({
     "maps.cancelled": "已取消。",
     "maps.stale": "配置已改变，正在重新计算…",
     "maps.clickHint": "点击一格，把它的取值载入该运行。",
+    "maps.tapHint": "轻点一格，把它的取值载入该运行。",
     "maps.basinHint": "每一格是从格中心出发的一次运行，按终点着色。点击等高线图可从该处出发。",
+    "maps.basinTapHint": "每一格是从格中心出发的一次运行，按终点着色。轻点等高线图可从该处出发。",
     "maps.diverged": "发散",
     "maps.never": "未达到",
     "maps.unsettled": "仍在移动",
@@ -185,14 +192,102 @@ function defaultAxis(param, cells) {
   return { param: param.name, min: lo, max: hi, scale, cells };
 }
 
-/** Value -> fractional cell index along an axis (for the run's marker). */
-function fractionalIndex(axis, v) {
-  const n = axis.cells - 1;
-  const f = axis.scale === "log" ? Math.log(v / axis.min) / Math.log(axis.max / axis.min)
-    : axis.scale === "beta" ? Math.log((1 - v) / (1 - axis.min)) / Math.log((1 - axis.max) / (1 - axis.min))
-      : (v - axis.min) / (axis.max - axis.min);
-  return f * n;
+/** Where a value sits along an axis, 0 at `min` and 1 at `max`, in the axis's spacing
+ * (log: geometric; beta: geometric in 1 - value), as app/engine/maps.py spaces the cells. */
+export function axisFraction(axis, v) {
+  if (axis.scale === "log") return Math.log(v / axis.min) / Math.log(axis.max / axis.min);
+  if (axis.scale === "beta") return Math.log((1 - v) / (1 - axis.min)) / Math.log((1 - axis.max) / (1 - axis.min));
+  return (v - axis.min) / (axis.max - axis.min);
 }
+
+/** The value at fraction `f` along an axis (the inverse of axisFraction). */
+export function axisValue(axis, f) {
+  if (axis.scale === "log") return axis.min * (axis.max / axis.min) ** f;
+  if (axis.scale === "beta") return 1 - (1 - axis.min) * ((1 - axis.max) / (1 - axis.min)) ** f;
+  return axis.min + f * (axis.max - axis.min);
+}
+
+/** Value -> fractional cell index along an axis (for the run's marker and the ticks). */
+function fractionalIndex(axis, v) {
+  return axisFraction(axis, v) * (axis.cells - 1);
+}
+
+/** The values cell `i` of an axis covers: [lo, hi], half a cell either side of its centre,
+ * cut at the axis's ends. */
+export function cellBounds(axis, i) {
+  const n = axis.cells - 1;
+  const a = axisValue(axis, Math.max(i - 0.5, 0) / n);
+  const b = axisValue(axis, Math.min(i + 0.5, n) / n);
+  return [Math.min(a, b), Math.max(a, b)];
+}
+
+/** The number with the fewest significant digits in [lo, hi] (the one nearest `near` among
+ * equals): a clicked cell loads `0.000645`, not `0.000644946677103762`. */
+export function shortestIn(lo, hi, near = (lo + hi) / 2) {
+  if (!(hi >= lo)) return near;
+  const top = Math.max(Math.abs(lo), Math.abs(hi));
+  if (lo <= 0 && hi >= 0) return 0;
+  const e = Math.floor(Math.log10(top));
+  for (let p = 1; p <= 17; p += 1) {
+    const digits = e - p + 1;
+    const q = 10 ** digits;
+    const k0 = Math.ceil(lo / q - 1e-9);
+    const k1 = Math.floor(hi / q + 1e-9);
+    if (k0 > k1) continue;
+    const k = Math.min(Math.max(Math.round(near / q), k0), k1);
+    const v = Number((digits < 0 ? k / 10 ** -digits : k * q).toPrecision(p + 1));
+    if (v >= lo && v <= hi) return v;
+  }
+  return near;
+}
+
+const NICE = [1, 2, 5];
+
+/** Round tick values of a linear range: steps of 1, 2 or 5 x 10^k, about `want` of them. */
+function linearTicks(lo, hi, want = 5) {
+  const raw = (hi - lo) / want;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = (NICE.find((m) => m * mag >= raw) || 10) * mag;
+  const out = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k += 1) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
+/** Round tick values of a log range: powers of ten (every other one over many decades), with
+ * 2x and 5x added when fewer than three decades fall inside. */
+function logTicks(lo, hi) {
+  const k0 = Math.ceil(Math.log10(lo) - 1e-9);
+  const k1 = Math.floor(Math.log10(hi) + 1e-9);
+  const span = k1 - k0 + 1;
+  const every = span > 7 ? Math.ceil(span / 6) : 1;
+  const out = [];
+  for (let k = k0; k <= k1; k += 1) if ((k - k0) % every === 0) out.push(Number((10 ** k).toPrecision(12)));
+  if (out.length < 3) {
+    for (let k = k0 - 1; k <= k1; k += 1) {
+      for (const m of [2, 5]) {
+        const v = Number((m * 10 ** k).toPrecision(12));
+        if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+      }
+    }
+  }
+  out.sort((a, b) => a - b);
+  return out.length >= 2 ? out : linearTicks(lo, hi, 4);
+}
+
+/** Round tick values of an axis in its spacing: log axes at 1e-5, 1e-4, ...; a beta axis on
+ * its 1 - beta scale at 0.5, 0.9, 0.99, 0.999 (1 - beta at 0.5 and powers of ten). */
+export function axisTicks(axis) {
+  if (axis.scale === "log") return logTicks(axis.min, axis.max);
+  if (axis.scale === "beta") {
+    const u = logTicks(1 - axis.max, 1 - axis.min);
+    const half = 1 - axis.min >= 0.5 && 1 - axis.max <= 0.5 && !u.includes(0.5) && u.every((x) => x <= 0.1 || x >= 1) ? [0.5] : [];
+    return [...new Set([...u, ...half].map((x) => Number((1 - x).toPrecision(12))))].sort((a, b) => a - b);
+  }
+  return linearTicks(axis.min, axis.max);
+}
+
+/** A value for a hover label: 4 significant digits. */
+const fmt4 = (v) => (typeof v === "number" && Number.isFinite(v) ? formatValue(Number(v.toPrecision(4))) : formatValue(v));
 
 function stepColorscale(colors) {
   const n = colors.length;
@@ -202,6 +297,8 @@ function stepColorscale(colors) {
   });
   return out;
 }
+
+const basinColor = (i) => BASIN_COLORS[i % BASIN_COLORS.length];
 
 const fmtSecs = (ms) => (ms / 1000).toFixed(2);
 
@@ -337,7 +434,7 @@ export class MapsPanel {
     form.appendChild(h("label", { class: "maps-field" }, h("span", { text: t("maps.threshold") }), threshold));
     root.appendChild(form);
     root.appendChild(this.actions("hyper"));
-    root.appendChild(h("p", { class: "help", text: t("maps.clickHint") }));
+    root.appendChild(h("p", { class: "help", text: t(isTouch() ? "maps.tapHint" : "maps.clickHint") }));
     const plot = h("div", { class: "plot maps-plot", id: "hyper-plot" });
     root.appendChild(plot);
     this.hyperPlot = plot;
@@ -371,7 +468,8 @@ export class MapsPanel {
       axis.scale = scale.value;
     });
     const cells = h("select", { id: `hyper-${key}-cells` },
-      ...CELL_CHOICES.hyper.filter((n) => n <= this.host.catalog.limits.max_map_cells)
+      ...[...new Set([...CELL_CHOICES.hyper, axis.cells])].sort((a, b) => a - b)
+        .filter((n) => n <= this.host.catalog.limits.max_map_cells)
         .map((n) => h("option", { value: String(n), text: String(n) })));
     cells.value = String(axis.cells);
     cells.addEventListener("change", () => {
@@ -420,9 +518,7 @@ export class MapsPanel {
     form.appendChild(h("label", { class: "inline" }, overlay, h("span", { text: t("maps.overlay") })));
     root.appendChild(form);
     root.appendChild(this.actions("basin"));
-    root.appendChild(h("p", { class: "help", text: t("maps.basinHint") }));
-    this.basinLegend = h("div", { class: "legend", id: "basin-legend" });
-    root.appendChild(this.basinLegend);
+    root.appendChild(h("p", { class: "help", text: t(isTouch() ? "maps.basinTapHint" : "maps.basinHint") }));
     this.drawBasin();
   }
 
@@ -687,9 +783,9 @@ export class MapsPanel {
         rowN.push(done && d === null && metric !== "final_loss" && r === null ? 1 : null);
         if (rowD[i] !== null) count.diverged += 1;
         if (rowN[i] !== null) count.never += 1;
-        const head = `${spec.x.param} = ${formatValue(start.x[i])}<br>${spec.y.param} = ${formatValue(start.y[j])}`;
+        const head = `${spec.x.param} = ${fmt4(start.x[i])}<br>${spec.y.param} = ${fmt4(start.y[j])}`;
         const body = !done ? "" : d !== null ? `${t("maps.diverged")} (${d})`
-          : `${t("maps.hover.loss")} ${formatValue(l)}${r !== null ? `<br>${t("maps.hover.steps")} ${r}` : ""}`;
+          : `${t("maps.hover.loss")} ${fmt4(l)}${r !== null ? `<br>${t("maps.hover.steps")} ${r}` : ""}`;
         rowT.push(`${head}<br>${body}`);
       }
       z.push(rowZ);
@@ -698,10 +794,9 @@ export class MapsPanel {
       text.push(rowT);
     }
     const idx = (n) => Array.from({ length: n }, (_, i) => i);
-    const ticks = (values, n) => {
-      const count = Math.min(6, n);
-      const at = Array.from({ length: count }, (_, k) => Math.round((k * (n - 1)) / Math.max(count - 1, 1)));
-      return { tickvals: at, ticktext: at.map((i) => formatValue(Number(values[i].toPrecision(3)))) };
+    const ticks = (axis) => {
+      const values = axisTicks(axis);
+      return { tickmode: "array", tickvals: values.map((v) => fractionalIndex(axis, v)), ticktext: values.map(formatValue) };
     };
     const title = metric === "final_loss" ? (positive ? "log₁₀ loss" : "loss") : t("maps.hover.steps");
     const traces = [
@@ -735,8 +830,8 @@ export class MapsPanel {
     }
     const layout = {
       font: FONT, margin: { l: 56, r: 8, t: 8, b: 44 }, paper_bgcolor: "#ffffff",
-      xaxis: { title: { text: spec.x.param, standoff: 4 }, ...ticks(start.x, nx), range: [-0.5, nx - 0.5], zeroline: false, showgrid: false },
-      yaxis: { title: { text: spec.y.param, standoff: 4 }, ...ticks(start.y, ny), range: [-0.5, ny - 0.5], zeroline: false, showgrid: false },
+      xaxis: { title: { text: spec.x.param, standoff: 4 }, ...ticks(spec.x), range: [-0.5, nx - 0.5], zeroline: false, showgrid: false },
+      yaxis: { title: { text: spec.y.param, standoff: 4 }, ...ticks(spec.y), range: [-0.5, ny - 0.5], zeroline: false, showgrid: false },
       uirevision: start.query,
     };
     return { traces, layout, legend, metric };
@@ -754,7 +849,8 @@ export class MapsPanel {
     const run = this.host.config().runs[spec.run];
     if (!run) return;
     const params = mapParams(this.host.catalog, run);
-    const values = { [spec.x.param]: start.x[i], [spec.y.param]: start.y[j] };
+    const short = (axis, k, centre) => shortestIn(...cellBounds(axis, k), centre);
+    const values = { [spec.x.param]: short(spec.x, i, start.x[i]), [spec.y.param]: short(spec.y, j, start.y[j]) };
     for (const [name, value] of Object.entries(values)) {
       const p = params.find((q) => q.name === name);
       if (p) this.host.setRunParam(spec.run, p.path, name, value);
@@ -770,7 +866,11 @@ export class MapsPanel {
     if (!data || !this.overlay) {
       contour.setOverlay(null);
       this.basinEntries = [];
-      if (this.basinLegend) this.basinLegend.replaceChildren();
+      const legend = this.basinLegend();
+      if (legend) {
+        legend.replaceChildren();
+        legend.hidden = true;
+      }
       return;
     }
     const { start } = data;
@@ -784,7 +884,7 @@ export class MapsPanel {
     let trace;
     if (color === "minimum") {
       // categories: 0 unsettled, 1 diverged, 2.. the minima
-      const colors = [UNSETTLED_COLOR, DIVERGED_COLOR, ...data.basins.map((_, i) => BASIN_COLORS[i % BASIN_COLORS.length])];
+      const colors = [UNSETTLED_COLOR, DIVERGED_COLOR, ...data.basins.map((_, i) => basinColor(i))];
       const z = [];
       for (let j = 0; j < ny; j += 1) {
         const row = ids[j];
@@ -794,7 +894,7 @@ export class MapsPanel {
         }) : new Array(nx).fill(null));
       }
       trace = { type: "heatmap", x: start.x, y: start.y, z, zmin: -0.5, zmax: colors.length - 0.5,
-        colorscale: stepColorscale(colors), showscale: false, opacity: 0.55, hoverinfo: "skip", zsmooth: false };
+        colorscale: stepColorscale(colors), showscale: false, opacity: BASIN_OPACITY, hoverinfo: "skip", zsmooth: false };
     } else {
       let positive = true;
       for (const row of loss) for (const v of row || []) if (v !== null && v <= 0) positive = false;
@@ -812,19 +912,26 @@ export class MapsPanel {
     this.renderBasinLegend(data, counts, color);
   }
 
-  /** The legend under the card, also kept as `basinEntries` ([{swatch, label}]) for the
+  /** The basin legend, in the contour's card beside the map it explains (templates/index.html). */
+  basinLegend() {
+    return document.getElementById("basin-legend");
+  }
+
+  /** The legend beside the contour, also kept as `basinEntries` ([{swatch, label}]) for the
    * Export menu's contour image. */
   renderBasinLegend(data, counts, color) {
     const entry = (swatch, label, n) => ({ swatch, label: `${label} — ${t("maps.cellsOf", { n })}` });
-    const entries = data.basins.map((b, i) => entry(color === "minimum" ? BASIN_COLORS[i % BASIN_COLORS.length] : "transparent",
+    const entries = data.basins.map((b, i) => entry(color === "minimum" ? basinColor(i) : "transparent",
       `(${formatValue(Number(b.x.toPrecision(4)))}, ${formatValue(Number(b.y.toPrecision(4)))}) ${b.known ? t("maps.known") : t("maps.found")}`,
       counts[i + 2]));
     if (counts[1]) entries.push(entry(DIVERGED_COLOR, t("maps.diverged"), counts[1]));
     if (counts[0]) entries.push(entry(UNSETTLED_COLOR, t("maps.unsettled"), counts[0]));
     this.basinEntries = entries;
-    const legend = this.basinLegend;
-    if (!legend || !legend.isConnected) return;
-    legend.replaceChildren(...entries.map((e) => h("span", { class: "legend-item" },
-      h("span", { class: "swatch", style: `background:${e.swatch}` }), h("span", { text: e.label }))));
+    const legend = this.basinLegend();
+    if (!legend) return;
+    legend.replaceChildren(h("span", { class: "legend-title", text: `${t("maps.basin")}:` }),
+      ...entries.map((e) => h("span", { class: "legend-item" },
+        h("span", { class: "swatch", style: `background:${e.swatch}` }), h("span", { text: e.label }))));
+    legend.hidden = entries.length === 0;
   }
 }

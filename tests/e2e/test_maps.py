@@ -4,6 +4,7 @@ shared link, clicking a cell loads it into the run, a basin map over the contour
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -20,6 +21,23 @@ HYPER_LINK = ("/?surface=rosenbrock&steps=200&r0=adam,lr=0.05"
 def _map_rows(url: str, path: str, query: str) -> list[dict]:
     body = httpx.get(f"{url}/api/map/{path}?{query}", timeout=30, follow_redirects=True).text
     return [json.loads(line) for line in body.splitlines()]
+
+
+def cell_bounds(lo: float, hi: float, scale: str, cells: int, i: int) -> tuple[float, float]:
+    """The values cell ``i`` of a map axis covers (half a cell either side, cut at the ends)."""
+    def at(f: float) -> float:
+        if scale == "log":
+            return lo * (hi / lo) ** f
+        if scale == "beta":
+            return 1 - (1 - lo) * ((1 - hi) / (1 - lo)) ** f
+        return lo + f * (hi - lo)
+    a, b = at(max(i - 0.5, 0) / (cells - 1)), at(min(i + 0.5, cells - 1) / (cells - 1))
+    return min(a, b), max(a, b)
+
+
+def significant_digits(v: float) -> int:
+    """How many significant digits the shortest repr of ``v`` has."""
+    return next(n for n in range(1, 18) if float(f"{v:.{n - 1}e}") == v)
 
 
 def _keys(url: str) -> dict[str, str]:
@@ -49,7 +67,7 @@ def test_a_shared_map_link_draws_the_map_and_a_click_loads_the_cell(page, e2e_ur
     assert keys["hmap.x"] == "lr,0.001,0.5,log,16" and keys["hmap.y"] == "beta1,0.5,0.99,beta,12"
     shot(page, "maps-01-hyper")
 
-    # click cell (i=3, j=4): the run takes exactly that cell's values and recomputes
+    # click cell (i=3, j=4): the run takes the shortest value inside that cell and recomputes
     start = records[0]
     seq = int(page.evaluate("Number(document.body.dataset.settledSeq || 0)"))
     page.evaluate(
@@ -57,13 +75,17 @@ def test_a_shared_map_link_draws_the_map_and_a_click_loads_the_cell(page, e2e_ur
                    d.emit('plotly_click', { points: [{ x: 3, y: 4 }] }); }""")
     wait_redraw(page, seq)
     params = page.evaluate("optviz.app.config.runs[0].params")
-    assert params["lr"] == start["x"][3] and params["beta1"] == start["y"][4]
+    lr_lo, lr_hi = cell_bounds(0.001, 0.5, "log", 16, 3)
+    b_lo, b_hi = cell_bounds(0.5, 0.99, "beta", 12, 4)
+    assert lr_lo <= params["lr"] <= lr_hi and b_lo <= params["beta1"] <= b_hi
+    assert significant_digits(params["lr"]) <= 2 and significant_digits(params["beta1"]) <= 3
+    assert params["lr"] != start["x"][3]  # not the cell centre's 17 digits
     keys = _keys(page.url)
-    assert keys["r0"].startswith("adam,") and f"beta1={start['y'][4]!r}"[:12] in keys["r0"] \
-        or "beta1=" in keys["r0"]
-    # the run's final loss is the cell's
-    final = page.evaluate("(() => { const r = optviz.app.dataset.runs[0]; return r.loss[r.n - 1]; })()")
-    assert final == api_loss[4][3]
+    assert f"lr={params['lr']!r}" in keys["r0"] or f"lr={params['lr']}" in keys["r0"]
+    assert f"beta1={params['beta1']}" in keys["r0"]
+    page.wait_for_function("(v) => document.querySelector("
+                           "'.run-card[data-run=\"0\"] .param[data-key=\"lr\"] input[type=number]').value == v",
+                           arg=str(params["lr"]))
     # the map does not depend on the run's own lr and beta1: it is not recomputed
     page.wait_for_timeout(700)
     assert page.evaluate("optviz.app.maps.maps.hyper.controller") is None
@@ -125,3 +147,47 @@ def test_bad_map_values_show_the_servers_message(page, e2e_url):
     page.click("#hyper-compute")
     page.wait_for_function("() => document.getElementById('hyper-error').textContent.length > 0")
     assert "map.x.min" in page.locator("#hyper-error").inner_text()
+
+
+def test_map_ticks_are_round_and_hover_has_four_digits(page, e2e_url):
+    open_app(page, e2e_url + "/?surface=rosenbrock&steps=60&r0=adam,lr=0.05"
+             "&hmap.x=lr,0.00001,10,log,16&hmap.y=beta1,0.5,0.9999,beta,12")
+    page.wait_for_function(
+        "() => { const d = document.getElementById('hyper-plot');"
+        " return d && d.data && d.data[0].z[11] && d.data[0].z[11][15] !== undefined }")
+    axes = page.evaluate("""() => { const l = document.getElementById('hyper-plot').layout;
+        return { x: l.xaxis.ticktext, y: l.yaxis.ticktext, xv: l.xaxis.tickvals }; }""")
+    assert axes["x"] == ["1e-5", "0.0001", "0.001", "0.01", "0.1", "1", "10"]
+    assert axes["y"] == ["0.5", "0.9", "0.99", "0.999", "0.9999"]
+    assert axes["xv"][0] == pytest.approx(0) and axes["xv"][-1] == pytest.approx(15)
+    # what the reader sees: the tick labels drawn on the axes
+    drawn = page.eval_on_selector_all("#hyper-plot .xtick text", "els => els.map((e) => e.textContent)")
+    assert "0.001" in drawn and "10" in drawn
+    text = page.evaluate("document.getElementById('hyper-plot').data[0].text[4][3]")
+    for number in re.findall(r"= ([0-9.e+-]+)", text):
+        assert significant_digits(float(number)) <= 4, text
+    shot(page, "maps-03-ticks")
+
+
+def test_basin_colours_are_not_run_colours_and_the_legend_is_by_the_contour(page, e2e_url):
+    open_app(page, e2e_url + "/?surface=himmelblau&steps=60&r0=adam,lr=0.1&basin.cells=32")
+    page.wait_for_function("() => document.querySelectorAll('#basin-legend .legend-item').length >= 4")
+    colours = page.evaluate("""async () => {
+        const maps = await import(document.querySelector('script[type=module]').src.replace('main.js', 'maps.js'));
+        const controls = await import(document.querySelector('script[type=module]').src.replace('main.js', 'controls.js'));
+        return { basin: maps.BASIN_COLORS, runs: controls.PALETTE.map((p) => p.hex) }; }""")
+
+    def rgb(c: str) -> tuple[int, int, int]:
+        return int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16)
+
+    runs = {c.lower() for c in colours["runs"]}
+    assert not runs & {c.lower() for c in colours["basin"]}
+    for b in colours["basin"]:  # not even a near twin of a run colour
+        assert min(sum((p - q) ** 2 for p, q in zip(rgb(b), rgb(r), strict=True)) ** 0.5 for r in runs) > 40, b
+    # the legend is in the contour's card, right under the plot's own legend
+    inside = page.evaluate("document.getElementById('basin-legend').closest('.contour-card') !== null")
+    assert inside
+    box = page.locator("#basin-legend").bounding_box()
+    plot = page.locator("#contour-plot").bounding_box()
+    assert box["y"] < plot["y"] + plot["height"] and box["x"] < plot["x"] + plot["width"]
+    shot(page, "maps-04-basin-legend")

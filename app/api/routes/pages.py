@@ -1,22 +1,19 @@
-"""The page (GET /) and plotly.js from the installed plotly package: no CDN, no internet."""
+"""The page (GET /); its static files and plotly.js are served by app/api/static_files.py."""
 
 from __future__ import annotations
 
-from importlib.metadata import version
-from importlib.resources import files
-from pathlib import Path
-
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import TemplateNotFound
 
 from app import __version__
 from app.api.deps import settings_of
+from app.api.static_files import PLOTLY_JS, plotly_url, static_url
 
 router = APIRouter(tags=["pages"])
-PLOTLY_JS = Path(str(files("plotly") / "package_data" / "plotly.min.js"))
-PLOTLY_VERSION = version("plotly")
+__all__ = ["PLOTLY_JS", "router"]
 
 
 def templates_of(request: Request) -> Jinja2Templates:
@@ -33,7 +30,8 @@ async def get_page(request: Request) -> Response:
     headers = {"Cache-Control": "no-cache"}
     context = {
         "version": __version__,
-        "plotly_url": f"/vendor/plotly.min.js?v={PLOTLY_VERSION}",
+        "plotly_url": plotly_url(),
+        "static_url": await run_in_threadpool(static_url, request),
     }
     try:
         return templates_of(request).TemplateResponse(request, "index.html", context,
@@ -42,11 +40,3 @@ async def get_page(request: Request) -> Response:
         return HTMLResponse("<!doctype html><title>Optimizer trajectories</title>"
                             "<p>The page is not built yet (templates/index.html is missing).",
                             status_code=503, headers=headers)
-
-
-@router.get("/vendor/plotly.min.js", response_class=FileResponse)
-async def get_plotly(request: Request) -> Response:
-    """plotly.js from the installed Python package (the page works offline)."""
-    max_age = settings_of(request).cache_max_age
-    return FileResponse(PLOTLY_JS, media_type="text/javascript",
-                        headers={"Cache-Control": f"public, max-age={max_age}"})

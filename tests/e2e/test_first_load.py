@@ -1,0 +1,92 @@
+"""What a first visit and a reload cost on the wire, measured by Chromium itself (issue #11):
+at most 1.5 MB the first time (plotly.js compressed), almost nothing on a reload (every static
+file is cached under a versioned URL)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from app.api.static_files import PLOTLY_VERSION
+
+from .conftest import new_page, open_app
+
+pytestmark = pytest.mark.e2e
+
+FIRST_LOAD_MAX = 1_500_000  # bytes, headers included
+RELOAD_FILES_MAX = 10_000  # the page and its files: 304s and memory-cache hits
+RELOAD_MAX = 100_000  # with the API's answers (the runs are computed again, ~64 kB)
+
+
+class Wire:
+    """Bytes received per URL, from the DevTools protocol's Network events."""
+
+    def __init__(self, pg: Any) -> None:
+        self.urls: dict[str, str] = {}
+        self.bytes: dict[str, int] = {}
+        self.cached: set[str] = set()
+        cdp = pg.context.new_cdp_session(pg)
+        cdp.send("Network.enable")
+        cdp.on("Network.requestWillBeSent", lambda e: self.urls.__setitem__(e["requestId"], e["request"]["url"]))
+        cdp.on("Network.requestServedFromCache", lambda e: self.cached.add(e["requestId"]))
+        cdp.on("Network.loadingFinished", self._finished)
+
+    def _finished(self, event: dict[str, Any]) -> None:
+        rid = event["requestId"]
+        self.bytes[rid] = self.bytes.get(rid, 0) + int(event["encodedDataLength"])
+
+    def reset(self) -> None:
+        self.urls.clear()
+        self.bytes.clear()
+        self.cached.clear()
+
+    def total(self) -> int:
+        return sum(self.bytes.values())
+
+    def table(self) -> str:
+        rows = sorted(((n, self.urls.get(r, r)) for r, n in self.bytes.items()), reverse=True)
+        return "\n".join(f"{n:>9} {url}" for n, url in rows)
+
+
+def wait_for_best_plotly(url: str, timeout: float = 240.0) -> int:
+    """Wait until the server has compressed plotly.js at its best (it does so once per
+    machine, in the background; a server started before answers at quality 9 meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with httpx.stream("GET", f"{url}/vendor/plotly.min.js?v={PLOTLY_VERSION}",
+                          headers={"Accept-Encoding": "br"}, timeout=30) as r:
+            size = sum(len(piece) for piece in r.iter_raw())
+        if size < 1_150_000 or time.monotonic() > deadline:
+            return size
+        time.sleep(1.0)
+
+
+def test_first_load_and_reload_bytes(browser, console, e2e_url):
+    print(f"plotly.min.js, brotli: {wait_for_best_plotly(e2e_url)} bytes")
+    pg = new_page(browser, console)
+    try:
+        wire = Wire(pg)
+        open_app(pg, e2e_url + "/?surface=rosenbrock&r0=adam,lr=0.05&r1=sgd,lr=0.001,momentum=0.9")
+        pg.wait_for_timeout(300)
+        first = wire.total()
+        print(f"first load: {first} bytes\n{wire.table()}")
+        plotly = [r for r, u in wire.urls.items() if "plotly.min.js" in u]
+        assert plotly and wire.bytes[plotly[0]] < 1_400_000  # brotli, not 4.8 MB
+        assert first <= FIRST_LOAD_MAX, wire.table()
+
+        wire.reset()
+        pg.reload()
+        pg.wait_for_function("Number(document.body.dataset.settledSeq || 0) > 0")
+        pg.wait_for_timeout(300)
+        again = wire.total()
+        print(f"reload: {again} bytes\n{wire.table()}")
+        assert again <= RELOAD_MAX, wire.table()
+        files = [r for r, u in wire.urls.items() if "/api/" not in u]
+        assert sum(wire.bytes.get(r, 0) for r in files) <= RELOAD_FILES_MAX, wire.table()
+        static = [r for r, u in wire.urls.items() if "/static/" in u or "/vendor/" in u]
+        assert all(r in wire.cached or wire.bytes.get(r, 0) < 1000 for r in static), wire.table()
+    finally:
+        pg.context.close()
