@@ -19,6 +19,7 @@ import ast
 import keyword
 import math
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ MAX_LITERAL = 1e12
 MAX_EXPONENT = 100.0
 MAX_CONSTANT = 1e15
 MAX_DERIVATIVE_NODES = 20000
+CACHE_SIZE = 512  # parsed formulas (and derivatives) kept by text: a repeated formula is free
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 UNARY_FUNCTIONS: tuple[str, ...] = (
@@ -704,10 +706,26 @@ class Expression:
         return vals[-1]
 
     def derivative(self, var: str) -> Expression:
-        """The symbolic, simplified partial derivative with respect to ``var``."""
+        """The symbolic, simplified partial derivative with respect to ``var`` (memoised by
+        the tree: the same formula is differentiated once per process)."""
         if var not in self.variables:
             raise ValueError(f"unknown variable {var!r}; formula takes {', '.join(self.variables)}")
-        return Expression(_derivative(self._node, var, self.field), self.variables, self.field)
+        found = _derivative_of(self._node, self.variables, var)
+        if isinstance(found, str):
+            raise ConfigError(self.field, found)
+        return found.with_field(self.field)
+
+    def with_field(self, field: str) -> Expression:
+        """The same (immutable) formula naming another field in its errors; shares the tree
+        and the compiled program."""
+        if field == self.field:
+            return self
+        out = object.__new__(Expression)
+        put = object.__setattr__
+        for name in ("variables", "size", "_node", "_program", "_frees"):
+            put(out, name, getattr(self, name))
+        put(out, "field", field)
+        return out
 
     def latex(self) -> str:
         """LaTeX for display, e.g. ``x^{2} + 10 y^{2}``."""
@@ -981,6 +999,26 @@ def _parse(
     return Expression(parser.convert(tree.body), variables, field)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _derivative_of(node: _Node, variables: tuple[str, ...], var: str) -> Expression | str:
+    """The derivative of a tree as an Expression, or the message of why it cannot be had
+    (memoised: trees are immutable and hash structurally)."""
+    try:
+        return Expression(_derivative(node, var, ""), variables)
+    except ConfigError as error:
+        return error.message
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _parse_cached(text: str, variables: tuple[str, ...]) -> Expression | str:
+    """A user formula parsed once per process, or the message of its error (the result is
+    immutable, so sharing it is safe; the caller names its own field)."""
+    try:
+        return _parse(text, variables, "expression")
+    except ConfigError as error:
+        return error.message
+
+
 def _check_variables(variables: tuple[str, ...]) -> None:
     """Variable names must be identifiers distinct from the constants and functions."""
     for name in variables:
@@ -996,5 +1034,11 @@ def _check_variables(variables: tuple[str, ...]) -> None:
 def parse_expression(
     text: str, variables: tuple[str, ...] = ("x", "y"), field: str = "expression"
 ) -> Expression:
-    """Parse a user-typed formula in the given variables, or raise ConfigError naming ``field``."""
-    return _parse(text, tuple(variables), field)
+    """Parse a user-typed formula in the given variables, or raise ConfigError naming ``field``
+    (memoised by text: a formula repeated in a request, or in the next one, is parsed once)."""
+    if not isinstance(text, str) or len(text) > MAX_LENGTH:
+        return _parse(text, tuple(variables), field)  # refused at once, without caching
+    found = _parse_cached(text, tuple(variables))
+    if isinstance(found, str):
+        raise ConfigError(field, found)
+    return found.with_field(field)
