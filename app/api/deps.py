@@ -16,6 +16,7 @@ from app.api.errors import ApiError
 from app.api.query import as_query_error, decode
 from app.config import Settings
 from app.engine.config import validate_config
+from app.engine.cost import Estimate, schedule_size, trajectory_cost
 from app.engine.errors import ConfigError
 
 
@@ -77,6 +78,41 @@ def check_limits(config: Mapping[str, Any], settings: Settings) -> None:
     for field, text in found:
         if len(text) > limit:
             raise ConfigError(field, f"formula of {len(text)} characters; at most {limit}")
+    check_cost(trajectory_cost(config), settings)
+    for i, run in enumerate(config["runs"]):
+        if run.get("schedule") is None:
+            continue
+        schedulers, nodes = schedule_size(run["schedule"])
+        if nodes > settings.max_schedule_formula_nodes:
+            raise ConfigError(f"runs[{i}].schedule",
+                              f"its {schedulers} schedulers' formulas have {nodes} nodes in all; "
+                              f"at most {settings.max_schedule_formula_nodes} on this server")
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` readably: 12 us, 3.4 ms, 25 s, 1.2e+03 s."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def check_cost(estimate: Estimate, settings: Settings, prefix: str = "") -> None:
+    """Refuse a request whose estimated compute exceeds the server's budget: a 422 naming the
+    costliest part, what it costs per step and how many steps would fit."""
+    budget = settings.cost_budget_s
+    if estimate.seconds <= budget:
+        return
+    part = estimate.costliest()
+    fit = estimate.steps_that_fit(budget)
+    advice = (f"at most {fit} steps would fit" if fit >= 1
+              else "even 1 step would not fit: make it cheaper")
+    raise ConfigError(
+        f"{prefix}{part.field}",
+        f"costs {_duration(part.per_step)} of compute per {estimate.unit} ({part.what}); the "
+        f"request's estimate is {_duration(estimate.seconds)} for {estimate.steps} steps, over "
+        f"this server's budget of {_duration(budget)}; {advice}")
 
 
 def doubles_only(raw: Any) -> Any:

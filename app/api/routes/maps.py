@@ -20,6 +20,7 @@ from fastapi.responses import StreamingResponse
 from app import __version__
 from app.api.deps import (
     StreamStats,
+    check_cost,
     config_of_query,
     etag_of,
     not_modified,
@@ -37,6 +38,7 @@ from app.api.streaming import NDJSON, ClosingStreamingResponse, dumps, stream_ch
 from app.config import Settings
 from app.engine import maps
 from app.engine.config import build_objective
+from app.engine.cost import map_cost
 from app.engine.errors import ConfigError
 
 router = APIRouter(prefix="/api/map", tags=["maps"])
@@ -95,6 +97,9 @@ def check_map_limits(kind: str, config: Mapping[str, Any], spec: Mapping[str, An
                 raise ConfigError(f"map.cells[{i}]", f"must be an integer in [2, "
                                                      f"{settings.max_basin_cells}] on this "
                                                      f"server, got {n}")
+    cells = spec["x"]["cells"] * spec["y"]["cells"] if kind == "hyper" \
+        else spec["cells"][0] * spec["cells"][1]
+    check_cost(map_cost(config, spec["run"], cells, settings.map_block_cells), settings)
 
 
 def validate_map(kind: str, raw: Any, config: Mapping[str, Any], settings: Settings
