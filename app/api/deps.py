@@ -7,13 +7,15 @@ import json
 import math
 import sys
 import threading
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Request
 
 from app.api.errors import ApiError
 from app.api.query import as_query_error, decode
+from app.api.streaming import compute_limiter
 from app.config import Settings
 from app.engine.config import validate_config
 from app.engine.cost import Estimate, schedule_size, trajectory_cost
@@ -21,12 +23,46 @@ from app.engine.errors import ConfigError
 
 
 class StreamStats:
-    """Counters of one worker's trajectory streams (shown by /healthz; used by the tests)."""
+    """Counters of one worker's streams (shown by /healthz; used by the tests) and their slots:
+    at most ``max_streams`` at once, ``max_client_streams`` of them per client address."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.active = 0  # only touched on the event loop
         self.steps_computed = 0
+        self.clients: dict[str, int] = {}
+
+    def acquire(self, client: str, settings: Settings) -> Callable[[], None]:
+        """Take a stream slot for ``client``; returns the function that frees it (once), or
+        raises a 429 (this client has too many streams) / 503 (the worker is full) with
+        Retry-After."""
+        mine = self.clients.get(client, 0)
+        if mine >= settings.max_client_streams:
+            raise ApiError(429, "", f"this address already has {mine} streams running on this "
+                                    f"server (at most {settings.max_client_streams}); retry "
+                                    "when one ends", loc=[], kind="too_many_requests",
+                           headers={"Retry-After": str(settings.retry_after_s)})
+        if self.active >= settings.max_streams:
+            raise ApiError(503, "", f"the server is computing {self.active} streams (at most "
+                                    f"{settings.max_streams}); retry shortly", loc=[],
+                           kind="busy", headers={"Retry-After": str(settings.retry_after_s)})
+        self.active += 1
+        self.clients[client] = mine + 1
+        freed = False
+
+        def release() -> None:
+            nonlocal freed
+            if freed:
+                return
+            freed = True
+            self.active -= 1
+            left = self.clients.get(client, 1) - 1
+            if left > 0:
+                self.clients[client] = left
+            else:
+                self.clients.pop(client, None)
+
+        return release
 
     def add_steps(self, n: int) -> None:
         """Count steps computed by a worker thread."""
@@ -140,6 +176,34 @@ def doubles_only(raw: Any) -> Any:
     return raw
 
 
+OFF_LOOP_BYTES = 2048  # bodies and queries longer than this are validated in a thread
+T = TypeVar("T")
+
+
+async def off_loop(request: Request, size: int, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in one of the worker's ``validation_threads`` (FIFO) when the input is
+    larger than OFF_LOOP_BYTES, so a large body or a long query never blocks the event loop
+    (/healthz, other streams); small ones, the common case, skip the thread hop."""
+    if size <= OFF_LOOP_BYTES:
+        return fn(*args)
+    limiter = compute_limiter("validation", settings_of(request).validation_threads)
+    return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
+
+
+def cache_control(settings: Settings, seconds: float) -> str:
+    """Cache-Control of a deterministic GET stream whose compute is estimated at ``seconds``.
+
+    Headers leave before the stream ends, so a stream that could still end in an error record
+    (its deadline) must not be stored by a proxy: only streams estimated at under half the
+    deadline are ``public`` (the estimate is within about 2x of the compute); heavier ones are
+    ``no-store``. A stream's first block is computed before the headers, so an error there is a
+    JSON 500, never cached.
+    """
+    if seconds * 2 <= settings.deadline_s:
+        return f"public, max-age={settings.cache_max_age}"
+    return "no-store"
+
+
 def validate_request(raw: Any, settings: Settings) -> dict[str, Any]:
     """The engine's validation, then this server's limits: the one gate for a configuration."""
     config = validate_config(doubles_only(raw))
@@ -217,11 +281,16 @@ def read_query(request: Request, settings: Settings) -> str:
     return query
 
 
-def config_of_query(request: Request, settings: Settings) -> tuple[str, dict[str, Any]]:
-    """The raw query and the configuration it spells, validated with this server's limits;
-    errors name the query parameter (``r0.lr``)."""
-    query = read_query(request, settings)
+def query_config(query: str, settings: Settings) -> dict[str, Any]:
+    """The validated configuration of a raw query; errors name the query parameter."""
     try:
-        return query, validate_request(decode(query), settings)
+        return validate_request(decode(query), settings)
     except ConfigError as error:
         raise as_query_error(error) from None
+
+
+async def config_of_query(request: Request, settings: Settings) -> tuple[str, dict[str, Any]]:
+    """The raw query and the configuration it spells, validated with this server's limits
+    (off the event loop when long); errors name the query parameter (``r0.lr``)."""
+    query = read_query(request, settings)
+    return query, await off_loop(request, len(query), query_config, query, settings)

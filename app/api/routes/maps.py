@@ -20,10 +20,12 @@ from fastapi.responses import StreamingResponse
 from app import __version__
 from app.api.deps import (
     StreamStats,
+    cache_control,
     check_cost,
     config_of_query,
     etag_of,
     not_modified,
+    off_loop,
     parse_json,
     read_body,
     settings_of,
@@ -34,11 +36,11 @@ from app.api.errors import ApiError
 from app.api.map_query import as_map_query_error, decode_map, encode_map
 from app.api.query import encode
 from app.api.schemas import ErrorResponse
-from app.api.streaming import NDJSON, ClosingStreamingResponse, dumps, stream_chunks
+from app.api.streaming import NDJSON, dumps, open_stream
 from app.config import Settings
 from app.engine import maps
 from app.engine.config import build_objective
-from app.engine.cost import map_cost
+from app.engine.cost import Estimate, map_cost
 from app.engine.errors import ConfigError
 
 router = APIRouter(prefix="/api/map", tags=["maps"])
@@ -97,9 +99,7 @@ def check_map_limits(kind: str, config: Mapping[str, Any], spec: Mapping[str, An
                 raise ConfigError(f"map.cells[{i}]", f"must be an integer in [2, "
                                                      f"{settings.max_basin_cells}] on this "
                                                      f"server, got {n}")
-    cells = spec["x"]["cells"] * spec["y"]["cells"] if kind == "hyper" \
-        else spec["cells"][0] * spec["cells"][1]
-    check_cost(map_cost(config, spec["run"], cells, settings.map_block_cells), settings)
+    check_cost(map_estimate(kind, config, spec, settings), settings)
 
 
 def validate_map(kind: str, raw: Any, config: Mapping[str, Any], settings: Settings
@@ -144,21 +144,26 @@ def _rows_record(item: maps.MapRows) -> dict[str, Any]:
 def produce(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
             settings: Settings, stats: StreamStats) -> Iterator[bytes]:
     """The records after the start, one chunk per progress step or block of rows (the
-    cell-steps computed are counted in the worker's stream statistics)."""
+    cell-steps computed are counted in the worker's stream statistics; errors and the deadline
+    are the caller's, app.api.streaming.Guarded)."""
     make = maps.iter_hyper_map if kind == "hyper" else maps.iter_basin_map
     counted = 0
-    try:
-        for item in make(config, spec, block_cells=settings.map_block_cells):
-            if isinstance(item, maps.MapProgress):
-                stats.add_steps(item.done - counted)
-                counted = item.done
-                yield dumps({"type": "progress", "done": item.done, "total": item.total})
-            else:
-                yield dumps(_rows_record(item))
-        yield dumps({"type": "end", "status": "completed"})
-    except Exception:  # the headers are gone: end the stream with a record, not a cut
-        log.exception("map stream failed")
-        yield dumps({"type": "error", "msg": "internal error while computing"})
+    for item in make(config, spec, block_cells=settings.map_block_cells):
+        if isinstance(item, maps.MapProgress):
+            stats.add_steps(item.done - counted)
+            counted = item.done
+            yield dumps({"type": "progress", "done": item.done, "total": item.total})
+        else:
+            yield dumps(_rows_record(item))
+    yield dumps({"type": "end", "status": "completed"})
+
+
+def map_estimate(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
+                 settings: Settings) -> Estimate:
+    """The cost estimate of a validated map."""
+    cells = spec["x"]["cells"] * spec["y"]["cells"] if kind == "hyper" \
+        else spec["cells"][0] * spec["cells"][1]
+    return map_cost(config, spec["run"], cells, settings.map_block_cells)
 
 
 def start_record(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]) -> bytes:
@@ -170,14 +175,12 @@ def start_record(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]) 
                   "version": __version__})
 
 
-def _stream(request: Request, kind: str, config: dict[str, Any], spec: dict[str, Any],
-            headers: dict[str, str]) -> Response:
+async def _stream(request: Request, kind: str, config: dict[str, Any], spec: dict[str, Any],
+                  headers: dict[str, str]) -> Response:
     settings = settings_of(request)
-    stats = stats_of(request)
-    body = stream_chunks(request, start_record(kind, config, spec),
-                         produce(kind, config, spec, settings, stats), stats, "map")
-    return ClosingStreamingResponse(body, media_type=NDJSON,
-                             headers={**headers, "X-Accel-Buffering": "no"})
+    return await open_stream(request, start_record(kind, config, spec),
+                             produce(kind, config, spec, settings, stats_of(request)),
+                             f"{kind} map", "map", headers)
 
 
 def _etag(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
@@ -188,7 +191,8 @@ def _etag(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
 
 async def _post(request: Request, kind: str) -> Response:
     settings = settings_of(request)
-    raw = parse_json(await read_body(request, settings.max_body_bytes))
+    body = await read_body(request, settings.max_body_bytes)
+    raw = parse_json(body)
     if not isinstance(raw, Mapping):
         raise ApiError(422, "body", "must be a JSON object {\"config\": ..., \"map\": ...}",
                        loc=["body"])
@@ -197,7 +201,8 @@ async def _post(request: Request, kind: str) -> Response:
         name = sorted(unknown)[0]
         raise ApiError(422, name, "unknown field; allowed: config, map", loc=["body", name])
     try:
-        config = validate_request(raw.get("config", {}), settings)
+        config = await off_loop(request, len(body), validate_request, raw.get("config", {}),
+                                settings)
     except ConfigError as error:
         field = f"config.{error.field}" if error.field else "config"
         raise ConfigError(field, error.message) from None
@@ -205,12 +210,14 @@ async def _post(request: Request, kind: str) -> Response:
         raise ConfigError("map", "a hyperparameter map needs its axes: {\"x\": {\"param\": "
                                  "\"lr\"}, \"y\": {\"param\": \"beta1\"}}")
     try:
-        spec = validate_map(kind, raw.get("map", {}), config, settings)
+        spec = await off_loop(request, len(body), validate_map, kind, raw.get("map", {}),
+                              config, settings)
     except ConfigError as error:
         if error.field.startswith("map"):
             raise
         raise ConfigError(f"config.{error.field}", error.message) from None
-    return _stream(request, kind, config, spec, {"ETag": _etag(kind, config, spec, settings)})
+    return await _stream(request, kind, config, spec,
+                         {"ETag": _etag(kind, config, spec, settings)})
 
 
 def map_of_query(kind: str, query: str, config: Mapping[str, Any], settings: Settings,
@@ -233,14 +240,15 @@ def map_of_query(kind: str, query: str, config: Mapping[str, Any], settings: Set
 
 async def _get(request: Request, kind: str) -> Response:
     settings = settings_of(request)
-    query, config = config_of_query(request, settings)
-    spec = map_of_query(kind, query, config, settings, required=True)
+    query, config = await config_of_query(request, settings)
+    spec = await off_loop(request, len(query), map_of_query, kind, query, config, settings, True)
     assert spec is not None
     etag = _etag(kind, config, spec, settings)
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
+    seconds = map_estimate(kind, config, spec, settings).seconds
+    headers = {"ETag": etag, "Cache-Control": cache_control(settings, seconds)}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    return _stream(request, kind, config, spec, headers)
+    return await _stream(request, kind, config, spec, headers)
 
 
 @router.post("/hyper", response_class=StreamingResponse, responses=_responses(),
