@@ -728,8 +728,8 @@ class Expression:
         return out
 
     def latex(self) -> str:
-        """LaTeX for display, e.g. ``x^{2} + 10 y^{2}``."""
-        return _to_latex(self._node)
+        """LaTeX for display, e.g. ``x^{2} + 10 y^{2}`` (memoised by the tree)."""
+        return _latex_of(self._node)
 
     def __str__(self) -> str:
         """Canonical text that parses back to an equal expression."""
@@ -997,6 +997,12 @@ def _parse(
         raise ConfigError(field, "syntax error") from None
     parser = _Parser(text, origin, variables, field, trusted)
     return Expression(parser.convert(tree.body), variables, field)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _latex_of(node: _Node) -> str:
+    """The LaTeX of a tree, once per process (a formula is shown again on every request)."""
+    return _to_latex(node)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
