@@ -68,7 +68,7 @@ class Settings(BaseSettings):
                             "never held much longer")
     max_streams: int = Field(64, ge=1, description="streams computing at once in one worker "
                              "process; more are answered 503 with Retry-After")
-    max_client_streams: int = Field(8, ge=1, description="streams of one client address at once "
+    max_client_streams: int = Field(32, ge=1, description="streams of one client address at once "
                                     "in one worker process; more are answered 429 with "
                                     "Retry-After")
     retry_after_s: int = Field(5, ge=0, description="Retry-After (s) of a 429 or 503 answer")

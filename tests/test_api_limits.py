@@ -233,3 +233,13 @@ def test_only_streams_far_from_their_deadline_are_cacheable(client: Any) -> None
         f"&r{i}=lbfgs,line_search_fn=strong_wolfe" for i in range(8))
     answer = client.get(f"/api/trajectory?{heavy}", headers={"if-none-match": "*"})
     assert answer.status_code == 304 and answer.headers["cache-control"] == "no-store"
+
+
+def test_long_inputs_and_formulas_are_validated_off_the_event_loop() -> None:
+    from app.api.deps import heavy
+
+    assert not heavy("r0=adam,lr=0.01&steps=300")
+    assert not heavy(b'{"runs": [{"optimizer": "sgd"}]}')
+    assert heavy("expr=x**2%2By**2&r0=sgd") and heavy("r0.schedule=LambdaLR,lr_lambda=0.9**k")
+    assert heavy(b'{"surface": {"expression": "x*y"}}')
+    assert heavy(b"[" + b"1," * 2000 + b"1]")

@@ -177,14 +177,26 @@ def doubles_only(raw: Any) -> Any:
 
 
 OFF_LOOP_BYTES = 2048  # bodies and queries longer than this are validated in a thread
+FORMULA_KEYS = ("expr", "lr_lambda")  # so are those with a formula (its first parse: ~20 ms)
 T = TypeVar("T")
 
 
-async def off_loop(request: Request, size: int, fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` in one of the worker's ``validation_threads`` (FIFO) when the input is
-    larger than OFF_LOOP_BYTES, so a large body or a long query never blocks the event loop
-    (/healthz, other streams); small ones, the common case, skip the thread hop."""
-    if size <= OFF_LOOP_BYTES:
+def heavy(payload: bytes | str) -> bool:
+    """Whether validating ``payload`` (a body or a raw query) may take more than a moment:
+    long, or holding a formula not yet parsed by this process."""
+    if len(payload) > OFF_LOOP_BYTES:
+        return True
+    text = payload.decode("latin-1") if isinstance(payload, bytes) else payload
+    return any(key in text for key in FORMULA_KEYS)
+
+
+async def off_loop(request: Request, payload: bytes | str, fn: Callable[..., T], *args: Any
+                   ) -> T:
+    """``fn(*args)`` in one of the worker's ``validation_threads`` (FIFO) when validating
+    ``payload`` is heavy (see :func:`heavy`), so a large body, a long query or a new formula
+    never blocks the event loop (/healthz, other streams); small ones, the common case, skip
+    the thread hop."""
+    if not heavy(payload):
         return fn(*args)
     limiter = compute_limiter("validation", settings_of(request).validation_threads)
     return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
@@ -272,6 +284,11 @@ def not_modified(request: Request, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def validate_body(body: bytes, settings: Settings) -> dict[str, Any]:
+    """A JSON body parsed and validated (for :func:`off_loop`: both steps off the event loop)."""
+    return validate_request(parse_json(body), settings)
+
+
 def read_query(request: Request, settings: Settings) -> str:
     """The raw query string (escapes intact, so the codec sees commas as the page wrote them)."""
     query = request.scope.get("query_string", b"").decode("latin-1")
@@ -293,4 +310,4 @@ async def config_of_query(request: Request, settings: Settings) -> tuple[str, di
     """The raw query and the configuration it spells, validated with this server's limits
     (off the event loop when long); errors name the query parameter (``r0.lr``)."""
     query = read_query(request, settings)
-    return query, await off_loop(request, len(query), query_config, query, settings)
+    return query, await off_loop(request, query, query_config, query, settings)

@@ -177,9 +177,12 @@ async def stream_chunks(request: Request, first: list[bytes], chunks: Guarded,
     try:
         for chunk in first:
             yield chunk
-        while not done and not await request.is_disconnected():
-            pulled, done = await anyio.to_thread.run_sync(_pull, chunks, settings.pull_ms / 1000,
-                                                          limiter=limiter)
+        while not done:
+            async with limiter:  # the lane's turn (FIFO); a client gone meanwhile is skipped
+                if await request.is_disconnected():
+                    break
+                pulled, done = await anyio.to_thread.run_sync(_pull, chunks,
+                                                              settings.pull_ms / 1000)
             for chunk in pulled:
                 yield chunk
     finally:

@@ -73,8 +73,8 @@ FORMULA_NODES_PER_UNIT = 200.0  # tree nodes that cost one analytic evaluation (
 
 @dataclass(frozen=True)
 class Part:
-    """One costly part of a request: its field, its seconds per step (per cell-step for a map)
-    and a phrase saying what makes it cost."""
+    """One costly part of a request: its field, its seconds per step (of all its cells, for a
+    map) and a phrase saying what makes it cost."""
 
     field: str
     per_step: float
@@ -90,8 +90,7 @@ class Estimate:
     steps: int
     parts: tuple[Part, ...]
     run_step: tuple[float, ...] = ()
-    unit: str = "step"  # what one 'step' of the parts is: "step" or "cell-step"
-    scale: int = 1  # how many of ``unit`` one step of the parts stands for (cells for a map)
+    unit: str = "step"  # what a step of the parts is: "step", or "step of all its cells"
 
     def costliest(self) -> Part:
         """The part that costs most per step."""
@@ -278,8 +277,7 @@ def map_cost(config: Mapping[str, Any], run_index: int, cells: int,
         seconds, what = schedule_step(run["schedule"])
         parts.append(Part(f"{field}.schedule", seconds * blocks, what))
     per_step = sum(p.per_step for p in parts)
-    return Estimate(per_step * steps, steps, tuple(parts), (per_step,), "step of every cell",
-                    cells)
+    return Estimate(per_step * steps, steps, tuple(parts), (per_step,), "step of all its cells")
 
 
 def grid_cost(surface: Mapping[str, Any], points: int) -> float:

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 
 from app.api.deps import (
     off_loop,
-    parse_json,
     read_body,
     read_query,
     settings_of,
+    validate_body,
     validate_request,
 )
 from app.api.query import decode_lenient, encode
@@ -27,7 +27,7 @@ async def get_config(request: Request) -> ConfigResponse:
     default with one warning each, and the canonical query string."""
     settings = settings_of(request)
     query = read_query(request, settings)
-    return await off_loop(request, len(query), _repaired, query, settings)
+    return await off_loop(request, query, _repaired, query, settings)
 
 
 def _repaired(query: str, settings: Settings) -> ConfigResponse:
@@ -48,6 +48,6 @@ async def post_config(request: Request) -> ConfigResponse:
     filled in and its canonical query string (invalid values are a 422 naming the field)."""
     settings = settings_of(request)
     body = await read_body(request, settings.max_body_bytes)
-    config = await off_loop(request, len(body), validate_request, parse_json(body), settings)
+    config = await off_loop(request, body, validate_body, body, settings)
     return ConfigResponse.model_validate({"config": config, "query": encode(config),
                                           "warnings": []})

@@ -201,7 +201,7 @@ async def _post(request: Request, kind: str) -> Response:
         name = sorted(unknown)[0]
         raise ApiError(422, name, "unknown field; allowed: config, map", loc=["body", name])
     try:
-        config = await off_loop(request, len(body), validate_request, raw.get("config", {}),
+        config = await off_loop(request, body, validate_request, raw.get("config", {}),
                                 settings)
     except ConfigError as error:
         field = f"config.{error.field}" if error.field else "config"
@@ -210,7 +210,7 @@ async def _post(request: Request, kind: str) -> Response:
         raise ConfigError("map", "a hyperparameter map needs its axes: {\"x\": {\"param\": "
                                  "\"lr\"}, \"y\": {\"param\": \"beta1\"}}")
     try:
-        spec = await off_loop(request, len(body), validate_map, kind, raw.get("map", {}),
+        spec = await off_loop(request, body, validate_map, kind, raw.get("map", {}),
                               config, settings)
     except ConfigError as error:
         if error.field.startswith("map"):
@@ -241,7 +241,7 @@ def map_of_query(kind: str, query: str, config: Mapping[str, Any], settings: Set
 async def _get(request: Request, kind: str) -> Response:
     settings = settings_of(request)
     query, config = await config_of_query(request, settings)
-    spec = await off_loop(request, len(query), map_of_query, kind, query, config, settings, True)
+    spec = await off_loop(request, query, map_of_query, kind, query, config, settings, True)
     assert spec is not None
     etag = _etag(kind, config, spec, settings)
     seconds = map_estimate(kind, config, spec, settings).seconds

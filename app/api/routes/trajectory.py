@@ -24,11 +24,10 @@ from app.api.deps import (
     etag_of,
     not_modified,
     off_loop,
-    parse_json,
     read_body,
     settings_of,
     stats_of,
-    validate_request,
+    validate_body,
 )
 from app.api.query import encode
 from app.api.schemas import ErrorResponse
@@ -152,8 +151,7 @@ async def post_trajectory(request: Request) -> Response:
     """Run the JSON configuration in the body and stream its records as NDJSON."""
     settings = settings_of(request)
     body = await read_body(request, settings.max_body_bytes)
-    raw = parse_json(body)
-    config = await off_loop(request, len(body), validate_request, raw, settings)
+    config = await off_loop(request, body, validate_body, body, settings)
     sizes = stream_sizes(config, settings)
     return await _stream(request, config, sizes, {"ETag": trajectory_etag(config, sizes)})
 
