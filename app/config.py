@@ -72,7 +72,7 @@ class Settings(BaseSettings):
                                     "in one worker process; more are answered 429 with "
                                     "Retry-After")
     retry_after_s: int = Field(5, ge=0, description="Retry-After (s) of a 429 or 503 answer")
-    validation_threads: int = Field(2, ge=1, le=64, description="threads validating large "
+    validation_threads: int = Field(1, ge=1, le=64, description="threads validating large "
                                     "bodies and repairing links (off the event loop)")
     max_repairs: int = Field(16, ge=1, le=500, description="repair passes of GET /api/config "
                              "(one per invalid value); beyond them the link is refused (422)")

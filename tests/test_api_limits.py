@@ -21,6 +21,7 @@ from tests.bad_inputs import MIN_459, amplified_schedule, repair_attack_query
 from tests.conftest import start_server, stop_server
 
 GENEROUS_S = 2.0  # a refusal is computed before any work: far below this on any machine
+HEALTHZ_P95_GUARD_S = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +134,9 @@ def test_healthz_answers_while_repair_attacks_and_maximum_streams_run() -> None:
           f"answered {sorted(set(statuses))}")
     assert statuses and set(statuses) == {422}
     assert "steps" in ended, "the streams made progress"
-    assert p95 < 0.5, f"/healthz p95 {p95:.3f} s"
+    # Generous: before the fix one repair attack held the event loop for 9-14 s; on an idle
+    # 2-core machine p95 is tens of ms, on a shared one it follows the machine's load.
+    assert p95 < HEALTHZ_P95_GUARD_S, f"/healthz p95 {p95:.3f} s"
 
 
 def test_a_stream_past_its_deadline_ends_with_an_error_record(limited: str) -> None:
