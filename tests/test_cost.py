@@ -128,3 +128,16 @@ def test_blocks_are_sized_by_cost() -> None:
     assert block_steps(5e-6, 0.02, 500, 50) == (50, 500)  # cheap: the configured sizes
     assert block_steps(1e-3, 0.02, 500, 50) == (20, 20)
     assert block_steps(1.0, 0.02, 500, 50) == (1, 1)
+
+
+def test_map_blocks_are_sized_by_cost() -> None:
+    from app.engine.cost import map_block
+
+    def block(surface: str, optimizer: str) -> int:
+        config = validate_config({"surface": {"name": surface}, "steps": 500,
+                                  "runs": [{"optimizer": optimizer}]})
+        return map_block(config, 0, 0.08, 8192)
+
+    assert block("rosenbrock", "adam") == 8192  # cheap: the configured block
+    assert 1 <= block("logistic_regression", "adam") < 1000
+    assert 1 <= block("rosenbrock", "lbfgs") < 100  # stepped cell by cell

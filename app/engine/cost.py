@@ -280,6 +280,21 @@ def map_cost(config: Mapping[str, Any], run_index: int, cells: int,
     return Estimate(per_step * steps, steps, tuple(parts), (per_step,), "step of all its cells")
 
 
+def map_block(config: Mapping[str, Any], run_index: int, target: float, configured: int,
+              progress_records: int = 8) -> int:
+    """Cells a map steps together so one streamed chunk (a block's cells over a
+    ``1/progress_records`` share of the steps) costs about ``target`` seconds: the configured
+    block for cheap surfaces, fewer cells for costly ones (the engine rounds to whole rows)."""
+    steps = int(config["steps"])
+    run = config["runs"][run_index]
+    surface = surface_cost(config["surface"], config.get("batch_size"))
+    own, evals, by_row, _ = optimizer_step(run, steps)
+    per_cell = own + ARRAY_STEP_US * US + evals * surface.eval_s if by_row \
+        else MAP_CELL_US * US * surface.relative
+    chunk_steps = -(-steps // progress_records)
+    return max(1, min(configured, int(target / (per_cell * chunk_steps))))
+
+
 def grid_cost(surface: Mapping[str, Any], points: int) -> float:
     """Seconds to evaluate a validated surface on ``points`` grid points."""
     return GRID_POINT_US * US * points * surface_cost(surface, None).relative

@@ -40,12 +40,13 @@ from app.api.streaming import NDJSON, dumps, open_stream
 from app.config import Settings
 from app.engine import maps
 from app.engine.config import build_objective
-from app.engine.cost import Estimate, map_cost
+from app.engine.cost import Estimate, map_block, map_cost
 from app.engine.errors import ConfigError
 
 router = APIRouter(prefix="/api/map", tags=["maps"])
 log = logging.getLogger("app.api")
 KINDS = ("hyper", "basin")
+MAP_BLOCK_FACTOR = 4  # a map's streamed chunk may take this many times block_ms
 # What the page draws; the end points (end_x, end_y) stay in the Python API, halving a basin
 # map's stream (a cell's minimum is in the basins list).
 STREAMED = ("final_loss", "reach", "diverged", "basin")
@@ -148,7 +149,7 @@ def produce(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
     are the caller's, app.api.streaming.Guarded)."""
     make = maps.iter_hyper_map if kind == "hyper" else maps.iter_basin_map
     counted = 0
-    for item in make(config, spec, block_cells=settings.map_block_cells):
+    for item in make(config, spec, block_cells=block_of(config, spec, settings)):
         if isinstance(item, maps.MapProgress):
             stats.add_steps(item.done - counted)
             counted = item.done
@@ -156,6 +157,14 @@ def produce(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
         else:
             yield dumps(_rows_record(item))
     yield dumps({"type": "end", "status": "completed"})
+
+
+def block_of(config: Mapping[str, Any], spec: Mapping[str, Any], settings: Settings) -> int:
+    """Cells stepped together: ``map_block_cells``, fewer on a costly surface so a streamed
+    chunk is about MAP_BLOCK_FACTOR x ``block_ms`` of compute (a hang-up or the deadline stops
+    it as soon; maps have their own lane, and need large blocks to vectorise)."""
+    return map_block(config, spec["run"], MAP_BLOCK_FACTOR * settings.block_ms / 1000,
+                     settings.map_block_cells, maps.PROGRESS_RECORDS)
 
 
 def map_estimate(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
@@ -185,7 +194,7 @@ async def _stream(request: Request, kind: str, config: dict[str, Any], spec: dic
 
 def _etag(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
           settings: Settings) -> str:
-    return etag_of(json.dumps([kind, config, spec, __version__, settings.map_block_cells],
+    return etag_of(json.dumps([kind, config, spec, __version__, block_of(config, spec, settings)],
                               sort_keys=True, separators=(",", ":"), allow_nan=False))
 
 
