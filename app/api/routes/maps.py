@@ -9,7 +9,6 @@ end record. A client that leaves stops the computation. GET takes the page's que
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -44,7 +43,6 @@ from app.engine.cost import Estimate, map_block, map_cost
 from app.engine.errors import ConfigError
 
 router = APIRouter(prefix="/api/map", tags=["maps"])
-log = logging.getLogger("app.api")
 KINDS = ("hyper", "basin")
 MAP_BLOCK_FACTOR = 4  # a map's streamed chunk may take this many times block_ms
 # What the page draws; the end points (end_x, end_y) stay in the Python API, halving a basin

@@ -8,7 +8,6 @@ is pulled (the work stops). Both methods produce the same bytes for the same con
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -37,7 +36,6 @@ from app.engine.cost import block_steps, trajectory_cost
 from app.engine.runner import StepBlock, iter_config
 
 router = APIRouter(prefix="/api", tags=["trajectory"])
-log = logging.getLogger("app.api")
 _SCHEMA = {"$ref": "#/components/schemas/TrajectoryRecord"}
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
