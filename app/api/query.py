@@ -291,6 +291,12 @@ class _Decoder:
             elif pname in raw_values:
                 self.problem(f"{key}.{pname}", "given more than once")
                 last = None
+            elif self.lenient and specs is not None and pname not in by_name:
+                # Dropped here, not by a validation pass each (a link of 500 of them would
+                # validate 500 times); the same warning validation would give.
+                allowed = ", ".join(sorted(by_name)) or "none"
+                self.problem(f"{key}.{pname}", f"unknown parameter; allowed: {allowed}")
+                last = None
             else:
                 raw_values[pname] = value
                 last = pname
@@ -547,10 +553,14 @@ def repair(
         warnings.append({"field": "", "msg": "too many problems; the default configuration is "
                                              "shown"})
         return validate({})
-    raise TooManyRepairs("query", f"more than {passes} invalid values to repair; fix the link "
-                                  "(the first were: " + "; ".join(
-                                      f"{w['field']}: {w['msg'][:60]}" for w in warnings[:3])
-                         + ")")
+    raise _too_many(passes, warnings)
+
+
+def _too_many(passes: int, warnings: list[dict[str, str]]) -> TooManyRepairs:
+    """The refusal of a link with more than ``passes`` invalid values, naming the first."""
+    first = "; ".join(f"{w['field']}: {w['msg'][:60]}" for w in warnings[:3])
+    return TooManyRepairs("query", f"more than {passes} invalid values to repair; fix the link "
+                                   f"(the first were: {first})")
 
 
 def decode_lenient(
@@ -558,8 +568,11 @@ def decode_lenient(
     passes: int = MAX_REPAIRS,
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """A (hand-edited) query read leniently: the valid configuration and one warning per value
-    that was dropped back to its default (TooManyRepairs past ``passes`` validations)."""
+    that was dropped back to its default (TooManyRepairs beyond ``passes`` invalid values, when
+    fewer than MAX_REPAIRS)."""
     decoder = _Decoder(lenient=True)
     raw = decoder.decode(query)
+    if passes < MAX_REPAIRS and len(decoder.warnings) > passes:
+        raise _too_many(passes, decoder.warnings)  # before any validation
     config = repair(raw, validate, decoder.warnings, passes)
     return config, decoder.warnings
