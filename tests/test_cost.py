@@ -141,3 +141,13 @@ def test_map_blocks_are_sized_by_cost() -> None:
     assert block("rosenbrock", "adam") == 8192  # cheap: the configured block
     assert 1 <= block("logistic_regression", "adam") < 1000
     assert 1 <= block("rosenbrock", "lbfgs") < 100  # stepped cell by cell
+
+
+def test_the_formula_memo_is_bounded_by_its_nodes() -> None:
+    from app.engine.expression import _Memo
+
+    memo = _Memo(100)
+    assert [memo.get(i, lambda i=i: (i * 2, 7)) for i in range(50)] == [i * 2 for i in range(50)]
+    assert memo._total <= 100 and len(memo._items) == 100 // 7
+    assert memo.get(49, lambda: (None, 1)) == 98  # the newest are kept
+    assert memo.get("huge", lambda: ("v", 1000)) == "v" and "huge" not in memo._items

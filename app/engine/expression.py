@@ -18,8 +18,9 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,8 @@ MAX_LITERAL = 1e12
 MAX_EXPONENT = 100.0
 MAX_CONSTANT = 1e15
 MAX_DERIVATIVE_NODES = 20000
-CACHE_SIZE = 512  # parsed formulas (and derivatives) kept by text: a repeated formula is free
+MEMO_NODES = 100_000  # tree nodes of the parsed formulas (and of the derivatives, LaTeX)
+# kept by text: a repeated formula is free; the bound keeps a few tens of MB at most
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 UNARY_FUNCTIONS: tuple[str, ...] = (
@@ -999,30 +1001,72 @@ def _parse(
     return Expression(parser.convert(tree.body), variables, field)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+class _Memo:
+    """A thread-safe LRU of computed values bounded by their total size (tree nodes), so that
+    memoising formulas cannot grow memory without bound however many distinct ones arrive."""
+
+    def __init__(self, budget: int) -> None:
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._total = 0
+        self._budget = budget
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, compute: Callable[[], tuple[Any, int]]) -> Any:
+        """The value stored for ``key``, else ``compute()``'s (value, size), stored."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit[0]
+        value, size = compute()
+        with self._lock:
+            if key not in self._items and size <= self._budget:
+                self._items[key] = (value, size)
+                self._total += size
+                while self._total > self._budget:
+                    _, (_, dropped) = self._items.popitem(last=False)
+                    self._total -= dropped
+        return value
+
+
+_PARSED = _Memo(MEMO_NODES)
+_DERIVED = _Memo(MEMO_NODES)
+_LATEX = _Memo(MEMO_NODES)
+
+
 def _latex_of(node: _Node) -> str:
     """The LaTeX of a tree, once per process (a formula is shown again on every request)."""
-    return _to_latex(node)
+    def compute() -> tuple[str, int]:
+        text = _to_latex(node)
+        return text, 1 + len(text) // 100
+
+    return _LATEX.get(node, compute)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
 def _derivative_of(node: _Node, variables: tuple[str, ...], var: str) -> Expression | str:
     """The derivative of a tree as an Expression, or the message of why it cannot be had
     (memoised: trees are immutable and hash structurally)."""
-    try:
-        return Expression(_derivative(node, var, ""), variables)
-    except ConfigError as error:
-        return error.message
+    def compute() -> tuple[Expression | str, int]:
+        try:
+            result = Expression(_derivative(node, var, ""), variables)
+            return result, result.size
+        except ConfigError as error:
+            return error.message, 1
+
+    return _DERIVED.get((node, variables, var), compute)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
 def _parse_cached(text: str, variables: tuple[str, ...]) -> Expression | str:
     """A user formula parsed once per process, or the message of its error (the result is
     immutable, so sharing it is safe; the caller names its own field)."""
-    try:
-        return _parse(text, variables, "expression")
-    except ConfigError as error:
-        return error.message
+    def compute() -> tuple[Expression | str, int]:
+        try:
+            result = _parse(text, variables, "expression")
+            return result, result.size
+        except ConfigError as error:
+            return error.message, 1
+
+    return _PARSED.get((text, variables), compute)
 
 
 def _check_variables(variables: tuple[str, ...]) -> None:
