@@ -69,6 +69,27 @@ class Settings(BaseSettings):
     compute_threads: int = Field(1, ge=1, le=64, description="threads computing streams at "
                                  "once in one worker process (more only contend for the GIL)")
 
+    cost_budget_s: float = Field(25.0, gt=0, description="the estimated compute (s of one "
+                                 "core, app/engine/cost.py) one request may take; more is a 422 "
+                                 "naming the costliest part and what would fit")
+    max_schedule_formula_nodes: int = Field(2000, ge=1, description="formula nodes of all the "
+                                            "lr_lambda of one schedule tree together")
+    deadline_s: float = Field(30.0, gt=0, description="compute (CPU s) of one stream; past it "
+                              "the stream ends with an error record and stops computing")
+    block_ms: float = Field(20.0, gt=0, le=1000, description="a stream's blocks are sized by "
+                            "the cost estimate to about this much compute (ms), so a lane is "
+                            "never held much longer")
+    max_streams: int = Field(64, ge=1, description="streams computing at once in one worker "
+                             "process; more are answered 503 with Retry-After")
+    max_client_streams: int = Field(32, ge=1, description="streams of one client address at once "
+                                    "in one worker process; more are answered 429 with "
+                                    "Retry-After")
+    retry_after_s: int = Field(5, ge=0, description="Retry-After (s) of a 429 or 503 answer")
+    validation_threads: int = Field(1, ge=1, le=64, description="threads validating large "
+                                    "bodies and repairing links (off the event loop)")
+    max_repairs: int = Field(16, ge=1, le=500, description="repair passes of GET /api/config "
+                             "(one per invalid value); beyond them the link is refused (422)")
+
     cache_max_age: int = Field(
         86400, ge=0, description="Cache-Control max-age (s) of deterministic GET responses"
     )

@@ -45,6 +45,7 @@ SCRIPTS = (
     Script("maps", ("--repeats", "1")),
     Script("bad_inputs", ("--repeats", "3")),
     Script("load", ("--seconds", "10")),
+    Script("cost", ("--steps", "500")),
 )
 
 

@@ -14,12 +14,23 @@ Reports requests, errors (a non-200 answer, a transport error, a stream that doe
 run), p50 / p99 latency of complete answers, the workers' CPU and RSS (summed, from /proc)
 while loaded and in the 5 s after. Verdict of issue #6: no errors, CPU back under 5 % of a core
 and RSS not growing once the load stops (no work left running for clients that left).
+
+``--hostile 8`` (issue #12) runs the load twice on the same server: first the well-behaved
+clients alone, then with 8 hostile clients added, each looping one of the attacks of issue #12
+(a ChainedScheduler of 31 LambdaLR of 999 characters on 1 and on 8 runs, a 459-character
+nested ``min`` formula on 8 runs x 10 000 steps, GET /api/config's lenient-repair attack).
+Every client has its own loopback address (127.0.0.x), as students have theirs, so the
+per-client stream limit applies to each. Prints the well-behaved p99 with the hostile clients
+over the p99 without (target within 2x), their errors (target 0), what the hostile requests
+were answered, and the workers' CPU, RSS and open files before, after and at idle.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import random
 import ssl
 import statistics
@@ -33,8 +44,11 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import Server, cpu_seconds, emit, figure, pct, rss_bytes, start_server  # noqa: E402
+from tests.bad_inputs import MIN_459, amplified_schedule, repair_attack_query  # noqa: E402
 
 ISSUE = 6
+HOSTILE_ISSUE = 12
+P99_RATIO_TARGET = 2.0
 LEAVE_SHARE = 1 / 8
 IDLE_CPU_TARGET = 5.0  # % of one core, summed over the workers, in the 5 s after the load
 RSS_GROWTH_TARGET_MB = 1.0  # allowed RSS change over those 5 s (allocator noise)
@@ -110,16 +124,58 @@ async def one_request(client: httpx.AsyncClient, rng: random.Random, tally: Tall
     tally.latencies.append(elapsed)
 
 
+def loopback(index: int) -> str:
+    """The client's own loopback address (Linux routes all of 127/8 to lo)."""
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
+
+
+def hostile_requests() -> list[tuple[str, str, bytes | None]]:
+    """(method, url, body) of the attacks of issue #12, each refused before any work."""
+    def body(config: dict[str, object]) -> bytes:
+        return json.dumps(config).encode()
+
+    return [
+        ("POST", "/api/trajectory", body({"steps": 10_000, "runs": [
+            {"optimizer": "adam", "schedule": amplified_schedule()}]})),
+        ("POST", "/api/trajectory", body({"steps": 10_000, "runs": [
+            {"optimizer": "adam", "schedule": amplified_schedule()}] * 8})),
+        ("POST", "/api/trajectory", body({"steps": 10_000, "surface": {"expression": MIN_459},
+                                          "runs": [{"optimizer": "adam"}] * 8})),
+        ("GET", "/api/config?" + repair_attack_query(), None),
+    ]
+
+
+async def hostile_loop(url: str, index: int, stop_at: float, limit: int,
+                       answers: dict[int | str, int], tls: ssl.SSLContext) -> None:
+    """One hostile client looping its attack until the deadline (or ``limit`` requests)."""
+    method, path, body = hostile_requests()[index % 4]
+    transport = httpx.AsyncHTTPTransport(local_address=loopback(200 + index), verify=tls)
+    headers = {"content-type": "application/json"} if body else {}
+    async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(120.0, connect=10.0),
+                                 transport=transport) as client:
+        for _ in range(limit):
+            if time.perf_counter() >= stop_at:
+                return
+            try:
+                response = await client.request(method, path, content=body, headers=headers)
+                answers[response.status_code] = answers.get(response.status_code, 0) + 1
+            except httpx.HTTPError as error:
+                key = type(error).__name__
+                answers[key] = answers.get(key, 0) + 1
+
+
 async def client_loop(url: str, seed: int, stop_at: float, limit: int, tally: Tally,
                       tls: ssl.SSLContext) -> None:
-    """One closed-loop client (its own connection, like a browser) until the deadline or the
-    request budget. One pool per client: a shared pool of 64 spends a core managing itself.
-    ``tls`` is shared only so 64 clients do not each load the CA store (loopback is plain HTTP)."""
+    """One closed-loop client (its own connection and loopback address, like a browser) until
+    the deadline or the request budget. One pool per client: a shared pool of 64 spends a core
+    managing itself. ``tls`` is shared only so 64 clients do not each load the CA store
+    (loopback is plain HTTP)."""
     rng = random.Random(seed)
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     timeout = httpx.Timeout(120.0, connect=10.0)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout,
-                                 verify=tls) as client:
+    transport = httpx.AsyncHTTPTransport(local_address=loopback(seed), verify=tls,
+                                         limits=limits)
+    async with httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport) as client:
         while time.perf_counter() < stop_at and tally.sent < limit:
             tally.sent += 1
             try:
@@ -143,15 +199,20 @@ async def sample(server: Server, samples: Samples, stop: asyncio.Event) -> None:
         last_cpu, last_t = cpu, now
 
 
-async def run_load(server: Server, clients: int, seconds: float, limit: int
+async def run_load(server: Server, clients: int, seconds: float, limit: int,
+                   hostile: int = 0, answers: dict[int | str, int] | None = None
                    ) -> tuple[Tally, Samples, float]:
-    """The load itself; returns what the clients saw, the server samples and the duration."""
+    """The load itself (with ``hostile`` attacking clients, their answers counted in
+    ``answers``); returns what the well-behaved clients saw, the server samples and the
+    duration."""
     tally, samples, stop = Tally(), Samples(), asyncio.Event()
     sampler = asyncio.create_task(sample(server, samples, stop))
     started = time.perf_counter()
     tls = ssl.create_default_context()
+    attacks = [hostile_loop(server.url, i, started + seconds, limit, answers
+                            if answers is not None else {}, tls) for i in range(hostile)]
     await asyncio.gather(*(client_loop(server.url, i, started + seconds, limit, tally, tls)
-                           for i in range(clients)))
+                           for i in range(clients)), *attacks)
     elapsed = time.perf_counter() - started
     stop.set()
     await sampler
@@ -173,6 +234,17 @@ def settle(server: Server, seconds: float) -> tuple[float, list[int], int]:
     return cpu, rss, active
 
 
+def open_files(pids: list[int]) -> int:
+    """Open file descriptors of the processes (sockets included), from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            total += len(os.listdir(f"/proc/{pid}/fd"))
+        except OSError:
+            pass
+    return total
+
+
 def warm_up(server: Server) -> None:
     """A few answers from each worker, so imports and first-call costs are not load."""
     with httpx.Client(base_url=server.url, timeout=60) as client:
@@ -190,7 +262,12 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=100_000,
                         help="stop sending after this many requests in all")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON last")
+    parser.add_argument("--hostile", type=int, default=0,
+                        help="hostile clients (issue #12): run without, then with them")
     args = parser.parse_args()
+    if args.hostile:
+        hostile_main(args)
+        return
 
     server = start_server(args.workers)
     try:
@@ -237,6 +314,62 @@ def main() -> None:
                RSS_GROWTH_TARGET_MB, "lower"),
         figure(ISSUE, f"{name}: RSS under load, max", round(max(samples.rss or [0]) / mb),
                "MB", None, "lower"),
+    ], args.json)
+
+
+def hostile_main(args: argparse.Namespace) -> None:
+    """The well-behaved load alone, then with ``args.hostile`` attackers, on one server."""
+    server = start_server(args.workers)
+    answers: dict[int | str, int] = {}
+    try:
+        warm_up(server)
+        pids = server.serving_pids()
+        idle_cpu, idle_rss, _ = settle(server, 2.0)
+        idle_files = open_files(pids)
+        alone, _, t_alone = asyncio.run(
+            run_load(server, args.clients, args.seconds, args.max_requests))
+        settle(server, AFTER_S)
+        mixed, samples, t_mixed = asyncio.run(
+            run_load(server, args.clients, args.seconds, args.max_requests, args.hostile,
+                     answers))
+        after_cpu, after_rss, active = settle(server, AFTER_S)
+        after_files = open_files(pids)
+    finally:
+        server.stop()
+    mb = 2**20
+    p99 = [pct([1000 * t for t in tally.latencies] or [float("nan")], 0.99)
+           for tally in (alone, mixed)]
+    ratio = p99[1] / p99[0]
+    print(f"{args.clients} well-behaved clients for {args.seconds:g} s against {args.workers} "
+          f"workers, alone and then with {args.hostile} hostile clients")
+    for name, tally, elapsed, p in (("alone", alone, t_alone, p99[0]),
+                                    ("with hostile", mixed, t_mixed, p99[1])):
+        print(f"  {name:13s}: {tally.completed} complete ({tally.completed / elapsed:.1f}/s), "
+              f"{len(tally.errors)} errors, p50 "
+              f"{pct([1000 * t for t in tally.latencies] or [0], 0.5):.0f} ms, p99 {p:.0f} ms")
+        for error in tally.errors[:3]:
+            print(f"    error: {error}")
+    answered = dict(sorted(answers.items(), key=str))
+    print(f"  p99 with / without the hostile clients: x{ratio:.2f} (target <= "
+          f"{P99_RATIO_TARGET:g}); hostile requests answered {answered}")
+    print(f"  workers: idle CPU {idle_cpu:.1f} %, RSS {idle_rss[-1] / mb:.0f} MB, open files "
+          f"{idle_files}; under attack CPU mean {statistics.fmean(samples.cpu or [0]):.0f} %, "
+          f"RSS max {max(samples.rss or [0]) / mb:.0f} MB; {AFTER_S:g} s after: CPU "
+          f"{after_cpu:.1f} %, RSS {after_rss[-1] / mb:.0f} MB, open files {after_files}, "
+          f"active streams {active}")
+    verdict = ratio <= P99_RATIO_TARGET and not mixed.errors and after_cpu < IDLE_CPU_TARGET \
+        and active == 0
+    print(f"  verdict: {'met' if verdict else 'NOT met'}")
+    name = (f"load {args.clients} + {args.hostile} hostile x {args.seconds:g} s, "
+            f"{args.workers} workers")
+    emit([
+        figure(HOSTILE_ISSUE, f"{name}: well-behaved p99 ratio", round(ratio, 2), "x",
+               P99_RATIO_TARGET, "lower"),
+        figure(HOSTILE_ISSUE, f"{name}: well-behaved errors", len(mixed.errors), "", 0, "lower"),
+        figure(HOSTILE_ISSUE, f"{name}: CPU in the {AFTER_S:g} s after", round(after_cpu, 2),
+               "%", IDLE_CPU_TARGET, "lower"),
+        figure(HOSTILE_ISSUE, f"{name}: open files after - idle", after_files - idle_files, "",
+               None, "lower"),
     ], args.json)
 
 

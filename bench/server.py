@@ -105,8 +105,11 @@ def loaded(port: int, seconds: float) -> dict[str, float]:
     stop_at = time.perf_counter() + seconds
     errors: list[str] = []
 
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    def client(index: int) -> None:
+        # Each client on its own loopback address, as each student has one: the server's
+        # per-address stream limit (OPTVIZ_MAX_CLIENT_STREAMS) applies to each.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120,
+                                          source_address=(f"127.0.0.{2 + index}", 0))
         try:
             while time.perf_counter() < stop_at:
                 f, _, t, _ = one_request(conn)
@@ -119,7 +122,7 @@ def loaded(port: int, seconds: float) -> dict[str, float]:
             conn.close()
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     for thread in threads:
         thread.start()
     for thread in threads:

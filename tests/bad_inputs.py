@@ -29,6 +29,38 @@ HOSTILE_FORMULAS = {
     "empty": ("", "empty formula"),
 }
 GOOD_BODY = {"steps": 20, "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}]}
+LAMBDA_999 = "+".join(["k*1"] * 250)[:999]  # 499 nodes once simplified (k*1 is k)
+
+
+def nested_min(chars: int) -> str:
+    """A formula of nested ``min(...)`` just under ``chars`` characters (nesting < 40)."""
+    text, i = "x**2+y**2", 0
+    while True:
+        longer = f"min({text},(x-{i % 9})**2+(y+{i % 7})**2)"
+        if len(longer) > chars:
+            return text
+        text, i = longer, i + 1
+
+
+MIN_459 = nested_min(459)  # about 4 900 nodes with its derivatives
+MIN_631 = nested_min(631)
+
+
+def amplified_schedule(n: int = 31) -> dict[str, Any]:
+    """A ChainedScheduler of ``n`` LambdaLR, each with the 999-character formula."""
+    return {"name": "ChainedScheduler", "params": {"schedulers": [
+        {"name": "LambdaLR", "params": {"lr_lambda": LAMBDA_999}}] * n}}
+
+
+def repair_attack_query(limit: int = 8192) -> str:
+    """GET /api/config's lenient-repair attack: a long nested formula and as many unknown
+    run parameters (each one repair pass) as fit in ``limit`` characters."""
+    query = "expr=" + quote(MIN_631, safe="") + "&r0=adam"
+    i = 0
+    while len(query) + len(f",u{i}=1") <= limit:
+        query += f",u{i}=1"
+        i += 1
+    return query
 
 
 @dataclass(frozen=True)
@@ -197,6 +229,15 @@ def _body_cases() -> list[BadInput]:
         c("1000 runs", T, "runs", "at most 8", body={"runs": [{"optimizer": "sgd"}] * 1000}),
         c("no runs", T, "runs", "1 to 8", body={"runs": []}),
         c("10001 steps", T, "steps", "[1, 10000]", body={"steps": 10_001}),
+        c("31 x 999-char LambdaLR x 10000 steps", T, "runs[0].schedule", "per step",
+          body={"steps": 10_000, "runs": [{"optimizer": "adam",
+                                           "schedule": amplified_schedule()}]}),
+        c("8 runs of 31 x 999-char LambdaLR", T, "runs[0].schedule", "per step",
+          body={"steps": 10_000, "runs": [{"optimizer": "adam",
+                                           "schedule": amplified_schedule()}] * 8}),
+        c("459-char min formula x 8 runs x 10000 steps", T, "runs[0]", "per step",
+          body={"steps": 10_000, "surface": {"expression": MIN_459},
+                "runs": [{"optimizer": "adam"}] * 8}),
         c("100k milestones", T, "body", "larger than", status=413,
           body=_schedule("MultiStepLR", milestones=list(range(100_000)))),
         # malformed and oversize bodies

@@ -7,25 +7,62 @@ import json
 import math
 import sys
 import threading
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Request
 
 from app.api.errors import ApiError
 from app.api.query import as_query_error, decode
+from app.api.streaming import compute_limiter
 from app.config import Settings
 from app.engine.config import validate_config
+from app.engine.cost import Estimate, schedule_size, trajectory_cost
 from app.engine.errors import ConfigError
 
 
 class StreamStats:
-    """Counters of one worker's trajectory streams (shown by /healthz; used by the tests)."""
+    """Counters of one worker's streams (shown by /healthz; used by the tests) and their slots:
+    at most ``max_streams`` at once, ``max_client_streams`` of them per client address."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.active = 0  # only touched on the event loop
         self.steps_computed = 0
+        self.clients: dict[str, int] = {}
+
+    def acquire(self, client: str, settings: Settings) -> Callable[[], None]:
+        """Take a stream slot for ``client``; returns the function that frees it (once), or
+        raises a 429 (this client has too many streams) / 503 (the worker is full) with
+        Retry-After."""
+        mine = self.clients.get(client, 0)
+        if mine >= settings.max_client_streams:
+            raise ApiError(429, "", f"this address already has {mine} streams running on this "
+                                    f"server (at most {settings.max_client_streams}); retry "
+                                    "when one ends", loc=[], kind="too_many_requests",
+                           headers={"Retry-After": str(settings.retry_after_s)})
+        if self.active >= settings.max_streams:
+            raise ApiError(503, "", f"the server is computing {self.active} streams (at most "
+                                    f"{settings.max_streams}); retry shortly", loc=[],
+                           kind="busy", headers={"Retry-After": str(settings.retry_after_s)})
+        self.active += 1
+        self.clients[client] = mine + 1
+        freed = False
+
+        def release() -> None:
+            nonlocal freed
+            if freed:
+                return
+            freed = True
+            self.active -= 1
+            left = self.clients.get(client, 1) - 1
+            if left > 0:
+                self.clients[client] = left
+            else:
+                self.clients.pop(client, None)
+
+        return release
 
     def add_steps(self, n: int) -> None:
         """Count steps computed by a worker thread."""
@@ -77,6 +114,41 @@ def check_limits(config: Mapping[str, Any], settings: Settings) -> None:
     for field, text in found:
         if len(text) > limit:
             raise ConfigError(field, f"formula of {len(text)} characters; at most {limit}")
+    check_cost(trajectory_cost(config), settings)
+    for i, run in enumerate(config["runs"]):
+        if run.get("schedule") is None:
+            continue
+        schedulers, nodes = schedule_size(run["schedule"])
+        if nodes > settings.max_schedule_formula_nodes:
+            raise ConfigError(f"runs[{i}].schedule",
+                              f"its {schedulers} schedulers' formulas have {nodes} nodes in all; "
+                              f"at most {settings.max_schedule_formula_nodes} on this server")
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` readably: 12 us, 3.4 ms, 25 s, 1.2e+03 s."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def check_cost(estimate: Estimate, settings: Settings, prefix: str = "") -> None:
+    """Refuse a request whose estimated compute exceeds the server's budget: a 422 naming the
+    costliest part, what it costs per step and how many steps would fit."""
+    budget = settings.cost_budget_s
+    if estimate.seconds <= budget:
+        return
+    part = estimate.costliest()
+    fit = estimate.steps_that_fit(budget)
+    advice = (f"at most {fit} steps would fit" if fit >= 1
+              else "even 1 step would not fit: make it cheaper")
+    raise ConfigError(
+        f"{prefix}{part.field}",
+        f"costs {_duration(part.per_step)} of compute per {estimate.unit} ({part.what}); the "
+        f"request's estimate is {_duration(estimate.seconds)} for {estimate.steps} steps, over "
+        f"this server's budget of {_duration(budget)}; {advice}")
 
 
 def doubles_only(raw: Any) -> Any:
@@ -102,6 +174,46 @@ def doubles_only(raw: Any) -> Any:
             elif isinstance(value, dict | list):
                 stack.append(value)
     return raw
+
+
+OFF_LOOP_BYTES = 2048  # bodies and queries longer than this are validated in a thread
+FORMULA_KEYS = ("expr", "lr_lambda")  # so are those with a formula (its first parse: ~20 ms)
+T = TypeVar("T")
+
+
+def heavy(payload: bytes | str) -> bool:
+    """Whether validating ``payload`` (a body or a raw query) may take more than a moment:
+    long, or holding a formula not yet parsed by this process."""
+    if len(payload) > OFF_LOOP_BYTES:
+        return True
+    text = payload.decode("latin-1") if isinstance(payload, bytes) else payload
+    return any(key in text for key in FORMULA_KEYS)
+
+
+async def off_loop(request: Request, payload: bytes | str, fn: Callable[..., T], *args: Any
+                   ) -> T:
+    """``fn(*args)`` in one of the worker's ``validation_threads`` (FIFO) when validating
+    ``payload`` is heavy (see :func:`heavy`), so a large body, a long query or a new formula
+    never blocks the event loop (/healthz, other streams); small ones, the common case, skip
+    the thread hop."""
+    if not heavy(payload):
+        return fn(*args)
+    limiter = compute_limiter("validation", settings_of(request).validation_threads)
+    return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
+
+
+def cache_control(settings: Settings, seconds: float) -> str:
+    """Cache-Control of a deterministic GET stream whose compute is estimated at ``seconds``.
+
+    Headers leave before the stream ends, so a stream that could still end in an error record
+    (its deadline) must not be stored by a proxy: only streams estimated at under half the
+    deadline are ``public`` (the estimate is within about 2x of the compute); heavier ones are
+    ``no-store``. A stream's first block is computed before the headers, so an error there is a
+    JSON 500, never cached.
+    """
+    if seconds * 2 <= settings.deadline_s:
+        return f"public, max-age={settings.cache_max_age}"
+    return "no-store"
 
 
 def validate_request(raw: Any, settings: Settings) -> dict[str, Any]:
@@ -172,6 +284,11 @@ def not_modified(request: Request, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def validate_body(body: bytes, settings: Settings) -> dict[str, Any]:
+    """A JSON body parsed and validated (for :func:`off_loop`: both steps off the event loop)."""
+    return validate_request(parse_json(body), settings)
+
+
 def read_query(request: Request, settings: Settings) -> str:
     """The raw query string (escapes intact, so the codec sees commas as the page wrote them)."""
     query = request.scope.get("query_string", b"").decode("latin-1")
@@ -181,11 +298,16 @@ def read_query(request: Request, settings: Settings) -> str:
     return query
 
 
-def config_of_query(request: Request, settings: Settings) -> tuple[str, dict[str, Any]]:
-    """The raw query and the configuration it spells, validated with this server's limits;
-    errors name the query parameter (``r0.lr``)."""
-    query = read_query(request, settings)
+def query_config(query: str, settings: Settings) -> dict[str, Any]:
+    """The validated configuration of a raw query; errors name the query parameter."""
     try:
-        return query, validate_request(decode(query), settings)
+        return validate_request(decode(query), settings)
     except ConfigError as error:
         raise as_query_error(error) from None
+
+
+async def config_of_query(request: Request, settings: Settings) -> tuple[str, dict[str, Any]]:
+    """The raw query and the configuration it spells, validated with this server's limits
+    (off the event loop when long); errors name the query parameter (``r0.lr``)."""
+    query = read_query(request, settings)
+    return query, await off_loop(request, query, query_config, query, settings)

@@ -27,13 +27,14 @@ class ApiError(Exception):
     """A refused request with its HTTP status, the field at fault and what is allowed."""
 
     def __init__(self, status: int, field: str, msg: str, *, loc: list[str | int] | None = None,
-                 kind: str = "value_error") -> None:
+                 kind: str = "value_error", headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{field}: {msg}")
         self.status = status
         self.field = field
         self.msg = msg
         self.loc = loc if loc is not None else [field]
         self.kind = kind
+        self.headers = headers
 
 
 def error_response(status: int, items: list[dict[str, Any]],
@@ -73,10 +74,11 @@ async def _config_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
-    """ApiError -> its own status (413 for an oversize body, 422 for malformed JSON)."""
+    """ApiError -> its own status (413 for an oversize body, 422 for malformed JSON, 429 / 503
+    with Retry-After when the stream slots are taken)."""
     assert isinstance(exc, ApiError)
     return error_response(exc.status, [{"loc": exc.loc, "field": exc.field, "msg": exc.msg,
-                                        "type": exc.kind}])
+                                        "type": exc.kind}], headers=exc.headers)
 
 
 def _plain(value: Any) -> Any:

@@ -291,6 +291,12 @@ class _Decoder:
             elif pname in raw_values:
                 self.problem(f"{key}.{pname}", "given more than once")
                 last = None
+            elif self.lenient and specs is not None and pname not in by_name:
+                # Dropped here, not by a validation pass each (a link of 500 of them would
+                # validate 500 times); the same warning validation would give.
+                allowed = ", ".join(sorted(by_name)) or "none"
+                self.problem(f"{key}.{pname}", f"unknown parameter; allowed: {allowed}")
+                last = None
             else:
                 raw_values[pname] = value
                 last = pname
@@ -517,12 +523,18 @@ def _prune(raw: Any) -> None:
             _prune(item)
 
 
+class TooManyRepairs(QueryError):
+    """A link with more invalid values than the repair takes: refused (422), not repaired."""
+
+
 def repair(
     raw: dict[str, Any], validate: Callable[[dict[str, Any]], dict[str, Any]],
-    warnings: list[dict[str, str]],
+    warnings: list[dict[str, str]], passes: int = MAX_REPAIRS,
 ) -> dict[str, Any]:
-    """Validate, dropping each invalid value back to its default (one warning each)."""
-    for _ in range(MAX_REPAIRS):
+    """Validate, dropping each invalid value back to its default (one warning each); after
+    ``passes`` validations the link is refused (TooManyRepairs) rather than re-validated on and
+    on (each pass validates the whole configuration again)."""
+    for _ in range(passes):
         try:
             return validate(raw)
         except ConfigError as error:
@@ -537,16 +549,30 @@ def repair(
             if not error.field or not _drop(raw, path_tokens(error.field)):
                 raw.clear()
             _prune(raw)
-    warnings.append({"field": "", "msg": "too many problems; the default configuration is shown"})
-    return validate({})
+    if passes >= MAX_REPAIRS:
+        warnings.append({"field": "", "msg": "too many problems; the default configuration is "
+                                             "shown"})
+        return validate({})
+    raise _too_many(passes, warnings)
+
+
+def _too_many(passes: int, warnings: list[dict[str, str]]) -> TooManyRepairs:
+    """The refusal of a link with more than ``passes`` invalid values, naming the first."""
+    first = "; ".join(f"{w['field']}: {w['msg'][:60]}" for w in warnings[:3])
+    return TooManyRepairs("query", f"more than {passes} invalid values to repair; fix the link "
+                                   f"(the first were: {first})")
 
 
 def decode_lenient(
-    query: str, validate: Callable[[dict[str, Any]], dict[str, Any]] = validate_config
+    query: str, validate: Callable[[dict[str, Any]], dict[str, Any]] = validate_config,
+    passes: int = MAX_REPAIRS,
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """A (hand-edited) query read leniently: the valid configuration and one warning per value
-    that was dropped back to its default."""
+    that was dropped back to its default (TooManyRepairs beyond ``passes`` invalid values, when
+    fewer than MAX_REPAIRS)."""
     decoder = _Decoder(lenient=True)
     raw = decoder.decode(query)
-    config = repair(raw, validate, decoder.warnings)
+    if passes < MAX_REPAIRS and len(decoder.warnings) > passes:
+        raise _too_many(passes, decoder.warnings)  # before any validation
+    config = repair(raw, validate, decoder.warnings, passes)
     return config, decoder.warnings

@@ -18,6 +18,8 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -32,6 +34,8 @@ MAX_LITERAL = 1e12
 MAX_EXPONENT = 100.0
 MAX_CONSTANT = 1e15
 MAX_DERIVATIVE_NODES = 20000
+MEMO_NODES = 100_000  # tree nodes of the parsed formulas (and of the derivatives, LaTeX)
+# kept by text: a repeated formula is free; the bound keeps a few tens of MB at most
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 UNARY_FUNCTIONS: tuple[str, ...] = (
@@ -704,14 +708,30 @@ class Expression:
         return vals[-1]
 
     def derivative(self, var: str) -> Expression:
-        """The symbolic, simplified partial derivative with respect to ``var``."""
+        """The symbolic, simplified partial derivative with respect to ``var`` (memoised by
+        the tree: the same formula is differentiated once per process)."""
         if var not in self.variables:
             raise ValueError(f"unknown variable {var!r}; formula takes {', '.join(self.variables)}")
-        return Expression(_derivative(self._node, var, self.field), self.variables, self.field)
+        found = _derivative_of(self._node, self.variables, var)
+        if isinstance(found, str):
+            raise ConfigError(self.field, found)
+        return found.with_field(self.field)
+
+    def with_field(self, field: str) -> Expression:
+        """The same (immutable) formula naming another field in its errors; shares the tree
+        and the compiled program."""
+        if field == self.field:
+            return self
+        out = object.__new__(Expression)
+        put = object.__setattr__
+        for name in ("variables", "size", "_node", "_program", "_frees"):
+            put(out, name, getattr(self, name))
+        put(out, "field", field)
+        return out
 
     def latex(self) -> str:
-        """LaTeX for display, e.g. ``x^{2} + 10 y^{2}``."""
-        return _to_latex(self._node)
+        """LaTeX for display, e.g. ``x^{2} + 10 y^{2}`` (memoised by the tree)."""
+        return _latex_of(self._node)
 
     def __str__(self) -> str:
         """Canonical text that parses back to an equal expression."""
@@ -981,6 +1001,74 @@ def _parse(
     return Expression(parser.convert(tree.body), variables, field)
 
 
+class _Memo:
+    """A thread-safe LRU of computed values bounded by their total size (tree nodes), so that
+    memoising formulas cannot grow memory without bound however many distinct ones arrive."""
+
+    def __init__(self, budget: int) -> None:
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._total = 0
+        self._budget = budget
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, compute: Callable[[], tuple[Any, int]]) -> Any:
+        """The value stored for ``key``, else ``compute()``'s (value, size), stored."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit[0]
+        value, size = compute()
+        with self._lock:
+            if key not in self._items and size <= self._budget:
+                self._items[key] = (value, size)
+                self._total += size
+                while self._total > self._budget:
+                    _, (_, dropped) = self._items.popitem(last=False)
+                    self._total -= dropped
+        return value
+
+
+_PARSED = _Memo(MEMO_NODES)
+_DERIVED = _Memo(MEMO_NODES)
+_LATEX = _Memo(MEMO_NODES)
+
+
+def _latex_of(node: _Node) -> str:
+    """The LaTeX of a tree, once per process (a formula is shown again on every request)."""
+    def compute() -> tuple[str, int]:
+        text = _to_latex(node)
+        return text, 1 + len(text) // 100
+
+    return _LATEX.get(node, compute)
+
+
+def _derivative_of(node: _Node, variables: tuple[str, ...], var: str) -> Expression | str:
+    """The derivative of a tree as an Expression, or the message of why it cannot be had
+    (memoised: trees are immutable and hash structurally)."""
+    def compute() -> tuple[Expression | str, int]:
+        try:
+            result = Expression(_derivative(node, var, ""), variables)
+            return result, result.size
+        except ConfigError as error:
+            return error.message, 1
+
+    return _DERIVED.get((node, variables, var), compute)
+
+
+def _parse_cached(text: str, variables: tuple[str, ...]) -> Expression | str:
+    """A user formula parsed once per process, or the message of its error (the result is
+    immutable, so sharing it is safe; the caller names its own field)."""
+    def compute() -> tuple[Expression | str, int]:
+        try:
+            result = _parse(text, variables, "expression")
+            return result, result.size
+        except ConfigError as error:
+            return error.message, 1
+
+    return _PARSED.get((text, variables), compute)
+
+
 def _check_variables(variables: tuple[str, ...]) -> None:
     """Variable names must be identifiers distinct from the constants and functions."""
     for name in variables:
@@ -996,5 +1084,11 @@ def _check_variables(variables: tuple[str, ...]) -> None:
 def parse_expression(
     text: str, variables: tuple[str, ...] = ("x", "y"), field: str = "expression"
 ) -> Expression:
-    """Parse a user-typed formula in the given variables, or raise ConfigError naming ``field``."""
-    return _parse(text, tuple(variables), field)
+    """Parse a user-typed formula in the given variables, or raise ConfigError naming ``field``
+    (memoised by text: a formula repeated in a request, or in the next one, is parsed once)."""
+    if not isinstance(text, str) or len(text) > MAX_LENGTH:
+        return _parse(text, tuple(variables), field)  # refused at once, without caching
+    found = _parse_cached(text, tuple(variables))
+    if isinstance(found, str):
+        raise ConfigError(field, found)
+    return found.with_field(field)

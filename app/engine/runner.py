@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -637,15 +637,19 @@ def iter_run(
 
 
 def iter_config(
-    config: Mapping[str, Any], block_size: int = 500, first_block: int | None = None
+    config: Mapping[str, Any], block_size: int = 500, first_block: int | None = None,
+    sizes: Sequence[tuple[int, int]] | None = None,
 ) -> Iterator[StepBlock | RunEnd]:
     """Every run of a validated configuration, blocks interleaved round-robin across runs.
 
-    ``first_block`` makes each run's first block smaller, so a first paint comes quickly.
+    ``first_block`` makes each run's first block smaller, so a first paint comes quickly;
+    ``sizes`` gives each run its own (first block, block) instead (a costly run gets smaller
+    blocks, so a block is a bounded amount of work).
     """
     objective = build_objective(config["surface"])
     iterators = [
-        iter_run(objective, run, i, config, block_size, first_block)
+        iter_run(objective, run, i, config, *(sizes[i][::-1] if sizes is not None
+                                               else (block_size, first_block)))
         for i, run in enumerate(config["runs"])
     ]
     while iterators:

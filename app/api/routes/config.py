@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from app.api.deps import parse_json, read_body, read_query, settings_of, validate_request
+from app.api.deps import (
+    off_loop,
+    read_body,
+    read_query,
+    settings_of,
+    validate_body,
+    validate_request,
+)
 from app.api.query import decode_lenient, encode
 from app.api.routes.trajectory import CONFIG_BODY, QUERY_PARAMETERS
 from app.api.schemas import ConfigResponse, ErrorResponse
+from app.config import Settings
 
 router = APIRouter(prefix="/api", tags=["config"])
 
@@ -19,7 +27,14 @@ async def get_config(request: Request) -> ConfigResponse:
     default with one warning each, and the canonical query string."""
     settings = settings_of(request)
     query = read_query(request, settings)
-    config, warnings = decode_lenient(query, lambda raw: validate_request(raw, settings))
+    return await off_loop(request, query, _repaired, query, settings)
+
+
+def _repaired(query: str, settings: Settings) -> ConfigResponse:
+    """The lenient decoding and its answer (in a validation thread when the query is long):
+    at most ``max_repairs`` validations, then a 422 naming the query."""
+    config, warnings = decode_lenient(query, lambda raw: validate_request(raw, settings),
+                                      settings.max_repairs)
     return ConfigResponse.model_validate(
         {"config": config, "query": encode(config), "warnings": warnings}
     )
@@ -32,7 +47,7 @@ async def post_config(request: Request) -> ConfigResponse:
     """Validate a JSON configuration without running it: the configuration with every default
     filled in and its canonical query string (invalid values are a 422 naming the field)."""
     settings = settings_of(request)
-    config = validate_request(parse_json(await read_body(request, settings.max_body_bytes)),
-                              settings)
+    body = await read_body(request, settings.max_body_bytes)
+    config = await off_loop(request, body, validate_body, body, settings)
     return ConfigResponse.model_validate({"config": config, "query": encode(config),
                                           "warnings": []})

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 
 from app import __version__
-from app.api.deps import config_of_query, etag_of, not_modified, settings_of
+from app.api.deps import compute_limiter, config_of_query, etag_of, not_modified, settings_of
 from app.api.errors import ApiError
 from app.api.routes.trajectory import QUERY_PARAMETERS
 from app.api.streaming import dumps
@@ -22,11 +23,14 @@ router = APIRouter(prefix="/api", tags=["surface"])
                          "(step t uses epochs[(t-1)//per_epoch][j*b:(j+1)*b], j=(t-1)%per_epoch) "
                          "up to covers_steps", "content": {"application/json": {}}},
     422: {"description": "an invalid value, or a surface without data (field surface)"}})
-def get_data(request: Request) -> Response:
+async def get_data(request: Request) -> Response:
     """The samples of the query's data surface (linear or logistic regression) and its batches."""
     settings = settings_of(request)
-    query, config = config_of_query(request, settings)
-    view: dict[str, Any] | None = data_view(config)
+    query, config = await config_of_query(request, settings)
+    # Replaying the batches is light (no gradients, at most MAX_INDICES numbers) but not free:
+    # it runs in a validation thread, never on the event loop.
+    view: dict[str, Any] | None = await anyio.to_thread.run_sync(
+        data_view, config, limiter=compute_limiter("validation", settings.validation_threads))
     if view is None:
         raise ApiError(422, "surface", "has no data set: only linear_regression and "
                        "logistic_regression have one", loc=["query", "surface"])

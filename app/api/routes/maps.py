@@ -9,7 +9,6 @@ end record. A client that leaves stops the computation. GET takes the page's que
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -21,9 +20,12 @@ from app import __version__
 from app.api.canonical import canonical_redirect
 from app.api.deps import (
     StreamStats,
+    cache_control,
+    check_cost,
     config_of_query,
     etag_of,
     not_modified,
+    off_loop,
     parse_json,
     read_body,
     settings_of,
@@ -34,15 +36,16 @@ from app.api.errors import ApiError
 from app.api.map_query import as_map_query_error, decode_map, encode_map
 from app.api.query import decode, encode
 from app.api.schemas import ErrorResponse
-from app.api.streaming import NDJSON, ClosingStreamingResponse, dumps, stream_chunks
+from app.api.streaming import NDJSON, dumps, open_stream
 from app.config import Settings
 from app.engine import maps
 from app.engine.config import build_objective
+from app.engine.cost import Estimate, map_block, map_cost
 from app.engine.errors import ConfigError
 
 router = APIRouter(prefix="/api/map", tags=["maps"])
-log = logging.getLogger("app.api")
 KINDS = ("hyper", "basin")
+MAP_BLOCK_FACTOR = 4  # a map's streamed chunk may take this many times block_ms
 # What the page draws; the end points (end_x, end_y) stay in the Python API, halving a basin
 # map's stream (a cell's minimum is in the basins list).
 STREAMED = ("final_loss", "reach", "diverged", "basin")
@@ -96,6 +99,7 @@ def check_map_limits(kind: str, config: Mapping[str, Any], spec: Mapping[str, An
                 raise ConfigError(f"map.cells[{i}]", f"must be an integer in [2, "
                                                      f"{settings.max_basin_cells}] on this "
                                                      f"server, got {n}")
+    check_cost(map_estimate(kind, config, spec, settings), settings)
 
 
 def validate_map(kind: str, raw: Any, config: Mapping[str, Any], settings: Settings
@@ -140,21 +144,34 @@ def _rows_record(item: maps.MapRows) -> dict[str, Any]:
 def produce(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
             settings: Settings, stats: StreamStats) -> Iterator[bytes]:
     """The records after the start, one chunk per progress step or block of rows (the
-    cell-steps computed are counted in the worker's stream statistics)."""
+    cell-steps computed are counted in the worker's stream statistics; errors and the deadline
+    are the caller's, app.api.streaming.Guarded)."""
     make = maps.iter_hyper_map if kind == "hyper" else maps.iter_basin_map
     counted = 0
-    try:
-        for item in make(config, spec, block_cells=settings.map_block_cells):
-            if isinstance(item, maps.MapProgress):
-                stats.add_steps(item.done - counted)
-                counted = item.done
-                yield dumps({"type": "progress", "done": item.done, "total": item.total})
-            else:
-                yield dumps(_rows_record(item))
-        yield dumps({"type": "end", "status": "completed"})
-    except Exception:  # the headers are gone: end the stream with a record, not a cut
-        log.exception("map stream failed")
-        yield dumps({"type": "error", "msg": "internal error while computing"})
+    for item in make(config, spec, block_cells=block_of(config, spec, settings)):
+        if isinstance(item, maps.MapProgress):
+            stats.add_steps(item.done - counted)
+            counted = item.done
+            yield dumps({"type": "progress", "done": item.done, "total": item.total})
+        else:
+            yield dumps(_rows_record(item))
+    yield dumps({"type": "end", "status": "completed"})
+
+
+def block_of(config: Mapping[str, Any], spec: Mapping[str, Any], settings: Settings) -> int:
+    """Cells stepped together: ``map_block_cells``, fewer on a costly surface so a streamed
+    chunk is about MAP_BLOCK_FACTOR x ``block_ms`` of compute (a hang-up or the deadline stops
+    it as soon; maps have their own lane, and need large blocks to vectorise)."""
+    return map_block(config, spec["run"], MAP_BLOCK_FACTOR * settings.block_ms / 1000,
+                     settings.map_block_cells, maps.PROGRESS_RECORDS)
+
+
+def map_estimate(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
+                 settings: Settings) -> Estimate:
+    """The cost estimate of a validated map."""
+    cells = spec["x"]["cells"] * spec["y"]["cells"] if kind == "hyper" \
+        else spec["cells"][0] * spec["cells"][1]
+    return map_cost(config, spec["run"], cells, settings.map_block_cells)
 
 
 def start_record(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]) -> bytes:
@@ -166,25 +183,24 @@ def start_record(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any]) 
                   "version": __version__})
 
 
-def _stream(request: Request, kind: str, config: dict[str, Any], spec: dict[str, Any],
-            headers: dict[str, str]) -> Response:
+async def _stream(request: Request, kind: str, config: dict[str, Any], spec: dict[str, Any],
+                  headers: dict[str, str]) -> Response:
     settings = settings_of(request)
-    stats = stats_of(request)
-    body = stream_chunks(request, start_record(kind, config, spec),
-                         produce(kind, config, spec, settings, stats), stats, "map")
-    return ClosingStreamingResponse(body, media_type=NDJSON,
-                             headers={**headers, "X-Accel-Buffering": "no"})
+    return await open_stream(request, start_record(kind, config, spec),
+                             produce(kind, config, spec, settings, stats_of(request)),
+                             f"{kind} map", "map", headers)
 
 
 def _etag(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
           settings: Settings) -> str:
-    return etag_of(json.dumps([kind, config, spec, __version__, settings.map_block_cells],
+    return etag_of(json.dumps([kind, config, spec, __version__, block_of(config, spec, settings)],
                               sort_keys=True, separators=(",", ":"), allow_nan=False))
 
 
 async def _post(request: Request, kind: str) -> Response:
     settings = settings_of(request)
-    raw = parse_json(await read_body(request, settings.max_body_bytes))
+    body = await read_body(request, settings.max_body_bytes)
+    raw = parse_json(body)
     if not isinstance(raw, Mapping):
         raise ApiError(422, "body", "must be a JSON object {\"config\": ..., \"map\": ...}",
                        loc=["body"])
@@ -193,7 +209,8 @@ async def _post(request: Request, kind: str) -> Response:
         name = sorted(unknown)[0]
         raise ApiError(422, name, "unknown field; allowed: config, map", loc=["body", name])
     try:
-        config = validate_request(raw.get("config", {}), settings)
+        config = await off_loop(request, body, validate_request, raw.get("config", {}),
+                                settings)
     except ConfigError as error:
         field = f"config.{error.field}" if error.field else "config"
         raise ConfigError(field, error.message) from None
@@ -201,12 +218,14 @@ async def _post(request: Request, kind: str) -> Response:
         raise ConfigError("map", "a hyperparameter map needs its axes: {\"x\": {\"param\": "
                                  "\"lr\"}, \"y\": {\"param\": \"beta1\"}}")
     try:
-        spec = validate_map(kind, raw.get("map", {}), config, settings)
+        spec = await off_loop(request, body, validate_map, kind, raw.get("map", {}),
+                              config, settings)
     except ConfigError as error:
         if error.field.startswith("map"):
             raise
         raise ConfigError(f"config.{error.field}", error.message) from None
-    return _stream(request, kind, config, spec, {"ETag": _etag(kind, config, spec, settings)})
+    return await _stream(request, kind, config, spec,
+                         {"ETag": _etag(kind, config, spec, settings)})
 
 
 def map_of_query(kind: str, query: str, config: Mapping[str, Any], settings: Settings,
@@ -241,18 +260,19 @@ def _canonical_again(kind: str, query: str, settings: Settings) -> str:
 
 async def _get(request: Request, kind: str) -> Response:
     settings = settings_of(request)
-    query, config = config_of_query(request, settings)
-    spec = map_of_query(kind, query, config, settings, required=True)
+    query, config = await config_of_query(request, settings)
+    spec = await off_loop(request, query, map_of_query, kind, query, config, settings, True)
     assert spec is not None
     redirect = canonical_redirect(request, map_query(kind, config, spec),
                                   lambda q: _canonical_again(kind, q, settings))
     if redirect is not None:
         return redirect
     etag = _etag(kind, config, spec, settings)
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
+    seconds = map_estimate(kind, config, spec, settings).seconds
+    headers = {"ETag": etag, "Cache-Control": cache_control(settings, seconds)}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    return _stream(request, kind, config, spec, headers)
+    return await _stream(request, kind, config, spec, headers)
 
 
 @router.post("/hyper", response_class=StreamingResponse, responses=_responses(),

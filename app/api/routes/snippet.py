@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app import __version__
-from app.api.deps import config_of_query, etag_of, not_modified, settings_of
+from app.api.deps import etag_of, not_modified, query_config, read_query, settings_of
 from app.api.routes.maps import map_of_query
 from app.api.routes.trajectory import QUERY_PARAMETERS
 from app.api.schemas import ErrorResponse
@@ -69,7 +69,8 @@ def get_snippet(request: Request) -> Response:
     ``GET /api/map/<kind>`` refuse them.
     """
     settings = settings_of(request)
-    query, config = config_of_query(request, settings)
+    query = read_query(request, settings)  # (a sync route: this runs in a worker thread)
+    config = query_config(query, settings)
     maps = {}
     for kind in ("hyper", "basin"):
         spec = map_of_query(kind, query, config, settings, required=False)

@@ -23,6 +23,7 @@ from app.api.errors import ApiError
 from app.api.query import QueryError, default_surface_name, path_tokens, typed_value
 from app.api.schemas import ErrorResponse, SurfaceGrid
 from app.engine.config import validate_surface
+from app.engine.cost import grid_cost
 from app.engine.errors import ConfigError
 from app.engine.grid import surface_grid
 from app.engine.surfaces import SURFACES
@@ -149,6 +150,12 @@ def get_surface(
     except ConfigError as error:
         raise QueryError(_grid_field(error.field), error.message, config_field=error.field) \
             from None
+    seconds = grid_cost(surface, n * n)
+    if seconds > settings.cost_budget_s:  # the same budget as every request's
+        raise ApiError(422, "resolution", f"a {n} x {n} grid of this surface costs about "
+                                          f"{seconds:.3g} s of compute, over this server's "
+                                          f"budget of {settings.cost_budget_s:g} s",
+                       loc=["query", "resolution"])
     key = json.dumps([surface, n, log, __version__], sort_keys=True, separators=(",", ":"))
     etag = etag_of(key)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}

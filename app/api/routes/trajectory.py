@@ -8,8 +8,7 @@ is pulled (the work stops). Both methods produce the same bytes for the same con
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -20,23 +19,25 @@ from app import __version__
 from app.api.canonical import canonical_redirect
 from app.api.deps import (
     StreamStats,
+    cache_control,
     config_of_query,
     etag_of,
     not_modified,
-    parse_json,
+    off_loop,
     read_body,
     settings_of,
     stats_of,
+    validate_body,
     validate_request,
 )
 from app.api.query import decode, encode
 from app.api.schemas import ErrorResponse
-from app.api.streaming import NDJSON, ClosingStreamingResponse, dumps, stream_chunks
+from app.api.streaming import NDJSON, dumps, open_stream
 from app.config import Settings
+from app.engine.cost import block_steps, trajectory_cost
 from app.engine.runner import StepBlock, iter_config
 
 router = APIRouter(prefix="/api", tags=["trajectory"])
-log = logging.getLogger("app.api")
 _SCHEMA = {"$ref": "#/components/schemas/TrajectoryRecord"}
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -107,44 +108,40 @@ def start_record(config: Mapping[str, Any], query: str) -> bytes:
                    "runs": len(config["runs"]), "steps": config["steps"]})
 
 
-def produce(config: Mapping[str, Any], settings: Settings, stats: StreamStats) -> Iterator[bytes]:
+def stream_sizes(config: Mapping[str, Any], settings: Settings) -> list[tuple[int, int]]:
+    """Each run's (first block, block) in steps: the settings' sizes, smaller for a run whose
+    estimated cost per step would make a block take more than ``block_ms``."""
+    estimate = trajectory_cost(config)
+    return [block_steps(per_step, settings.block_ms / 1000, settings.block_size,
+                        settings.first_block) for per_step in estimate.run_step]
+
+
+def produce(config: Mapping[str, Any], sizes: list[tuple[int, int]], stats: StreamStats
+            ) -> Iterator[bytes]:
     """Lines after the start record, one per record (a pull of the stream takes as many as its
-    time budget allows)."""
-    try:
-        for item in iter_config(config, settings.block_size, settings.first_block):
-            if isinstance(item, StepBlock):
-                stats.add_steps(len(item))
-                yield dumps(_steps_record(item))
-            else:
-                yield dumps({"type": "end", "run": item.run, "status": item.status,
-                             "steps": item.steps})
-    except Exception:  # the headers are gone: end the stream with a record, not a cut
-        log.exception("trajectory stream failed")
-        yield dumps({"type": "error", "msg": "internal error while computing"})
+    time budget allows; errors and the deadline are the caller's, app.api.streaming.Guarded)."""
+    for item in iter_config(config, sizes=sizes):
+        if isinstance(item, StepBlock):
+            stats.add_steps(len(item))
+            yield dumps(_steps_record(item))
+        else:
+            yield dumps({"type": "end", "run": item.run, "status": item.status,
+                         "steps": item.steps})
 
 
-def stream_records(
-    request: Request, config: Mapping[str, Any], query: str
-) -> AsyncIterator[bytes]:
-    """The start record at once, then each block computed off the event loop until done or
-    until the client has gone (then the engine's generator is closed: nothing more is
-    computed)."""
-    stats = stats_of(request)
-    return stream_chunks(request, start_record(config, query),
-                         produce(config, settings_of(request), stats), stats, "trajectory")
-
-
-def trajectory_etag(config: Mapping[str, Any], settings: Settings) -> str:
+def trajectory_etag(config: Mapping[str, Any], sizes: list[tuple[int, int]]) -> str:
     """The stream's ETag: the canonical configuration, the version and the block sizes."""
-    return etag_of(json.dumps([config, __version__, settings.first_block, settings.block_size],
-                              sort_keys=True, separators=(",", ":"), allow_nan=False))
+    return etag_of(json.dumps([config, __version__, sizes], sort_keys=True,
+                              separators=(",", ":"), allow_nan=False))
 
 
-def _stream(request: Request, config: dict[str, Any], headers: dict[str, str]) -> Response:
-    """The streaming response shared by GET and POST."""
-    headers = {**headers, "X-Accel-Buffering": "no"}  # let nginx pass each line at once
-    return ClosingStreamingResponse(stream_records(request, config, encode(config)),
-                                    media_type=NDJSON, headers=headers)
+async def _stream(request: Request, config: dict[str, Any], sizes: list[tuple[int, int]],
+                  headers: dict[str, str]) -> Response:
+    """The streaming response shared by GET and POST (its first block computed before the
+    headers)."""
+    return await open_stream(request, start_record(config, encode(config)),
+                             produce(config, sizes, stats_of(request)), "trajectory",
+                             "trajectory", headers)
 
 
 @router.post(
@@ -157,9 +154,10 @@ def _stream(request: Request, config: dict[str, Any], headers: dict[str, str]) -
 async def post_trajectory(request: Request) -> Response:
     """Run the JSON configuration in the body and stream its records as NDJSON."""
     settings = settings_of(request)
-    raw = parse_json(await read_body(request, settings.max_body_bytes))
-    config = validate_request(raw, settings)
-    return _stream(request, config, {"ETag": trajectory_etag(config, settings)})
+    body = await read_body(request, settings.max_body_bytes)
+    config = await off_loop(request, body, validate_body, body, settings)
+    sizes = stream_sizes(config, settings)
+    return await _stream(request, config, sizes, {"ETag": trajectory_etag(config, sizes)})
 
 
 @router.get("/trajectory", response_class=StreamingResponse, responses={
@@ -168,16 +166,19 @@ async def post_trajectory(request: Request) -> Response:
                          "same configuration (one URL per answer for caches)"},
 }, openapi_extra=QUERY_PARAMETERS)
 async def get_trajectory(request: Request) -> Response:
-    """The same stream for the page's query string, cacheable (ETag, Cache-Control); any other
-    spelling of the configuration is redirected (308) to its canonical query."""
+    """The same stream for the page's query string, cacheable (ETag, Cache-Control) unless it
+    is heavy enough to meet its deadline; any other spelling of the configuration is redirected
+    (308) to its canonical query (its formulas are parsed once: the check reuses the memo)."""
     settings = settings_of(request)
-    _, config = config_of_query(request, settings)
+    _, config = await config_of_query(request, settings)
     redirect = canonical_redirect(
         request, encode(config), lambda q: encode(validate_request(decode(q), settings)))
     if redirect is not None:
         return redirect
-    etag = trajectory_etag(config, settings)
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
+    sizes = stream_sizes(config, settings)
+    etag = trajectory_etag(config, sizes)
+    headers = {"ETag": etag,
+               "Cache-Control": cache_control(settings, trajectory_cost(config).seconds)}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    return _stream(request, config, headers)
+    return await _stream(request, config, sizes, headers)

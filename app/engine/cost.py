@@ -1,0 +1,309 @@
+"""What a request will cost before any of it runs: one model for trajectories, maps and grids.
+
+Every estimate is in seconds of one core's compute and is built from the parts that scale:
+
+* the surface: what one evaluation (value and gradient) costs; a formula by its tree nodes (the
+  formula and both derivatives), a data surface by the samples it sums (the whole set, or the
+  mini-batch), an analytic one by whether it runs in plain floats or in NumPy;
+* each run's optimizer: its own per-step work and how many evaluations a step makes (L-BFGS:
+  the start of the step, the loss, the strong-Wolfe line search and its history's two loops);
+* each run's schedule tree: its schedulers and the nodes of every ``lr_lambda`` formula,
+  evaluated every step;
+
+times steps times runs (cells for a map, points for a grid). The API compares the estimate
+with the server's budget before computing and refuses, naming the costliest part and what would
+fit; it also sizes a stream's blocks by it, so each block is a few milliseconds of work.
+
+Calibration: the constants below are microseconds measured on one 2-core x86-64 machine
+(Python 3.12, NumPy 2) by ``python bench/cost.py``, which runs a set of configurations (every
+optimizer on analytic, formula and data surfaces, mini-batches, L-BFGS with its line search,
+schedule trees with many schedulers and long formulas, basin and hyperparameter maps), prints
+the measured time next to the estimate, and their ratio. The constants are set so the estimate
+is within about 2x of the measured time either way (more above for long formulas, whose equal
+subtrees are computed once): the model is meant to refuse amplification by orders of magnitude
+and to size stream blocks, not to be a profiler; the deadline catches what it misjudges (L-BFGS's
+line search, say, is counted at its typical evaluations per step, not its most).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .expression import parse_expression
+from .optimizers import OPTIMIZERS
+from .surfaces import SURFACES
+
+US = 1e-6
+
+# A single run's step (the float path), the optimizer's own work with an analytic evaluation.
+STEP_US = 6.0
+# What a step adds when it runs on NumPy arrays (mini-batches, formulas, NumPy surfaces).
+ARRAY_STEP_US = 50.0
+# L-BFGS: its step (closure, two-loop recursion) and each stored (step, gradient change) pair.
+LBFGS_STEP_US = 60.0
+LBFGS_PAIR_US = 0.25
+LBFGS_EVALS = 2.0  # evaluations of a step without a line search (the start and the loss)
+LINE_SEARCH_EVALS = 1.5  # typical extra evaluations of a strong-Wolfe step (measured mean ~1)
+WRAPPER_STEP_US = 2.0  # Lookahead's own bookkeeping on top of its inner optimizer
+
+# One evaluation (value and gradient) of a surface at one point.
+ANALYTIC_FLOAT_US = 0.5  # plain float arithmetic
+ANALYTIC_NUMPY_US = 20.0  # NumPy transcendental functions on a (1, 2) point
+FORMULA_BASE_US = 4.0
+FORMULA_NODE_US = 0.25  # per tree node of the formula and its two derivatives
+DATA_BASE_US = 40.0
+DATA_SAMPLE_US = 0.05  # per sample summed (the data set, or the mini-batch)
+MOMENT_US = 0.5  # linear regression's full-data loss: its moments, whatever the set's size
+
+# Schedules, every step: each scheduler, and each node of its formulas.
+SCHEDULER_US = 0.7
+LAMBDA_NODE_US = 0.8
+
+# Maps: per cell and step (vectorised over a block of cells), times the surface's relative
+# cost; per block and step (NumPy calls, the schedule on arrays); L-BFGS steps cell by cell.
+MAP_CELL_US = 0.08
+MAP_BLOCK_STEP_US = 60.0
+# Grids: per point, times the surface's relative cost.
+GRID_POINT_US = 0.05
+FORMULA_NODES_PER_UNIT = 200.0  # tree nodes that cost one analytic evaluation (vectorised)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One costly part of a request: its field, its seconds per step (of all its cells, for a
+    map) and a phrase saying what makes it cost."""
+
+    field: str
+    per_step: float
+    what: str
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A request's estimated compute: ``seconds`` in all, ``steps`` per run, its parts (each a
+    cost per step of one run) and the per-run seconds per step (used to size stream blocks)."""
+
+    seconds: float
+    steps: int
+    parts: tuple[Part, ...]
+    run_step: tuple[float, ...] = ()
+    unit: str = "step"  # what a step of the parts is: "step", or "step of all its cells"
+
+    def costliest(self) -> Part:
+        """The part that costs most per step."""
+        return max(self.parts, key=lambda p: p.per_step)
+
+    def steps_that_fit(self, budget: float) -> int:
+        """The most steps per run whose estimate stays within ``budget`` seconds."""
+        per_step = self.seconds / max(self.steps, 1)
+        return int(budget / per_step) if per_step > 0 else self.steps
+
+
+# ------------------------------------------------------------------------------- the surface
+
+
+@dataclass(frozen=True)
+class SurfaceCost:
+    """One evaluation at one point (seconds), whether it needs the array path, its cost
+    relative to an analytic surface's vectorised evaluation (maps and grids), and a phrase."""
+
+    eval_s: float
+    array: bool
+    relative: float
+    what: str
+
+
+@lru_cache(maxsize=64)
+def _float_exact(name: str) -> bool:
+    """Whether an analytic surface evaluates in plain float arithmetic (built once)."""
+    return bool(SURFACES[name].build(None).float_exact)
+
+
+def formula_nodes(text: str) -> int:
+    """Tree nodes of a surface formula and its two derivatives (parsed once, memoised)."""
+    expr = parse_expression(text)
+    return expr.size + expr.derivative("x").size + expr.derivative("y").size
+
+
+def surface_cost(surface: Mapping[str, Any], batch_size: int | None) -> SurfaceCost:
+    """The cost of one evaluation of a validated surface (with this mini-batch size)."""
+    if "expression" in surface:
+        nodes = formula_nodes(surface["expression"])
+        return SurfaceCost((FORMULA_BASE_US + FORMULA_NODE_US * nodes) * US, True,
+                           max(1.0, nodes / FORMULA_NODES_PER_UNIT),
+                           f"a formula of {nodes} nodes with its derivatives")
+    spec = SURFACES[surface["name"]]
+    if spec.kind == "data":
+        n = int((surface.get("params") or {}).get("n_samples")
+                or next(p.default for p in spec.params if p.name == "n_samples"))
+        batched = batch_size is not None and batch_size < n
+        samples = batch_size if batched else n
+        assert samples is not None
+        if not batched and spec.name == "linear_regression":
+            return SurfaceCost(MOMENT_US * US, False, 1.0, "a linear fit (its moments)")
+        relative = float(n) if spec.name != "linear_regression" else 1.0
+        what = f"a mini-batch of {samples} of {n} samples" if batched else f"{n} samples"
+        return SurfaceCost((DATA_BASE_US + DATA_SAMPLE_US * samples) * US, batched,
+                           max(relative, float(samples)), what)
+    if _float_exact(spec.name):
+        return SurfaceCost(ANALYTIC_FLOAT_US * US, False, 1.0, f"{spec.name}")
+    return SurfaceCost(ANALYTIC_NUMPY_US * US, False, 1.0, f"{spec.name} (NumPy)")
+
+
+# ------------------------------------------------------------------------------- a schedule
+
+
+def _schedule_nodes(node: Any) -> Iterator[tuple[str, str | None]]:
+    """Every scheduler of a validated tree: its name and its formula (LambdaLR) or None."""
+    if not isinstance(node, Mapping):
+        return
+    params = node.get("params") or {}
+    formula = params.get("lr_lambda") if node.get("name") == "LambdaLR" else None
+    yield str(node.get("name")), formula if isinstance(formula, str) else None
+    for child in params.get("schedulers") or ():
+        yield from _schedule_nodes(child)
+
+
+def schedule_size(tree: Any) -> tuple[int, int]:
+    """(schedulers, formula nodes) of a validated schedule tree (formulas parsed once)."""
+    schedulers = nodes = 0
+    for _, formula in _schedule_nodes(tree):
+        schedulers += 1
+        if formula is not None:
+            nodes += parse_expression(formula, variables=("k",)).size
+    return schedulers, nodes
+
+
+def schedule_step(tree: Any) -> tuple[float, str]:
+    """Seconds a schedule tree adds to every step, and a phrase saying why."""
+    schedulers, nodes = schedule_size(tree)
+    what = f"{schedulers} scheduler{'s' if schedulers != 1 else ''}"
+    if nodes:
+        what += f" with {nodes} formula nodes"
+    return (SCHEDULER_US * schedulers + LAMBDA_NODE_US * nodes) * US, what
+
+
+# ------------------------------------------------------------------------------- an optimizer
+
+
+def _lbfgs(params: Mapping[str, Any], steps: int) -> tuple[float, float]:
+    """(own seconds per step, evaluations per step) of L-BFGS with these hyperparameters."""
+    pairs = min(int(params.get("history_size", 100)), steps)
+    evals = LBFGS_EVALS
+    if params.get("line_search_fn") == "strong_wolfe":
+        evals += min(LINE_SEARCH_EVALS, float(params.get("max_eval", 25)))
+    return (LBFGS_STEP_US + LBFGS_PAIR_US * pairs) * US, evals
+
+
+def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bool, str]:
+    """(own seconds per step, evaluations per step, needs the array path, name) of a run's
+    optimizer (a wrapper's and its inner optimizer's together)."""
+    spec = OPTIMIZERS[run["optimizer"]]
+    own, evals, array = STEP_US * US, 1.0, False
+    name = spec.name
+    parts = [(spec, run.get("params") or {})]
+    if spec.wraps and run.get("inner"):
+        inner = run["inner"]
+        parts.append((OPTIMIZERS[inner["optimizer"]], inner.get("params") or {}))
+        own += WRAPPER_STEP_US * US
+        name = f"{spec.name}({inner['optimizer']})"
+    for part, params in parts:
+        if part.needs_oracle:
+            own, evals = _lbfgs(params, steps)
+            array = True
+            if params.get("line_search_fn") == "strong_wolfe":
+                name += " with its line search"
+    return own, evals, array, name
+
+
+# ------------------------------------------------------------------------------- requests
+
+
+def run_step(run: Mapping[str, Any], surface: SurfaceCost, steps: int, index: int
+             ) -> tuple[float, list[Part]]:
+    """Seconds per step of one run and its parts (optimizer with its evaluations, schedule)."""
+    own, evals, array, name = optimizer_step(run, steps)
+    if array or surface.array:
+        own += ARRAY_STEP_US * US
+    optimizer = own + evals * surface.eval_s
+    parts = [Part(f"runs[{index}]", optimizer,
+                  f"{name} on {surface.what}" + (f", {evals:g} evaluations a step"
+                                                 if evals != 1 else ""))]
+    total = optimizer
+    if run.get("schedule") is not None:
+        seconds, what = schedule_step(run["schedule"])
+        parts.append(Part(f"runs[{index}].schedule", seconds, what))
+        total += seconds
+    return total, parts
+
+
+def trajectory_cost(config: Mapping[str, Any]) -> Estimate:
+    """The estimate of a validated configuration's trajectories (every run, every step)."""
+    steps = int(config["steps"])
+    surface = surface_cost(config["surface"], config.get("batch_size"))
+    parts: list[Part] = []
+    per_run: list[float] = []
+    for i, run in enumerate(config["runs"]):
+        seconds, found = run_step(run, surface, steps, i)
+        per_run.append(seconds)
+        parts += found
+    return Estimate(sum(per_run) * steps, steps, tuple(parts), tuple(per_run))
+
+
+def map_cost(config: Mapping[str, Any], run_index: int, cells: int,
+             block_cells: int) -> Estimate:
+    """The estimate of a map of ``cells`` cells of run ``run_index``, stepped ``block_cells``
+    at a time: vectorised cell-steps, per-block work (the schedule among it), or, for L-BFGS,
+    each cell stepped on its own."""
+    steps = int(config["steps"])
+    run = config["runs"][run_index]
+    surface = surface_cost(config["surface"], config.get("batch_size"))
+    field = f"runs[{run_index}]"
+    blocks = -(-cells // max(block_cells, 1))
+    own, evals, by_row, name = optimizer_step(run, steps)  # L-BFGS steps cell by cell
+    parts: list[Part] = []
+    if by_row:
+        per_cell = own + ARRAY_STEP_US * US + evals * surface.eval_s
+        parts.append(Part(field, per_cell * cells, f"{name} on {surface.what}, each cell "
+                                                    "stepped on its own"))
+    else:
+        parts.append(Part(field, (MAP_CELL_US * surface.relative * cells
+                                  + MAP_BLOCK_STEP_US * blocks) * US,
+                          f"{name} on {surface.what}"))
+    if run.get("schedule") is not None:
+        seconds, what = schedule_step(run["schedule"])
+        parts.append(Part(f"{field}.schedule", seconds * blocks, what))
+    per_step = sum(p.per_step for p in parts)
+    return Estimate(per_step * steps, steps, tuple(parts), (per_step,), "step of all its cells")
+
+
+def map_block(config: Mapping[str, Any], run_index: int, target: float, configured: int,
+              progress_records: int = 8) -> int:
+    """Cells a map steps together so one streamed chunk (a block's cells over a
+    ``1/progress_records`` share of the steps) costs about ``target`` seconds: the configured
+    block for cheap surfaces, fewer cells for costly ones (the engine rounds to whole rows)."""
+    steps = int(config["steps"])
+    run = config["runs"][run_index]
+    surface = surface_cost(config["surface"], config.get("batch_size"))
+    own, evals, by_row, _ = optimizer_step(run, steps)
+    per_cell = own + ARRAY_STEP_US * US + evals * surface.eval_s if by_row \
+        else MAP_CELL_US * US * surface.relative
+    chunk_steps = -(-steps // progress_records)
+    return max(1, min(configured, int(target / (per_cell * chunk_steps))))
+
+
+def grid_cost(surface: Mapping[str, Any], points: int) -> float:
+    """Seconds to evaluate a validated surface on ``points`` grid points."""
+    return GRID_POINT_US * US * points * surface_cost(surface, None).relative
+
+
+def block_steps(per_step: float, target: float, block: int, first: int) -> tuple[int, int]:
+    """(first block, later blocks) in steps so a block of a run costing ``per_step`` seconds a
+    step takes about ``target`` seconds, never more steps than the configured sizes."""
+    if per_step <= 0:
+        return first, block
+    fit = max(1, int(target / per_step))
+    return min(first, fit), min(block, fit)
