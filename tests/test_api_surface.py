@@ -84,3 +84,27 @@ def test_surface_is_cacheable(client: httpx.Client) -> None:
     assert again.status_code == 304
     assert client.get("/api/surface?name=beale&resolution=51").headers["etag"] != etag
     assert client.get("/api/surface?name=beale&resolution=50").content == first.content
+
+
+def test_digits_rounds_z_and_keys_the_cache(client) -> None:
+    exact = client.get("/api/surface?name=rosenbrock&resolution=40&log=1").json()
+    short = client.get("/api/surface?name=rosenbrock&resolution=40&log=1&digits=5").json()
+    assert short["x"] == exact["x"] and short["zmin"] == exact["zmin"]
+    pairs = [(a, b) for ra, rb in zip(exact["z"], short["z"], strict=True)
+             for a, b in zip(ra, rb, strict=True)]
+    assert all(b == float(f"{a:.5g}") for a, b in pairs)
+    assert any(a != b for a, b in pairs)
+    assert client.get("/api/surface?name=rosenbrock&digits=2").status_code == 422
+
+
+def test_the_catalog_and_grids_travel_compressed_at_their_best(client) -> None:
+    import brotli
+
+    resp = client.get("/api/catalog", headers={"accept-encoding": "br"})
+    assert resp.headers["content-encoding"] == "br" and resp.headers["etag"].endswith('-br"')
+    again = client.get("/api/catalog", headers={"accept-encoding": "br",
+                                                "if-none-match": resp.headers["etag"]})
+    assert again.status_code == 304
+    raw = client.get("/api/catalog", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in raw.headers
+    assert len(brotli.compress(raw.content, quality=11)) == int(resp.headers["content-length"])

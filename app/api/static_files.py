@@ -221,6 +221,57 @@ def accepted_coding(header: str, available: dict[str, bytes]) -> str:
     return "identity"
 
 
+_WHOLE_CACHE: dict[str, dict[str, bytes]] = {}
+_WHOLE_LOCK = threading.Lock()
+WHOLE_CACHE_SIZE = 64  # cached JSON answers (catalog, surface grids) kept compressed
+
+
+def compressed_whole(etag: str, body: bytes) -> dict[str, bytes]:
+    """A cacheable answer (same ETag, same bytes) compressed once at the best brotli quality and
+    by gzip, so the catalog and the surface grids, which every first load fetches, travel small
+    (the middleware's per-answer compression is the fast quality 1)."""
+    with _WHOLE_LOCK:
+        hit = _WHOLE_CACHE.get(etag)
+    if hit is not None:
+        return hit
+    bodies = {"identity": body, "br": brotli.compress(body, quality=BEST_QUALITY),
+              "gzip": gzip.compress(body, compresslevel=9, mtime=0)}
+    with _WHOLE_LOCK:
+        _WHOLE_CACHE[etag] = bodies
+        while len(_WHOLE_CACHE) > WHOLE_CACHE_SIZE:
+            _WHOLE_CACHE.pop(next(iter(_WHOLE_CACHE)))
+    return bodies
+
+
+async def whole_response(request: Request, body: bytes, etag: str, headers: dict[str, str],
+                         media_type: str = "application/json") -> Response:
+    """``body`` (its ETag ``etag``) in the best coding the client takes, compressed once per
+    ETag in a worker thread; the coding's suffix on the ETag as for static files."""
+    bodies = await run_in_threadpool(compressed_whole, etag, body)
+    return _coded(request, bodies, etag, headers, media_type)
+
+
+def whole_response_sync(request: Request, body: bytes, etag: str, headers: dict[str, str],
+                        media_type: str = "application/json") -> Response:
+    """:func:`whole_response` for a route already running in a worker thread."""
+    return _coded(request, compressed_whole(etag, body), etag, headers, media_type)
+
+
+def _coded(request: Request, bodies: dict[str, bytes], etag: str, headers: dict[str, str],
+           media_type: str) -> Response:
+    body = bodies["identity"]
+    coding = accepted_coding(request.headers.get("accept-encoding", ""),
+                             {k: v for k, v in bodies.items() if k != "identity"})
+    out = dict(headers)
+    out["Vary"] = "Accept-Encoding"
+    if coding == "identity":
+        return Response(body, media_type=media_type, headers=out)
+    out["Content-Encoding"] = coding
+    if etag.endswith('"'):
+        out["ETag"] = f'{etag[:-1]}-{coding}"'
+    return Response(bodies[coding], media_type=media_type, headers=out)
+
+
 def asset_response(request: Request, asset: Asset, cache_control: str) -> Response:
     """``asset`` in the best coding the client takes, or 304 when its ETag matches."""
     coding = accepted_coding(request.headers.get("accept-encoding", ""), asset.bodies)

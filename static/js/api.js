@@ -66,6 +66,7 @@ export function getSurface(surface, { resolution = 120, log = false, signal } = 
   if (surface.view) q.set("view", surface.view.join(","));
   q.set("resolution", String(resolution));
   q.set("log", log ? "1" : "0");
+  q.set("digits", "5"); // a contour needs no more; the grid travels about four times smaller
   return getJSON(`/api/surface?${q}`, signal);
 }
 

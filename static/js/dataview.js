@@ -41,7 +41,6 @@ extendStrings({
 const FONT = { family: "system-ui, -apple-system, 'Segoe UI', 'Noto Sans SC', sans-serif", size: 12, color: "#1f2933" };
 const CONFIG = { displaylogo: false, responsive: true, showSendToCloud: false, showEditInChartStudio: false,
   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian"] };
-const DATA_SURFACES = new Set(["linear_regression", "logistic_regression"]);
 
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const sigmoid = (z) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
@@ -82,7 +81,8 @@ export class DataView {
   update() {
     const { app } = this.ctx;
     const surface = app.config && app.config.surface;
-    const isData = Boolean(surface && DATA_SURFACES.has(surface.name));
+    const spec = surface && app.catalog.surfaces.find((s) => s.name === surface.name);
+    const isData = Boolean(spec && spec.kind === "data");
     this.card.hidden = !isData;
     document.querySelector(".plot-grid").classList.toggle("with-data", isData);
     if (!isData) {

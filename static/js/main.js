@@ -8,9 +8,7 @@
 import { Classroom, playOnceWhenReady } from "./classroom.js";
 import { ApiError, fetchStart, getCatalog, getConfig, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { PALETTE, defaults, formatValue, h, paramControl, paramList } from "./controls.js";
-import { AnimationExport } from "./animation.js";
 import { Dataset } from "./data.js";
-import { DataView } from "./dataview.js";
 import { initExport } from "./export.js";
 import { CATALOG_ZH } from "./catalog_zh.js";
 import { applyI18n, getLang, setLang, t, tc } from "./i18n.js";
@@ -1218,8 +1216,26 @@ function renderAllText() {
   if (app.dataset) drawHeavy();
   updateTeach(true);
   if (app.classroom) app.classroom.renderText();
-  if (app.dataView) app.dataView.update();
-  if (app.animation) app.animation.render();
+  updateDataView();
+  if (app.animation && app.animation.render) app.animation.render();
+}
+
+/** The data view of data surfaces, its module loaded the first time one is shown. */
+function updateDataView() {
+  if (app.dataView && app.dataView.update) {
+    app.dataView.update();
+    return;
+  }
+  const surface = app.config && app.catalog && app.catalog.surfaces.find((s) => s.name === app.config.surface.name);
+  if (app.dataView || !surface || surface.kind !== "data") return;
+  app.dataView = true; // loading
+  import("./dataview.js").then(({ DataView }) => {
+    app.dataView = new DataView($("data-card"), {
+      app,
+      runName: (i) => runNames(app.catalog, app.config.runs)[i],
+    });
+    app.dataView.update();
+  });
 }
 
 // ------------------------------------------------------------------ start
@@ -1323,10 +1339,17 @@ async function main() {
   bindPlayback();
   bindViewsControls();
   initExport(app, { style });
-  app.animation = new AnimationExport(document.querySelector(".export-panel"), {
-    app, setStep, pause,
-    colorOf: (i) => PALETTE[app.colorOf(i)].hex,
-    runName: (i) => runNames(app.catalog, app.config.runs)[i],
+  // The animation export loads with the Export menu's first opening (its encoders later still).
+  $("export-menu").addEventListener("toggle", () => {
+    if (app.animation || !$("export-menu").open) return;
+    app.animation = true;
+    import("./animation.js").then(({ AnimationExport }) => {
+      app.animation = new AnimationExport(document.querySelector(".export-panel"), {
+        app, setStep, pause,
+        colorOf: (i) => PALETTE[app.colorOf(i)].hex,
+        runName: (i) => runNames(app.catalog, app.config.runs)[i],
+      });
+    });
   });
   applyHide();
   app.step = app.page.step;
@@ -1338,11 +1361,8 @@ async function main() {
   });
   compute();
   loadSurface();
-  app.dataView = new DataView($("data-card"), {
-    app,
-    runName: (i) => runNames(app.catalog, app.config.runs)[i],
-  });
-  app.dataView.update();
+  updateDataView();
+  document.addEventListener("optviz:drawn", updateDataView);
   app.classroom = new Classroom({ app, catalog, pageChanged, writeNow: () => onStateChange({ now: true }) });
   app.classroom.init();
   if (firstScreen) playOnceWhenReady(app, play);

@@ -61,7 +61,7 @@ def test_every_lesson_opens_shows_its_text_and_streams(
     for lesson in lessons:
         for index, scene in enumerate(lesson["scenes"]):
             href = page.evaluate(
-                "([id, i]) => import('/static/js/classroom.js').then((m) => m.sceneHref("
+                "([id, i]) => import(document.querySelector('script[type=module]').src.replace(/main\\.js.*$/, 'classroom.js')).then((m) => m.sceneHref("
                 "optviz.app.catalog.lessons.find((l) => l.id === id), i))",
                 [lesson["id"], index])
             open_app(page, e2e_url + href)
@@ -229,7 +229,9 @@ def test_animation_exports_decode_with_the_right_frame_count(page: Any, e2e_url:
     assert webm[:4] == b"\x1a\x45\xdf\xa3"  # EBML
     decoded = page.evaluate(
         """async (bytes) => {
-            const mb = await import('/static/vendor/mediabunny/mediabunny.min.js');
+            // the page's own (versioned) copy: one module instance, as the page uses it
+            const base = document.querySelector('script[type=module]').src.replace(/js\/main\.js.*$/, '');
+            const mb = await import(base + 'vendor/mediabunny/mediabunny.min.js');
             const input = new mb.Input({ formats: mb.ALL_FORMATS,
                                          source: new mb.BufferSource(new Uint8Array(bytes).buffer) });
             const track = await input.getPrimaryVideoTrack();

@@ -11,6 +11,7 @@ from app import __version__
 from app.api.deps import etag_of, not_modified, settings_of, validate_request
 from app.api.query import encode
 from app.api.schemas import Catalog
+from app.api.static_files import whole_response
 from app.config import Settings
 from app.engine import expression, maps
 from app.engine.config import BATCH, NOISE, SEED, STEPS
@@ -78,10 +79,10 @@ def catalog_bytes(request: Request) -> tuple[bytes, str]:
 
 
 @router.get("/catalog", response_model=Catalog)
-def get_catalog(request: Request) -> Response:
+async def get_catalog(request: Request) -> Response:
     """Everything the page builds its controls from: optimizers, schedules, surfaces, limits."""
     body, etag = catalog_bytes(request)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    return await whole_response(request, body, etag, headers)

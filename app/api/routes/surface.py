@@ -22,6 +22,7 @@ from app.api.deps import doubles_only, etag_of, not_modified, settings_of
 from app.api.errors import ApiError
 from app.api.query import QueryError, default_surface_name, path_tokens, typed_value
 from app.api.schemas import ErrorResponse, SurfaceGrid
+from app.api.static_files import whole_response_sync
 from app.engine.config import validate_surface
 from app.engine.cost import grid_cost
 from app.engine.errors import ConfigError
@@ -30,7 +31,8 @@ from app.engine.surfaces import SURFACES
 
 router = APIRouter(prefix="/api", tags=["surface"])
 CACHE_SIZE = 16
-GRID_KEYS = ("name", "expression", "view", "resolution", "log")  # the rest: surface parameters
+# the grid's own keys; the rest are surface parameters
+GRID_KEYS = ("name", "expression", "view", "resolution", "log", "digits")
 
 
 def _grid_field(config_field: str) -> str:
@@ -54,14 +56,21 @@ def _numbers(text: str, field: str) -> list[float]:
     return values
 
 
-def grid_body(surface: dict[str, Any], n: int, log: bool) -> dict[str, Any]:
-    """The engine's grid of a validated surface as the JSON answer (null where not finite)."""
+def grid_body(surface: dict[str, Any], n: int, log: bool, digits: int | None = None
+              ) -> dict[str, Any]:
+    """The engine's grid of a validated surface as the JSON answer (null where not finite), z
+    rounded to ``digits`` significant digits when asked."""
     g = surface_grid(surface, n, log)
-    ok = np.isfinite(g.z)
+    z = g.z
+    ok = np.isfinite(z)
+    if digits is not None:
+        z = np.array([float(f"{v:.{digits}g}") if f else v
+                      for v, f in zip(z.ravel().tolist(), ok.ravel().tolist(), strict=True)],
+                     dtype=float).reshape(z.shape)
     if ok.all():
-        z_list = g.z.tolist()
+        z_list = z.tolist()
     else:
-        boxed = g.z.astype(object)
+        boxed = z.astype(object)
         boxed[~ok] = None
         z_list = boxed.tolist()
     return {
@@ -111,6 +120,9 @@ def get_surface(
     resolution: Annotated[int | None, Query(description="grid points per side (default and "
                                                         "maximum in the catalog's limits)")] = None,
     log: Annotated[bool, Query(description="z = log10(f - fmin + log_delta)")] = False,
+    digits: Annotated[int | None, Query(ge=3, le=17, description=(
+        "round z to this many significant digits (the page asks for 5: a contour needs no more, "
+        "and the grid travels four times smaller); default: exact"))] = None,
 ) -> Response:
     """The loss on a resolution x resolution grid over the view, the minima and the formula.
 
@@ -156,10 +168,11 @@ def get_surface(
                                           f"{seconds:.3g} s of compute, over this server's "
                                           f"budget of {settings.cost_budget_s:g} s",
                        loc=["query", "resolution"])
-    key = json.dumps([surface, n, log, __version__], sort_keys=True, separators=(",", ":"))
+    key = json.dumps([surface, n, log, digits, __version__], sort_keys=True,
+                     separators=(",", ":"))
     etag = etag_of(key)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    body = GRIDS.get(key, lambda: grid_body(surface, n, log))
-    return Response(body, media_type="application/json", headers=headers)
+    body = GRIDS.get(key, lambda: grid_body(surface, n, log, digits))
+    return whole_response_sync(request, body, etag, headers)
