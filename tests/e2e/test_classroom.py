@@ -228,7 +228,7 @@ def test_animation_exports_decode_with_the_right_frame_count(page: Any, e2e_url:
     webm = _export_animation(page, "webm")
     assert webm[:4] == b"\x1a\x45\xdf\xa3"  # EBML
     decoded = page.evaluate(
-        """async (bytes) => {
+        r"""async (bytes) => {
             // the page's own (versioned) copy: one module instance, as the page uses it
             const base = document.querySelector('script[type=module]').src.replace(/js\/main\.js.*$/, '');
             const mb = await import(base + 'vendor/mediabunny/mediabunny.min.js');
