@@ -60,8 +60,9 @@ RUNS = '{{"optimizer": "adam", "params": {{"lr": {lr}}}}}, ' \
        '{{"optimizer": "lookahead", "inner": {{"optimizer": "adam", "params": {{"lr": 0.02}}}}}}'
 NORMAL = '{{"surface": {{"name": "rosenbrock"}}, "start": [-1.5, 2.0], "steps": 500, ' \
          '"runs": [' + RUNS + ']}}'
+# The canonical spelling (sgd's default lr left out): any other is answered 308 to this one.
 NORMAL_QUERY = "surface=rosenbrock&start=-1.5,2&steps=500&r0=adam,lr={lr}" \
-               "&r1=sgd,lr=0.001,momentum=0.9&r2=rmsprop,lr=0.005&r3=lookahead&r3.inner=adam,lr=0.02"
+               "&r1=sgd,momentum=0.9&r2=rmsprop,lr=0.005&r3=lookahead&r3.inner=adam,lr=0.02"
 LONG = '{{"surface": {{"name": "rosenbrock"}}, "steps": 10000, "runs": [' + \
        ", ".join(['{{"optimizer": "adam", "params": {{"lr": {lr}}}}}'] * 8) + "]}}"
 
