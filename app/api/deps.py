@@ -14,6 +14,7 @@ import anyio.to_thread
 from fastapi import Request
 
 from app.api.errors import ApiError
+from app.api.memory import IdleTrimmer
 from app.api.query import as_query_error, decode
 from app.api.streaming import compute_limiter
 from app.config import Settings
@@ -31,6 +32,7 @@ class StreamStats:
         self.active = 0  # only touched on the event loop
         self.steps_computed = 0
         self.clients: dict[str, int] = {}
+        self.trimmer = IdleTrimmer(lambda: self.active)
 
     def acquire(self, client: str, settings: Settings) -> Callable[[], None]:
         """Take a stream slot for ``client``; returns the function that frees it (once), or
@@ -61,6 +63,7 @@ class StreamStats:
                 self.clients[client] = left
             else:
                 self.clients.pop(client, None)
+            self.trimmer.stream_ended()
 
         return release
 
