@@ -307,6 +307,7 @@ export class ContourView {
   }
 
   onRelayout(ev) {
+    this.syncOverlayAxes();
     this.redrawAll();
     if (!ev || !this.handlers.onViewChange) return;
     const a = axes(this.gd);
@@ -319,6 +320,23 @@ export class ContourView {
   setStart(start) {
     this.start = start;
     this.drawCursor();
+  }
+
+  /**
+   * The hidden overlay axes (a basin map's cells) on exactly the contour's ranges and domains:
+   * after a zoom Plotly may give a matched axis a wider range over the full domain while the
+   * equal-scale constraint shrinks the contour's, which would shift the cells off their points.
+   */
+  syncOverlayAxes() {
+    const f = this.gd._fullLayout;
+    if (!f || !f.xaxis2 || !f.yaxis2) return;
+    const same = (a, b) => Math.abs(a[0] - b[0]) < 1e-12 && Math.abs(a[1] - b[1]) < 1e-12;
+    if (same(f.xaxis2.range, f.xaxis.range) && same(f.yaxis2.range, f.yaxis.range)
+        && same(f.xaxis2.domain, f.xaxis.domain) && same(f.yaxis2.domain, f.yaxis.domain)) return;
+    Plotly().relayout(this.gd, {
+      "xaxis2.range": [...f.xaxis.range], "yaxis2.range": [...f.yaxis.range],
+      "xaxis2.domain": [...f.xaxis.domain], "yaxis2.domain": [...f.yaxis.domain],
+    });
   }
 
   setData(dataset, style) {
