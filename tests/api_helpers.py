@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from typing import Any
 
+import httpx
 from pydantic import TypeAdapter
 
 from app.api.schemas import TrajectoryRecord
@@ -71,3 +73,18 @@ def check_stream(records: list[dict[str, Any]], config: dict[str, Any], first_bl
     assert all(run["ended"] for run in runs.values()), "every run ends"
     assert records[-1]["type"] == "end"
     return runs
+
+
+def health(url: str) -> dict[str, Any]:
+    """A real server's /healthz answer (its stream counters)."""
+    return httpx.get(f"{url}/healthz", timeout=10.0).json()
+
+
+def wait_idle(url: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Wait until no stream is active on the server (or ``timeout``); its last /healthz."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = health(url)
+        if body["active_streams"] == 0 or time.monotonic() > deadline:
+            return body
+        time.sleep(0.02)

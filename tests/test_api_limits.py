@@ -16,7 +16,7 @@ import pytest
 
 from app.api.deps import cache_control
 from app.config import Settings
-from tests.api_helpers import records_of, strict_json
+from tests.api_helpers import health, records_of, strict_json, wait_idle
 from tests.bad_inputs import MIN_459, amplified_schedule, repair_attack_query
 from tests.conftest import start_server, stop_server
 
@@ -35,17 +35,6 @@ def limited() -> Iterator[str]:
         stop_server(proc)
 
 
-def _health(url: str) -> dict[str, Any]:
-    return httpx.get(f"{url}/healthz", timeout=10.0).json()
-
-
-def _wait_idle(url: str, timeout: float = 10.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        body = _health(url)
-        if body["active_streams"] == 0 or time.monotonic() > deadline:
-            return body
-        time.sleep(0.02)
 
 
 def _heavy(runs: int = 8) -> dict[str, Any]:
@@ -140,7 +129,7 @@ def test_healthz_answers_while_repair_attacks_and_maximum_streams_run() -> None:
 
 
 def test_a_stream_past_its_deadline_ends_with_an_error_record(limited: str) -> None:
-    _wait_idle(limited)
+    wait_idle(limited)
     with httpx.Client(base_url=limited, timeout=60.0) as client:
         response = client.post("/api/trajectory", json=_heavy(1))
     assert response.status_code == 200
@@ -149,30 +138,30 @@ def test_a_stream_past_its_deadline_ends_with_an_error_record(limited: str) -> N
     assert last["type"] == "error" and last["reason"] == "deadline"
     assert "1 s of compute" in last["msg"]
     assert not any(r["type"] == "end" for r in records), "the run did not finish"
-    assert _wait_idle(limited)["active_streams"] == 0
+    assert wait_idle(limited)["active_streams"] == 0
 
 
 def test_a_hang_up_stops_an_expensive_stream_at_once(limited: str) -> None:
     """Each block of a costly run is sized to ~20 ms: after the client leaves, at most a block
     or so per run is computed."""
-    before = _wait_idle(limited)["steps_computed"]
+    before = wait_idle(limited)["steps_computed"]
     with httpx.Client(base_url=limited, timeout=60.0) as client, \
             client.stream("POST", "/api/trajectory", json=_heavy(1)) as response:
         lines = response.iter_lines()
         assert strict_json(next(lines))["type"] == "start"
         first = strict_json(next(lines))
         assert first["type"] == "steps" and len(first["x"]) < 50, "a costly run's block is small"
-    after = _wait_idle(limited, timeout=5.0)
+    after = wait_idle(limited, timeout=5.0)
     assert after["active_streams"] == 0
     done = after["steps_computed"] - before
     time.sleep(0.3)
-    assert _health(limited)["steps_computed"] - before == done, "work went on"
+    assert health(limited)["steps_computed"] - before == done, "work went on"
     print(f"\n{done} steps computed in all for a client that left after the first block")
     assert done < 2000
 
 
 def test_stream_slots_per_client_and_in_all(limited: str) -> None:
-    _wait_idle(limited)
+    wait_idle(limited)
     local = httpx.HTTPTransport(local_address="127.0.0.2")
     with httpx.Client(base_url=limited, timeout=60.0) as a, \
             httpx.Client(base_url=limited, timeout=60.0, transport=local) as b:
@@ -186,7 +175,7 @@ def test_stream_slots_per_client_and_in_all(limited: str) -> None:
                 assert s3.status_code == 200  # another address still has its slots
                 fourth = b.post("/api/trajectory", json=_heavy(1))
                 assert fourth.status_code == 503 and fourth.headers["retry-after"] == "7"
-    assert _wait_idle(limited)["active_streams"] == 0
+    assert wait_idle(limited)["active_streams"] == 0
     with httpx.Client(base_url=limited, timeout=60.0) as client:  # the slots are free again
         ok = client.post("/api/trajectory", json={"steps": 20, "runs": [{"optimizer": "sgd"}]})
         assert ok.status_code == 200 and records_of(ok.content)[-1]["type"] == "end"

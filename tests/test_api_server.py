@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.api_helpers import records_of, strict_json
+from tests.api_helpers import health, records_of, strict_json, wait_idle
 from tests.conftest import start_server, stop_server
 
 
@@ -33,19 +33,6 @@ def timed_stream(url: str, config: dict[str, Any], out: list[tuple[float, dict[s
                 return  # leaving the block closes the connection mid-stream
 
 
-def health(url: str) -> dict[str, Any]:
-    """The server's /healthz answer."""
-    return httpx.get(f"{url}/healthz", timeout=10.0).json()
-
-
-def wait_idle(url: str, timeout: float = 10.0) -> dict[str, Any]:
-    """Wait until no stream is active on the server."""
-    deadline = time.monotonic() + timeout
-    while True:
-        body = health(url)
-        if body["active_streams"] == 0 or time.monotonic() > deadline:
-            return body
-        time.sleep(0.02)
 
 
 def test_first_record_arrives_before_the_rest_is_computed(server_url: str) -> None:

@@ -132,18 +132,6 @@ def test_fixtures_include_the_shared_alpha_and_the_presets() -> None:
                and not inner["params"].get("nesterov") for _, inner in inners)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_trajectory_matches_torch_step_for_step(case: dict[str, Any]) -> None:
-    result = run(case["config"]).runs[0]
-    ref_x, ref_y, ref_lr = (np.array(case[k]) for k in ("x", "y", "lr"))
-    horizon = min(case["horizon"], case["steps"])
-    n = min(horizon, result.steps)
-    assert n == horizon or result.status == "diverged"
-    assert _rel_err(result.x[:n], ref_x[:n]) < RTOL
-    assert _rel_err(result.y[:n], ref_y[:n]) < RTOL
-    np.testing.assert_allclose(result.lr[:n], ref_lr[:n], rtol=1e-12, atol=0)
-
-
 def test_most_fixture_paths_are_well_conditioned() -> None:
     """The horizon cut applies only to a few chaotic paths (L-BFGS and momentum on Rosenbrock)."""
     full = sum(c["horizon"] >= c["steps"] for c in CASES)

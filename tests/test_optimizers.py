@@ -17,7 +17,11 @@ from app.engine.optimizers import OPTIMIZERS
 from app.engine.runner import run
 
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "optimizers.json").read_text())
+# Lookahead around every inner optimizer (tests/fixtures/make_lookahead_fixtures.py): the same
+# step-for-step check against torch runs over both files.
+LOOKAHEAD = json.loads((Path(__file__).parent / "fixtures" / "lookahead.json").read_text())
 CASES = FIXTURES["cases"]
+REFERENCE_CASES = CASES + LOOKAHEAD["cases"]
 RTOL = 1e-9
 
 
@@ -42,7 +46,7 @@ def test_fixtures_cover_every_optimizer_on_three_surfaces() -> None:
     assert all(len(surfaces) >= 3 for surfaces in seen.values())
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", REFERENCE_CASES, ids=[c["id"] for c in REFERENCE_CASES])
 def test_trajectory_matches_torch_step_for_step(case: dict[str, Any]) -> None:
     result = run(case["config"]).runs[0]
     ref_x, ref_y, ref_lr = (np.array(case[k]) for k in ("x", "y", "lr"))
