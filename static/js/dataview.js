@@ -58,7 +58,6 @@ export class DataView {
     this.abort = null;
     this.drawn = false;
     this.timer = 0;
-    document.addEventListener("optviz:drawn", () => this.update());
     document.addEventListener("optviz:step", (ev) => this.onStep(ev.detail.fromPlayback));
   }
 
@@ -77,7 +76,8 @@ export class DataView {
     }
   }
 
-  /** Called on every step change and after every new answer: fetch if needed, then draw. */
+  /** Called after every new answer (by the page's updateDataView) and when the language changes:
+   * fetch if the query changed, then draw. */
   update() {
     const { app } = this.ctx;
     const surface = app.config && app.config.surface;

@@ -957,16 +957,22 @@ function lrSpansDecades(dataset, runs) {
   return tops.length > 1 && Math.max(...tops) / Math.min(...tops) > 100;
 }
 
-/** The lr axis: from 0 to a little above the largest lr; on a log axis, the decades the lrs span. */
-function lrRange(dataset, runs, log) {
-  const vals = finiteValues(dataset, runs, "lr", (v) => v > 0);
-  if (!vals.length) return null;
+/** The smallest and largest of `vals` (a loop: a spread of 10^5 values would overflow the stack). */
+function extent(vals) {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of vals) {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
+  return [lo, hi];
+}
+
+/** The lr axis: from 0 to a little above the largest lr; on a log axis, the decades the lrs span. */
+function lrRange(dataset, runs, log) {
+  const vals = finiteValues(dataset, runs, "lr", (v) => v > 0);
+  if (!vals.length) return null;
+  const [lo, hi] = extent(vals);
   if (!log) return [-hi * 0.04, hi * 1.1];
   const a = Math.log10(lo);
   const b = Math.log10(hi);
@@ -995,12 +1001,7 @@ function lossRange(dataset, runs, log) {
   }
   if (bad.length) vals = vals.concat(finiteValues(dataset, bad, "loss", (v) => keep(v) && v <= cap));
   if (!vals.length) return null;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of vals) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const [lo, hi] = extent(vals);
   if (log) {
     const a = Math.log10(lo);
     const b = Math.log10(hi);
