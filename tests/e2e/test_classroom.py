@@ -133,6 +133,10 @@ def test_embed_mode_has_no_scrollbars_at_800x450(browser: Any, console: Any, e2e
                            " innerWidth, innerHeight]")
         assert dims[0] <= dims[2] and dims[1] <= dims[3], dims
         assert pg.locator("#play-toggle").is_visible() and pg.locator("#contour-plot").is_visible()
+        # nothing of the full page's small-screen chrome covers the frame, and the charts use its width
+        assert not pg.locator("#section-tabs").is_visible()
+        right = pg.evaluate("document.getElementById('lr-plot').getBoundingClientRect().right")
+        assert right >= 0.95 * 800, right
         full = pg.locator("#embed-full")
         assert full.is_visible() and "p.embed" not in full.get_attribute("href")
         assert not pg.locator("#controls").is_visible()
