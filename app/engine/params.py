@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import ConfigError
+from .text import Translations, i18n
 
 Kind = Literal["float", "int", "bool", "choice", "expression", "list"]
 Scale = Literal["linear", "log", "beta"]
@@ -41,6 +42,7 @@ class Param:
     slider_min: float | None = None
     slider_max: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    zh: Translations = field(default_factory=dict)  # {"help": ..., "label": ...} in Chinese
 
     def range_text(self) -> str:
         """Human-readable allowed range, used in error messages."""
@@ -78,6 +80,7 @@ class Param:
         if self.nullable:
             out["nullable"] = True
         out.update(self.extra)
+        out.update(i18n(self.zh))
         return out
 
     def validate(self, value: Any, field_name: str) -> Any:

@@ -27,7 +27,7 @@ import math
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from .errors import ConfigError
 from .optimizers.base import copy as copy_of
 from .optimizers.base import maximum
 from .params import Param, validate_params
+from .text import Translations, i18n
 
 if TYPE_CHECKING:
     from .expression import Expression
@@ -735,6 +736,7 @@ class ScheduleSpec:
     cycles_momentum: bool = False
     composite: bool = False
     needs_metric: bool = False
+    zh: Translations = field(default_factory=dict)  # {"label", "description"} in Chinese
 
     def to_catalog(self) -> dict[str, Any]:
         """The JSON description of this schedule for the page."""
@@ -747,6 +749,7 @@ class ScheduleSpec:
             "cycles_momentum": self.cycles_momentum,
             "composite": self.composite,
             "needs_metric": self.needs_metric,
+            **i18n(self.zh),
         }
 
 

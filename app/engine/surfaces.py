@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .params import Param, validate_params
+from .text import Translations, i18n
 
 Array = np.ndarray
 ValueFn = Callable[[Array, Array], Array]
@@ -169,6 +170,7 @@ class SurfaceSpec:
     kind: str = "analytic"
     log_scale: bool = False
     factory: Factory | None = dc_field(default=None, repr=False, compare=False)
+    zh: Translations = dc_field(default_factory=dict)  # {"label", "description"} in Chinese
 
     def build(self, params: Mapping[str, Any] | None = None, field: str = "surface") -> Objective:
         """Validate and bind params; errors name ``<surface field>.params.<param>``."""
@@ -192,6 +194,7 @@ class SurfaceSpec:
             "kind": self.kind,
             "log_scale": self.log_scale,
             "minima": self.build().minima,
+            **i18n(self.zh),
         }
 
 

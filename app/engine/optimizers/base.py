@@ -32,6 +32,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..params import Param
+from ..text import Translations, i18n
 
 Array = np.ndarray
 State = dict[str, Any]
@@ -70,6 +71,7 @@ class StateVar:
     scalar: bool = False  # one value per run (shown on both coordinates), not per coordinate
     teaching: bool = False  # derived for teaching (m-hat, v-hat, ...), not part of torch's state
     log: bool = False  # positive, spanning decades: plotted on a log axis
+    zh: Translations = field(default_factory=dict)  # {"help"} in Chinese
 
 
 Cond = tuple[str, str, Any]  # (hyperparameter, "==" | "!=" | ">", value)
@@ -160,6 +162,7 @@ class Preset:
     label: str
     params: dict[str, Any]
     help: str = ""
+    zh: Translations = field(default_factory=dict)  # {"label", "help"} in Chinese
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,7 @@ class OptimizerSpec:
     # The step's scalar factors the page shows (names of ``factors``' results), with symbols.
     factor_vars: tuple[StateVar, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    zh: Translations = field(default_factory=dict)  # {"label", "description"} in Chinese
 
     @property
     def wraps(self) -> bool:
@@ -212,14 +216,16 @@ class OptimizerSpec:
             "reference": self.reference,
             "params": [p.to_catalog() for p in self.params],
             "presets": [
-                {"name": s.name, "label": s.label, "params": s.params, "help": s.help}
+                {"name": s.name, "label": s.label, "params": s.params, "help": s.help,
+                 **i18n(s.zh)}
                 for s in self.presets
             ],
             "equations": [line.latex for line in as_lines(self.equations)],
             "update_rule": [line.to_catalog() for line in as_lines(self.equations)],
             "step_scale": [line.to_catalog() for line in as_lines(self.step_scale)],
             "factors": [
-                {"name": f.name, "symbol": f.symbol, "help": f.help} for f in self.factor_vars
+                {"name": f.name, "symbol": f.symbol, "help": f.help, **i18n(f.zh)}
+                for f in self.factor_vars
             ],
             "state": [
                 {
@@ -229,12 +235,14 @@ class OptimizerSpec:
                     "scalar": s.scalar,
                     "teaching": s.teaching,
                     "log": s.log,
+                    **i18n(s.zh),
                 }
                 for s in self.state
             ],
             "momentum_name": self.momentum_name,
             "wraps": self.wraps,
             **self.extra,
+            **i18n(self.zh),
         }
 
 
