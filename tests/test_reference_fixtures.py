@@ -131,6 +131,27 @@ def test_schedule_free_average_lies_between_its_iterates() -> None:
         np.testing.assert_allclose((1 - beta1) * z + beta1 * x, y, rtol=1e-9, atol=1e-12)
 
 
+# ---------------------------------------------------------------- REFERENCES.md, executed
+TRANSCRIBED = [c for c in CASES if c.get("variant") != "newton_schulz_float64"]
+
+
+@pytest.mark.parametrize("case", TRANSCRIBED, ids=[c["id"] for c in TRANSCRIBED])
+def test_references_md_pseudo_code_reproduces_the_reference(case: dict[str, Any]) -> None:
+    """The document's pseudo-code (tests/reference_transcriptions.py) walks the reference's path."""
+    from app.engine.config import build_objective
+    from tests.reference_transcriptions import transcribed_path
+
+    objective = build_objective({"name": case["surface"], "params": {}})
+
+    def grad(p: np.ndarray) -> np.ndarray:
+        gx, gy = objective.grad(np.array([p[0]]), np.array([p[1]]))
+        return np.array([float(gx[0]), float(gy[0])])
+
+    path = transcribed_path(case, grad, case["horizon"])
+    assert _rel_err(path[:, 0], np.array(case["x"][:case["horizon"]])) < RTOL
+    assert _rel_err(path[:, 1], np.array(case["y"][:case["horizon"]])) < RTOL
+
+
 # ---------------------------------------------------------------- ours against the references
 def _engine_params(case: dict[str, Any]) -> dict[str, Any] | None:
     """The case's hyperparameters the engine's optimizer takes, or None when the case sets one
