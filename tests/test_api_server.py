@@ -89,11 +89,14 @@ def test_two_long_streams_both_progress_and_the_loop_stays_free(server_url: str)
     steps_b = [t for t, r in b if r["type"] == "steps"]
     mid_a = steps_a[len(steps_a) // 2]
     assert steps_b[0] < mid_a < steps_b[-1], "the streams did not interleave"
+    # The loop stays free: /healthz kept answering while both streams ran, each answer in a small
+    # part of the streams' time (a relative bound: the machine's speed scales both sides alike).
     assert len(latencies) >= 3
-    assert max(latencies) < 0.5, f"/healthz waited {max(latencies):.3f} s behind the streams"
+    both = min(end_a, end_b) - max(start_a, start_b)
+    assert max(latencies) < both / 3, f"/healthz waited {max(latencies):.3f} s of {both:.3f} s"
 
 
-def test_two_workers_serve_quickly_with_nodelay() -> None:
+def test_two_workers_serve_the_same_answers() -> None:
     url, proc = start_server(workers=2)
     try:
         with httpx.Client(base_url=url, timeout=30.0) as client:
@@ -102,11 +105,50 @@ def test_two_workers_serve_quickly_with_nodelay() -> None:
             assert posted.status_code == 200 and records_of(posted.content)[-1]["type"] == "end"
             query = records_of(posted.content)[0]["query"]
             assert client.get(f"/api/trajectory?{query}").content == posted.content
-            times = []
-            for _ in range(20):  # a kept-alive connection: small answers must not wait for ACKs
-                t0 = time.monotonic()
+            for _ in range(5):  # a kept-alive connection keeps answering
                 assert client.get("/healthz").status_code == 200
-                times.append(time.monotonic() - t0)
-            assert sorted(times)[10] < 0.02, f"/healthz p50 {sorted(times)[10]:.3f} s"
     finally:
         stop_server(proc)
+
+
+def test_the_server_protocol_switches_nagle_off_on_every_connection() -> None:
+    """A small answer after another must not wait for the client's delayed ACK (40 ms each):
+    the accepted socket has TCP_NODELAY set by the server's protocol."""
+    import asyncio
+    import socket
+
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    from app.main import app
+    from app.server import NoDelayHTTPProtocol
+
+    async def accepted_nodelay() -> int:
+        config = uvicorn.Config(app, http=NoDelayHTTPProtocol, log_level="warning")
+        config.load()
+        state = ServerState()
+        seen: list[int] = []
+
+        def factory() -> NoDelayHTTPProtocol:
+            proto = NoDelayHTTPProtocol(config=config, server_state=state, app_state={})
+            made = proto.connection_made
+
+            def connection_made(transport: asyncio.BaseTransport) -> None:
+                made(transport)
+                sock = transport.get_extra_info("socket")
+                seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            proto.connection_made = connection_made  # type: ignore[method-assign]
+            return proto
+
+        server = await asyncio.get_running_loop().create_server(factory, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+        return seen[0]
+
+    assert asyncio.run(accepted_nodelay()) != 0
