@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from .config import build_objective, validate_config
-from .optimizers import OPTIMIZERS, OptimizerSpec, factor_vars, state_vars
-from .optimizers.base import INNER, State
+from .optimizers import OPTIMIZERS, OptimizerSpec, constant_vars, state_vars
+from .optimizers.base import INNER, NO_CONSTANTS, Constants, State
 from .schedules import ParamGroup, build_scheduler
 
 BOUND = 1e8  # a coordinate beyond this (or a loss beyond LOSS_BOUND) ends a run as diverged
@@ -200,12 +200,13 @@ class Simulation:
         self.schedule = run.get("schedule")
         self.scheduler = build_scheduler(self.schedule, self.group, steps) if self.schedule \
             else None
-        driven_hp["initial_lr"] = lr0
+        self.initial = dict(driven_hp)  # the driven record as configured, before any schedule
         self.hp = hp
         self.driven_hp = driven_hp  # the record within hp that the schedule drives
         self.state = self.spec.init(self.p, hp)
         self.t = 0
-        self.last_hp: dict[str, Any] = driven_hp  # the last step's driven record: what teach reads
+        self.last_hp: dict[str, Any] = driven_hp  # the last step's driven record, and
+        self.last_consts: Constants = NO_CONSTANTS  # its constants: what teaching reads
         vars_ = state_vars(run)
         # The recorded state: the driven optimizer's quantities, then a wrapper's own.
         inner_state = self.state[INNER] if self.nested else {}
@@ -215,7 +216,7 @@ class Simulation:
                                 and v.name in self.state and v.name != INNER]
         self.state_names = self.inner_state_names + self.own_state_names
         self.teach_names = [v.name for v in vars_ if v.teaching]
-        self.factor_names = [v.name for v in factor_vars(run)]
+        self.factor_names = [v.name for v in constant_vars(run)]
 
     # -- objective evaluations -------------------------------------------------------------
     def next_batch(self) -> np.ndarray | None:
@@ -267,16 +268,17 @@ class Simulation:
         """Advance every row one step; returns (p, loss, lr, grad, effective lr)."""
         self.t += 1
         hp, driven = self.step_hp()
-        if self.driven.factors is not None:
-            driven.update(self.driven.factors(driven, self.t))
-        self.last_hp = driven
+        constants = self.driven.constants
+        consts = constants(driven, self.t, self.initial) if constants else NO_CONSTANTS
+        self.last_hp, self.last_consts = driven, consts
         lr = self.group.lr.copy()
         batch = self.next_batch()
         p_old = self.p
         oracle = _StepOracle(self, p_old, batch) if self.spec.needs_oracle else None
         with np.errstate(all="ignore"):
             grad = self.grad_at(p_old, batch, self.rng)
-            p_new, self.state = self.spec.update(p_old, grad, self.state, hp, self.t, oracle)
+            p_new, self.state = self.spec.update(p_old, grad, self.state, hp, consts, self.t,
+                                                 oracle)
             p_new = np.asarray(p_new, dtype=float)
             if p_new.shape != p_old.shape:
                 p_new = np.array(np.broadcast_to(p_new, p_old.shape))
@@ -295,9 +297,9 @@ class Simulation:
         out: dict[str, np.ndarray] = {name: driven[name] for name in self.inner_state_names}
         for name in self.own_state_names:
             out[name] = state[name]
-        teach = self.driven.teach
-        if teach is not None:
-            extras = teach(driven, self.last_hp)  # callers hold np.errstate
+        teaching = self.driven.teaching
+        if teaching is not None:
+            extras = teaching(driven, self.last_hp, self.last_consts)  # callers hold np.errstate
             for name in self.teach_names:
                 if name in extras:
                     out[name] = extras[name]
@@ -369,7 +371,7 @@ def _array_block(sim: Simulation, n: int) -> _Block:
                     target = buf_state[name] = np.zeros((n, 2))
                 target[i] = value[0]
             for name, target in buf_factors.items():
-                target[i] = np.asarray(sim.last_hp[name], dtype=float).reshape(-1)[0]
+                target[i] = np.asarray(sim.last_consts[name], dtype=float).reshape(-1)[0]
             filled = i + 1
     return _Block(buf_p[:filled], buf_loss[:filled], buf_lr[:filled], buf_g[:filled],
                   {k: v[:filled] for k, v in buf_state.items()}, diverged,
@@ -429,12 +431,12 @@ class ScalarRun:
             scalar=True)
         self.momentum0 = self.group.momentum  # before a schedule cycles it
         self.scheduler = None
-        factors = sim.driven.factors
+        constants = sim.driven.constants
         try:
             if sim.scheduler is not None:
                 self.scheduler = build_scheduler(sim.schedule, self.group, sim.steps)
             self.driven_hp["lr"] = self.group.lr
-            factor_names = list(factors(self.driven_hp, 1)) if factors is not None else []
+            factor_names = list(constants(self.driven_hp, 1, sim.initial)) if constants else []
         except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
             raise _Unsupported(str(exc)) from exc
         self.t = 0
@@ -480,7 +482,8 @@ class ScalarRun:
     def block(self, n: int) -> _Block:
         """Up to n steps (fewer if the run leaves the bounds), recorded as ``_array_block``."""
         sim = self.sim
-        update, factors, state_of = sim.spec.update, sim.driven.factors, self._state_of
+        update, constants, state_of = sim.spec.update, sim.driven.constants, self._state_of
+        initial = sim.initial
         driven = self.driven_hp  # hp itself, or a wrapper's inner record within it
         point_value, point_grad = sim.objective.point_functions()
         scheduler, noise, rng = self.scheduler, sim.noise, sim.rng
@@ -489,7 +492,7 @@ class ScalarRun:
         start = (x, y)
         rows: list[tuple[Any, ...]] = []
         diverged = False
-        step_factors: Mapping[str, Any] = {}
+        consts: Constants = NO_CONSTANTS
         # The block's noise drawn at once: a Generator's normals come in the same order however
         # many each call draws, so these are the array path's per-step pairs.
         draws = iter(rng.standard_normal((n, 2)).tolist() if noise else ())
@@ -499,16 +502,15 @@ class ScalarRun:
                     t += 1
                     if scheduler is not None:
                         hp, lr = self._step_hp()
-                    if factors is not None:  # merged in place: factors never read their own
-                        step_factors = factors(driven, t)
-                        driven.update(step_factors)
+                    if constants is not None:
+                        consts = constants(driven, t, initial)
                     gx, gy = point_grad(x, y)
                     if noise:
                         zx, zy = next(draws)
                         gx = gx + noise * zx
                         gy = gy + noise * zy
-                    x, sx = update(x, gx, sx, hp, t, None)
-                    y, sy = update(y, gy, sy, hp, t, None)
+                    x, sx = update(x, gx, sx, hp, consts, t, None)
+                    y, sy = update(y, gy, sy, hp, consts, t, None)
                     f = point_value(x, y)
                     if scheduler is not None:
                         scheduler.advance(f)
@@ -517,7 +519,7 @@ class ScalarRun:
                         diverged = True  # also catches nan: every comparison with nan is False
                         break
                     rows.append((x, y, f, lr, gx, gy, *state_of(sx), *state_of(sy),
-                                 *step_factors.values()))
+                                 *consts.values()))
             except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
                 raise _Unsupported(str(exc)) from exc
         self.x, self.y, self.states, self.t = x, y, (sx, sy), t
@@ -550,16 +552,15 @@ class ScalarRun:
         """The teaching quantities of a block's steps, by one ``teach`` call on its columns:
         the state (n, 2) and each factor (n, 1). Element-wise, so each value is the one the
         array path derives at its step."""
-        teach = self.sim.driven.teach
-        if teach is None:
+        teaching = self.sim.driven.teaching
+        if teaching is None:
             return {}
         first = 6 + 2 * len(self._columns)
         hp = dict(self.driven_hp)
         hp["lr"] = table[:, 3:4]  # each step's lr (a schedule changes it)
-        for j, name in enumerate(self._factors):
-            hp[name] = table[:, first + j:first + j + 1]
+        consts = {name: table[:, first + j:first + j + 1] for j, name in enumerate(self._factors)}
         with np.errstate(all="ignore"):
-            extras = teach(dict(state), hp)
+            extras = teaching(dict(state), hp, consts)
         n = table.shape[0]
         return {name: np.ascontiguousarray(np.broadcast_to(extras[name], (n, 2)))
                 for name in self.sim.teach_names if name in extras}

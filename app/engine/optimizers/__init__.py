@@ -23,7 +23,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
 
 __all__ = [
     "OPTIMIZERS", "OptimizerSpec", "Oracle", "Preset", "StateVar", "get_optimizer",
-    "validate_optimizer", "state_vars", "factor_vars",
+    "validate_optimizer", "state_vars", "constant_vars",
 ]
 
 
@@ -71,7 +71,7 @@ def state_vars(run: Mapping[str, Any]) -> tuple[StateVar, ...]:
     return spec.state
 
 
-def factor_vars(run: Mapping[str, Any]) -> tuple[StateVar, ...]:
-    """The step's scalar factors a validated run records (a wrapper's are its inner's)."""
+def constant_vars(run: Mapping[str, Any]) -> tuple[StateVar, ...]:
+    """The step's constants a validated run records (a wrapper's are its inner's)."""
     spec = OPTIMIZERS[run["optimizer"]]
-    return factor_vars(run["inner"]) if spec.wraps else spec.factor_vars
+    return constant_vars(run["inner"]) if spec.wraps else spec.constant_vars
