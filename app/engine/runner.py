@@ -438,7 +438,8 @@ class _Kernel:
     ``open(n)`` gives ``move(hp, consts, t)``, which takes one step and returns the recorded
     row ``(x, y, loss, grad x, grad y, *state x values, *state y values, *constants)`` as
     Python floats; ``close()``, which keeps where the block ended; and ``applied(hp, consts)``
-    (None unless the optimizer has ``applied_lr``), the lr the next step applies.
+    (None unless the optimizer has ``applied_lr``), the lr the step just taken applied, from
+    the state it left.
     """
 
     exact: bool  # a float kernel: an ArithmeticError means "rerun on arrays"
@@ -644,9 +645,9 @@ def record_steps(kernel: _Kernel, n: int) -> _Block:
                     lr = write()
                 if constants is not None:
                     consts = constants(driven, t, initial)
+                row = move(hp, consts, t)
                 if applied is not None:
                     shown.append(applied(hp, consts))
-                row = move(hp, consts, t)
                 if write is not None:
                     settle(row[2])
                 x, y, f = row[0], row[1], row[2]

@@ -8,16 +8,18 @@ from typing import Any
 from ..errors import ConfigError
 from ..params import validate_params
 from .adaptive import ADABOUND, ADAM, ADAMAX, ADAMW, LION, NADAM, RADAM
+from .asgd import ASGD
 from .base import OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
+from .rprop import RPROP
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
         SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
-        LION, LBFGS, LOOKAHEAD,
+        LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
     )
 }
 

@@ -53,7 +53,8 @@ compares step for step, live against torch too). The spec gives:
 - ``needs_oracle=True`` when a step evaluates the objective more than once (L-BFGS's line search,
   SAM's second gradient): ``update`` then gets an :class:`Oracle` and the run steps on arrays.
 - ``applied_lr(state, hp, consts)`` when the lr the step applies is not the scheduled one
-  (ASGD's eta_t, Prodigy's d_t * lr): the run's ``lr`` series (the lr chart) records it instead.
+  (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
+  ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
 - ``momentum_name`` if CyclicLR / OneCycleLR may cycle one of its hyperparameters.
 """
 
