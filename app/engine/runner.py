@@ -626,14 +626,14 @@ def record_steps(kernel: _Kernel, n: int) -> _Block:
     sim = kernel.sim
     hp, driven, initial = kernel.hp, kernel.driven, kernel.initial
     constants = sim.driven.constants
-    write = kernel.write_schedule if kernel.schedule is not None else None
-    settle = kernel.settle
+    scheduled = kernel.schedule is not None
+    write, settle = kernel.write_schedule, kernel.settle
     lr = kernel.lr
     consts: Constants = NO_CONSTANTS
     t = kernel.t
     start = kernel.point()
     rows: list[tuple[float, ...]] = []
-    lrs: list[float] = []  # the scheduled lr of each step
+    lrs: list[float] = []  # the scheduled lr of each step (a constant one: filled at the end)
     shown: list[float] = []  # the applied lr of each step, for an optimizer with applied_lr
     diverged = False
     move, close, applied = kernel.open(n)
@@ -641,14 +641,15 @@ def record_steps(kernel: _Kernel, n: int) -> _Block:
         with np.errstate(all="ignore"):
             for _ in range(n):
                 t += 1
-                if write is not None:
+                if scheduled:
                     lr = write()
+                    lrs.append(lr)
                 if constants is not None:
                     consts = constants(driven, t, initial)
                 row = move(hp, consts, t)
                 if applied is not None:
                     shown.append(applied(hp, consts))
-                if write is not None:
+                if scheduled:
                     settle(row[2])
                 x, y, f = row[0], row[1], row[2]
                 if not (-BOUND <= x <= BOUND and -BOUND <= y <= BOUND
@@ -656,7 +657,6 @@ def record_steps(kernel: _Kernel, n: int) -> _Block:
                     diverged = True  # also catches nan: every comparison with nan is False
                     break
                 rows.append(row)
-                lrs.append(lr)
     except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
         if kernel.exact:
             raise _Unsupported(str(exc)) from exc
@@ -664,11 +664,14 @@ def record_steps(kernel: _Kernel, n: int) -> _Block:
     finally:
         close()
     kernel.lr, kernel.t = lr, t
-    return _as_block(kernel, rows, lrs, shown[:len(rows)] if applied else None, diverged, start)
+    filled = len(rows)
+    lr_column = np.array(lrs[:filled], dtype=float) if scheduled else np.full(filled, lr)
+    return _as_block(kernel, rows, lr_column, np.array(shown[:filled], dtype=float)
+                     if applied else None, diverged, start)
 
 
-def _as_block(kernel: _Kernel, rows: list[tuple[float, ...]], lrs: list[float],
-              shown: list[float] | None, diverged: bool, start: tuple[float, float]) -> _Block:
+def _as_block(kernel: _Kernel, rows: list[tuple[float, ...]], lr: np.ndarray,
+              shown: np.ndarray | None, diverged: bool, start: tuple[float, float]) -> _Block:
     """The recorded rows as columns, with the teaching quantities and the effective lr (the
     move over the gradient; ``start`` is the point before the block's first step); the lr
     column is the applied lr where the optimizer has one, else the scheduled lr."""
@@ -677,7 +680,6 @@ def _as_block(kernel: _Kernel, rows: list[tuple[float, ...]], lrs: list[float],
     k = len(names)
     width = 5 + 2 * k + len(constant_names)
     table = np.array(rows, dtype=float).reshape(len(rows), width)
-    lr = np.array(lrs, dtype=float)
     p, grad = table[:, [0, 1]], table[:, [3, 4]]
     first = 5 + 2 * k
     consts = {name: table[:, first + j] for j, name in enumerate(constant_names)}
@@ -699,8 +701,7 @@ def _as_block(kernel: _Kernel, rows: list[tuple[float, ...]], lrs: list[float],
         before = np.concatenate([np.array([start]), p[:-1]])
         with np.errstate(all="ignore"):
             state["effective_lr"] = effective_lr(before, p, grad)
-    lr_column = lr if shown is None else np.array(shown, dtype=float)
-    return _Block(p, table[:, 2], lr_column, grad, state, diverged,
+    return _Block(p, table[:, 2], lr if shown is None else shown, grad, state, diverged,
                   {name: consts[name] for name in sim.factor_names if name in consts})
 
 def iter_run(

@@ -379,7 +379,7 @@ def ema_sq(avg: Array, grad: Array, beta: Any) -> Array:
 
 def coupled_decay(grad: Array, p: Array, weight_decay: Any) -> Array:
     """L2 weight decay folded into the gradient: ``g + wd * p`` (skipped when wd is 0)."""
-    if is_zero(weight_decay):
+    if not isinstance(weight_decay, np.ndarray) and weight_decay == 0:  # is_zero, inlined: hot
         return grad
     return grad + weight_decay * p
 
