@@ -2,7 +2,9 @@
 
 It steps as SGD with a slowly decaying lr eta_t and keeps, from step t0 on, the running average
 of its iterates: the averaged point ``ax`` is a companion path of the run (``path=True``), and
-eta_t is the lr it applies (``applied_lr``, the run's lr series).
+eta_t is the lr it applies (``applied_lr``, the run's lr series). torch's state ``eta`` holds
+the next step's lr; the page shows the one each step applied (``applied_eta``), so only that
+one is recorded.
 """
 
 from __future__ import annotations
@@ -125,8 +127,6 @@ ASGD = OptimizerSpec(
         StateVar("ax", r"\bar\theta", "averaged parameters: the running average of the "
                  "points since step t0 (a companion path of the run)", path=True,
                  zh={"help": "平均参数：自第 t0 步起所经各点的滑动平均（该运行的伴随路径）"}),
-        StateVar("eta", r"\eta_{t+1}", "the lr of the next step", scalar=True, log=True,
-                 zh={"help": "下一步的学习率"}),
         StateVar("mu", r"\mu_{t+1}", "averaging weight of the next step: 1 before t0",
                  scalar=True, zh={"help": "下一步的平均权重：t0 之前为 1"}),
         StateVar("applied_eta", r"\eta_t", "the lr this step applied (kept for the page, not "
