@@ -13,7 +13,7 @@ import pytest
 
 from app.engine.config import build_objective, validate_config
 from app.engine.optimizers import OPTIMIZERS
-from app.engine.runner import ScalarRun, Simulation, run
+from app.engine.runner import FloatKernel, Simulation, run
 from tests.api_helpers import records_of
 
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "lookahead.json").read_text())
@@ -96,7 +96,7 @@ def test_lookahead_around_lbfgs_steps_with_the_line_search() -> None:
                             "params": {"lr": 1.0, "line_search_fn": "strong_wolfe"}}}]})
     sim = Simulation(build_objective(config["surface"]), config["runs"][0],
                      np.asarray(config["start"]).reshape(1, 2), config["steps"])
-    assert sim.spec.needs_oracle and not ScalarRun.supports(sim)
+    assert sim.spec.needs_oracle and not FloatKernel.supports(sim)
     result = run(config).runs[0]
     assert result.status == "completed" and result.steps == 30
     assert {"d", "func_evals", "slow_param"} <= set(result.state)

@@ -333,3 +333,33 @@ def test_formula_surface_line_searches_match_live_torch() -> None:
         # absolutely on this O(1) view
         assert np.max(np.abs(ours.x - ref["x"])) < 1e-8, (expression, start)
         assert np.max(np.abs(ours.y - ref["y"])) < 1e-8, (expression, start)
+
+
+# ---------------------------------------------------------------- the contract's extension points
+def test_a_companion_path_is_flagged_in_the_catalog_and_streamed_as_state() -> None:
+    """ASGD's averaged point ``ax``: ``"path": true`` in the catalog, the plain average of the
+    iterates since t0 in the run's state (x and y, as any state quantity)."""
+    entries = {s["name"]: s for s in OPTIMIZERS["asgd"].to_catalog()["state"]}
+    assert entries["ax"]["path"] is True
+    assert not any(s["path"] for n, s in entries.items() if n != "ax")
+    assert not any(s["path"] for spec in OPTIMIZERS.values() if spec.name != "asgd"
+                   for s in spec.to_catalog()["state"])
+    t0 = 20
+    traj = run({"surface": {"name": "himmelblau"}, "steps": 60,
+                "runs": [{"optimizer": "asgd", "params": {"lr": 0.01, "t0": t0}}]}).runs[0]
+    ax = traj.state["ax"]
+    # step t averages with mu = 1 / max(1, t - 1 - t0): up to step t0 + 2 ax is the point itself,
+    # then the mean of the points since step t0 + 2
+    np.testing.assert_array_equal(ax[:t0 + 2], traj.points[:t0 + 2])
+    for t in (t0 + 5, 60):
+        np.testing.assert_allclose(ax[t - 1], traj.points[t0 + 1:t].mean(axis=0), rtol=1e-12)
+
+
+def test_an_applied_lr_is_the_runs_lr_series() -> None:
+    """ASGD applies eta_t = lr / (1 + lambd lr (t-1))^alpha (eta_1 = lr): its lr series."""
+    lr, lambd, alpha = 0.01, 0.5, 0.75
+    traj = run({"surface": {"name": "himmelblau"}, "steps": 40, "runs": [
+        {"optimizer": "asgd", "params": {"lr": lr, "lambd": lambd, "alpha": alpha}}]}).runs[0]
+    t = np.arange(1, 41)
+    np.testing.assert_allclose(traj.lr, lr / (1 + lambd * lr * (t - 1)) ** alpha, rtol=1e-14)
+    np.testing.assert_array_equal(traj.lr, traj.state["applied_eta"][:, 0])

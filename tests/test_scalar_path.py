@@ -1,6 +1,7 @@
-"""A single run steps in Python floats (runner.ScalarRun); every number it records must be, bit for
-bit, what the vectorised array path records for the same run (row 0 of two identical rows here),
-which is what keeps a map cell equal to its single run and the fixtures matched."""
+"""A single run steps in Python floats (runner.FloatKernel); every number it records must be, bit
+for bit, what the vectorised array kernel records for the same run (row 0 of two identical rows
+here), through the same loop (runner.record_steps), which is what keeps a map cell equal to its
+single run and the fixtures matched."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app.engine import runner
 from app.engine.config import build_objective, validate_config
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.optimizers import base as opt_base
 from app.engine.runner import (
+    ArrayKernel,
+    FloatKernel,
     RunEnd,
-    ScalarRun,
     Simulation,
     StepBlock,
-    _array_block,
     _Block,
     iter_run,
+    record_steps,
 )
 from app.engine.surfaces import SURFACES
 
@@ -156,14 +159,19 @@ def _assert_same_block(scalar: _Block, array: _Block) -> None:
 def test_the_float_path_records_the_array_path_bit_for_bit(case: tuple[Any, ...]) -> None:
     _, run, extra = case
     config = _config(run, extra)
+    _assert_same_blocks(config, 30)
+
+
+def _assert_same_blocks(config: dict[str, Any], first: int) -> None:
+    """Two blocks (the float state carries over from one to the next) of the float kernel and
+    of the array kernel on two identical rows (the vectorised core, row 0 recorded)."""
     one = _simulation(config, 1)
-    assert ScalarRun.supports(one)
-    scalar = ScalarRun(one)
-    array = _simulation(config, 2)  # two identical rows: the vectorised core, row 0 recorded
-    first = 30  # two blocks: the float state carries over from one to the next
-    _assert_same_block(scalar.block(first), _array_block(array, first))
+    assert FloatKernel.supports(one)
+    floats = FloatKernel(one)
+    arrays = ArrayKernel(_simulation(config, 2))
+    _assert_same_block(record_steps(floats, first), record_steps(arrays, first))
     rest = config["steps"] - first
-    _assert_same_block(scalar.block(rest), _array_block(array, rest))
+    _assert_same_block(record_steps(floats, rest), record_steps(arrays, rest))
 
 
 @pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "lbfgs"])
@@ -173,8 +181,40 @@ def test_every_registered_optimizer_with_its_defaults_records_the_same(name: str
     if OPTIMIZERS[name].wraps:
         run["inner"] = {"optimizer": "adam", "params": {"lr": 0.05}}
     config = _config(run, {}, steps=50)
-    _assert_same_block(ScalarRun(_simulation(config, 1)).block(50),
-                       _array_block(_simulation(config, 2), 50))
+    _assert_same_block(record_steps(FloatKernel(_simulation(config, 1)), 50),
+                       record_steps(ArrayKernel(_simulation(config, 2)), 50))
+
+
+def _flag_variants() -> list[tuple[str, str, dict[str, Any]]]:
+    """Every optimizer stepped on floats, each boolean hyperparameter switched on in turn (with
+    what it needs: Nesterov's momentum), with weight decay and momentum where they exist, so
+    every branch of every update runs on floats."""
+    out = []
+    for name, spec in OPTIMIZERS.items():
+        if spec.wraps or spec.needs_oracle:
+            continue
+        names = {p.name for p in spec.params}
+        base: dict[str, Any] = {"lr": 0.01} if name not in ("adadelta", "sgd") else {}
+        if "weight_decay" in names:
+            base["weight_decay"] = 0.05
+        flags = [p.name for p in spec.params if p.kind == "bool"]
+        for flag in flags:
+            params = dict(base)
+            params[flag] = True
+            if "momentum" in names:
+                params["momentum"] = 0.8
+            out.append((f"{name} {flag}", name, params))
+    return out
+
+
+@pytest.mark.parametrize("case", _flag_variants(), ids=lambda c: c[0])
+def test_every_boolean_hyperparameter_records_the_same_on_floats(
+    case: tuple[str, str, dict[str, Any]]
+) -> None:
+    _, name, params = case
+    config = _config({"optimizer": name, "params": params},
+                     {"noise": 0.1, "seed": 2, "surface": {"name": "himmelblau"}}, steps=60)
+    _assert_same_blocks(config, 25)
 
 
 def _lookahead_variants() -> list[tuple[str, str, dict[str, Any]]]:
@@ -206,10 +246,7 @@ def test_lookahead_around_every_optimizer_records_the_same_on_floats(
     run = {"optimizer": "lookahead", "params": {"k": 4, "alpha": 0.3},
            "inner": {"optimizer": name, "params": params}}
     config = _config(run, {"noise": 0.2, "seed": 4}, steps=50)
-    scalar = ScalarRun(_simulation(config, 1))
-    array = _simulation(config, 2)
-    _assert_same_block(scalar.block(23), _array_block(array, 23))
-    _assert_same_block(scalar.block(27), _array_block(array, 27))
+    _assert_same_blocks(config, 23)
 
 
 @pytest.mark.parametrize("name", [n for n, spec in SURFACES.items() if spec.build().float_exact])
@@ -232,15 +269,15 @@ def test_every_optimizer_but_lbfgs_takes_the_float_path() -> None:
         run = {"optimizer": name}
         if spec.wraps:
             run["inner"] = {"optimizer": "adam"}
-        assert ScalarRun.supports(_simulation(_config(run, {}), 1)) == (name != "lbfgs")
+        assert FloatKernel.supports(_simulation(_config(run, {}), 1)) == (name != "lbfgs")
     around_lbfgs = {"optimizer": "lookahead", "inner": {"optimizer": "lbfgs"}}
-    assert not ScalarRun.supports(_simulation(_config(around_lbfgs, {}), 1))
+    assert not FloatKernel.supports(_simulation(_config(around_lbfgs, {}), 1))
 
 
 def test_mini_batches_take_the_array_path() -> None:
     config = _config({"optimizer": "sgd"}, {"surface": {"name": "linear_regression"},
                                             "batch_size": 8})
-    assert not ScalarRun.supports(_simulation(config, 1))
+    assert not FloatKernel.supports(_simulation(config, 1))
 
 
 def _stream(config: dict[str, Any], block_size: int = 25) -> list[StepBlock | RunEnd]:
@@ -267,7 +304,7 @@ def _assert_same_stream(got: list[StepBlock | RunEnd], want: list[StepBlock | Ru
 def _array_stream(config: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
                   block_size: int = 25) -> list[StepBlock | RunEnd]:
     with monkeypatch.context() as patch:
-        patch.setattr(ScalarRun, "supports", staticmethod(lambda sim: False))
+        patch.setattr(FloatKernel, "supports", staticmethod(lambda sim: False))
         return _stream(config, block_size)
 
 
@@ -301,18 +338,25 @@ def test_a_fallback_mid_run_catches_up_exactly(monkeypatch: pytest.MonkeyPatch) 
     """Force the float path to give up at step 60 (third block): the array rerun continues."""
     config = _config({"optimizer": "nadam", "params": {"lr": 0.05}}, {"noise": 0.4, "seed": 3},
                      steps=100)
-    real = ScalarRun._step_hp
+    real = FloatKernel.open
 
-    def give_up_at_60(self: ScalarRun) -> tuple[dict[str, Any], float]:
-        if self.sim.spec.name == "nadam" and self.t >= 60:
-            raise ZeroDivisionError("forced")
-        return real(self)
+    def give_up_at_60(self: FloatKernel, n: int) -> Any:
+        move, close, applied = real(self, n)
+
+        def failing(hp: Any, consts: Any, t: int) -> tuple[float, ...]:
+            if t >= 60:
+                raise ZeroDivisionError("forced")
+            return move(hp, consts, t)
+
+        return failing, close, applied
 
     want = _array_stream(config, monkeypatch)
+    before = runner.FALLBACKS["nadam"]
     with monkeypatch.context() as patch:
-        patch.setattr(ScalarRun, "_step_hp", give_up_at_60)
+        patch.setattr(FloatKernel, "open", give_up_at_60)
         got = _stream(config)
     _assert_same_stream(got, want)
+    assert runner.FALLBACKS["nadam"] == before + 1  # counted (and logged)
 
 
 @pytest.mark.parametrize("a, b", [

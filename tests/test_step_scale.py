@@ -33,6 +33,8 @@ RUNS: list[dict[str, Any]] = [
     {"optimizer": "adabound", "params": {"lr": 0.01}},
     {"optimizer": "adabound", "params": {"lr": 0.01, "amsbound": True}},
     {"optimizer": "lion", "params": {"lr": 0.01}},
+    {"optimizer": "asgd", "params": {"lr": 1e-3, "t0": 10, "lambd": 0.1}},
+    {"optimizer": "rprop", "params": {"lr": 1e-3}},
     {"optimizer": "lbfgs", "params": {"lr": 0.1}},
     {"optimizer": "lbfgs", "params": {"lr": 1.0, "line_search_fn": "strong_wolfe"}},
     {"optimizer": "lookahead", "params": {"k": 3},
@@ -62,6 +64,10 @@ def _expected(run_cfg: dict[str, Any], traj: Trajectory) -> np.ndarray:
         return lr * np.ones((traj.steps, 2))
     if name == "lbfgs":
         return s["t"]
+    if name == "asgd":  # eta_t, the lr it applied: the run's lr series
+        return lr * np.ones((traj.steps, 2))
+    if name == "rprop":
+        return s["step_size"]
     if name == "adagrad":
         return lr / (1 + (t - 1) * hp["lr_decay"]) / (np.sqrt(s["sum"]) + hp["eps"])
     if name == "rmsprop":

@@ -144,6 +144,12 @@ def make_torch_optimizer(run: Mapping[str, Any], param: torch.Tensor) -> Any:
         return AdaBound([param], **hp)
     if name == "lion":
         return Lion([param], **hp)
+    if name == "asgd":
+        return opt.ASGD([param], foreach=False, **hp)
+    if name == "rprop":
+        hp["etas"] = (hp.pop("etaminus"), hp.pop("etaplus"))
+        hp["step_sizes"] = (hp.pop("step_size_min"), hp.pop("step_size_max"))
+        return opt.Rprop([param], foreach=False, **hp)
     if name == "lbfgs":
         line = None if hp["line_search_fn"] == "none" else hp["line_search_fn"]
         return opt.LBFGS([param], lr=hp["lr"], max_iter=1, max_eval=hp["max_eval"],
@@ -151,6 +157,15 @@ def make_torch_optimizer(run: Mapping[str, Any], param: torch.Tensor) -> Any:
                          tolerance_change=hp["tolerance_change"],
                          history_size=hp["history_size"], line_search_fn=line)
     raise ValueError(f"no torch reference for {name}")
+
+
+def applied_lr(optimizer: Any, param: torch.Tensor) -> float:
+    """The lr the next step applies: the group's, except ASGD's eta (its state, from the
+    first step on), which the engine records as the run's lr (``applied_lr``)."""
+    state = optimizer.state.get(param, {})
+    if isinstance(optimizer, torch.optim.ASGD) and "eta" in state:
+        return float(state["eta"])
+    return float(optimizer.param_groups[0]["lr"])
 
 
 def make_torch_scheduler(spec: Mapping[str, Any] | None, optimizer: Any, steps: int) -> Any:
@@ -235,7 +250,7 @@ def torch_trajectory(config: Mapping[str, Any], run_index: int = 0) -> dict[str,
     needs_closure = "lbfgs" in (run["optimizer"], (run.get("inner") or {}).get("optimizer"))
     xs, ys, lrs, losses = [], [], [], []
     for _ in range(config["steps"]):
-        lrs.append(float(target.param_groups[0]["lr"]))
+        lrs.append(applied_lr(target, param))
         batch[0] = batches.next()
         if needs_closure:
             optimizer.step(closure)

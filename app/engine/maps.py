@@ -22,7 +22,7 @@ from .errors import ConfigError
 from .optimizers import OPTIMIZERS
 from .optimizers.base import INNER
 from .params import Param, as_float
-from .runner import BOUND, LOSS_BOUND, Simulation, bad_rows
+from .runner import Simulation, bad_rows, out_of_bounds
 
 HYPER_MAX_CELLS = 128  # per axis
 BASIN_MAX_CELLS = 256  # per axis
@@ -342,8 +342,7 @@ def _sweep(sim: Simulation, threshold: float | None, every: int, done_before: in
         with np.errstate(all="ignore"):
             prev = sim.p
             p, loss, _lr, grad, eff = sim.step()
-            bad = ~((np.abs(p[:, 0]) <= BOUND) & (np.abs(p[:, 1]) <= BOUND)
-                    & (np.abs(loss) <= LOSS_BOUND))
+            bad = out_of_bounds(p, loss)
             bad |= bad_rows(rows, grad, *sim.visible_state(eff).values())
         newly = bad & alive
         if newly.any():

@@ -1,17 +1,22 @@
 """Runs a configuration: every run, every step, the point, loss, lr, gradient and state.
 
 The stepping core is vectorised over B rows (B = cells for the hyperparameter and basin maps).
-A single run (a page's runs, ``run()``) steps the same optimizer functions on Python floats, one
-coordinate at a time (:class:`ScalarRun`): NumPy's per-call overhead on (1, 2) arrays is ~20x the
-arithmetic. IEEE arithmetic is the same on floats and float64 arrays, so a map cell and a single
-run are still the very same computation, bit for bit; whatever the float path cannot reproduce
-exactly (a Python float raising where NumPy returns inf or nan, ...) is rerun on arrays.
+A single run (a page's runs, ``run()``) goes through one stepping loop, :func:`record_steps`,
+which owns the step count, the schedule, the step's constants, the bounds and the recording, with
+one of two kernels: :class:`FloatKernel` steps the same optimizer functions on Python floats, one
+coordinate at a time (NumPy's per-call overhead on (1, 2) arrays is ~20x the arithmetic);
+:class:`ArrayKernel` steps a one-row :class:`Simulation` (mini-batches, line searches). IEEE
+arithmetic is the same on floats and float64 arrays, so a map cell and a single run are still the
+very same computation, bit for bit; whatever the float kernel cannot reproduce exactly (a Python
+float raising where NumPy returns inf or nan, ...) is rerun on arrays, counted and logged.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import operator
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,9 +24,13 @@ from typing import Any
 import numpy as np
 
 from .config import build_objective, validate_config
-from .optimizers import OPTIMIZERS, OptimizerSpec, factor_vars, state_vars
-from .optimizers.base import INNER, State
+from .optimizers import OPTIMIZERS, OptimizerSpec, constant_vars, state_vars
+from .optimizers.base import INNER, NO_CONSTANTS, Constants, State
 from .schedules import ParamGroup, build_scheduler
+
+log = logging.getLogger("app.engine")
+FALLBACKS: Counter[str] = Counter()
+"""Runs that fell back from the float kernel to the array kernel, by optimizer name."""
 
 BOUND = 1e8  # a coordinate beyond this (or a loss beyond LOSS_BOUND) ends a run as diverged
 LOSS_BOUND = 1e150
@@ -196,17 +205,23 @@ class Simulation:
             else np.broadcast_to(np.asarray(momentum0, dtype=float).reshape(-1), (rows,)).copy(),
             momentum_name=self.momentum_name,
         )
-        self._momentum0 = None if momentum0 is None else self.group.momentum.copy()
+        self.momentum0 = None if momentum0 is None else self.group.momentum.copy()
         self.schedule = run.get("schedule")
         self.scheduler = build_scheduler(self.schedule, self.group, steps) if self.schedule \
             else None
-        driven_hp["initial_lr"] = lr0
-        self.hp = hp
-        self.driven_hp = driven_hp  # the record within hp that the schedule drives
+        self.initial = dict(driven_hp)  # the driven record as configured, before any schedule
+        # The step's records, written in place by the schedule: the wrapper's (or the only)
+        # one, and the driven one within it (a wrapper's inner record) that the schedule sets.
+        self.hp, self.driven_hp = hp, driven_hp
+        driven_hp["lr"] = self.group.lr.reshape(-1, 1)  # as a schedule would set it
+        self.schedule_step = _Schedule(self.group, driven_hp, self.initial, self.momentum0,
+                                       False)
         self.state = self.spec.init(self.p, hp)
         self.t = 0
-        self.last_hp: dict[str, Any] = driven_hp  # the last step's driven record: what teach reads
+        self.loss = np.full(rows, np.nan)  # the last step's loss
+        self.last_consts: Constants = NO_CONSTANTS  # the last step's constants: for teaching
         vars_ = state_vars(run)
+        self.scalar_names = {v.name for v in vars_ if v.scalar}
         # The recorded state: the driven optimizer's quantities, then a wrapper's own.
         inner_state = self.state[INNER] if self.nested else {}
         self.inner_state_names = [v.name for v in vars_
@@ -215,7 +230,7 @@ class Simulation:
                                 and v.name in self.state and v.name != INNER]
         self.state_names = self.inner_state_names + self.own_state_names
         self.teach_names = [v.name for v in vars_ if v.teaching]
-        self.factor_names = [v.name for v in factor_vars(run)]
+        self.factor_names = [v.name for v in constant_vars(run)]
 
     # -- objective evaluations -------------------------------------------------------------
     def next_batch(self) -> np.ndarray | None:
@@ -252,38 +267,35 @@ class Simulation:
         return np.broadcast_to(loss, p.shape[:1])
 
     # -- stepping --------------------------------------------------------------------------
-    def step_hp(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """This step's hyperparameters and their driven record, which holds the scheduled lr
-        (and cycled momentum / beta1)."""
-        hp, driven = copy_record(self.hp, self.nested)
-        driven["lr"] = self.group.lr.reshape(-1, 1)
-        if self._momentum0 is not None and self.momentum_name and self.scheduler is not None:
-            momentum = self.group.momentum
-            if not np.array_equal(momentum, self._momentum0):
-                driven[self.momentum_name] = momentum.reshape(-1, 1)
-        return hp, driven
-
-    def step(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Advance every row one step; returns (p, loss, lr, grad, effective lr)."""
-        self.t += 1
-        hp, driven = self.step_hp()
-        if self.driven.factors is not None:
-            driven.update(self.driven.factors(driven, self.t))
-        self.last_hp = driven
-        lr = self.group.lr.copy()
+    def move(self, hp: Mapping[str, Any], consts: Constants, t: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The array kernel: every row's gradient (mini-batch, noise), update and new loss at
+        step ``t``; returns (p, loss, grad). Callers hold ``np.errstate(all="ignore")``."""
         batch = self.next_batch()
         p_old = self.p
         oracle = _StepOracle(self, p_old, batch) if self.spec.needs_oracle else None
-        with np.errstate(all="ignore"):
-            grad = self.grad_at(p_old, batch, self.rng)
-            p_new, self.state = self.spec.update(p_old, grad, self.state, hp, self.t, oracle)
-            p_new = np.asarray(p_new, dtype=float)
-            if p_new.shape != p_old.shape:
-                p_new = np.array(np.broadcast_to(p_new, p_old.shape))
-            loss = self.objective.fast_value(p_new[:, 0], p_new[:, 1])
-            eff = np.divide(p_old - p_new, grad, out=np.zeros_like(grad),
-                            where=np.abs(grad) > TINY_GRAD)
+        grad = self.grad_at(p_old, batch, self.rng)
+        p_new, self.state = self.spec.update(p_old, grad, self.state, hp, consts, t, oracle)
+        p_new = np.asarray(p_new, dtype=float)
+        if p_new.shape != p_old.shape:
+            p_new = np.array(np.broadcast_to(p_new, p_old.shape))
         self.p = p_new
+        self.loss = self.objective.fast_value(p_new[:, 0], p_new[:, 1])
+        return p_new, self.loss, grad
+
+    def step(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Advance every row one step (the maps' sweeps); returns (p, loss, lr, grad, effective
+        lr). The same pieces as a single run's loop (:func:`record_steps`), on B rows."""
+        self.t += 1
+        lr = self.schedule_step.write() if self.scheduler is not None else self.group.lr
+        lr = lr.copy()
+        constants = self.driven.constants
+        consts = constants(self.driven_hp, self.t, self.initial) if constants else NO_CONSTANTS
+        self.last_consts = consts
+        p_old = self.p
+        with np.errstate(all="ignore"):
+            p_new, loss, grad = self.move(self.hp, consts, self.t)
+            eff = effective_lr(p_old, p_new, grad)
         if self.scheduler is not None:
             self.scheduler.step(loss)
         return p_new, loss, lr, grad, eff
@@ -295,14 +307,54 @@ class Simulation:
         out: dict[str, np.ndarray] = {name: driven[name] for name in self.inner_state_names}
         for name in self.own_state_names:
             out[name] = state[name]
-        teach = self.driven.teach
-        if teach is not None:
-            extras = teach(driven, self.last_hp)  # callers hold np.errstate
+        teaching = self.driven.teaching
+        if teaching is not None:
+            extras = teaching(driven, self.driven_hp, self.last_consts)  # callers hold errstate
             for name in self.teach_names:
                 if name in extras:
                     out[name] = extras[name]
         out["effective_lr"] = eff
         return out
+
+
+def effective_lr(before: np.ndarray, after: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """The move over the gradient, per coordinate (0 where the gradient is below TINY_GRAD):
+    what the page shows as the effective lr. Callers hold ``np.errstate(all="ignore")``."""
+    return np.divide(before - after, grad, out=np.zeros_like(grad),
+                     where=np.abs(grad) > TINY_GRAD)
+
+
+class _Schedule:
+    """A schedule's lr (and cycled momentum / beta1) written into the driven hyperparameter
+    record before each step, on floats (one run) or on (B, 1) arrays."""
+
+    def __init__(self, group: ParamGroup, driven: dict[str, Any], configured: Mapping[str, Any],
+                 momentum0: Any, floats: bool) -> None:
+        self.group, self.driven, self.configured = group, driven, configured
+        self.momentum0, self.floats = momentum0, floats
+        self.name = group.momentum_name if momentum0 is not None else None
+
+    def write(self) -> Any:
+        """Write this step's lr and momentum into the driven record; returns the lr."""
+        group, driven, name = self.group, self.driven, self.name
+        lr = group.lr
+        driven["lr"] = lr if self.floats else lr.reshape(-1, 1)
+        if name is not None:
+            momentum = group.momentum
+            if self.floats:
+                if momentum == self.momentum0:
+                    driven[name] = self.configured[name]
+                elif momentum == 0.0:
+                    # As an array, a cycled 0 takes the per-row branches (buffers still
+                    # updated) that a float 0 skips.
+                    raise _Unsupported(f"{name} cycled to 0")
+                else:
+                    driven[name] = momentum
+            elif np.array_equal(momentum, self.momentum0):
+                driven[name] = self.configured[name]
+            else:
+                driven[name] = momentum.reshape(-1, 1)
+        return lr
 
 
 def bad_rows(rows: int, *arrays: np.ndarray) -> np.ndarray:
@@ -318,6 +370,13 @@ def bad_rows(rows: int, *arrays: np.ndarray) -> np.ndarray:
         else:
             bad |= ~ok.all(axis=1)
     return bad
+
+
+def out_of_bounds(p: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """Per row: the point or the loss is beyond the bounds, or NaN (the vectorised form of the
+    check in :func:`record_steps`)."""
+    return ~((np.abs(p[:, 0]) <= BOUND) & (np.abs(p[:, 1]) <= BOUND)
+             & (np.abs(loss) <= LOSS_BOUND))
 
 
 def _first_bad_row(*arrays: np.ndarray) -> int | None:
@@ -341,43 +400,8 @@ class _Block:
     factors: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (filled,)
 
 
-def _array_block(sim: Simulation, n: int) -> _Block:
-    """Up to n steps of a one-row Simulation through the vectorised core."""
-    buf_p = np.empty((n, 2))
-    buf_loss = np.empty(n)
-    buf_lr = np.empty(n)
-    buf_g = np.empty((n, 2))
-    buf_state: dict[str, np.ndarray] = {}
-    buf_factors = {name: np.zeros(n) for name in sim.factor_names}
-    filled = 0
-    diverged = False
-    with np.errstate(all="ignore"):
-        for i in range(n):
-            p, loss, lr, grad, eff = sim.step()
-            x, y, f = float(p[0, 0]), float(p[0, 1]), float(loss[0])
-            if not (abs(x) <= BOUND and abs(y) <= BOUND and abs(f) <= LOSS_BOUND):
-                diverged = True  # also catches nan: every comparison with nan is False
-                break
-            buf_p[i, 0] = x
-            buf_p[i, 1] = y
-            buf_loss[i] = f
-            buf_lr[i] = lr[0]
-            buf_g[i] = grad[0]
-            for name, value in sim.visible_state(eff).items():
-                target = buf_state.get(name)
-                if target is None:
-                    target = buf_state[name] = np.zeros((n, 2))
-                target[i] = value[0]
-            for name, target in buf_factors.items():
-                target[i] = np.asarray(sim.last_hp[name], dtype=float).reshape(-1)[0]
-            filled = i + 1
-    return _Block(buf_p[:filled], buf_loss[:filled], buf_lr[:filled], buf_g[:filled],
-                  {k: v[:filled] for k, v in buf_state.items()}, diverged,
-                  {k: v[:filled] for k, v in buf_factors.items()})
-
-
 class _Unsupported(Exception):
-    """The float path met a step it cannot reproduce bit for bit: run it on arrays instead."""
+    """The float kernel met a step it cannot reproduce bit for bit: run it on arrays instead."""
 
 
 def _coordinate(state: State, c: int) -> State:
@@ -404,166 +428,281 @@ def _getter(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     return operator.itemgetter(*names)
 
 
-class ScalarRun:
-    """One run stepped in Python floats: the optimizer's ``factors`` once per step and its own
-    ``update`` once per coordinate, the surface's functions on floats (or on a (1, 2) array where
-    NumPy's transcendental functions are involved), the scheduler on a ParamGroup of floats;
-    its ``teach`` once per block, on the recorded state and factors as columns.
+Move = Callable[[dict[str, Any], Constants, int], tuple[float, ...]]
+Applied = Callable[[Mapping[str, Any], Constants], float]
 
-    Every number equals the one-row :class:`Simulation`'s (the array path) bit for bit; it raises
-    :class:`_Unsupported` before recording a step it cannot reproduce, and the caller reruns the
-    run on arrays from the start (the array path is deterministic, seed included).
+
+class _Kernel:
+    """What :func:`record_steps` drives: one run's records, schedule and stepping.
+
+    ``open(n)`` gives ``move(hp, consts, t)``, which takes one step and returns the recorded
+    row ``(x, y, loss, grad x, grad y, *state x values, *state y values, *constants)`` as
+    Python floats; ``close()``, which keeps where the block ended; and ``applied(hp, consts)``
+    (None unless the optimizer has ``applied_lr``), the lr the step just taken applied, from
+    the state it left.
     """
+
+    exact: bool  # a float kernel: an ArithmeticError means "rerun on arrays"
+    sim: Simulation
+    hp: dict[str, Any]
+    driven: dict[str, Any]
+    schedule: _Schedule | None
+    lr: float
+    t: int
+    constant_names: list[str]
+
+    def open(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
+        """The step function for a block of up to n steps, what ends the block, and the
+        optimizer's applied lr on this kernel's state (if it has one)."""
+        raise NotImplementedError
+
+    def point(self) -> tuple[float, float]:
+        """Where the run is now."""
+        raise NotImplementedError
+
+    def write_schedule(self) -> float:
+        """This step's lr and momentum into the records; returns the lr."""
+        raise NotImplementedError
+
+    def settle(self, loss: float) -> None:
+        """Step the scheduler after a step (ReduceLROnPlateau reads the loss)."""
+        raise NotImplementedError
+
+
+class FloatKernel(_Kernel):
+    """One run on Python floats: the optimizer's ``update`` once per coordinate, the surface's
+    point functions, the schedule on a ParamGroup of floats. Every number equals the array
+    kernel's (:class:`ArrayKernel`, the vectorised core) bit for bit; an ArithmeticError (a
+    float raising where NumPy gives inf or nan) is re-raised as :class:`_Unsupported`, and the
+    caller reruns the run on arrays from the start (deterministic, seed included)."""
+
+    exact = True
 
     def __init__(self, sim: Simulation) -> None:
         """Take over a freshly built one-row Simulation (its arrays are not updated any more)."""
         self.sim = sim
         self.x, self.y = float(sim.p[0, 0]), float(sim.p[0, 1])
         self.states = (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
-        # The step's records, written in place: the schedule and step constants go to the driven
-        # one (a wrapper's inner record), the one object that block's steps update.
-        self.hp, self.driven_hp = copy_record(sim.hp, sim.nested)
+        self.hp, self.driven = copy_record(sim.hp, sim.nested)
+        self.initial = sim.initial
         # The schedule on floats, from the configured lr and momentum, as the array one was.
-        self.group = ParamGroup(
-            sim.group.run_lr, momentum=sim._momentum0, momentum_name=sim.momentum_name,
-            scalar=True)
-        self.momentum0 = self.group.momentum  # before a schedule cycles it
-        self.scheduler = None
-        factors = sim.driven.factors
+        group = ParamGroup(sim.group.run_lr, momentum=sim.momentum0,
+                           momentum_name=sim.momentum_name, scalar=True)
+        self.group, self.t = group, 0
+        momentum0 = group.momentum  # before a schedule cycles it
         try:
-            if sim.scheduler is not None:
-                self.scheduler = build_scheduler(sim.schedule, self.group, sim.steps)
-            self.driven_hp["lr"] = self.group.lr
-            factor_names = list(factors(self.driven_hp, 1)) if factors is not None else []
-        except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
+            self.scheduler = build_scheduler(sim.schedule, group, sim.steps) \
+                if sim.scheduler is not None else None
+            self.driven["lr"] = self.lr = group.lr
+            constants = sim.driven.constants
+            self.constant_names = list(constants(self.driven, 1, self.initial)) \
+                if constants else []
+        except ArithmeticError as exc:
             raise _Unsupported(str(exc)) from exc
-        self.t = 0
-        # What a step records after x, y, loss, lr, grad x, grad y: torch's state (in the array
-        # path's order, every x value before every y value), then the step's factors.
-        names = sim.state_names
+        self.schedule = _Schedule(group, self.driven, self.initial, momentum0, True) \
+            if self.scheduler is not None else None
         own_of = _getter(sim.own_state_names)
         if sim.nested:
             inner_of = _getter(sim.inner_state_names)
             self._state_of = lambda s: (*inner_of(s[INNER]), *own_of(s))
         else:
             self._state_of = own_of
-        self._columns = [(n, 6 + j, 6 + len(names) + j) for j, n in enumerate(names)]
-        self._factors = factor_names
 
     @staticmethod
     def supports(sim: Simulation) -> bool:
         """One row, the full-data gradient, no line search, every hyperparameter a number."""
-        records = (sim.hp, sim.driven_hp)
+        records = (sim.hp, sim.initial) if sim.nested else (sim.initial,)  # as configured
         return (
             sim.rows == 1 and sim.batch_size is None and not sim.spec.needs_oracle
             and not any(isinstance(v, np.ndarray) for hp in records for v in hp.values())
         )
 
-    def _step_hp(self) -> tuple[dict[str, Any], float]:
-        """This step's hyperparameters (as ``Simulation.step_hp``, in place) and its lr."""
-        sim, driven, group = self.sim, self.driven_hp, self.group
-        lr = group.lr
-        driven["lr"] = lr
-        if self.momentum0 is not None and sim.momentum_name:
-            momentum = group.momentum
-            name = sim.momentum_name
-            if momentum != self.momentum0:
-                if momentum == 0.0:
-                    # As an array, a cycled 0 takes the per-row branches (buffers still
-                    # updated) that a float 0 skips.
-                    raise _Unsupported(f"{name} cycled to 0")
-                driven[name] = momentum
-            else:
-                driven[name] = sim.driven_hp[name]
-        return self.hp, lr
+    def point(self) -> tuple[float, float]:
+        return self.x, self.y
 
-    def block(self, n: int) -> _Block:
-        """Up to n steps (fewer if the run leaves the bounds), recorded as ``_array_block``."""
+    def write_schedule(self) -> float:
+        return self.schedule.write()  # type: ignore[union-attr]
+
+    def settle(self, loss: float) -> None:
+        self.scheduler.advance(loss)  # type: ignore[union-attr]
+
+    def open(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
         sim = self.sim
-        update, factors, state_of = sim.spec.update, sim.driven.factors, self._state_of
-        driven = self.driven_hp  # hp itself, or a wrapper's inner record within it
+        update, state_of = sim.spec.update, self._state_of
         point_value, point_grad = sim.objective.point_functions()
-        scheduler, noise, rng = self.scheduler, sim.noise, sim.rng
-        hp, lr = self.hp, driven["lr"]  # fixed without a scheduler
-        x, y, (sx, sy), t = self.x, self.y, self.states, self.t
-        start = (x, y)
-        rows: list[tuple[Any, ...]] = []
-        diverged = False
-        step_factors: Mapping[str, Any] = {}
+        noise = sim.noise
+        x, y, (sx, sy) = self.x, self.y, self.states
         # The block's noise drawn at once: a Generator's normals come in the same order however
-        # many each call draws, so these are the array path's per-step pairs.
-        draws = iter(rng.standard_normal((n, 2)).tolist() if noise else ())
-        with np.errstate(all="ignore"):
-            try:
-                for _ in range(n):
-                    t += 1
-                    if scheduler is not None:
-                        hp, lr = self._step_hp()
-                    if factors is not None:  # merged in place: factors never read their own
-                        step_factors = factors(driven, t)
-                        driven.update(step_factors)
-                    gx, gy = point_grad(x, y)
-                    if noise:
-                        zx, zy = next(draws)
-                        gx = gx + noise * zx
-                        gy = gy + noise * zy
-                    x, sx = update(x, gx, sx, hp, t, None)
-                    y, sy = update(y, gy, sy, hp, t, None)
-                    f = point_value(x, y)
-                    if scheduler is not None:
-                        scheduler.advance(f)
-                    if not (-BOUND <= x <= BOUND and -BOUND <= y <= BOUND
-                            and -LOSS_BOUND <= f <= LOSS_BOUND):
-                        diverged = True  # also catches nan: every comparison with nan is False
-                        break
-                    rows.append((x, y, f, lr, gx, gy, *state_of(sx), *state_of(sy),
-                                 *step_factors.values()))
-            except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
-                raise _Unsupported(str(exc)) from exc
-        self.x, self.y, self.states, self.t = x, y, (sx, sy), t
-        return self._as_block(rows, diverged, start)
+        # many each call draws, so these are the array kernel's per-step pairs.
+        draws = iter(sim.rng.standard_normal((n, 2)).tolist() if noise else ())
 
-    def _as_block(self, rows: list[tuple[Any, ...]], diverged: bool,
-                  start: tuple[float, float]) -> _Block:
-        """The recorded rows as the array path's columns, with the teaching quantities and the
-        effective lr (the move over the gradient, as the array path divides; ``start`` is the
-        point before the block's first step)."""
-        width = 6 + 2 * len(self._columns) + len(self._factors)
-        table = np.array(rows, dtype=float).reshape(len(rows), width)
-        p, grad = table[:, [0, 1]], table[:, [4, 5]]
-        state: dict[str, np.ndarray] = {}
-        first = 6 + 2 * len(self._columns)
-        factors = {name: table[:, first + j] for j, name in enumerate(self._factors)
-                   if name in self.sim.factor_names}
-        if rows:
-            state = {name: table[:, [cx, cy]] for name, cx, cy in self._columns}
-            state.update(self._taught(state, table))
-            before = np.concatenate([np.array([start]), p[:-1]])
+        def move(hp: dict[str, Any], consts: Constants, t: int) -> tuple[float, ...]:
+            nonlocal x, y, sx, sy
+            gx, gy = point_grad(x, y)
+            if noise:
+                zx, zy = next(draws)
+                gx = gx + noise * zx
+                gy = gy + noise * zy
+            x, sx = update(x, gx, sx, hp, consts, t, None)
+            y, sy = update(y, gy, sy, hp, consts, t, None)
+            return (x, y, point_value(x, y), gx, gy, *state_of(sx), *state_of(sy),
+                    *consts.values())
+
+        def close() -> None:
+            self.x, self.y, self.states = x, y, (sx, sy)
+
+        applied_lr, nested = sim.driven.applied_lr, sim.nested
+        if applied_lr is None:
+            return move, close, None
+
+        def applied(hp: Mapping[str, Any], consts: Constants) -> float:
+            return applied_lr(sx[INNER] if nested else sx, hp, consts)
+
+        return move, close, applied
+
+
+class ArrayKernel(_Kernel):
+    """One run through the vectorised core: a one-row :class:`Simulation` (mini-batches, line
+    searches, and any run the float kernel cannot reproduce)."""
+
+    exact = False
+
+    def __init__(self, sim: Simulation) -> None:
+        """Step ``sim`` (one row, or row 0 recorded of identical rows)."""
+        self.sim, self.hp, self.driven, self.initial = sim, sim.hp, sim.driven_hp, sim.initial
+        self.schedule = sim.schedule_step if sim.scheduler is not None else None
+        self.lr = float(sim.group.lr[0])
+        self.t = sim.t
+        constants = sim.driven.constants
+        with np.errstate(all="ignore"):
+            self.constant_names = list(constants(self.driven, 1, self.initial)) \
+                if constants else []
+
+    def point(self) -> tuple[float, float]:
+        return float(self.sim.p[0, 0]), float(self.sim.p[0, 1])
+
+    def write_schedule(self) -> float:
+        return float(self.schedule.write()[0])  # type: ignore[union-attr]
+
+    def settle(self, loss: float) -> None:
+        self.sim.scheduler.step(self.sim.loss)  # type: ignore[union-attr]
+
+    def open(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
+        sim = self.sim
+        inner_names, own_names = sim.inner_state_names, sim.own_state_names
+
+        def move(hp: dict[str, Any], consts: Constants, t: int) -> tuple[float, ...]:
+            sim.t = t
+            sim.last_consts = consts
+            p, loss, grad = sim.move(hp, consts, t)
+            state = sim.state
+            driven = state[INNER] if sim.nested else state
+            values = [driven[name] for name in inner_names] + [state[n] for n in own_names]
+            return (float(p[0, 0]), float(p[0, 1]), float(loss[0]), float(grad[0, 0]),
+                    float(grad[0, 1]), *(float(v[0, 0]) for v in values),
+                    *(float(v[0, -1]) for v in values),
+                    *(float(np.asarray(c, dtype=float).reshape(-1)[0])
+                      for c in consts.values()))
+
+        applied_lr = sim.driven.applied_lr
+        if applied_lr is None:
+            return move, lambda: None, None
+
+        def applied(hp: Mapping[str, Any], consts: Constants) -> float:
+            state = sim.state[INNER] if sim.nested else sim.state
+            return float(np.asarray(applied_lr(state, hp, consts), dtype=float).reshape(-1)[0])
+
+        return move, lambda: None, applied
+
+
+def record_steps(kernel: _Kernel, n: int) -> _Block:
+    """The one stepping loop of a run: up to n steps (fewer if the run leaves the bounds).
+
+    It owns the step count, the schedule, the step's constants, the bounds check and the
+    recording; the kernel (:class:`FloatKernel` or :class:`ArrayKernel`) takes the steps.
+    The teaching quantities and the effective lr are derived once per block from the recorded
+    columns (element-wise, so each value is the one a per-step evaluation would give).
+    """
+    sim = kernel.sim
+    hp, driven, initial = kernel.hp, kernel.driven, kernel.initial
+    constants = sim.driven.constants
+    scheduled = kernel.schedule is not None
+    write, settle = kernel.write_schedule, kernel.settle
+    lr = kernel.lr
+    consts: Constants = NO_CONSTANTS
+    t = kernel.t
+    start = kernel.point()
+    rows: list[tuple[float, ...]] = []
+    lrs: list[float] = []  # the scheduled lr of each step (a constant one: filled at the end)
+    shown: list[float] = []  # the applied lr of each step, for an optimizer with applied_lr
+    diverged = False
+    move, close, applied = kernel.open(n)
+    try:
+        with np.errstate(all="ignore"):
+            for _ in range(n):
+                t += 1
+                if scheduled:
+                    lr = write()
+                    lrs.append(lr)
+                if constants is not None:
+                    consts = constants(driven, t, initial)
+                row = move(hp, consts, t)
+                if applied is not None:
+                    shown.append(applied(hp, consts))
+                if scheduled:
+                    settle(row[2])
+                x, y, f = row[0], row[1], row[2]
+                if not (-BOUND <= x <= BOUND and -BOUND <= y <= BOUND
+                        and -LOSS_BOUND <= f <= LOSS_BOUND):
+                    diverged = True  # also catches nan: every comparison with nan is False
+                    break
+                rows.append(row)
+    except ArithmeticError as exc:  # a float raising where NumPy gives inf or nan
+        if kernel.exact:
+            raise _Unsupported(str(exc)) from exc
+        raise
+    finally:
+        close()
+    kernel.lr, kernel.t = lr, t
+    filled = len(rows)
+    lr_column = np.array(lrs[:filled], dtype=float) if scheduled else np.full(filled, lr)
+    return _as_block(kernel, rows, lr_column, np.array(shown[:filled], dtype=float)
+                     if applied else None, diverged, start)
+
+
+def _as_block(kernel: _Kernel, rows: list[tuple[float, ...]], lr: np.ndarray,
+              shown: np.ndarray | None, diverged: bool, start: tuple[float, float]) -> _Block:
+    """The recorded rows as columns, with the teaching quantities and the effective lr (the
+    move over the gradient; ``start`` is the point before the block's first step); the lr
+    column is the applied lr where the optimizer has one, else the scheduled lr."""
+    sim = kernel.sim
+    names, constant_names = sim.state_names, kernel.constant_names
+    k = len(names)
+    width = 5 + 2 * k + len(constant_names)
+    table = np.array(rows, dtype=float).reshape(len(rows), width)
+    p, grad = table[:, [0, 1]], table[:, [3, 4]]
+    first = 5 + 2 * k
+    consts = {name: table[:, first + j] for j, name in enumerate(constant_names)}
+    state: dict[str, np.ndarray] = {}
+    if rows:
+        state = {name: table[:, [5 + j, 5 + k + j]] for j, name in enumerate(names)}
+        teaching = sim.driven.teaching
+        if teaching is not None:
+            hp = dict(kernel.driven)
+            hp["lr"] = lr[:, None]  # each step's lr (a schedule changes it)
+            # per-run quantities as (n, 1) columns, as the array kernel holds them
+            columns = {name: (v[:, :1] if name in sim.scalar_names else v)
+                       for name, v in state.items()}
             with np.errstate(all="ignore"):
-                state["effective_lr"] = np.divide(before - p, grad, out=np.zeros_like(grad),
-                                                  where=np.abs(grad) > TINY_GRAD)
-        return _Block(p, table[:, 2], table[:, 3], grad, state, diverged,
-                      {name: factors[name] for name in self.sim.factor_names if name in factors})
-
-    def _taught(self, state: Mapping[str, np.ndarray], table: np.ndarray
-                ) -> dict[str, np.ndarray]:
-        """The teaching quantities of a block's steps, by one ``teach`` call on its columns:
-        the state (n, 2) and each factor (n, 1). Element-wise, so each value is the one the
-        array path derives at its step."""
-        teach = self.sim.driven.teach
-        if teach is None:
-            return {}
-        first = 6 + 2 * len(self._columns)
-        hp = dict(self.driven_hp)
-        hp["lr"] = table[:, 3:4]  # each step's lr (a schedule changes it)
-        for j, name in enumerate(self._factors):
-            hp[name] = table[:, first + j:first + j + 1]
+                extras = teaching(columns, hp, {name: c[:, None] for name, c in consts.items()})
+            n = table.shape[0]
+            state.update({name: np.ascontiguousarray(np.broadcast_to(extras[name], (n, 2)))
+                          for name in sim.teach_names if name in extras})
+        before = np.concatenate([np.array([start]), p[:-1]])
         with np.errstate(all="ignore"):
-            extras = teach(dict(state), hp)
-        n = table.shape[0]
-        return {name: np.ascontiguousarray(np.broadcast_to(extras[name], (n, 2)))
-                for name in self.sim.teach_names if name in extras}
-
+            state["effective_lr"] = effective_lr(before, p, grad)
+    return _Block(p, table[:, 2], lr if shown is None else shown, grad, state, diverged,
+                  {name: consts[name] for name in sim.factor_names if name in consts})
 
 def iter_run(
     objective: Any,
@@ -577,8 +716,9 @@ def iter_run(
 
     The point and loss are checked every step (so a diverging run stops at once); the gradient
     and state are checked per block, vectorised, and the block is cut before any bad row. The
-    run steps in floats (:class:`ScalarRun`) where it can; if that meets a step it cannot
-    reproduce exactly, the run restarts on arrays and catches up to where it was.
+    run steps on the float kernel where it can; if that meets a step it cannot reproduce
+    exactly, the run restarts on the array kernel and catches up to where it was (counted in
+    :data:`FALLBACKS` and logged).
     """
 
     def simulation() -> Simulation:
@@ -588,13 +728,22 @@ def iter_run(
             batch_size=config["batch_size"],
         )
 
+    def fall_back(reason: _Unsupported, done: int) -> _Kernel:
+        FALLBACKS[run["optimizer"]] += 1
+        log.info("run %d (%s) steps on arrays from step %d on: the float kernel cannot "
+                 "reproduce %s", index, run["optimizer"], done + 1, reason)
+        kernel = ArrayKernel(simulation())
+        if done:
+            record_steps(kernel, done)
+        return kernel
+
     sim = simulation()
-    scalar = None
-    if ScalarRun.supports(sim):
+    kernel: _Kernel = ArrayKernel(sim)
+    if FloatKernel.supports(sim):
         try:
-            scalar = ScalarRun(sim)
-        except _Unsupported:
-            sim = simulation()
+            kernel = FloatKernel(sim)
+        except _Unsupported as exc:
+            kernel = fall_back(exc, 0)
     steps = config["steps"]
     done = 0
     status = "completed"
@@ -602,18 +751,11 @@ def iter_run(
     while done < steps:
         n = min(size, steps - done)
         size = block_size
-        block = None
-        if scalar is not None:
-            try:
-                block = scalar.block(n)
-            except _Unsupported:
-                scalar = None
-                sim = simulation()
-                with np.errstate(all="ignore"):
-                    for _ in range(done):
-                        sim.step()
-        if block is None:
-            block = _array_block(sim, n)
+        try:
+            block = record_steps(kernel, n)
+        except _Unsupported as exc:
+            kernel = fall_back(exc, done)
+            block = record_steps(kernel, n)
         filled = len(block.loss)
         if block.diverged:
             status = "diverged"

@@ -8,22 +8,24 @@ from typing import Any
 from ..errors import ConfigError
 from ..params import validate_params
 from .adaptive import ADABOUND, ADAM, ADAMAX, ADAMW, LION, NADAM, RADAM
+from .asgd import ASGD
 from .base import OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
+from .rprop import RPROP
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
         SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
-        LION, LBFGS, LOOKAHEAD,
+        LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
     )
 }
 
 __all__ = [
     "OPTIMIZERS", "OptimizerSpec", "Oracle", "Preset", "StateVar", "get_optimizer",
-    "validate_optimizer", "state_vars", "factor_vars",
+    "validate_optimizer", "state_vars", "constant_vars",
 ]
 
 
@@ -71,7 +73,7 @@ def state_vars(run: Mapping[str, Any]) -> tuple[StateVar, ...]:
     return spec.state
 
 
-def factor_vars(run: Mapping[str, Any]) -> tuple[StateVar, ...]:
-    """The step's scalar factors a validated run records (a wrapper's are its inner's)."""
+def constant_vars(run: Mapping[str, Any]) -> tuple[StateVar, ...]:
+    """The step's constants a validated run records (a wrapper's are its inner's)."""
     spec = OPTIMIZERS[run["optimizer"]]
-    return factor_vars(run["inner"]) if spec.wraps else spec.factor_vars
+    return constant_vars(run["inner"]) if spec.wraps else spec.constant_vars

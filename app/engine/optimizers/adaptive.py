@@ -17,6 +17,7 @@ from .base import (
     GRADIENT_LINES,
     STEP_SCALE,
     Array,
+    Constants,
     Hyper,
     Line,
     OptimizerSpec,
@@ -29,7 +30,8 @@ from .base import (
     bias_correction_sqrt,
     coupled_decay,
     ema_sq,
-    is_scalar,
+    is_per_run,
+    is_zero,
     lerp,
     levelwise,
     maximum,
@@ -41,6 +43,7 @@ from .base import (
     positive,
     power,
     scale_of,
+    select,
     sign,
     sqrt,
     zero,
@@ -113,26 +116,27 @@ def _bias_corrections(hp: Hyper, t: int) -> dict[str, Any]:
             "bias_correction2": 1 - power(hp["beta2"], t)}
 
 
-def _teach_moments(state: State, hp: Hyper) -> dict[str, Array]:
+def _teaching_moments(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """m-hat and v-hat: the bias-corrected moments the update actually uses."""
     v = state.get("max_exp_avg_sq", state["exp_avg_sq"])
     return {
-        "m_hat": state["exp_avg"] / hp["bias_correction1"],
-        "v_hat": v / hp["bias_correction2"],
+        "m_hat": state["exp_avg"] / consts["bias_correction1"],
+        "v_hat": v / consts["bias_correction2"],
     }
 
 
 # ---------------------------------------------------------------- Adam / AdamW
-def _teach_adam(state: State, hp: Hyper) -> dict[str, Array]:
+def _teaching_adam(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """m-hat, v-hat and the step scale lr / (1 - beta1^t) / (sqrt(v) / sqrt(1 - beta2^t) + eps)
     (v: the largest so far with AMSGrad), which multiplies m."""
-    out = _teach_moments(state, hp)
+    out = _teaching_moments(state, hp, consts)
     v = state.get("max_exp_avg_sq", state["exp_avg_sq"])
-    out["step_scale"] = hp["step_size"] / (np.sqrt(v) / hp["bias_correction2_sqrt"] + hp["eps"])
+    out["step_scale"] = consts["step_size"] / (np.sqrt(v) / consts["bias_correction2_sqrt"]
+                                               + hp["eps"])
     return out
 
 
-def adam_factors(hp: Hyper, t: int) -> dict[str, Any]:
+def adam_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
     """The bias corrections, sqrt(1 - beta2^t) and the step size lr / (1 - beta1^t)."""
     bias_correction1 = 1 - power(hp["beta1"], t)
     bias_correction2, bias_correction2_sqrt = bias_correction_and_sqrt(hp["beta2"], t)
@@ -141,7 +145,7 @@ def adam_factors(hp: Hyper, t: int) -> dict[str, Any]:
             "step_size": hp["lr"] / bias_correction1}
 
 
-def _adam_step(p: Array, grad: Array, state: State, hp: Hyper,
+def _adam_step(p: Array, grad: Array, state: State, hp: Hyper, consts: Constants,
                decoupled: bool | None) -> tuple[Array, State]:
     """Bias-corrected first moment over the root of the bias-corrected second moment;
     ``decoupled`` None reads the run's ``decoupled_weight_decay``."""
@@ -156,15 +160,15 @@ def _adam_step(p: Array, grad: Array, state: State, hp: Hyper,
     if hp["amsgrad"]:
         second = maximum(state["max_exp_avg_sq"], exp_avg_sq)
         new_state["max_exp_avg_sq"] = second
-    denom = sqrt(second) / hp["bias_correction2_sqrt"] + hp["eps"]
-    return p + ((-hp["step_size"]) * exp_avg) / denom, new_state
+    denom = sqrt(second) / consts["bias_correction2_sqrt"] + hp["eps"]
+    return p + ((-consts["step_size"]) * exp_avg) / denom, new_state
 
 
 def adam_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Adam; with ``decoupled_weight_decay``, AdamW."""
-    return _adam_step(p, grad, state, hp, None)
+    return _adam_step(p, grad, state, hp, consts, None)
 
 
 ADAM_MOMENTS = (
@@ -214,20 +218,20 @@ ADAM = OptimizerSpec(
     equations=ADAM_EQUATIONS,
     step_scale=ADAM_SCALE,
     state=(M, V, VMAX, M_HAT, V_HAT, STEP_SCALE),
-    factor_vars=(BC1, BC2, ADAM_STEP),
+    constant_vars=(BC1, BC2, ADAM_STEP),
     init=_moments_init,
     update=adam_update,
-    teach=_teach_adam,
-    factors=adam_factors,
+    teaching=_teaching_adam,
+    constants=adam_constants,
     momentum_name="beta1",
 )
 
 
 def adamw_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Adam with decoupled weight decay: p *= 1 - lr*wd before the Adam step."""
-    return _adam_step(p, grad, state, hp, True)
+    return _adam_step(p, grad, state, hp, consts, True)
 
 
 ADAMW = OptimizerSpec(
@@ -255,11 +259,11 @@ ADAMW = OptimizerSpec(
     ),
     step_scale=ADAM_SCALE,
     state=(M, V, VMAX, M_HAT, V_HAT, STEP_SCALE),
-    factor_vars=(BC1, BC2, ADAM_STEP),
+    constant_vars=(BC1, BC2, ADAM_STEP),
     init=_moments_init,
     update=adamw_update,
-    teach=_teach_adam,
-    factors=adam_factors,
+    teaching=_teaching_adam,
+    constants=adam_constants,
     momentum_name="beta1",
 )
 
@@ -275,39 +279,39 @@ def nadam_init(p: Array, hp: Hyper) -> State:
     return {**_moments_init(p, hp), "mu_product": np.ones((p.shape[0], 1))}
 
 
-def nadam_factors(hp: Hyper, t: int) -> dict[str, Any]:
+def nadam_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
     """The bias corrections and the momentum coefficients mu_t, mu_(t+1)."""
     out = _bias_corrections(hp, t)
     beta1, psi = hp["beta1"], hp["momentum_decay"]
-    mu_of = _nadam_mu if is_scalar(beta1) and is_scalar(psi) else partial(levelwise, _nadam_mu)
+    mu_of = partial(levelwise, _nadam_mu) if is_per_run(beta1) or is_per_run(psi) else _nadam_mu
     out["mu"] = mu_of(beta1, psi, float(t))
     out["mu_next"] = mu_of(beta1, psi, float(t) + 1)
     return out
 
 
 def nadam_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Adam with a Nesterov look-ahead: mixes the current gradient and the next momentum."""
     beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
-    mu, mu_next = hp["mu"], hp["mu_next"]
+    mu, mu_next = consts["mu"], consts["mu_next"]
     g = maybe_maximize(grad, hp)
     if _decays(hp):
         p, g = _apply_weight_decay(p, g, hp, _decoupled(hp))
     mu_product = state["mu_product"] * mu
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
-    denom = sqrt(exp_avg_sq / hp["bias_correction2"]) + hp["eps"]
+    denom = sqrt(exp_avg_sq / consts["bias_correction2"]) + hp["eps"]
     mu_product_next = mu_product * mu_next
     p = p + ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g) / denom
     p = p + (((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg) / denom
     return p, {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq, "mu_product": mu_product}
 
 
-def _teach_nadam(state: State, hp: Hyper) -> dict[str, Array]:
+def _teaching_nadam(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """m-hat, v-hat and the step scale lr / (sqrt(v / (1 - beta2^t)) + eps)."""
-    out = _teach_moments(state, hp)
-    out["step_scale"] = hp["lr"] / (np.sqrt(state["exp_avg_sq"] / hp["bias_correction2"])
+    out = _teaching_moments(state, hp, consts)
+    out["step_scale"] = hp["lr"] / (np.sqrt(state["exp_avg_sq"] / consts["bias_correction2"])
                                     + hp["eps"])
     return out
 
@@ -346,7 +350,7 @@ NADAM = OptimizerSpec(
         r"\hat\eta_t = \frac{\eta}{\sqrt{\hat v_t} + \epsilon}, \quad "
         r"\theta_t = \theta_{t-1} - \hat\eta_t\, d_t",
     ),
-    factor_vars=(
+    constant_vars=(
         BC1, BC2,
         StateVar("mu", r"\mu_t", "momentum coefficient of this step", scalar=True),
         StateVar("mu_next", r"\mu_{t+1}", "momentum coefficient of the next step", scalar=True),
@@ -361,8 +365,8 @@ NADAM = OptimizerSpec(
     ),
     init=nadam_init,
     update=nadam_update,
-    teach=_teach_nadam,
-    factors=nadam_factors,
+    teaching=_teaching_nadam,
+    constants=nadam_constants,
     momentum_name="beta1",
 )
 
@@ -389,7 +393,7 @@ def _radam_rect_of(beta2: float, t: int) -> float:
     return _radam_rect(*_radam_rho(beta2, power(beta2, t), t))
 
 
-def radam_factors(hp: Hyper, t: int) -> dict[str, Any]:
+def radam_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
     """The bias corrections, rho_t and the rectification factor r_t (0 while rho_t <= 5)."""
     beta2 = hp["beta2"]
     beta2_t = power(beta2, t)
@@ -397,7 +401,7 @@ def radam_factors(hp: Hyper, t: int) -> dict[str, Any]:
     rho_inf, rho_t = _radam_rho(beta2, beta2_t, t)
     out = {"bias_correction1": 1 - power(hp["beta1"], t), "bias_correction2": bias_correction2,
            "rho_t": rho_t}
-    if is_scalar(rho_t):
+    if not is_per_run(rho_t):
         out["bias_correction2_sqrt"] = bias_correction2**0.5
         out["rect"] = _radam_rect(rho_inf, rho_t)
     else:
@@ -407,7 +411,7 @@ def radam_factors(hp: Hyper, t: int) -> dict[str, Any]:
 
 
 def radam_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Adam whose adaptive step is switched on and rectified only once v is reliable."""
     beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
@@ -416,29 +420,22 @@ def radam_update(
         p, g = _apply_weight_decay(p, g, hp, _decoupled(hp))
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_avg_sq = ema_sq(state["exp_avg_sq"], g, beta2)
-    plain = (exp_avg / hp["bias_correction1"]) * lr
-    rho_t = hp["rho_t"]
-    if is_scalar(rho_t):
-        if rho_t > 5.0:
-            adaptive = hp["bias_correction2_sqrt"] / (sqrt(exp_avg_sq) + hp["eps"])
-            update = plain * adaptive * hp["rect"]
-        else:
-            update = plain
-    else:
-        adaptive = hp["bias_correction2_sqrt"] / (np.sqrt(exp_avg_sq) + hp["eps"])
-        update = np.where(rho_t > 5.0, plain * adaptive * hp["rect"], plain)
+    plain = (exp_avg / consts["bias_correction1"]) * lr
+    adaptive = consts["bias_correction2_sqrt"] / (sqrt(exp_avg_sq) + hp["eps"])
+    update = select(consts["rho_t"] > 5.0, plain * adaptive * consts["rect"], plain)
     return p + (-1.0) * update, {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
 
 
-def _teach_radam(state: State, hp: Hyper) -> dict[str, Array]:
+def _teaching_radam(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """m-hat, v-hat, the rectification factor r_t (0 while the adaptive step is off) and the
     step scale lr / (1 - beta1^t) times r_t sqrt(1 - beta2^t) / (sqrt(v) + eps) once rho_t > 5,
     which multiplies m."""
-    out = _teach_moments(state, hp)
-    out["rect"] = per_run(hp["rect"], state["exp_avg"])
-    plain = hp["lr"] / hp["bias_correction1"]
-    adaptive = hp["bias_correction2_sqrt"] / (np.sqrt(state["exp_avg_sq"]) + hp["eps"])
-    out["step_scale"] = np.where(np.asarray(hp["rho_t"]) > 5.0, plain * adaptive * hp["rect"],
+    out = _teaching_moments(state, hp, consts)
+    out["rect"] = per_run(consts["rect"], state["exp_avg"])
+    plain = hp["lr"] / consts["bias_correction1"]
+    adaptive = consts["bias_correction2_sqrt"] / (np.sqrt(state["exp_avg_sq"]) + hp["eps"])
+    out["step_scale"] = np.where(np.asarray(consts["rho_t"]) > 5.0,
+                                 plain * adaptive * consts["rect"],
                                  scale_of(plain, state["exp_avg"]))
     return out
 
@@ -479,7 +476,7 @@ RADAM = OptimizerSpec(
         r"{\sqrt{v_t}+\epsilon} & \rho_t > 5 \\ 1 & \rho_t \le 5 \end{cases}",
         r"\theta_t = \theta_{t-1} - \hat\eta_t\, m_t",
     ),
-    factor_vars=(
+    constant_vars=(
         BC1, BC2,
         StateVar("rho_t", r"\rho_t", "length of the approximated simple moving average",
                  scalar=True),
@@ -495,8 +492,8 @@ RADAM = OptimizerSpec(
     ),
     init=_moments_init,
     update=radam_update,
-    teach=_teach_radam,
-    factors=radam_factors,
+    teaching=_teaching_radam,
+    constants=radam_constants,
     momentum_name="beta1",
 )
 
@@ -508,26 +505,26 @@ def adamax_init(p: Array, hp: Hyper) -> State:
 
 
 def adamax_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Adam with the L2 second moment replaced by a decaying maximum of |g|."""
     beta1, beta2 = hp["beta1"], hp["beta2"]
     g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
     exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
     exp_inf = maximum(state["exp_inf"] * beta2, absolute(g) + hp["eps"])
-    return p + ((-hp["clr"]) * exp_avg) / exp_inf, {"exp_avg": exp_avg, "exp_inf": exp_inf}
+    return p + ((-consts["clr"]) * exp_avg) / exp_inf, {"exp_avg": exp_avg, "exp_inf": exp_inf}
 
 
-def adamax_factors(hp: Hyper, t: int) -> dict[str, Any]:
+def adamax_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
     """1 - beta1^t and the corrected step size lr / (1 - beta1^t)."""
     bias_correction1 = 1 - power(hp["beta1"], t)
     return {"bias_correction1": bias_correction1, "clr": hp["lr"] / bias_correction1}
 
 
-def _teach_adamax(state: State, hp: Hyper) -> dict[str, Array]:
+def _teaching_adamax(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """m-hat and the step scale lr / (1 - beta1^t) / u, which multiplies m."""
-    return {"m_hat": state["exp_avg"] / hp["bias_correction1"],
-            "step_scale": hp["clr"] / state["exp_inf"]}
+    return {"m_hat": state["exp_avg"] / consts["bias_correction1"],
+            "step_scale": consts["clr"] / state["exp_inf"]}
 
 
 ADAMAX = OptimizerSpec(
@@ -551,29 +548,30 @@ ADAMAX = OptimizerSpec(
         r"\hat\eta_t = \frac{\eta}{(1-\beta_1^t)\, u_t}, \quad "
         r"\theta_t = \theta_{t-1} - \hat\eta_t\, m_t",
     ),
-    factor_vars=(BC1, StateVar("clr", r"\eta / (1-\beta_1^t)",
+    constant_vars=(BC1, StateVar("clr", r"\eta / (1-\beta_1^t)",
                                "step size: the lr over the first moment's bias correction",
                                scalar=True)),
     state=(M, StateVar("exp_inf", "u", "exponentially weighted infinity norm"), M_HAT,
            STEP_SCALE),
     init=adamax_init,
     update=adamax_update,
-    teach=_teach_adamax,
-    factors=adamax_factors,
+    teaching=_teaching_adamax,
+    constants=adamax_constants,
     momentum_name="beta1",
 )
 
 
 # ---------------------------------------------------------------- AdaBound
-def _adabound_bounds(hp: Hyper, t: int) -> tuple[object, object]:
-    final_lr = hp["final_lr"] * hp["lr"] / hp["initial_lr"]
+def _adabound_bounds(hp: Hyper, t: int, initial: Hyper) -> tuple[object, object]:
+    """The step size's bounds at step t, around final_lr scaled as a schedule scales the lr."""
+    final_lr = hp["final_lr"] * hp["lr"] / initial["lr"]
     lower = final_lr * (1 - 1 / (hp["gamma"] * t + 1))
     upper = final_lr * (1 + 1 / (hp["gamma"] * t))
     return lower, upper
 
 
 def adabound_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Adam whose per-coordinate step size is clipped into bounds that converge to final_lr."""
     beta1, beta2 = hp["beta1"], hp["beta2"]
@@ -586,27 +584,28 @@ def adabound_update(
         second = maximum(state["max_exp_avg_sq"], exp_avg_sq)
         new_state["max_exp_avg_sq"] = second
     denom = sqrt(second) + hp["eps"]
-    eta = minimum(maximum(hp["step_size"] / denom, hp["lower"]), hp["upper"]) * exp_avg
+    eta = minimum(maximum(consts["step_size"] / denom, consts["lower"]),
+                  consts["upper"]) * exp_avg
     return p + (-eta), new_state
 
 
-def adabound_factors(hp: Hyper, t: int) -> dict[str, Any]:
+def adabound_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
     """The bias corrections, the corrected step size and the bounds it is clipped into."""
     out = _bias_corrections(hp, t)
     out["step_size"] = hp["lr"] * sqrt(out["bias_correction2"]) / out["bias_correction1"]
-    out["lower"], out["upper"] = _adabound_bounds(hp, t)
+    out["lower"], out["upper"] = _adabound_bounds(hp, t, initial)
     return out
 
 
-def _teach_adabound(state: State, hp: Hyper) -> dict[str, Array]:
+def _teaching_adabound(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """m-hat, v-hat, the current lower / upper bounds of the per-coordinate step size and the
     step scale: step_size / (sqrt(v) + eps) clipped into them, which multiplies m."""
-    out = _teach_moments(state, hp)
-    out["lower_bound"] = per_run(hp["lower"], state["exp_avg"])
-    out["upper_bound"] = per_run(hp["upper"], state["exp_avg"])
+    out = _teaching_moments(state, hp, consts)
+    out["lower_bound"] = per_run(consts["lower"], state["exp_avg"])
+    out["upper_bound"] = per_run(consts["upper"], state["exp_avg"])
     v = state.get("max_exp_avg_sq", state["exp_avg_sq"])
-    out["step_scale"] = np.minimum(np.maximum(hp["step_size"] / (np.sqrt(v) + hp["eps"]),
-                                              hp["lower"]), hp["upper"])
+    out["step_scale"] = np.minimum(np.maximum(consts["step_size"] / (np.sqrt(v) + hp["eps"]),
+                                              consts["lower"]), consts["upper"])
     return out
 
 
@@ -653,7 +652,7 @@ ADABOUND = OptimizerSpec(
         r"\hat\eta_t = \operatorname{clip}(\,\cdot\,,\, \ell_t,\, u_t) \in [\ell_t,\, u_t], "
         r"\quad \theta_t = \theta_{t-1} - \hat\eta_t\, m_t",
     ),
-    factor_vars=(
+    constant_vars=(
         BC1, BC2,
         StateVar("step_size", r"\eta\sqrt{1-\beta_2^t} / (1-\beta_1^t)",
                  "step size before the division by sqrt(v) and the clipping", scalar=True),
@@ -671,8 +670,8 @@ ADABOUND = OptimizerSpec(
     ),
     init=_moments_init,
     update=adabound_update,
-    teach=_teach_adabound,
-    factors=adabound_factors,
+    teaching=_teaching_adabound,
+    constants=adabound_constants,
     momentum_name="beta1",
 )
 
@@ -684,7 +683,7 @@ def lion_init(p: Array, hp: Hyper) -> State:
 
 
 def lion_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Step by the sign of an interpolation of momentum and gradient; then update momentum."""
     beta1, beta2, lr = hp["beta1"], hp["beta2"], hp["lr"]
@@ -692,14 +691,14 @@ def lion_update(
     m = state["exp_avg"]
     direction = sign(m * beta1 + (1 - beta1) * g)
     wd = hp["weight_decay"]
-    if is_scalar(wd) and wd == 0:
+    if is_zero(wd):
         new_p = p - lr * direction
     else:
         new_p = p - lr * (direction + wd * p)
     return new_p, {"exp_avg": m * beta2 + (1 - beta2) * g}
 
 
-def _teach_lion(state: State, hp: Hyper) -> dict[str, Array]:
+def _teaching_lion(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """The step scale: the lr (the direction is a sign, +-1 per coordinate)."""
     return {"step_scale": scale_of(hp["lr"], state["exp_avg"])}
 
@@ -742,6 +741,6 @@ LION = OptimizerSpec(
     state=(M, STEP_SCALE),
     init=lion_init,
     update=lion_update,
-    teach=_teach_lion,
+    teaching=_teaching_lion,
     momentum_name="beta1",
 )

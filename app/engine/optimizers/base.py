@@ -1,24 +1,61 @@
-"""An optimizer here: a spec (catalog data) plus ``init`` and ``update`` over explicit state.
+"""An optimizer here: a spec (catalog data) plus pure functions over explicit records.
+
+Four records, each under its own name, so that no key of one can shadow a key of another:
+
+- ``hp``, the **hyperparameters**: the run's configured values (torch's keyword names), with the
+  scheduled ``lr`` (and a cycled momentum / beta1) written in by the runner each step. A wrapper's
+  inner optimizer's are nested under ``"inner"``.
+- ``state``, the optimizer's **state** (torch's state names), a new record every step.
+- ``consts``, the step's **constants**: ``constants(hp, t, initial)`` gives the scalars that both
+  coordinates' updates share at step t (bias corrections, NAdam's mu_t, RAdam's r_t, ...);
+  ``initial`` is the hyperparameter record as configured, before any schedule (AdaBound's base
+  lr). The catalog lists them as ``factors`` (``constant_vars``), the stream carries them.
+- ``teaching``: ``teaching(state, hp, consts)`` derives the quantities shown for teaching (m-hat,
+  the step scale, ...) from the recorded state and constants alone, element-wise.
 
 Arrays are vectorised over B runs: parameters and gradients have shape (B, 2); a hyperparameter is
-a Python scalar or an array of shape (B, 1) (hyperparameter maps vary it per run); ``lr`` is an
-array of shape (B, 1) because schedules set it. ``update`` returns the new parameters and a new
-state record: nothing hides inside an object, and the state record is what the page plots.
+a Python scalar or an array of shape (B, 1) (hyperparameter maps vary it per run: see
+:func:`is_per_run`); ``lr`` is (B, 1) on arrays because schedules set it.
+``update(p, grad, state, hp, consts, t, oracle)`` returns the new parameters and a new state
+record: nothing hides inside an object, and the state record is what the page plots.
 
 The same ``update`` also runs on plain Python floats, one coordinate at a time: a single run
-steps that way (the runner's scalar path), because NumPy's per-call overhead on (1, 2) arrays
+steps that way (the runner's float kernel), because NumPy's per-call overhead on (1, 2) arrays
 costs far more than the arithmetic. Updates therefore use only ``+ - * /``, the comparisons, and
 the helpers below (``sqrt``, ``maximum``, ``minimum``, ``absolute``, ``sign``, ``copy``,
-``per_run``), which take ``math`` / plain-Python routes for floats and NumPy's for arrays. IEEE
-arithmetic and square roots are correctly rounded in both, and the helpers keep NumPy's NaN and
-signed-zero rules, so a float run is bit for bit the array run of the same configuration
-(tests/test_scalar_path.py).
+``per_run``, ``select``, ``lerp``, ...), which take ``math`` / plain-Python routes for floats and
+NumPy's for arrays. IEEE arithmetic and square roots are correctly rounded in both, and the
+helpers keep NumPy's NaN and signed-zero rules, so a float run is bit for bit the array run of the
+same configuration (tests/test_scalar_path.py). The runner calls ``constants`` once per step and
+``teaching`` once per recorded block, on the recorded columns (each constant a column).
 
-``factors(hp, t)`` gives the step's scalar factors (bias corrections, NAdam's mu_t, RAdam's r_t,
-...): the runner calls it once per step and merges them into the step's hyperparameters, so both
-coordinates' ``update`` calls share them, and so does ``teach(state, hp)``, which derives the
-teaching quantities (m-hat, ...) from the state and those factors alone, element-wise: the float
-path evaluates it once per block on the recorded columns, each factor a column of its values.
+Adding an optimizer
+-------------------
+One module (or a section of one) providing an :class:`OptimizerSpec`, one line in the registry
+(``OPTIMIZERS`` in ``optimizers/__init__.py``), and its reference case in the tests
+(``tests/fixtures/make_optimizer_fixtures.py`` for torch's, which ``tests/test_optimizers.py``
+compares step for step, live against torch too). The spec gives:
+
+- ``params``: :class:`~app.engine.params.Param` entries under torch's keyword names and defaults
+  (a pair such as ``betas`` split as ``beta1``, ``beta2``); ``check`` for cross-field rules.
+- ``init(p, hp) -> state`` and ``update(...)`` as above, written with the helpers here so they
+  run on floats and on arrays alike (a per-run choice is ``select(cond, a, b)``, never an ``if``
+  on a value that a map may vary; ``is_per_run`` tells a per-run array from a plain number).
+- optionally ``constants`` (with ``constant_vars`` naming the ones the page shows) and
+  ``teaching`` (with :class:`StateVar` entries flagged ``teaching=True``).
+- ``state``: a :class:`StateVar` per recorded quantity, with its symbol; ``scalar=True`` for one
+  value per run; ``path=True`` for a point in the plane (ASGD's average ``ax``, Schedule-Free's
+  y and z, SAM's perturbed point): the stream carries it as any state quantity (``state.<name>``
+  with ``x`` and ``y``), the catalog flags it ``"path": true`` so the page can draw it as a
+  companion path of the run.
+- ``equations`` and ``step_scale`` (:class:`Line` entries, shown per configuration), ``label``,
+  ``description``, ``reference`` and Chinese in the ``zh`` fields.
+- ``needs_oracle=True`` when a step evaluates the objective more than once (L-BFGS's line search,
+  SAM's second gradient): ``update`` then gets an :class:`Oracle` and the run steps on arrays.
+- ``applied_lr(state, hp, consts)`` when the lr the step applies is not the scheduled one
+  (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
+  ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
+- ``momentum_name`` if CyclicLR / OneCycleLR may cycle one of its hyperparameters.
 """
 
 from __future__ import annotations
@@ -36,7 +73,8 @@ from ..text import Translations, i18n
 
 Array = np.ndarray
 State = dict[str, Any]
-Hyper = Mapping[str, Any]
+Hyper = Mapping[str, Any]  # the hyperparameters (the scheduled lr included)
+Constants = Mapping[str, Any]  # the step's constants, from ``constants(hp, t, initial)``
 
 
 class Oracle(Protocol):
@@ -55,10 +93,13 @@ class Oracle(Protocol):
 INNER = "inner"
 
 InitFn = Callable[[Array, Hyper], State]
-UpdateFn = Callable[[Array, Array, State, Hyper, int, Oracle | None], tuple[Array, State]]
-TeachFn = Callable[[State, Hyper], dict[str, Array]]
-FactorsFn = Callable[[Hyper, int], dict[str, Any]]
+UpdateFn = Callable[[Array, Array, State, Hyper, Constants, int, Oracle | None],
+                    tuple[Array, State]]
+TeachingFn = Callable[[State, Hyper, Constants], dict[str, Array]]
+ConstantsFn = Callable[[Hyper, int, Hyper], dict[str, Any]]
+AppliedLrFn = Callable[[State, Hyper, Constants], Any]
 CheckFn = Callable[[dict[str, Any], str], None]
+NO_CONSTANTS: Constants = {}  # the step's constants of an optimizer without any
 
 
 @dataclass(frozen=True)
@@ -71,6 +112,7 @@ class StateVar:
     scalar: bool = False  # one value per run (shown on both coordinates), not per coordinate
     teaching: bool = False  # derived for teaching (m-hat, v-hat, ...), not part of torch's state
     log: bool = False  # positive, spanning decades: plotted on a log axis
+    path: bool = False  # a point in the plane, drawn as a companion path of the run
     zh: Translations = field(default_factory=dict)  # {"help"} in Chinese
 
 
@@ -179,8 +221,8 @@ class OptimizerSpec:
     update: UpdateFn
     reference: str
     presets: tuple[Preset, ...] = ()
-    teach: TeachFn | None = None
-    factors: FactorsFn | None = None
+    teaching: TeachingFn | None = None
+    constants: ConstantsFn | None = None
     check: CheckFn | None = None
     momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
     needs_oracle: bool = False
@@ -190,8 +232,11 @@ class OptimizerSpec:
     # The step scale: the positive per-coordinate factor the step multiplies its direction by
     # (the ``step_scale`` teaching quantity), one line per configuration.
     step_scale: tuple[str | Line, ...] = ()
-    # The step's scalar factors the page shows (names of ``factors``' results), with symbols.
-    factor_vars: tuple[StateVar, ...] = ()
+    # The step's constants the page shows (names of ``constants``' results), with symbols: the
+    # catalog's ``factors``.
+    constant_vars: tuple[StateVar, ...] = ()
+    # The lr the step applies, per run, when it is not the scheduled lr (recorded as ``lr``).
+    applied_lr: AppliedLrFn | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     zh: Translations = field(default_factory=dict)  # {"label", "description"} in Chinese
 
@@ -225,7 +270,7 @@ class OptimizerSpec:
             "step_scale": [line.to_catalog() for line in as_lines(self.step_scale)],
             "factors": [
                 {"name": f.name, "symbol": f.symbol, "help": f.help, **i18n(f.zh)}
-                for f in self.factor_vars
+                for f in self.constant_vars
             ],
             "state": [
                 {
@@ -235,6 +280,7 @@ class OptimizerSpec:
                     "scalar": s.scalar,
                     "teaching": s.teaching,
                     "log": s.log,
+                    "path": s.path,
                     **i18n(s.zh),
                 }
                 for s in self.state
@@ -246,9 +292,23 @@ class OptimizerSpec:
         }
 
 
-def is_scalar(value: Any) -> bool:
-    """True for a plain number (the common case, which takes the cheaper scalar code paths)."""
-    return not isinstance(value, np.ndarray)
+def is_per_run(value: Any) -> bool:
+    """Whether a hyperparameter or constant holds one value per run (an array: a map varies it)
+    rather than one plain number for every run."""
+    return isinstance(value, np.ndarray)
+
+
+def is_zero(value: Any) -> bool:
+    """Whether a hyperparameter is a plain 0 for every run: a step may skip what it scales."""
+    return not isinstance(value, np.ndarray) and value == 0
+
+
+def select(cond: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``cond`` holds, else ``b``: per run (``np.where``) for an array condition,
+    the plain choice for a Python or NumPy bool (one value for every run)."""
+    if isinstance(cond, np.ndarray):
+        return np.where(cond, a, b)
+    return a if cond else b
 
 
 # -- element-wise helpers for floats and arrays alike ------------------------------------------
@@ -319,7 +379,7 @@ def ema_sq(avg: Array, grad: Array, beta: Any) -> Array:
 
 def coupled_decay(grad: Array, p: Array, weight_decay: Any) -> Array:
     """L2 weight decay folded into the gradient: ``g + wd * p`` (skipped when wd is 0)."""
-    if not isinstance(weight_decay, np.ndarray) and weight_decay == 0:
+    if not isinstance(weight_decay, np.ndarray) and weight_decay == 0:  # is_zero, inlined: hot
         return grad
     return grad + weight_decay * p
 

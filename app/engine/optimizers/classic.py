@@ -12,6 +12,7 @@ from .base import (
     GRADIENT_LINES,
     STEP_SCALE,
     Array,
+    Constants,
     Hyper,
     Line,
     OptimizerSpec,
@@ -22,7 +23,7 @@ from .base import (
     copy,
     coupled_decay,
     ema_sq,
-    is_scalar,
+    is_zero,
     lerp,
     maybe_maximize,
     off,
@@ -30,6 +31,7 @@ from .base import (
     positive,
     require,
     scale_of,
+    select,
     sqrt,
     zero,
 )
@@ -48,14 +50,14 @@ def sgd_init(p: Array, hp: Hyper) -> State:
 
 
 def sgd_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """p <- p - lr * (g, or the momentum buffer, or g + mu*buffer for Nesterov)."""
     g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
     momentum = hp["momentum"]
     buf = state["momentum_buffer"]
     has_buffer = state["_has_buffer"]
-    if is_scalar(momentum) and momentum == 0:
+    if is_zero(momentum):
         step = g
     else:
         if has_buffer:
@@ -63,17 +65,14 @@ def sgd_update(
         else:
             buf = copy(g)
             has_buffer = True
-        if not is_scalar(momentum):
-            # Runs whose momentum is 0 behave as plain SGD; keep their buffer at g, as torch
-            # would never create one (only visible to hyperparameter maps).
-            step = np.where(momentum != 0, g + momentum * buf if hp["nesterov"] else buf, g)
-        else:
-            step = g + momentum * buf if hp["nesterov"] else buf
+        # A map's runs whose momentum is 0 step as plain SGD (their buffer, which torch would
+        # never create, is only visible to the map).
+        step = select(momentum != 0, g + momentum * buf if hp["nesterov"] else buf, g)
     new_p = p + (-hp["lr"]) * step
     return new_p, {"momentum_buffer": buf, "_has_buffer": has_buffer}
 
 
-def sgd_teach(state: State, hp: Hyper) -> dict[str, Array]:
+def sgd_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """The step scale: the lr (the direction is g, the buffer, or Nesterov's look-ahead)."""
     return {"step_scale": scale_of(hp["lr"], state["momentum_buffer"])}
 
@@ -144,7 +143,7 @@ SGD = OptimizerSpec(
            STEP_SCALE),
     init=sgd_init,
     update=sgd_update,
-    teach=sgd_teach,
+    teaching=sgd_teaching,
     check=sgd_check,
     momentum_name="momentum",
 )
@@ -158,25 +157,25 @@ def adagrad_init(p: Array, hp: Hyper) -> State:
 
 
 def adagrad_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Divide the step by the root of the sum of all squared gradients so far."""
     g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
-    clr = hp["clr"]
+    clr = consts["clr"]
     total = state["sum"] + (1 * g) * g
     std = sqrt(total) + hp["eps"]
     new_p = p + ((-clr) * g) / std
     return new_p, {"sum": total}
 
 
-def adagrad_factors(hp: Hyper, t: int) -> dict[str, Any]:
+def adagrad_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
     """The decayed learning rate lr / (1 + (t-1) lr_decay)."""
     return {"clr": hp["lr"] / (1 + (t - 1) * hp["lr_decay"])}
 
 
-def adagrad_teach(state: State, hp: Hyper) -> dict[str, Array]:
+def adagrad_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """The step scale: the decayed lr over the root of the sum of squared gradients."""
-    return {"step_scale": hp["clr"] / (np.sqrt(state["sum"]) + hp["eps"])}
+    return {"step_scale": consts["clr"] / (np.sqrt(state["sum"]) + hp["eps"])}
 
 
 ADAGRAD = OptimizerSpec(
@@ -215,12 +214,12 @@ ADAGRAD = OptimizerSpec(
              r"\theta_t = \theta_{t-1} - \hat\eta_t\, g_t", (zero("lr_decay"),)),
     ),
     state=(StateVar("sum", "s", "sum of squared gradients"), STEP_SCALE),
-    factor_vars=(StateVar("clr", r"\tilde\eta_t", "learning rate after decay, "
+    constant_vars=(StateVar("clr", r"\tilde\eta_t", "learning rate after decay, "
                           "lr / (1 + (t-1) lr_decay)", scalar=True),),
     init=adagrad_init,
     update=adagrad_update,
-    teach=adagrad_teach,
-    factors=adagrad_factors,
+    teaching=adagrad_teaching,
+    constants=adagrad_constants,
 )
 
 
@@ -235,7 +234,7 @@ def rmsprop_init(p: Array, hp: Hyper) -> State:
 
 
 def rmsprop_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Divide the gradient by the root of a running average of its square."""
     g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
@@ -250,16 +249,16 @@ def rmsprop_update(
     avg = avg + hp["eps"]
     momentum = hp["momentum"]
     buf = state["momentum_buffer"]
-    if is_scalar(momentum) and momentum == 0:
+    if is_zero(momentum):
         new_p = p + ((-hp["lr"]) * g) / avg
     else:
         buf = buf * momentum + g / avg
-        step = buf if is_scalar(momentum) else np.where(momentum > 0, buf, g / avg)
+        step = select(momentum > 0, buf, g / avg)
         new_p = p + (-hp["lr"]) * step
     return new_p, {"square_avg": square_avg, "grad_avg": grad_avg, "momentum_buffer": buf}
 
 
-def rmsprop_teach(state: State, hp: Hyper) -> dict[str, Array]:
+def rmsprop_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """The step scale lr / (sqrt(v) + eps), centered: sqrt(v - g_avg^2)."""
     square_avg = state["square_avg"]
     if hp["centered"]:
@@ -323,7 +322,7 @@ RMSPROP = OptimizerSpec(
     ),
     init=rmsprop_init,
     update=rmsprop_update,
-    teach=rmsprop_teach,
+    teaching=rmsprop_teaching,
     momentum_name="momentum",
 )
 
@@ -336,7 +335,7 @@ def adadelta_init(p: Array, hp: Hyper) -> State:
 
 
 def adadelta_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Scale the gradient by RMS(past updates) / RMS(past gradients): units match the parameter."""
     g = coupled_decay(maybe_maximize(grad, hp), p, hp["weight_decay"])
@@ -350,7 +349,7 @@ def adadelta_update(
     return new_p, {"square_avg": square_avg, "acc_delta": acc_delta, "rms_ratio": ratio}
 
 
-def adadelta_teach(state: State, hp: Hyper) -> dict[str, Array]:
+def adadelta_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """The step scale lr * sqrt(u_(t-1) + eps) / sqrt(v_t + eps)."""
     return {"step_scale": hp["lr"] * state["rms_ratio"]}
 
@@ -395,5 +394,5 @@ ADADELTA = OptimizerSpec(
     ),
     init=adadelta_init,
     update=adadelta_update,
-    teach=adadelta_teach,
+    teaching=adadelta_teaching,
 )

@@ -13,7 +13,18 @@ from typing import Any
 import numpy as np
 
 from ..params import Param, lr_param
-from .base import STEP_SCALE, Array, Hyper, Line, OptimizerSpec, Oracle, State, StateVar, scale_of
+from .base import (
+    STEP_SCALE,
+    Array,
+    Constants,
+    Hyper,
+    Line,
+    OptimizerSpec,
+    Oracle,
+    State,
+    StateVar,
+    scale_of,
+)
 
 Vec = tuple[float, float]
 
@@ -40,7 +51,6 @@ class RunMemory:
     ro: list[float] = field(default_factory=list)
     H_diag: float = 1.0
     prev_flat_grad: Vec | None = None
-    prev_loss: float | None = None
 
 
 def _div(a: float, b: float) -> float:
@@ -199,7 +209,6 @@ def _lbfgs_step(
             r = _axpy(al[i] - be_i, mem.old_stps[i], r)
         d = r
     mem.prev_flat_grad = g
-    mem.prev_loss = loss
     t = min(1.0, 1.0 / (abs(g[0]) + abs(g[1]))) * lr if mem.n_iter == 1 else lr
     gtd = _dot(g, d)
     mem.d = d
@@ -228,7 +237,7 @@ def lbfgs_init(p: Array, hp: Hyper) -> State:
 
 
 def lbfgs_update(
-    p: Array, grad: Array, state: State, hp: Hyper, t: int, oracle: Oracle | None
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
     """Step every run through its own L-BFGS iteration (the line search calls the oracle)."""
     if oracle is None:
@@ -262,7 +271,7 @@ def lbfgs_update(
     }
 
 
-def lbfgs_teach(state: State, hp: Hyper) -> dict[str, Array]:
+def lbfgs_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """The step scale: the step length t along d (the lr, or the line search's)."""
     return {"step_scale": scale_of(state["t"], state["d"])}
 
@@ -319,6 +328,6 @@ LBFGS = OptimizerSpec(
     ),
     init=lbfgs_init,
     update=lbfgs_update,
-    teach=lbfgs_teach,
+    teaching=lbfgs_teaching,
     needs_oracle=True,
 )

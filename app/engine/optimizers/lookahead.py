@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import NoReturn
 
 from ..params import Param
-from .base import INNER, Array, Hyper, OptimizerSpec, Oracle, State, StateVar, copy
+from .base import INNER, Array, Constants, Hyper, OptimizerSpec, Oracle, State, StateVar, copy
 
 SLOW = "slow_param"  # the slow weights' name in the state record and the recorded columns
 
@@ -25,18 +25,18 @@ def _unbound(*_: object) -> NoReturn:
 
 
 def lookahead_around(inner: OptimizerSpec) -> OptimizerSpec:
-    """Lookahead stepping ``inner``: its init and update on the nested records, the line search
-    (oracle) passed through when the inner optimizer needs one."""
+    """Lookahead stepping ``inner``: its init and update on the nested records, the step's
+    constants (the inner optimizer's) and the line search (oracle) passed through."""
     inner_init, inner_update = inner.init, inner.update
 
     def init(p: Array, hp: Hyper) -> State:
         """The inner optimizer's state, and the slow weights copied from the start point."""
         return {INNER: inner_init(p, hp[INNER]), SLOW: copy(p)}
 
-    def update(p: Array, grad: Array, state: State, hp: Hyper, t: int,
-               oracle: Oracle | None) -> tuple[Array, State]:
+    def update(p: Array, grad: Array, state: State, hp: Hyper, consts: Constants,
+               t: int, oracle: Oracle | None) -> tuple[Array, State]:
         """One inner step; after every k-th: slow += alpha * (fast - slow); fast = slow."""
-        new_p, inner_state = inner_update(p, grad, state[INNER], hp[INNER], t, oracle)
+        new_p, inner_state = inner_update(p, grad, state[INNER], hp[INNER], consts, t, oracle)
         slow = state[SLOW]
         if t % hp["k"] == 0:
             slow = slow + hp["alpha"] * (new_p - slow)
