@@ -176,11 +176,18 @@ SEQUENTIAL_LR = ScheduleSpec(
         Param("schedulers", [
             {"name": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 10}},
             {"name": "CosineAnnealingLR", "params": {}},
-        ], kind="list", help="the schedules, in order", extra=SCHEDULER_LIST),
+        ], kind="list", help="the schedules, in order", extra=SCHEDULER_LIST,
+              zh={"help": "按先后顺序排列的各个调度"}),
         Param("milestones", [10], kind="list", symbol="m_i",
               help="steps at which the next schedule takes over (one fewer than schedules)",
-              extra=MILESTONE_LIST),
+              extra=MILESTONE_LIST, zh={"help": "下一个调度接管的步数（比调度的个数少一个）"}),
     ),
+    zh={
+        "label": "顺序组合（先预热再……）",
+        "description":
+            "依次运行多个调度：到达每个里程碑时，下一个调度从它自己的第 0 步开始。经典用法是先线性"
+            "预热，再余弦退火。",
+    },
 )
 
 
@@ -228,6 +235,13 @@ CHAINED_SCHEDULER = ScheduleSpec(
         Param("schedulers", [
             {"name": "ConstantLR", "params": {"factor": 0.5, "total_iters": 10}},
             {"name": "ExponentialLR", "params": {"gamma": 0.99}},
-        ], kind="list", help="the schedules, stepped together", extra=SCHEDULER_LIST),
+        ], kind="list", help="the schedules, stepped together", extra=SCHEDULER_LIST,
+              zh={"help": "同时步进的各个调度"}),
     ),
+    zh={
+        "label": "链式组合（调度相乘）",
+        "description":
+            "让多个调度同时作用于同一个学习率，效果相乘：例如在指数衰减之上再叠加一个常数预热因子"
+            "。",
+    },
 )

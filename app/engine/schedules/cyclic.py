@@ -115,23 +115,42 @@ CYCLIC_LR = ScheduleSpec(
     r" s_{up} \text{ and falling over } s_{down} \text{ steps}",
     (
         lr_like_param("base_lr", None, "b", "lowest lr of the cycle (empty: the run's lr)",
-                      nullable=True),
+                      nullable=True, zh={"help": "周期中的最低学习率（留空：运行的学习率）"}),
         lr_like_param("max_lr", None, "M", "highest lr of the cycle (empty: 10 x base_lr)",
-                      nullable=True),
+                      nullable=True, zh={"help": "周期中的最高学习率（留空：10 × base_lr）"}),
         count_param("step_size_up", 2000, 1, MAX_STEPS, slider_max=1000, symbol="s_{up}",
-                    help_text="steps from base_lr up to max_lr"),
+                    help_text="steps from base_lr up to max_lr",
+                    zh={"help": "从 base_lr 升到 max_lr 的步数"}),
         count_param("step_size_down", None, 0, MAX_STEPS, slider_max=1000, symbol="s_{down}",
-                    nullable=True, help_text="steps back down (empty: same as up)"),
+                    nullable=True, help_text="steps back down (empty: same as up)",
+                    zh={"help": "降回来的步数（留空：与上升相同）"}),
         Param("mode", "triangular", kind="choice",
               choices=("triangular", "triangular2", "exp_range"),
               help="triangular: constant height; triangular2: halved each cycle; "
-                   "exp_range: times gamma**k"),
+                   "exp_range: times gamma**k",
+              zh={"help": (
+                  "triangular：幅度不变；triangular2：每个周期减半；exp_range：乘以 gamma**k"
+              )}),
         Param("gamma", 1.0, min=0.0, max=1.0, min_open=True, scale="beta", slider_min=0.9,
-              slider_max=0.9999, symbol=r"\gamma", help="decay per step in exp_range mode"),
-        cycle_momentum_param("swing momentum / beta1 between max_momentum and base_momentum"),
-        momentum_param("base_momentum", 0.8, r"\mu_{b}", "momentum at the lr's peak"),
-        momentum_param("max_momentum", 0.9, r"\mu_{M}", "momentum at the lr's trough"),
+              slider_max=0.9999, symbol=r"\gamma", help="decay per step in exp_range mode",
+              zh={"help": "exp_range 模式下每步的衰减"}),
+        cycle_momentum_param("swing momentum / beta1 between max_momentum and base_momentum",
+                             zh={"help": (
+                                 "让动量 / beta1 在 max_momentum 与 base_momentum 之间摆动"
+                             )}),
+        momentum_param("base_momentum", 0.8, r"\mu_{b}", "momentum at the lr's peak",
+                       zh={"help": "学习率处于峰值时的动量"}),
+        momentum_param("max_momentum", 0.9, r"\mu_{M}", "momentum at the lr's trough",
+                       zh={"help": "学习率处于谷底时的动量"}),
     ),
+    zh={
+        "label": "循环学习率",
+        "description":
+            "学习率在 step_size_up 步内从 base_lr 升到 max_lr，再在 step_size_down 步内降回来，周"
+            "而复始；triangular2 每个周期把幅度减半，exp_range 每步把幅度乘以 gamma。动量（或 Adam "
+            "的 β1）朝相反方向摆动。base_lr 留空表示使用运行的学习率；max_lr 留空表示 10 × base_lr"
+            "。",
+    },
 )
 
 
@@ -256,23 +275,41 @@ ONE_CYCLE_LR = ScheduleSpec(
     "drop. Empty max_lr means the run's lr; empty total_steps means the run's steps.",
     r"\frac{M}{d} \nearrow M \searrow \frac{M}{d\,d_f}",
     (
-        lr_like_param("max_lr", None, "M", "peak lr (empty: the run's lr)", nullable=True),
+        lr_like_param("max_lr", None, "M", "peak lr (empty: the run's lr)", nullable=True,
+                      zh={"help": "峰值学习率（留空：运行的学习率）"}),
         count_param("total_steps", None, 1, MAX_STEPS, slider_max=10000, symbol="N", nullable=True,
-                    help_text="length of the cycle (empty: the run's steps)"),
+                    help_text="length of the cycle (empty: the run's steps)",
+                    zh={"help": "周期的长度（留空：运行的步数）"}),
         Param("pct_start", 0.3, min=0.0, max=1.0, step=0.01, symbol="p",
-              help="fraction of the steps spent warming up"),
+              help="fraction of the steps spent warming up",
+              zh={"help": "用于预热的步数所占的比例"}),
         Param("anneal_strategy", "cos", kind="choice", choices=("cos", "linear"),
-              help="shape of each phase"),
-        cycle_momentum_param("swing momentum / beta1 between max_momentum and base_momentum"),
-        momentum_param("base_momentum", 0.85, r"\mu_{b}", "momentum at the lr's peak"),
-        momentum_param("max_momentum", 0.95, r"\mu_{M}", "momentum at the start and the end"),
+              help="shape of each phase", zh={"help": "每个阶段的曲线形状"}),
+        cycle_momentum_param("swing momentum / beta1 between max_momentum and base_momentum",
+                             zh={"help": (
+                                 "让动量 / beta1 在 max_momentum 与 base_momentum 之间摆动"
+                             )}),
+        momentum_param("base_momentum", 0.85, r"\mu_{b}", "momentum at the lr's peak",
+                       zh={"help": "学习率处于峰值时的动量"}),
+        momentum_param("max_momentum", 0.95, r"\mu_{M}", "momentum at the start and the end",
+                       zh={"help": "开始和结束时的动量"}),
         Param("div_factor", 25.0, min=0.0, max=1e6, min_open=True, scale="log",
               slider_min=1.0, slider_max=1e3, symbol="d",
-              help="the cycle starts at max_lr / div_factor"),
+              help="the cycle starts at max_lr / div_factor",
+              zh={"help": "周期从 max_lr / div_factor 开始"}),
         Param("final_div_factor", 1e4, min=0.0, max=1e9, min_open=True, scale="log",
               slider_min=1.0, slider_max=1e6, symbol="d_f",
-              help="it ends at the start lr / final_div_factor"),
+              help="it ends at the start lr / final_div_factor",
+              zh={"help": "周期结束于起始学习率 / final_div_factor"}),
         Param("three_phase", False, kind="bool",
-              help="come back down to the start lr before the final anneal"),
+              help="come back down to the start lr before the final anneal",
+              zh={"help": "在最后的退火之前，先降回起始学习率"}),
     ),
+    zh={
+        "label": "单周期（1cycle 策略）",
+        "description":
+            "整个运行只有一个大周期：在前 pct_start 比例的步数里从 max_lr/div_factor 预热到 max_lr"
+            "，然后退火到远低于起点的位置（由 final_div_factor 决定），动量则反向变化。三阶段模式"
+            "会先回到起点再最终下降。max_lr 留空表示运行的学习率；total_steps 留空表示运行的步数。",
+    },
 )

@@ -69,8 +69,15 @@ LAMBDA_LR = ScheduleSpec(
     r"\eta_k = \eta_0 \, f(k)",
     (
         Param("lr_lambda", "1", kind="expression", symbol="f(k)",
-              help="multiplier of the base lr, a formula in k (e.g. 0.95**k)"),
+              help="multiplier of the base lr, a formula in k (e.g. 0.95**k)",
+              zh={"help": "基础学习率的乘数，一个关于 k 的公式（例如 0.95**k）"}),
     ),
+    zh={
+        "label": "Lambda（公式）",
+        "description":
+            "学习率等于基础学习率乘以你输入的关于 k（调度器已走的步数）的公式。试试 0.95**k 得到指"
+            "数衰减，或 min(1, (k+1)/10) 得到线性预热；任何能写成 k 的函数的式子都可以成为调度。",
+    },
 )
 
 
@@ -104,9 +111,15 @@ STEP_LR = ScheduleSpec(
     r"\eta_k = \eta_0 \, \gamma^{\lfloor k / s \rfloor}",
     (
         count_param("step_size", 30, 1, MAX_STEPS, slider_max=500, symbol="s",
-                    help_text="steps between two drops"),
-        gamma_param(0.1, "factor applied at each drop"),
+                    help_text="steps between two drops", zh={"help": "两次下降之间的步数"}),
+        gamma_param(0.1, "factor applied at each drop", zh={"help": "每次下降时乘上的因子"}),
     ),
+    zh={
+        "label": "阶梯衰减",
+        "description":
+            "每隔 step_size 步，学习率乘以 gamma，形成阶梯。早期的大步子进展快；每次下降都让优化器"
+            "在已找到的山谷里沉得更深。",
+    },
 )
 
 
@@ -148,9 +161,16 @@ MULTI_STEP_LR = ScheduleSpec(
     r"\eta_k = \eta_0 \, \gamma^{\,|\{i \,:\, m_i \le k\}|}",
     (
         Param("milestones", [30, 80], kind="list", symbol="m_i",
-              help="steps at which the lr is multiplied by gamma", extra=MILESTONE_LIST),
-        gamma_param(0.1, "factor applied at each milestone"),
+              help="steps at which the lr is multiplied by gamma", extra=MILESTONE_LIST,
+              zh={"help": "学习率乘以 gamma 的那些步"}),
+        gamma_param(0.1, "factor applied at each milestone", zh={"help": "每个里程碑处乘上的因子"}),
     ),
+    zh={
+        "label": "多阶梯衰减",
+        "description":
+            "在你列出的每个里程碑步，学习率乘以 gamma，就像台阶位置由你亲手放置的阶梯（经典做法是"
+            "在训练的 50% 和 75% 处下降）。",
+    },
 )
 
 
@@ -185,10 +205,17 @@ CONSTANT_LR = ScheduleSpec(
     "rate, then it jumps back to the base rate: a crude warm-up.",
     r"\eta_k = \begin{cases} c\,\eta_0 & k < T \\ \eta_0 & k \ge T \end{cases}",
     (
-        fraction_param("factor", 1.0 / 3, "c", "multiplier before total_iters", min_open=True),
+        fraction_param("factor", 1.0 / 3, "c", "multiplier before total_iters", min_open=True,
+                       zh={"help": "total_iters 步之前的乘数"}),
         count_param("total_iters", 5, 0, MAX_STEPS, slider_max=500, symbol="T",
-                    help_text="steps at the reduced lr"),
+                    help_text="steps at the reduced lr", zh={"help": "使用降低后学习率的步数"}),
     ),
+    zh={
+        "label": "先乘常数，再恢复",
+        "description":
+            "前 total_iters 步学习率保持为基础学习率乘以 factor，之后跳回基础学习率：一种简单的预"
+            "热。",
+    },
 )
 
 
@@ -239,11 +266,19 @@ LINEAR_LR = ScheduleSpec(
     "this is the standard linear warm-up.",
     r"\eta_k = \eta_0 \left(s + (e - s)\,\frac{\min(k, T)}{T}\right)",
     (
-        fraction_param("start_factor", 1.0 / 3, "s", "multiplier at step 0", min_open=True),
-        fraction_param("end_factor", 1.0, "e", "multiplier from step total_iters on"),
+        fraction_param("start_factor", 1.0 / 3, "s", "multiplier at step 0", min_open=True,
+                       zh={"help": "第 0 步时的乘数"}),
+        fraction_param("end_factor", 1.0, "e", "multiplier from step total_iters on",
+                       zh={"help": "从第 total_iters 步起的乘数"}),
         count_param("total_iters", 5, 1, MAX_STEPS, slider_max=500, symbol="T",
-                    help_text="steps of the ramp"),
+                    help_text="steps of the ramp", zh={"help": "线性变化持续的步数"}),
     ),
+    zh={
+        "label": "线性变化",
+        "description":
+            "基础学习率的乘数在 total_iters 步内从 start_factor 线性变到 end_factor，然后保持不变"
+            "。start_factor 较小时就是标准的线性预热。",
+    },
 )
 
 
@@ -275,8 +310,14 @@ EXPONENTIAL_LR = ScheduleSpec(
     r"\eta_k = \eta_0 \, \gamma^{k}",
     (
         Param("gamma", 0.99, min=0.0, max=1.1, min_open=True, step=1e-3, slider_min=0.9,
-              slider_max=1.0, symbol=r"\gamma", help="factor applied every step"),
+              slider_max=1.0, symbol=r"\gamma", help="factor applied every step",
+              zh={"help": "每一步乘上的因子"}),
     ),
+    zh={
+        "label": "指数衰减",
+        "description":
+            "每一步学习率都乘以 gamma，按几何级数衰减：gamma = 0.99 时大约每 69 步减半。",
+    },
 )
 
 
@@ -313,10 +354,17 @@ POLYNOMIAL_LR = ScheduleSpec(
     r"\eta_k = \eta_0 \left(1 - \frac{\min(k, T)}{T}\right)^{p}",
     (
         count_param("total_iters", 5, 1, MAX_STEPS, slider_max=500, symbol="T",
-                    help_text="steps until the lr reaches zero"),
+                    help_text="steps until the lr reaches zero",
+                    zh={"help": "学习率降到零所需的步数"}),
         Param("power", 1.0, min=0.0, max=10.0, step=0.1, slider_min=0.1, slider_max=5.0,
-              symbol="p", help="exponent of the decay"),
+              symbol="p", help="exponent of the decay", zh={"help": "衰减的指数"}),
     ),
+    zh={
+        "label": "多项式衰减",
+        "description":
+            "学习率在 total_iters 步内按剩余比例的幂降到零：power 为 1 是直线，更大的幂先快速下降"
+            "再缓慢爬行，更小的幂先保持较高再骤降。",
+    },
 )
 
 
@@ -365,9 +413,17 @@ COSINE_ANNEALING_LR = ScheduleSpec(
     r"\left(1 + \cos\frac{\pi k}{T_{\max}}\right)",
     (
         count_param("T_max", None, 1, MAX_STEPS, slider_max=2000, symbol=r"T_{\max}", nullable=True,
-                    help_text="steps of the half cosine (empty: the run's steps)"),
-        lr_like_param("eta_min", 0.0, r"\eta_{\min}", "lowest lr"),
+                    help_text="steps of the half cosine (empty: the run's steps)",
+                    zh={"help": "半个余弦周期的步数（留空：运行的步数）"}),
+        lr_like_param("eta_min", 0.0, r"\eta_{\min}", "lowest lr", zh={"help": "最低学习率"}),
     ),
+    zh={
+        "label": "余弦退火",
+        "description":
+            "学习率在 T_max 步内沿半个余弦波从基础学习率降到 eta_min：先保持较高，中间下降最快，最"
+            "后平缓落地。超过 T_max 后它会再次上升（torch 不做截断）。T_max 留空表示整个运行的长度"
+            "（在 SequentialLR 中为所在阶段的长度）。",
+    },
 )
 
 
@@ -414,9 +470,16 @@ COSINE_ANNEALING_WARM_RESTARTS = ScheduleSpec(
     r"\left(1 + \cos\frac{\pi T_{cur}}{T_i}\right),\quad T_i = T_0\,T_{mult}^{\,i}",
     (
         count_param("T_0", 50, 1, MAX_STEPS, slider_max=1000, symbol="T_0",
-                    help_text="steps of the first cycle"),
+                    help_text="steps of the first cycle", zh={"help": "第一个周期的步数"}),
         count_param("T_mult", 1, 1, 100, slider_max=4, symbol="T_{mult}",
-                    help_text="each cycle is this many times longer than the previous"),
-        lr_like_param("eta_min", 0.0, r"\eta_{\min}", "lowest lr"),
+                    help_text="each cycle is this many times longer than the previous",
+                    zh={"help": "每个周期的长度是上一个周期的多少倍"}),
+        lr_like_param("eta_min", 0.0, r"\eta_{\min}", "lowest lr", zh={"help": "最低学习率"}),
     ),
+    zh={
+        "label": "带热重启的余弦退火（SGDR）",
+        "description":
+            "余弦退火在 T_0 步后跳回基础学习率，每个新周期比上一个长 T_mult 倍。重启能把优化器踢出"
+            "尖锐的山谷；T_mult = 2 时各周期长度为 T_0、2T_0、4T_0……",
+    },
 )
