@@ -16,14 +16,18 @@ OneCycleLR.total_steps mean the run's steps (inside SequentialLR, the steps of t
 OneCycleLR.max_lr and CyclicLR.base_lr mean the run's lr; empty CyclicLR.max_lr means 10 x
 base_lr. Configs torch cannot run are ConfigErrors up front instead of crashes mid-run (OneCycleLR
 stepped past total_steps or with a zero-length phase, a composite handed over to by SequentialLR,
-ReduceLROnPlateau nested, cycling momentum without momentum). The one deliberate difference:
+ReduceLROnPlateau nested, cycling momentum the optimizer does not have). The one deliberate difference:
 CyclicLR 'triangular2' after 1024 cycles, where torch raises OverflowError, continues at base_lr.
+
+Also, beside torch's schedules, transformers' warm-up schedules (``warmup``: linear, cosine and
+polynomial decay after a warm-up, inverse square root, warmup-stable-decay), each equal to
+transformers' lr sequence.
 
 Layout: ``group`` (the param group schedules act on), ``base`` (the scheduler base classes and
 the spec), ``fields`` (shared parameter declarations), one module per family of schedules
-(``decay``, ``cyclic``, ``plateau``, ``composite``), each class beside its spec, ``catalog`` (the
-registry, in display order) and ``tree`` (validating and building a config). A new schedule is
-one scheduler class, its ``ScheduleSpec``, and its line in ``catalog``.
+(``decay``, ``cyclic``, ``plateau``, ``warmup``, ``composite``), each class beside its spec,
+``catalog`` (the registry, in display order) and ``tree`` (validating and building a config). A
+new schedule is one scheduler class, its ``ScheduleSpec``, and its line in ``catalog``.
 """
 
 from .base import (

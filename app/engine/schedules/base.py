@@ -48,6 +48,8 @@ class Checking(Protocol):
     """What a node's ``check`` sees of the tree being validated."""
 
     steps: int | None  # the run's steps (None: not known, skip step-dependent checks)
+    run_lr: float | None  # the optimizer's lr (None: not known, skip checks against it)
+    has_momentum: bool | None  # whether it has momentum / beta1 to cycle (None: not known)
 
     def spec(self, name: str) -> ScheduleSpec:
         """The spec of a (validated) schedule name."""

@@ -23,10 +23,21 @@ ZERO_PHASE = (
 )
 
 
+def check_momentum(params: Mapping[str, Any], place: Place, tree: Checking) -> None:
+    """torch refuses to cycle momentum on an optimizer with neither momentum nor beta1."""
+    if params["cycle_momentum"] and tree.has_momentum is False:
+        raise ConfigError(f"{place.params}.cycle_momentum", NO_MOMENTUM)
+
+
 class CyclicLR(LRScheduler):
     """The lr goes up and down between base_lr and max_lr (momentum the opposite way)."""
 
     cycles_momentum = True
+
+    @classmethod
+    def check(cls, params: dict[str, Any], place: Place, tree: Checking) -> None:
+        """Cycling momentum needs an optimizer with momentum or beta1."""
+        check_momentum(params, place, tree)
 
     @classmethod
     def build(cls, params: Mapping[str, Any], place: Place, tree: Building) -> Scheduler:
@@ -162,7 +173,8 @@ class OneCycleLR(LRScheduler):
     @classmethod
     def check(cls, params: dict[str, Any], place: Place, tree: Checking) -> None:
         """Reject settings that make torch raise within the run (stepped past total_steps, a
-        phase of zero length)."""
+        phase of zero length, cycling momentum the optimizer does not have)."""
+        check_momentum(params, place, tree)
         explicit = params["total_steps"]
         if explicit is None and tree.steps is None:
             return

@@ -17,9 +17,12 @@ from .group import ParamGroup
 class _Check:
     """Validation of one tree: the run's steps (if known) and the schedulers seen so far."""
 
-    def __init__(self, steps: int | None) -> None:
+    def __init__(self, steps: int | None, run_lr: float | None,
+                 has_momentum: bool | None) -> None:
         """Start a tree with no node seen."""
         self.steps = steps
+        self.run_lr = run_lr
+        self.has_momentum = has_momentum
         self.nodes = 0
 
     def spec(self, name: str) -> ScheduleSpec:
@@ -58,14 +61,16 @@ class _Build:
 
 
 def validate_schedule(
-    spec: Mapping[str, Any], field: str = "schedule", total_steps: int | None = None
+    spec: Mapping[str, Any], field: str = "schedule", total_steps: int | None = None, *,
+    run_lr: float | None = None, has_momentum: bool | None = None,
 ) -> dict[str, Any]:
-    """Check a schedule config, fill every default; ``total_steps`` enables run-length checks."""
+    """Check a schedule config, fill every default; what is known of the run enables the checks
+    against it (its steps, its optimizer's lr, whether that has momentum / beta1)."""
     # The result is {"name": ..., "params": {...}}; with total_steps (the run's steps) known,
     # OneCycleLR's total_steps and phases are checked against what torch can run.
     steps = None if total_steps is None else max(int(total_steps), 0)
     place = Place(field, depth=1, span=max(1, steps or 1), reach=steps or 0)
-    return _Check(steps).check(spec, place)
+    return _Check(steps, run_lr, has_momentum).check(spec, place)
 
 
 def build_scheduler(
@@ -75,6 +80,6 @@ def build_scheduler(
     # total_steps: the run's optimizer steps (the scheduler is stepped that many times); it fills
     # T_max / total_steps left empty and lets OneCycleLR be checked against what torch can run.
     steps = max(int(total_steps), 0)
-    checked = validate_schedule(spec, field, steps)
+    checked = validate_schedule(spec, field, steps, has_momentum=group.momentum_name is not None)
     with np.errstate(all="ignore"):
         return _Build(group).build(checked, Place(field, span=max(1, steps), reach=steps))
