@@ -16,8 +16,9 @@ OneCycleLR.total_steps mean the run's steps (inside SequentialLR, the steps of t
 OneCycleLR.max_lr and CyclicLR.base_lr mean the run's lr; empty CyclicLR.max_lr means 10 x
 base_lr. Configs torch cannot run are ConfigErrors up front instead of crashes mid-run (OneCycleLR
 stepped past total_steps or with a zero-length phase, a composite handed over to by SequentialLR,
-ReduceLROnPlateau nested, cycling momentum the optimizer does not have). The one deliberate difference:
-CyclicLR 'triangular2' after 1024 cycles, where torch raises OverflowError, continues at base_lr.
+ReduceLROnPlateau nested, cycling momentum the optimizer does not have). The one deliberate
+difference: CyclicLR 'triangular2' after 1024 cycles, where torch raises OverflowError, continues
+at base_lr.
 
 Also, beside torch's schedules, transformers' warm-up schedules (``warmup``: linear, cosine and
 polynomial decay after a warm-up, inverse square root, warmup-stable-decay), each equal to

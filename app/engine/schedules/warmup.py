@@ -397,10 +397,11 @@ WARMUP_STABLE_DECAY = ScheduleSpec(
     "pre-train large language models: the flat stage can be extended, or resumed from a "
     "checkpoint, without fixing the length of training in advance; only the short decay is run "
     "at the end (transformers' get_wsd_schedule). Empty num_stable_steps means what is left of "
-    "num_training_steps (empty: the run's steps) after warm-up and decay.",
+    "num_training_steps (empty: the run's steps) after warm-up and decay. In the formula, w and "
+    "d are the shapes chosen by warmup_type and decay_type (linear, cosine or 1-sqrt).",
     r"\eta_k = \eta_0 \begin{cases} r + (1 - r)\, w\!\left(\tfrac{k}{W}\right) & k < W \\"
     r" 1 & k < W + S \\ r + (1 - r)\, d\!\left(\tfrac{k - W - S}{D}\right) & k < W + S + D \\"
-    r" r & \text{after} \end{cases}",
+    r" r & k \ge W + S + D \end{cases}",
     (
         _warmup_param("steps of the warm-up (0: no warm-up)", "预热的步数（0：不预热）"),
         count_param("num_decay_steps", 60, 0, MAX_STEPS, slider_max=1000, symbol="D",
@@ -432,6 +433,7 @@ WARMUP_STABLE_DECAY = ScheduleSpec(
             "这次下降中明显降低。它被用来预训练大语言模型：平台阶段可以延长，也可以从检查点继续，"
             "不必事先确定训练的长度，只在最后运行短短的衰减阶段（transformers 的 "
             "get_wsd_schedule）。num_stable_steps 留空表示 num_training_steps（留空：运行的步数）"
-            "减去预热和衰减之后剩下的步数。",
+            "减去预热和衰减之后剩下的步数。公式中的 w 和 d 是 warmup_type 与 decay_type 选定的"
+            "形状（linear、cosine 或 1-sqrt）。",
     },
 )
