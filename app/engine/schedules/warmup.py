@@ -305,8 +305,8 @@ COSINE_WITH_WARMUP_LR = ScheduleSpec(
     "up and down again. The most common recipe for training transformer models (transformers' "
     "get_cosine_schedule_with_warmup). Empty num_training_steps means the run's steps.",
     r"\eta_k = \eta_0 \begin{cases} k / W & k < W \\"
-    r" \max\!\left(0,\ \tfrac12\left(1 + \cos\left(2\pi c\,\dfrac{k - W}{N - W}\right)\right)"
-    r"\right) & k \ge W \end{cases}",
+    r" \tfrac12\left(1 + \cos\left(2\pi c\,\tfrac{k - W}{N - W}\right)\right) & k \ge W"
+    r" \end{cases}",
     (
         _warmup_param(_WARMUP_EN, _WARMUP_ZH),
         _training_param("step at which the cosine ends (empty: the run's steps)",
