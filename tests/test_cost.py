@@ -40,8 +40,11 @@ def _surfaces() -> list[tuple[dict[str, Any], int | None]]:
 
 
 def _schedules() -> list[dict[str, Any] | None]:
-    """No schedule and every schedule with its defaults (composites with their children)."""
-    return [None, *({"name": name} for name in SCHEDULES)]
+    """No schedule and every schedule with its defaults (composites with their children), not
+    cycling momentum (L-BFGS has none to cycle)."""
+    return [None, *({"name": name, "params": {"cycle_momentum": False}}
+                    if SCHEDULES[name].cycles_momentum else {"name": name}
+                    for name in SCHEDULES)]
 
 
 def _max_request(surface: dict[str, Any], batch: int | None, run: dict[str, Any],

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import ConfigError
-from .optimizers import validate_optimizer
+from .optimizers import OPTIMIZERS, validate_optimizer
 from .params import Param, as_float
 from .schedules import validate_schedule
 from .surfaces import SURFACES, expression_surface, get_surface
@@ -103,8 +103,12 @@ def validate_run(raw: Any, field: str, steps: int) -> dict[str, Any]:
     _reject_unknown(raw, {"optimizer", "params", "inner", "schedule", "label"}, field)
     run = validate_optimizer(raw, field)
     schedule = raw.get("schedule")
+    driven = run["inner"] if OPTIMIZERS[run["optimizer"]].around is not None else run
     run["schedule"] = (
-        validate_schedule(schedule, f"{field}.schedule", total_steps=steps)
+        validate_schedule(
+            schedule, f"{field}.schedule", total_steps=steps, run_lr=driven["params"]["lr"],
+            has_momentum=OPTIMIZERS[driven["optimizer"]].momentum_name is not None,
+        )
         if schedule is not None else None
     )
     label = raw.get("label")

@@ -3,7 +3,9 @@
 // catalog's names; an entry missing here falls back to the catalog's English. This is a
 // translation table only: the controls are still built from the catalog alone.
 //
-// A parameter's help is looked up in its optimizer's / schedule's / surface's own `params`
+// The schedules carry their Chinese in the catalog itself (i18n.zh, from the engine's specs).
+//
+// A parameter's help is looked up in its optimizer's / surface's own `params`
 // first, then in the shared `params` by name (only for names whose English help is the same
 // everywhere); state quantities likewise (`state` of the optimizer, then the shared `state`).
 // Presets are under their optimizer's `presets`, the run settings under `settings`.
@@ -72,87 +74,6 @@ export const CATALOG_ZH = {
     lookahead: {
       description: "Lookahead 可以包裹任何优化器。内层优化器用“快”权重向前探索 k 步；然后“慢”权重朝快权重到达的位置移动 alpha 的比例，快权重再从慢权重重新出发。这能抑制内层优化器的振荡，并降低它对学习率的敏感性。",
       params: { alpha: "慢权重朝快权重移动的比例" },
-    },
-  },
-  schedules: {
-    LambdaLR: {
-      label: "Lambda（公式）",
-      description: "学习率等于基础学习率乘以你输入的关于 k（调度器已走的步数）的公式。试试 0.95**k 得到指数衰减，或 min(1, (k+1)/10) 得到线性预热；任何能写成 k 的函数的式子都可以成为调度。",
-    },
-    StepLR: {
-      label: "阶梯衰减",
-      description: "每隔 step_size 步，学习率乘以 gamma，形成阶梯。早期的大步子进展快；每次下降都让优化器在已找到的山谷里沉得更深。",
-      params: { gamma: "每次下降时乘上的因子" },
-    },
-    MultiStepLR: {
-      label: "多阶梯衰减",
-      description: "在你列出的每个里程碑步，学习率乘以 gamma，就像台阶位置由你亲手放置的阶梯（经典做法是在训练的 50% 和 75% 处下降）。",
-      params: { milestones: "学习率乘以 gamma 的那些步", gamma: "每个里程碑处乘上的因子" },
-    },
-    ConstantLR: {
-      label: "先乘常数，再恢复",
-      description: "前 total_iters 步学习率保持为基础学习率乘以 factor，之后跳回基础学习率：一种简单的预热。",
-      params: { factor: "total_iters 步之前的乘数", total_iters: "使用降低后学习率的步数" },
-    },
-    LinearLR: {
-      label: "线性变化",
-      description: "基础学习率的乘数在 total_iters 步内从 start_factor 线性变到 end_factor，然后保持不变。start_factor 较小时就是标准的线性预热。",
-      params: { total_iters: "线性变化持续的步数" },
-    },
-    ExponentialLR: {
-      label: "指数衰减",
-      description: "每一步学习率都乘以 gamma，按几何级数衰减：gamma = 0.99 时大约每 69 步减半。",
-      params: { gamma: "每一步乘上的因子" },
-    },
-    PolynomialLR: {
-      label: "多项式衰减",
-      description: "学习率在 total_iters 步内按剩余比例的幂降到零：power 为 1 是直线，更大的幂先快速下降再缓慢爬行，更小的幂先保持较高再骤降。",
-      params: { total_iters: "学习率降到零所需的步数" },
-    },
-    CosineAnnealingLR: {
-      label: "余弦退火",
-      description: "学习率在 T_max 步内沿半个余弦波从基础学习率降到 eta_min：先保持较高，中间下降最快，最后平缓落地。超过 T_max 后它会再次上升（torch 不做截断）。T_max 留空表示整个运行的长度（在 SequentialLR 中为所在阶段的长度）。",
-    },
-    CosineAnnealingWarmRestarts: {
-      label: "带热重启的余弦退火（SGDR）",
-      description: "余弦退火在 T_0 步后跳回基础学习率，每个新周期比上一个长 T_mult 倍。重启能把优化器踢出尖锐的山谷；T_mult = 2 时各周期长度为 T_0、2T_0、4T_0……",
-    },
-    ReduceLROnPlateau: {
-      label: "平台期降低",
-      description: "每步之后观察损失，若超过 patience 步没有改善（幅度超过 threshold），就把学习率乘以 factor，然后等待 cooldown 步再继续观察。这是唯一会对运行情况作出反应的调度。",
-      params: {
-        mode: "min：损失越低越好；max：越高越好",
-        factor: "遇到平台期时乘上的因子",
-        eps: "小于此值的降幅会被跳过",
-      },
-    },
-    CyclicLR: {
-      label: "循环学习率",
-      description: "学习率在 step_size_up 步内从 base_lr 升到 max_lr，再在 step_size_down 步内降回来，周而复始；triangular2 每个周期把幅度减半，exp_range 每步把幅度乘以 gamma。动量（或 Adam 的 β1）朝相反方向摆动。base_lr 留空表示使用运行的学习率；max_lr 留空表示 10 × base_lr。",
-      params: {
-        max_lr: "周期中的最高学习率（留空：10 × base_lr）",
-        mode: "triangular：幅度不变；triangular2：每个周期减半；exp_range：乘以 gamma**k",
-        gamma: "exp_range 模式下每步的衰减",
-        max_momentum: "学习率处于谷底时的动量",
-      },
-    },
-    OneCycleLR: {
-      label: "单周期（1cycle 策略）",
-      description: "整个运行只有一个大周期：在前 pct_start 比例的步数里从 max_lr/div_factor 预热到 max_lr，然后退火到远低于起点的位置（由 final_div_factor 决定），动量则反向变化。三阶段模式会先回到起点再最终下降。max_lr 留空表示运行的学习率；total_steps 留空表示运行的步数。",
-      params: {
-        max_lr: "峰值学习率（留空：运行的学习率）",
-        max_momentum: "开始和结束时的动量",
-      },
-    },
-    SequentialLR: {
-      label: "顺序组合（先预热再……）",
-      description: "依次运行多个调度：到达每个里程碑时，下一个调度从它自己的第 0 步开始。经典用法是先线性预热，再余弦退火。",
-      params: { schedulers: "按先后顺序排列的各个调度", milestones: "下一个调度接管的步数（比调度的个数少一个）" },
-    },
-    ChainedScheduler: {
-      label: "链式组合（调度相乘）",
-      description: "让多个调度同时作用于同一个学习率，效果相乘：例如在指数衰减之上再叠加一个常数预热因子。",
-      params: { schedulers: "同时步进的各个调度" },
     },
   },
   surfaces: {
@@ -265,32 +186,6 @@ export const CATALOG_ZH = {
     tolerance_change: "当方向斜率大于 −tolerance_change 时不迈步",
     max_eval: "每步的函数求值次数，包括线搜索在内（torch 的默认值 max_iter*5/4 在这里等于 1，线搜索将没有可用的求值次数）",
     k: "两次同步之间的内层步数",
-    // schedules
-    lr_lambda: "基础学习率的乘数，一个关于 k 的公式（例如 0.95**k）",
-    step_size: "两次下降之间的步数",
-    start_factor: "第 0 步时的乘数",
-    end_factor: "从第 total_iters 步起的乘数",
-    power: "衰减的指数",
-    T_max: "半个余弦周期的步数（留空：运行的步数）",
-    eta_min: "最低学习率",
-    T_0: "第一个周期的步数",
-    T_mult: "每个周期的长度是上一个周期的多少倍",
-    patience: "可以容忍的没有改善的步数",
-    threshold: "算作改善的最小变化量",
-    threshold_mode: "rel：优于 best*(1-threshold)；abs：优于 best-threshold",
-    cooldown: "降低学习率之后，重新开始计数之前等待的步数",
-    min_lr: "学习率不会被降到低于此值",
-    base_lr: "周期中的最低学习率（留空：运行的学习率）",
-    step_size_up: "从 base_lr 升到 max_lr 的步数",
-    step_size_down: "降回来的步数（留空：与上升相同）",
-    cycle_momentum: "让动量 / beta1 在 max_momentum 与 base_momentum 之间摆动",
-    base_momentum: "学习率处于峰值时的动量",
-    total_steps: "周期的长度（留空：运行的步数）",
-    pct_start: "用于预热的步数所占的比例",
-    anneal_strategy: "每个阶段的曲线形状",
-    div_factor: "周期从 max_lr / div_factor 开始",
-    final_div_factor: "周期结束于起始学习率 / final_div_factor",
-    three_phase: "在最后的退火之前，先降回起始学习率",
     // surfaces
     n_samples: "生成的数据点个数",
     data_seed: "生成数据集所用随机数生成器的种子",

@@ -1382,7 +1382,7 @@ function addTranslations(catalog) {
   const help = (own, shared, name) => ({ help: (own || {})[name] ?? shared[name] });
   for (const kind of ["optimizers", "schedules", "surfaces"]) {
     for (const item of catalog[kind] || []) {
-      const zh = CATALOG_ZH[kind][item.name] || {};
+      const zh = (CATALOG_ZH[kind] || {})[item.name] || {};
       merge(item, zh);
       for (const p of item.params || []) merge(p, help(zh.params, CATALOG_ZH.params, p.name));
       for (const s of item.state || []) merge(s, help(zh.state, CATALOG_ZH.state, s.name));

@@ -23,22 +23,13 @@ from app.lessons import FIRST_SCREEN, lesson_catalog
 router = APIRouter(prefix="/api", tags=["catalog"])
 
 
-def _schedule_entry(spec: Any) -> dict[str, Any]:
-    """A schedule's catalog entry (built from its fields if the spec has no to_catalog)."""
-    if hasattr(spec, "to_catalog"):
-        return spec.to_catalog()
-    return {"name": spec.name, "label": spec.label, "description": spec.description,
-            "latex": spec.latex, "params": [p.to_catalog() for p in spec.params],
-            "cycles_momentum": spec.cycles_momentum}
-
-
 def build_catalog(settings: Settings) -> dict[str, Any]:
     """The catalog as a JSON-ready dict (registries in their declared order)."""
     default = validate_request({}, settings)
     return {
         "version": __version__,
         "optimizers": [spec.to_catalog() for spec in OPTIMIZERS.values()],
-        "schedules": [_schedule_entry(spec) for spec in SCHEDULES.values()],
+        "schedules": [spec.to_catalog() for spec in SCHEDULES.values()],
         "surfaces": [spec.to_catalog() for spec in SURFACES.values()],
         "settings": {p.name: p.to_catalog() for p in (STEPS, NOISE, SEED, BATCH)},
         "limits": {
