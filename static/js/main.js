@@ -1291,7 +1291,7 @@ async function main() {
   }
   app.catalog = catalog;
   usePalette(catalog.palette);
-  $("formula").maxLength = catalog.limits.max_expression_chars;
+  $("formula").maxLength = Math.min(catalog.limits.max_expression_chars, catalog.expression.max_length);
   app.config = decoded.config;
   app.canonical = decoded.query || "";
   for (const o of catalog.optimizers) for (const p of o.params) knownHide.add(p.name);
