@@ -765,6 +765,16 @@ def _teach_lion(state: State, hp: Hyper) -> dict[str, Array]:
     return {"step_scale": scale_of(hp["lr"], state["exp_avg"])}
 
 
+# Lion's betas mean other things than Adam's: beta1 mixes the momentum and the gradient whose
+# sign is the step, beta2 is the momentum's own decay rate.
+LION_BETAS = (
+    beta_param("beta1", 0.9, r"\beta_1",
+               "mix of momentum and gradient whose sign is the step",
+               zh_help="动量与梯度的混合系数，其符号即步子的方向"),
+    beta_param("beta2", 0.99, r"\beta_2", "decay rate of the momentum",
+               zh_help="动量的衰减率"),
+)
+
 LION = OptimizerSpec(
     name="lion",
     label="Lion",
@@ -779,7 +789,7 @@ LION = OptimizerSpec(
               "Algorithms)",
     params=(
         lr_param(1e-4),
-        *_betas(0.9, 0.99),
+        *LION_BETAS,
         weight_decay_param(),
         MAXIMIZE,
     ),
