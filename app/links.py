@@ -21,8 +21,9 @@ from app.api.query import QueryError, as_query_error, decode
 from app.engine.config import MAX_RUNS, validate_config
 from app.engine.errors import ConfigError
 from app.engine.maps import validate_basin_map, validate_hyper_map
+from app.palette import PALETTE
 
-PALETTE_SIZE = 8
+PALETTE_SIZE = len(PALETTE)  # p.colors holds indices into the catalog's run colours
 _NAME = re.compile(r"[A-Za-z0-9_]{1,40}")
 
 

@@ -29,9 +29,8 @@ from app.engine.optimizers import OPTIMIZERS, state_vars
 from app.engine.runner import Result, Trajectory, run
 from app.engine.surfaces import SURFACES
 from app.links import PageOptions, read_config
+from app.palette import PALETTE  # the page's run colours (its catalog's palette)
 
-# The page's run colours (static/js/controls.js PALETTE: Okabe-Ito, colour-blind safe).
-PALETTE = ("#E69F00", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 # The page's contour colours (static/js/plots.js SURFACE_SCALE), light so the paths stay readable.
 SURFACE_SCALE = [[0, "#f7fbff"], [0.25, "#d9e6f2"], [0.5, "#b3c6da"], [0.75, "#8aa1ba"],
                  [1, "#5f7390"]]

@@ -3,7 +3,8 @@
 :func:`map_figure` (also importable from :mod:`app.notebook`) draws a map the way the page's maps
 card draws it, from a :class:`~app.engine.maps.MapResult` already computed, from a configuration
 dict and a map spec, or from a shared link whose ``hmap.*`` / ``basin.*`` keys spell the map.
-The colours are the page's (``static/js/maps.js``; a test keeps the two in step).
+The colours are the page's (``app/palette.py``, served in the catalog; the loss scale and
+opacities are ``static/js/maps.js``'s, a test keeps the two in step).
 """
 
 from __future__ import annotations
@@ -30,17 +31,12 @@ from app.notebook import (
     _surface_title,
     run_name,
 )
+from app.palette import BASIN_COLORS, DIVERGED_COLOR, NEVER_COLOR, UNSETTLED_COLOR
 
-# The page's map colours (static/js/maps.js): the loss scale, diverged cells, cells that never
-# reached the threshold, cells still moving (transparent: the contour shows through) and one
-# categorical colour per minimum (Okabe-Ito, then Tol's muted), cycling beyond 16.
+# The page's loss scale and overlay opacities (static/js/maps.js); the colours of diverged cells,
+# cells that never reached the threshold, cells still moving and of each minimum are the catalog's
+# palette (app/palette.py).
 LOSS_SCALE = "Viridis"
-DIVERGED_COLOR = "#7f1d1d"
-NEVER_COLOR = "#cbd2d9"
-UNSETTLED_COLOR = "rgba(255,255,255,0)"
-# light tones apart from the run colours (static/js/maps.js BASIN_COLORS)
-BASIN_COLORS = ("#a6cee3", "#b2df8a", "#fdbf6f", "#cab2d6", "#8dd3c7", "#fccde5", "#ffff99",
-                "#bebada", "#ccebc5", "#fb9a99", "#d9f0a3", "#e5d8bd")
 BASIN_OPACITY = 0.75  # the basin overlay over the contour, as on the page
 LOSS_OPACITY = 0.6  # the final-loss overlay
 OVERLAY_AXES = {"xaxis": "x2", "yaxis": "y2"}  # static/js/plots.js OVERLAY_AXES

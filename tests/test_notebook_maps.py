@@ -26,6 +26,7 @@ from app.notebook_maps import (
     OVERLAY_AXES,
     UNSETTLED_COLOR,
 )
+from app.palette import palette_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG: dict[str, Any] = {"surface": {"name": "rosenbrock"}, "steps": 100,
@@ -239,10 +240,12 @@ def test_map_colours_are_the_pages() -> None:
         return re.search(rf"const {name} = ([^;]+);", js).group(1)  # type: ignore[union-attr]
 
     assert const("LOSS_SCALE") == f'"{LOSS_SCALE}"'
-    assert const("DIVERGED_COLOR") == f'"{DIVERGED_COLOR}"'
-    assert const("NEVER_COLOR") == f'"{NEVER_COLOR}"'
-    assert const("UNSETTLED_COLOR") == f'"{UNSETTLED_COLOR}"'
-    assert tuple(re.findall(r'"(#[0-9a-f]{6})"', const("BASIN_COLORS"))) == BASIN_COLORS
+    palette = palette_catalog()  # the page's map colours come from the catalog's palette
+    assert palette["diverged"] == DIVERGED_COLOR and palette["never"] == NEVER_COLOR
+    assert palette["unsettled"] == UNSETTLED_COLOR
+    assert tuple(palette["basins"]) == BASIN_COLORS
+    copies = [c for c in (*BASIN_COLORS, DIVERGED_COLOR, NEVER_COLOR) if c in js]
+    assert copies == [], "maps.js keeps no copy of the catalog's palette"
     assert float(const("BASIN_OPACITY")) == BASIN_OPACITY
     plots = (ROOT / "static/js/plots.js").read_text()
     axes = re.search(r"export const OVERLAY_AXES = \{ xaxis: \"(\w+)\", yaxis: \"(\w+)\" \};",

@@ -249,6 +249,12 @@ class Catalog(_Open):
     default_query: str
     expression: dict[str, Any] = Field(..., description="what a formula may use")
     maps: dict[str, list[str]] = Field(..., description="map metrics, basin colours, axis scales")
+    quantities: list[dict[str, Any]] = Field(
+        ..., description="quantities every step has (gradient, lr, step scale, ...): symbol, "
+                         "label, help and i18n")
+    palette: dict[str, Any] = Field(
+        ..., description="run colours (hex, label, i18n), dashes and markers; the maps' basin, "
+                         "diverged, never and unsettled colours")
     first_screen: str = Field("", description="the page query shown when a link has none")
     lessons: list[LessonInfo] = Field(
         default_factory=list, description="ready-made lessons: scenes (page queries) and texts"

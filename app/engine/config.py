@@ -20,13 +20,20 @@ MAX_STEPS = 10_000
 COORD_LIMIT = 1e6  # a start point or a view box beyond this is refused
 
 STEPS = Param("steps", 300, kind="int", min=1, max=MAX_STEPS, step=1,
-              help="number of optimizer steps")
+              scale="log", slider_min=10, slider_max=MAX_STEPS,
+              help="number of optimizer steps",
+              zh={"help": "优化器的步数"})
 NOISE = Param("noise", 0.0, min=0.0, max=1e3, step=0.01,
-              help="standard deviation of Gaussian noise added to each gradient component")
+              scale="log", slider_min=1e-3, slider_max=100.0,
+              help="standard deviation of Gaussian noise added to each gradient component",
+              zh={"help": "加到每个梯度分量上的高斯噪声的标准差"})
 SEED = Param("seed", 0, kind="int", min=0, max=2**32 - 1, step=1,
-             help="seed of the gradient noise and of the mini-batches")
+             help="seed of the gradient noise and of the mini-batches",
+             zh={"help": "梯度噪声和小批量的随机种子"})
 BATCH = Param("batch_size", None, kind="int", min=1, max=1_000_000, step=1, nullable=True,
-              help="mini-batch size on data surfaces (null: the whole data set)")
+              scale="log", slider_min=1, slider_max=1024,
+              help="mini-batch size on data surfaces (null: the whole data set)",
+              zh={"help": "数据曲面上的小批量大小（null：使用整个数据集）"})
 LABEL_MAX = 40
 
 

@@ -159,14 +159,17 @@ def lr_param(default: float, *, symbol: str = r"\eta") -> Param:
     return Param(
         "lr", default, min=0.0, max=1e3, scale="log", slider_min=1e-5, slider_max=10.0,
         symbol=symbol, help="learning rate",
+        zh={"help": "学习率"},
     )
 
 
-def beta_param(name: str, default: float, symbol: str, help_text: str) -> Param:
-    """A decay rate in [0, 1) on a slider fine near 1."""
+def beta_param(name: str, default: float, symbol: str, help_text: str,
+               zh_help: str = "") -> Param:
+    """A decay rate in [0, 1) on a slider fine near 1 (``zh_help``: its help in Chinese)."""
     return Param(
         name, default, min=0.0, max=1.0, max_open=True, scale="beta", slider_min=0.0,
         slider_max=0.9999, symbol=symbol, help=help_text,
+        zh={"help": zh_help} if zh_help else {},
     )
 
 
@@ -175,6 +178,7 @@ def eps_param(default: float) -> Param:
     return Param(
         "eps", default, min=0.0, max=1.0, scale="log", slider_min=1e-12, slider_max=1.0,
         symbol=r"\epsilon", help="added to the denominator for numerical stability",
+        zh={"help": "加到分母上以保证数值稳定"},
     )
 
 
@@ -183,4 +187,5 @@ def weight_decay_param(default: float = 0.0) -> Param:
     return Param(
         "weight_decay", default, min=0.0, max=10.0, scale="linear", step=1e-3,
         symbol=r"\lambda", help="weight decay",
+        zh={"help": "权重衰减"},
     )

@@ -527,6 +527,7 @@ def _analytic(
     *,
     log_scale: bool = False,
     float_exact: bool = False,
+    zh: Translations | None = None,
 ) -> SurfaceSpec:
     """A parameter-free analytic surface with fixed (already exact or polished) minima;
     ``float_exact`` when its functions are plain arithmetic (see ``Objective.float_exact``)."""
@@ -538,7 +539,7 @@ def _analytic(
 
     return SurfaceSpec(
         name=name, label=label, latex=latex, description=description, view=view, start=start,
-        log_scale=log_scale, factory=make,
+        log_scale=log_scale, factory=make, zh=zh or {},
     )
 
 
@@ -568,9 +569,11 @@ def _data_params() -> tuple[Param, ...]:
     """The sample count and seed shared by the data-fitting surfaces."""
     return (
         Param("n_samples", 64, kind="int", min=8, max=1024, step=1, symbol="n",
-              help="number of generated data points"),
+              help="number of generated data points",
+              zh={"help": "生成的数据点个数"}),
         Param("data_seed", 0, kind="int", min=0, max=2**31 - 1, step=1,
-              help="seed of the random generator that draws the data set"),
+              help="seed of the random generator that draws the data set",
+              zh={"help": "生成数据集所用随机数生成器的种子"}),
     )
 
 
@@ -740,6 +743,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "for the minimum. With lr = 1 it lands in one step; above lr = 2 it diverges.",
             (-3.0, 3.0, -3.0, 3.0), (-2.5, 2.0), _quadratic_value, _quadratic_grad,
             [(0.0, 0.0, "global")], float_exact=True,
+            zh={"label": "二次碗",
+                "description": ("最简单的情形：每个方向的弯曲程度相同，所以梯度下降径直走向极小"
+                                "值。lr = 1 时一步到达；lr 大于 2 时发散。")},
         ),
         SurfaceSpec(
             name="ill_conditioned", label="Ill-conditioned bowl",
@@ -754,11 +760,17 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             view=(-3.0, 3.0, -3.0, 3.0), start=(-2.5, 1.0),
             params=(
                 Param("condition_number", 10.0, min=1.0, max=1e4, scale="log",
-                      symbol=r"\kappa", help="ratio of the largest to the smallest curvature"),
+                      symbol=r"\kappa", help="ratio of the largest to the smallest curvature",
+                      zh={"help": "最大曲率与最小曲率之比"}),
                 Param("angle", 0.0, min=-90.0, max=90.0, step=1.0, symbol=r"\theta",
-                      help="rotation of the valley away from the axes, in degrees"),
+                      help="rotation of the valley away from the axes, in degrees",
+                      zh={"help": "山谷相对坐标轴的旋转角度（单位：度）"}),
             ),
             log_scale=True, factory=_make_ill_conditioned,
+            zh={"label": "病态碗",
+                "description": ("一个横向比纵向陡 kappa 倍的碗：普通梯度下降会之字形振荡、"
+                                "缓慢爬行，动量能帮上忙。把它旋转（angle）后，像 Adam "
+                                "这样逐坐标缩放的方法就失去了优势，因为山谷不再与坐标轴对齐。")},
         ),
         _analytic(
             "rosenbrock", "Rosenbrock", r"(1 - x)^2 + 100\,(y - x^2)^2",
@@ -766,6 +778,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "following it to the minimum at (1, 1) is slow without momentum or adaptivity.",
             (-2.0, 2.0, -1.0, 3.0), (-1.2, 1.0), _rosenbrock_value, _rosenbrock_grad,
             [(1.0, 1.0, "global")], log_scale=True, float_exact=True,
+            zh={"label": "Rosenbrock 函数",
+                "description": ("一条弯曲、狭窄、谷底几乎平坦的山谷：到达谷底很容易，"
+                                "但没有动量或自适应步长时，沿着它走到 (1, 1) 处的极小值会很慢。")},
         ),
         _analytic(
             "beale", "Beale",
@@ -774,6 +789,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "magnitude, which is where adaptive step sizes shine.",
             (-4.5, 4.5, -4.5, 4.5), (1.0, 1.5), _beale_value, _beale_grad,
             [(3.0, 0.5, "global")], log_scale=True,
+            zh={"label": "Beale 函数",
+                "description": ("平坦的高原紧挨着非常陡峭的壁：梯度的尺度相差好几个数量级，"
+                                "这正是自适应步长大显身手的地方。")},
         ),
         _analytic(
             "himmelblau", "Himmelblau", r"(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
@@ -785,6 +803,8 @@ def _build_registry() -> dict[str, SurfaceSpec]:
                 (-3.779, -3.283, "global"), (3.584, -1.848, "global"),
             ]),
             log_scale=True, float_exact=True,
+            zh={"label": "Himmelblau 函数",
+                "description": "四个同样好的极小值：优化器最终到达哪一个，取决于它的起点和动量。"},
         ),
         _analytic(
             "booth", "Booth", r"(x + 2y - 7)^2 + (2x + y - 5)^2",
@@ -792,6 +812,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "look at zig-zagging across a valley that is not aligned with the axes.",
             (-4.0, 6.0, -2.0, 8.0), (-3.0, 0.0), _booth_value, _booth_grad,
             [(1.0, 3.0, "global")], log_scale=True, float_exact=True,
+            zh={"label": "Booth 函数",
+                "description": ("一个倾斜 45 度、条件数为 9 的二次碗："
+                                "初步体会在与坐标轴不对齐的山谷中之字形前进。")},
         ),
         _analytic(
             "matyas", "Matyas", r"0.26\,(x^2 + y^2) - 0.48\,xy",
@@ -799,6 +822,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "valley floor is slow for plain gradient descent.",
             (-6.0, 6.0, -6.0, 6.0), (-5.0, -2.5), _matyas_value, _matyas_grad,
             [(0.0, 0.0, "global")], float_exact=True,
+            zh={"label": "Matyas 函数",
+                "description": ("一条又长又非常平坦的对角山谷（条件数 25）："
+                                "普通梯度下降沿谷底前进得很慢。")},
         ),
         _analytic(
             "three_hump_camel", "Three-hump camel",
@@ -807,6 +833,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "gets trapped unless momentum carries it over the ridge.",
             (-2.5, 2.5, -2.5, 2.5), (2.2, -0.3), _three_hump_value, _three_hump_grad,
             _three_hump_minima(),
+            zh={"label": "三峰骆驼函数",
+                "description": ("一个全局极小值，两侧各有一个较浅的局部极小值："
+                                "从侧面出发会被困住，除非动量带着它越过山脊。")},
         ),
         _analytic(
             "six_hump_camel", "Six-hump camel",
@@ -819,6 +848,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
                 (1.7036, -0.7961, "local"), (-1.7036, 0.7961, "local"),
                 (1.6071, 0.5687, "local"), (-1.6071, -0.5687, "local"),
             ]),
+            zh={"label": "六峰骆驼函数",
+                "description": ("两个对称的全局极小值和四个局部极小值：一个用来探索吸引域的小地"
+                                "形。")},
         ),
         _analytic(
             "goldstein_price", "Goldstein-Price",
@@ -832,6 +864,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
                 (1.8, 0.2, "local"), (1.2, 0.8, "local"),
             ]),
             log_scale=True, float_exact=True,
+            zh={"label": "Goldstein-Price 函数",
+                "description": ("函数值横跨六个数量级，并有多个局部极小值："
+                                "原始的梯度步要么极小、要么爆炸，所以步长控制至关重要。")},
         ),
         _analytic(
             "rastrigin", "Rastrigin",
@@ -840,6 +875,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "the nearest dip, large steps or momentum can skip across them.",
             (-5.12, 5.12, -5.12, 5.12), (3.2, -2.6), _rastrigin_value, _rastrigin_grad,
             [(0.0, 0.0, "global")],
+            zh={"label": "Rastrigin 函数",
+                "description": ("一个布满规则网格状局部极小值的碗：小步子会卡在最近的凹坑里，"
+                                "大步子或动量则可以跳过它们。")},
         ),
         _analytic(
             "ackley", "Ackley",
@@ -849,6 +887,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "gradient says little about where the minimum is.",
             (-4.0, 4.0, -4.0, 4.0), (2.6, -3.2), _ackley_value, _ackley_grad,
             [(0.0, 0.0, "global")],
+            zh={"label": "Ackley 函数",
+                "description": ("一个尖锐的漏斗，周围是几乎平坦、坑坑洼洼的高原：远离中心时，"
+                                "梯度几乎无法指明极小值在哪里。")},
         ),
         _analytic(
             "styblinski_tang", "Styblinski-Tang",
@@ -857,6 +898,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "descent simply takes whichever basin it starts in.",
             (-5.0, 5.0, -5.0, 5.0), (0.5, 0.5), _styblinski_value, _styblinski_grad,
             _styblinski_minima(),
+            zh={"label": "Styblinski-Tang 函数",
+                "description": ("四个深浅不同的盆地：最深的位于 (-2.90, -2.90)，"
+                                "而梯度下降只会落入它出发时所在的那个盆地。")},
         ),
         _analytic(
             "levi_n13", "Levi N.13",
@@ -866,6 +910,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "way test whether an optimizer can keep moving.",
             (-2.0, 4.0, -2.0, 4.0), (-1.2, 3.2), _levi_value, _levi_grad,
             [(1.0, 1.0, "global")],
+            zh={"label": "Levi N.13 函数",
+                "description": ("以 (1, 1) 为中心的碗上叠加了波纹：沿途许多小的局部极小值考验优"
+                                "化器能否持续前进。")},
         ),
         _analytic(
             "saddle", "Saddle", r"x^2 - y^2",
@@ -873,6 +920,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "slows to a crawl near the centre before sliding off along y.",
             (-2.0, 2.0, -2.0, 2.0), (-1.8, 0.05), _saddle_value, _saddle_grad,
             [(0.0, 0.0, "saddle")], float_exact=True,
+            zh={"label": "鞍面",
+                "description": ("一个鞍点，而不是极小值：从几乎位于山脊上的点出发，"
+                                "梯度下降在中心附近慢得像在爬，然后才沿 y 方向滑走。")},
         ),
         _analytic(
             "monkey_saddle", "Monkey saddle", r"x^3 - 3xy^2",
@@ -880,6 +930,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "order at the centre, so escaping takes even longer.",
             (-2.0, 2.0, -2.0, 2.0), (1.5, 0.1), _monkey_value, _monkey_grad,
             [(0.0, 0.0, "saddle")],
+            zh={"label": "猴鞍面",
+                "description": ("一个有三个下坡方向的平坦鞍点：在中心处梯度以二阶速度趋于零，"
+                                "所以逃离需要更长的时间。")},
         ),
         _analytic(
             "gaussian_wells", "Gaussian wells",
@@ -893,6 +946,10 @@ def _build_registry() -> dict[str, SurfaceSpec]:
                 for x0, y0, kind in ((1.5, -1.0, "global"), (-1.5, 1.0, "local"),
                                      (-0.6, 0.4, "saddle"))
             ],
+            zh={"label": "高斯势阱",
+                "description": ("一个又浅又窄的阱紧挨着一个更深更宽的阱："
+                                "梯度下降停在它先到达的那个里，动量则可以越过势垒滚进更好的那个"
+                                "。")},
         ),
         SurfaceSpec(
             name="linear_regression", label="Linear regression (MSE)",
@@ -903,6 +960,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             ),
             view=(-1.5, 4.5, -3.5, 2.5), start=(-1.0, 2.0), params=_data_params(),
             kind="data", factory=_make_linear,
+            zh={"label": "线性回归（MSE）",
+                "description": ("用直线 y = w x + b 拟合带噪声的数据：横轴是斜率 w，纵轴是截距 "
+                                "b。小批量使梯度带有噪声。")},
         ),
         SurfaceSpec(
             name="logistic_regression", label="Logistic regression (cross-entropy)",
@@ -915,6 +975,9 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             ),
             view=(-1.5, 4.5, -3.5, 2.5), start=(-1.0, 2.0), params=_data_params(),
             kind="data", factory=_make_logistic,
+            zh={"label": "逻辑回归（交叉熵）",
+                "description": ("用 sigmoid(w x + b) 对一维的点进行分类：横轴是权重 w，"
+                                "纵轴是偏置 b。损失是凸的，但在远离极小值处变得平坦。")},
         ),
     ]
     return {spec.name: spec for spec in specs}

@@ -5,17 +5,8 @@
 import { renderMath } from "./math.js";
 import { getLang, t, tc } from "./i18n.js";
 
-// Okabe & Ito's colour-blind-safe palette, most distinguishable first.
-export const PALETTE = [
-  { hex: "#E69F00", name: "orange" },
-  { hex: "#0072B2", name: "blue" },
-  { hex: "#009E73", name: "bluish green" },
-  { hex: "#D55E00", name: "vermillion" },
-  { hex: "#CC79A7", name: "reddish purple" },
-  { hex: "#56B4E9", name: "sky blue" },
-  { hex: "#000000", name: "black" },
-  { hex: "#F0E442", name: "yellow" },
-];
+// The run colours are the catalog's (palette.js); re-exported for the modules that draw runs.
+export { PALETTE } from "./palette.js";
 
 const SLIDER_STEPS = 1000;
 let uid = 0;

@@ -10,7 +10,6 @@ import { ApiError, fetchStart, getCatalog, getConfig, getSurface, isAbort, strea
 import { PALETTE, defaults, formatValue, h, paramControl, paramList } from "./controls.js";
 import { Dataset } from "./data.js";
 import { initExport } from "./export.js";
-import { CATALOG_ZH } from "./catalog_zh.js";
 import { applyI18n, getLang, setLang, t, tc } from "./i18n.js";
 import { renderMath } from "./math.js";
 import { ContourView, LineView, StateView, Surface3DView } from "./plots.js";
@@ -18,27 +17,14 @@ import { drawSwatch, runNames } from "./names.js";
 import { RunCard } from "./runs.js";
 import { TeachPanel } from "./teach.js";
 import { MapsPanel } from "./maps.js";
-import { HIDEABLE, MAX_RUNS, composeSearch, splitQuery } from "./urlstate.js";
+import { usePalette } from "./palette.js";
+import { HIDEABLE, composeSearch, splitQuery } from "./urlstate.js";
 import "./layout.js"; // the drawer and section bar on tablets and phones
 
 const $ = (id) => document.getElementById(id);
 const EXPRESSION = "__expression";
 const SPEEDS = [10, 30, 60, 120, 250, 500, 1000, 2500, 5000];
 const HEAVY_INTERVAL = 150; // ms between line-chart redraws while a stream is still arriving
-
-// Config-level parameters, used only when the catalog does not describe them.
-const CONFIG_FALLBACK = [
-  { name: "steps", type: "int", default: 300, min: 1, max: 10000, scale: "log", slider_min: 10, slider_max: 10000, step: 1, symbol: "", help: "number of optimizer steps", range: "an integer in [1, 10000]" },
-  { name: "noise", type: "float", default: 0, min: 0, max: 1000, scale: "log", slider_min: 0.001, slider_max: 100, symbol: "\\sigma", help: "standard deviation of Gaussian noise added to each gradient component", range: "a number in [0, 1000]" },
-  { name: "seed", type: "int", default: 0, min: 0, max: 4294967295, scale: "linear", step: 1, symbol: "", help: "seed of the gradient noise and of the mini-batches", range: "an integer in [0, 4294967295]" },
-  { name: "batch_size", type: "int", default: null, min: 1, max: 1000000, scale: "log", slider_min: 1, slider_max: 1024, step: 1, nullable: true, symbol: "B", help: "mini-batch size on data surfaces (null: the whole data set)", range: "an integer in [1, 1000000]" },
-];
-// Slider hints for config-level parameters whose catalog entry gives none.
-const CONFIG_SLIDERS = {
-  steps: { scale: "log", slider_min: 10, slider_max: 10000 },
-  noise: { scale: "log", slider_min: 0.001, slider_max: 100 },
-  batch_size: { scale: "log", slider_min: 1, slider_max: 1024 },
-};
 
 const app = {
   catalog: null,
@@ -94,8 +80,9 @@ const app = {
     updateTeach(true);
     pageChanged();
   },
+  runLimit: () => runLimitReason(),
   duplicateRun(i) {
-    if (app.config.runs.length >= MAX_RUNS) return;
+    if (runLimitReason()) return;
     app.config.runs.splice(i + 1, 0, structuredClone(app.config.runs[i]));
     shiftPageRuns(i + 1, +1, app.colorOf(i) === i % PALETTE.length ? null : app.colorOf(i));
     renderRuns();
@@ -373,7 +360,7 @@ async function loadSurface() {
   const controller = new AbortController();
   app.surfaceController = controller;
   try {
-    const data = await getSurface(surface, { log, signal: controller.signal, resolution: 120 });
+    const data = await getSurface(surface, { log, signal: controller.signal, resolution: app.catalog.limits.default_grid });
     if (app.surfaceKey !== key) return;
     app.surface = data;
     app.views.contour.surfaceId = surfaceId(surface);
@@ -611,7 +598,10 @@ function allQuantities(ds, st) {
   names.sort((a, b) => (order.indexOf(a) + 1 || 999) - (order.indexOf(b) + 1 || 999));
   return names.map((n) => {
     const m = meta.get(n);
-    if (n === "effective_lr") return { name: n, symbol: "\\Delta\\theta / (-g)", help: t("q.effective_lr"), scalar: false };
+    if (n === "effective_lr") {
+      const q = app.catalog.quantities.find((c) => c.name === n);
+      return { name: n, symbol: q.symbol, help: tc(q, "help"), scalar: false };
+    }
     return { name: n, symbol: m ? m.symbol : n, help: m ? tc(m, "help") : n, scalar: Boolean(m && m.scalar),
       log: Boolean(m && m.log) };
   });
@@ -792,7 +782,8 @@ function renderRuns() {
     return card;
   });
   box.replaceChildren(...app.cards.map((c) => c.el));
-  $("add-run").disabled = app.config.runs.length >= MAX_RUNS;
+  renderRunLimit();
+  if (app.catalog && $("training").childElementCount) renderTraining(); // the steps' cap follows the runs
   if (app.maps) app.maps.render();
   if (app.dataset) updateRunStatus(app.dataset);
   applyHide();
@@ -805,16 +796,40 @@ function newRun() {
   return { optimizer: spec.name, params: defaults(spec.params) };
 }
 
+/** The run settings' controls (the catalog's `settings`), steps capped by the server's limits:
+ * its steps per run and its steps-times-runs budget over the current runs. */
 function configSpecs() {
-  const c = app.catalog;
-  const given = c.settings || {};
-  return CONFIG_FALLBACK.map((fb) => {
-    const s = given[fb.name] || fb;
-    const hints = CONFIG_SLIDERS[fb.name];
-    const out = { ...fb, ...s };
-    if (hints && (s.slider_max === null || s.slider_max === undefined || s.slider_max === s.max)) Object.assign(out, hints);
-    return out;
+  const { limits, settings } = app.catalog;
+  return ["steps", "noise", "seed", "batch_size"].map((name) => {
+    const spec = { ...settings[name] };
+    if (name === "steps") {
+      const most = Math.min(spec.max, limits.max_steps, Math.floor(limits.max_run_steps / app.config.runs.length));
+      spec.max = most;
+      spec.slider_max = Math.min(spec.slider_max, most);
+      spec.range = `an integer in [${spec.min}, ${most}]`;
+    }
+    return spec;
   });
+}
+
+/** Why no run can be added (the server's limits on runs and on steps times runs), or "". */
+function runLimitReason() {
+  const { limits } = app.catalog;
+  const n = app.config.runs.length;
+  if (n >= limits.max_runs) return t("run.maxRuns", { n: limits.max_runs });
+  if ((n + 1) * app.config.steps > limits.max_run_steps) {
+    return t("run.maxBudget", { budget: limits.max_run_steps, steps: Math.floor(limits.max_run_steps / (n + 1)) });
+  }
+  return "";
+}
+
+/** The add-run button and its reason when it is off. */
+function renderRunLimit() {
+  const reason = runLimitReason();
+  $("add-run").disabled = Boolean(reason);
+  $("add-run").title = reason;
+  $("runs-limit").textContent = reason;
+  $("runs-limit").hidden = !reason;
 }
 
 function renderTraining() {
@@ -830,7 +845,10 @@ function renderTraining() {
     }
     const el = paramControl(spec, cfg[spec.name], spec.name, (v) => {
       cfg[spec.name] = v;
-      if (spec.name === "steps") $("scrubber").max = String(v);
+      if (spec.name === "steps") {
+        $("scrubber").max = String(v);
+        renderRunLimit();
+      }
       configChanged();
     });
     el.dataset.key = spec.name;
@@ -1272,7 +1290,8 @@ async function main() {
     return;
   }
   app.catalog = catalog;
-  addTranslations(catalog);
+  usePalette(catalog.palette);
+  $("formula").maxLength = Math.min(catalog.limits.max_expression_chars, catalog.expression.max_length);
   app.config = decoded.config;
   app.canonical = decoded.query || "";
   for (const o of catalog.optimizers) for (const p of o.params) knownHide.add(p.name);
@@ -1329,7 +1348,7 @@ async function main() {
   bindSurfaceControls();
   renderRuns();
   $("add-run").addEventListener("click", () => {
-    if (app.config.runs.length >= MAX_RUNS) return;
+    if (runLimitReason()) return;
     app.config.runs.push(newRun());
     shiftPageRuns(app.config.runs.length - 1, +1);
     renderRuns();
@@ -1367,30 +1386,6 @@ async function main() {
   app.classroom.init();
   if (firstScreen) playOnceWhenReady(app, play);
   window.optviz = { app, setStep, play, pause, configChanged };
-}
-
-// Chinese text for catalog entries that have none of their own (the catalog's own wins): labels
-// and descriptions of optimizers, schedules and surfaces, the help of their parameters (the
-// entry's own table, then the shared one by name), state quantities, presets and settings.
-function addTranslations(catalog) {
-  const merge = (item, zh) => {
-    const texts = Object.entries(zh || {}).filter(([, v]) => typeof v === "string");
-    if (!item || !texts.length) return;
-    item.i18n = item.i18n || {};
-    item.i18n.zh = { ...Object.fromEntries(texts), ...(item.i18n.zh || {}) };
-  };
-  const help = (own, shared, name) => ({ help: (own || {})[name] ?? shared[name] });
-  for (const kind of ["optimizers", "schedules", "surfaces"]) {
-    for (const item of catalog[kind] || []) {
-      const zh = (CATALOG_ZH[kind] || {})[item.name] || {};
-      merge(item, zh);
-      for (const p of item.params || []) merge(p, help(zh.params, CATALOG_ZH.params, p.name));
-      for (const s of item.state || []) merge(s, help(zh.state, CATALOG_ZH.state, s.name));
-      for (const f of item.factors || []) merge(f, help(zh.factors, CATALOG_ZH.factors, f.name));
-      for (const p of item.presets || []) merge(p, (zh.presets || {})[p.name]);
-    }
-  }
-  for (const [name, s] of Object.entries(catalog.settings || {})) merge(s, help({}, CATALOG_ZH.settings, name));
 }
 
 /** A press or drag on a line chart picks the step (hovering never does). */

@@ -8,6 +8,7 @@ import { ApiError, isAbort, streamMap } from "./api.js";
 import { PALETTE, formatValue, h } from "./controls.js";
 import { extendStrings, t } from "./i18n.js";
 import { isTouch } from "./layout.js";
+import { BASIN_COLORS, MAP_COLORS } from "./palette.js";
 
 const KINDS = ["hyper", "basin"];
 const PREFIX = { hyper: "hmap.", basin: "basin." }; // the maps' keys in the address
@@ -16,12 +17,10 @@ const RECOMPUTE_DELAY = 400; // ms after the configuration settles
 const Plotly = () => window.Plotly;
 const FONT = { family: "system-ui, -apple-system, 'Segoe UI', 'Noto Sans SC', sans-serif", size: 11, color: "#1f2933" };
 const LOSS_SCALE = "Viridis";
-const DIVERGED_COLOR = "#7f1d1d";
-const NEVER_COLOR = "#cbd2d9";
-const UNSETTLED_COLOR = "rgba(255,255,255,0)"; // still moving: the contour shows through
-// Light tones, none of them a run colour (controls.js PALETTE): a basin is never read as a run.
-export const BASIN_COLORS = ["#a6cee3", "#b2df8a", "#fdbf6f", "#cab2d6", "#8dd3c7", "#fccde5",
-  "#ffff99", "#bebada", "#ccebc5", "#fb9a99", "#d9f0a3", "#e5d8bd"];
+// The cells' colours (diverged, never reaching the threshold, still moving: transparent, the
+// contour shows through) and the basins' light tones, none of them a run colour: the catalog's
+// palette (palette.js).
+export { BASIN_COLORS };
 const BASIN_OPACITY = 0.75;
 
 extendStrings({
@@ -42,6 +41,7 @@ extendStrings({
     "maps.err.order": "must be greater than from ({min})",
     "maps.err.log": "a log axis needs from > 0",
     "maps.err.beta": "a 1 − β axis needs to < 1",
+    "maps.err.steps": "a map runs at most {n} steps per cell on this server: lower the steps",
     "maps.metric": "Colour by",
     "maps.metric.final_loss": "final loss",
     "maps.metric.steps_to_threshold": "steps to reach the threshold",
@@ -92,6 +92,7 @@ extendStrings({
     "maps.err.order": "必须大于起点（{min}）",
     "maps.err.log": "对数轴要求起点 > 0",
     "maps.err.beta": "1 − β 轴要求终点 < 1",
+    "maps.err.steps": "本服务器的全局图每格最多计算 {n} 步：请减少步数",
     "maps.metric": "着色依据",
     "maps.metric.final_loss": "最终损失",
     "maps.metric.steps_to_threshold": "达到阈值所需步数",
@@ -613,6 +614,12 @@ export class MapsPanel {
 
   compute(kind) {
     const m = this.maps[kind];
+    const most = this.host.catalog.limits.max_map_steps; // the server's limit, from the catalog
+    if (this.host.config().steps > most) {
+      const c = this.controls && this.controls[kind];
+      if (c) c.error.textContent = `steps: ${t("maps.err.steps", { n: most })}`;
+      return;
+    }
     if (kind === "hyper") {
       this.hyperSpec();
       const problem = m.spec && this.checkHyper(m.spec);
@@ -803,13 +810,13 @@ export class MapsPanel {
       { type: "heatmap", x: idx(nx), y: idx(ny), z, text, hoverinfo: "text", colorscale: LOSS_SCALE,
         reversescale: false, colorbar: { thickness: 10, len: 0.9, title: { text: title, side: "right" } } },
       { type: "heatmap", x: idx(nx), y: idx(ny), z: zDiv, text, hoverinfo: "text", showscale: false,
-        colorscale: [[0, DIVERGED_COLOR], [1, DIVERGED_COLOR]], name: t("maps.diverged") },
+        colorscale: [[0, MAP_COLORS.diverged], [1, MAP_COLORS.diverged]], name: t("maps.diverged") },
       { type: "heatmap", x: idx(nx), y: idx(ny), z: zNever, text, hoverinfo: "text", showscale: false,
-        colorscale: [[0, NEVER_COLOR], [1, NEVER_COLOR]], name: t("maps.never") },
+        colorscale: [[0, MAP_COLORS.never], [1, MAP_COLORS.never]], name: t("maps.never") },
     ];
     const legend = [];
-    if (count.diverged) legend.push({ label: `${t("maps.diverged")} — ${t("maps.cellsOf", { n: count.diverged })}`, color: DIVERGED_COLOR });
-    if (count.never) legend.push({ label: `${t("maps.never")} — ${t("maps.cellsOf", { n: count.never })}`, color: NEVER_COLOR });
+    if (count.diverged) legend.push({ label: `${t("maps.diverged")} — ${t("maps.cellsOf", { n: count.diverged })}`, color: MAP_COLORS.diverged });
+    if (count.never) legend.push({ label: `${t("maps.never")} — ${t("maps.cellsOf", { n: count.never })}`, color: MAP_COLORS.never });
     const cfg = this.host.config();
     const run = cfg.runs[spec.run];
     if (run) {
@@ -884,7 +891,7 @@ export class MapsPanel {
     let trace;
     if (color === "minimum") {
       // categories: 0 unsettled, 1 diverged, 2.. the minima
-      const colors = [UNSETTLED_COLOR, DIVERGED_COLOR, ...data.basins.map((_, i) => basinColor(i))];
+      const colors = [MAP_COLORS.unsettled, MAP_COLORS.diverged, ...data.basins.map((_, i) => basinColor(i))];
       const z = [];
       for (let j = 0; j < ny; j += 1) {
         const row = ids[j];
@@ -924,8 +931,8 @@ export class MapsPanel {
     const entries = data.basins.map((b, i) => entry(color === "minimum" ? basinColor(i) : "transparent",
       `(${formatValue(Number(b.x.toPrecision(4)))}, ${formatValue(Number(b.y.toPrecision(4)))}) ${b.known ? t("maps.known") : t("maps.found")}`,
       counts[i + 2]));
-    if (counts[1]) entries.push(entry(DIVERGED_COLOR, t("maps.diverged"), counts[1]));
-    if (counts[0]) entries.push(entry(UNSETTLED_COLOR, t("maps.unsettled"), counts[0]));
+    if (counts[1]) entries.push(entry(MAP_COLORS.diverged, t("maps.diverged"), counts[1]));
+    if (counts[0]) entries.push(entry(MAP_COLORS.unsettled, t("maps.unsettled"), counts[0]));
     this.basinEntries = entries;
     const legend = this.basinLegend();
     if (!legend) return;

@@ -5,19 +5,11 @@
 
 import { formatValue } from "./controls.js";
 import { tc } from "./i18n.js";
+import { DASHES, SYMBOLS } from "./palette.js";
 
-// Plotly's dash names, with the canvas pattern (in line widths) that draws the same.
-export const DASHES = [
-  { plotly: "solid", canvas: [] },
-  { plotly: "dash", canvas: [6, 3] },
-  { plotly: "dot", canvas: [1.5, 2.5] },
-  { plotly: "dashdot", canvas: [6, 2.5, 1.5, 2.5] },
-  { plotly: "longdash", canvas: [10, 3] },
-  { plotly: "longdashdot", canvas: [10, 2.5, 1.5, 2.5] },
-  { plotly: "5px,2px,1px,2px,1px,2px", canvas: [5, 2, 1, 2, 1, 2] },
-  { plotly: "2px,4px", canvas: [2, 4] },
-];
-export const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "x", "star", "triangle-down"];
+// Plotly's dash names with the canvas pattern (in line widths) that draws the same, and the
+// marker symbols: the catalog's palette (palette.js).
+export { DASHES, SYMBOLS };
 
 /** The run's dash and marker symbol (by run index). */
 export function runMarks(i) {

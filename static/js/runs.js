@@ -109,7 +109,7 @@ export class RunCard {
       h("span", { class: "run-status", dataset: { runStatus: String(i) } }));
     const colorId = `run-${i}-color`;
     const color = h("select", { id: colorId, class: "color-select" });
-    PALETTE.forEach((c, k) => color.appendChild(h("option", { value: String(k), text: t(`color.${c.name.replace(/ /g, "_")}`) })));
+    PALETTE.forEach((c, k) => color.appendChild(h("option", { value: String(k), text: tc(c, "label") })));
     color.value = String(app.colorOf(i));
     color.addEventListener("change", () => app.setColor(i, Number(color.value)));
     const showId = `run-${i}-show`;
@@ -121,7 +121,8 @@ export class RunCard {
     sel.checked = app.selected === i;
     sel.addEventListener("change", () => sel.checked && app.select(i));
     const dup = h("button", { type: "button", class: "small", text: t("run.duplicate"), dataset: { key: "runs" } });
-    dup.disabled = app.runCount() >= 8;
+    dup.disabled = Boolean(app.runLimit());
+    dup.title = app.runLimit();
     dup.addEventListener("click", () => app.duplicateRun(i));
     const remove = h("button", { type: "button", class: "small", text: t("run.remove"), dataset: { key: "runs" } });
     remove.disabled = app.runCount() <= 1;

@@ -36,6 +36,11 @@ function hyper(spec, params) {
   return { ...hp, ...(params || {}) };
 }
 
+/** A quantity every step has (the catalog's `quantities`: gradient, lr, ...) by name. */
+function quantity(catalog, name) {
+  return ((catalog && catalog.quantities) || []).find((q) => q.name === name) || { name, symbol: name, help: name };
+}
+
 function equationBlock(lines, hp) {
   const box = h("div", { class: "rule" });
   for (const line of linesFor(lines, hp)) box.appendChild(renderMath(line.latex, { display: true }));
@@ -92,9 +97,10 @@ export class TeachPanel {
     this.root.appendChild(eqs);
     const [scaleSpec, scaleHp] = inner && !(spec.step_scale || []).length ? [inner, innerHp] : [spec, hp];
     if (linesFor(scaleSpec.step_scale, scaleHp).length) {
-      const box = h("div", { class: "step-scale", "aria-label": t("teach.stepScale") });
-      box.appendChild(h("h4", { text: t("teach.stepScale") }));
-      box.appendChild(h("p", { class: "help", text: t("teach.stepScaleHelp") }));
+      const q = quantity(catalog, "step_scale"); // heading and help: the catalog's common quantity
+      const box = h("div", { class: "step-scale", "aria-label": tc(q, "label") });
+      box.appendChild(h("h4", { text: tc(q, "label") }));
+      box.appendChild(h("p", { class: "help", text: tc(q, "help") }));
       box.appendChild(equationBlock(scaleSpec.step_scale, scaleHp));
       this.root.appendChild(box);
     }
@@ -137,10 +143,9 @@ export class TeachPanel {
     const [x0, y0] = dataset.point(index, s - 1);
     const [x1, y1] = dataset.point(index, s);
     const k = s - 1;
-    const rows = [
-      { sym: `\\theta_{t-1}`, help: t("teach.params"), value: () => [x0, y0] },
-      { sym: `\\nabla f(\\theta_{t-1})`, help: t("teach.grad"), value: () => [r.gx[k], r.gy[k]] },
-    ];
+    const q = (name) => quantity(this.catalog, name);
+    const row = (name, value, extra = {}) => ({ sym: q(name).symbol, help: tc(q(name), "help"), value, ...extra });
+    const rows = [row("params", () => [x0, y0]), row("grad", () => [r.gx[k], r.gy[k]])];
     for (const name of r.stateOrder) {
       if (NOT_TAUGHT.has(name)) continue;
       const st = r.state[name];
@@ -152,10 +157,10 @@ export class TeachPanel {
       const values = r.factors && r.factors[f.name];
       if (values) rows.push({ name: f.name, sym: f.symbol, help: tc(f, "help") || f.name, value: () => [values[k], null] });
     }
-    rows.push({ name: "lr", sym: `\\eta_t`, help: t("teach.lr"), value: () => [r.lr[k], null] });
-    rows.push({ sym: `\\Delta\\theta_t = \\theta_t - \\theta_{t-1}`, help: t("teach.delta"), value: () => [x1 - x0, y1 - y0] });
-    rows.push({ sym: `\\theta_t`, help: t("teach.paramsAfter"), value: () => [x1, y1] });
-    rows.push({ sym: `f(\\theta_t)`, help: t("teach.loss"), value: () => [r.loss[k], null] });
+    rows.push(row("lr", () => [r.lr[k], null], { name: "lr" }));
+    rows.push(row("delta", () => [x1 - x0, y1 - y0]));
+    rows.push(row("params_after", () => [x1, y1]));
+    rows.push(row("loss", () => [r.loss[k], null]));
     const layout = `${dataset.seq}:${index}:${rows.map((row) => row.sym).join("|")}`;
     if (!this.table || this.table.layout !== layout) this.table = this.buildTable(rows, layout);
     const { head, note, cells, update } = this.table;

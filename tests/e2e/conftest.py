@@ -36,8 +36,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_uvicorn() -> tuple[subprocess.Popen[bytes], str, Path]:
-    """uvicorn app.main:app on 127.0.0.1:<free port>; returns (process, base url, log file)."""
+def start_uvicorn(env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """uvicorn app.main:app on 127.0.0.1:<free port> (``env``: extra environment, e.g. the
+    server's OPTVIZ_* settings); returns (process, base url, log file)."""
     port = _free_port()
     log = Path(tempfile.mkstemp(prefix="optviz-e2e-", suffix=".log")[1])
     with log.open("wb") as out:
@@ -45,6 +46,7 @@ def start_uvicorn() -> tuple[subprocess.Popen[bytes], str, Path]:
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning"],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env=None if env is None else {**os.environ, **env},
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

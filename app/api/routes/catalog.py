@@ -16,9 +16,11 @@ from app.config import Settings
 from app.engine import expression, maps
 from app.engine.config import BATCH, NOISE, SEED, STEPS
 from app.engine.optimizers import OPTIMIZERS
+from app.engine.quantities import QUANTITIES
 from app.engine.schedules import SCHEDULES
 from app.engine.surfaces import SURFACES
 from app.lessons import FIRST_SCREEN, lesson_catalog
+from app.palette import palette_catalog
 
 router = APIRouter(prefix="/api", tags=["catalog"])
 
@@ -32,6 +34,8 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
         "schedules": [spec.to_catalog() for spec in SCHEDULES.values()],
         "surfaces": [spec.to_catalog() for spec in SURFACES.values()],
         "settings": {p.name: p.to_catalog() for p in (STEPS, NOISE, SEED, BATCH)},
+        "quantities": [q.to_catalog() for q in QUANTITIES],
+        "palette": palette_catalog(),
         "limits": {
             "max_runs": settings.max_runs, "max_steps": settings.max_steps,
             "max_run_steps": settings.max_run_steps, "max_grid": settings.max_grid,

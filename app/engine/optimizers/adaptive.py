@@ -50,21 +50,29 @@ from .base import (
 )
 from .classic import MAXIMIZE
 
-M = StateVar("exp_avg", "m", "first moment: running average of gradients")
-V = StateVar("exp_avg_sq", "v", "second moment: running average of squared gradients")
-VMAX = StateVar("max_exp_avg_sq", r"v^{\max}", "largest second moment so far (AMSGrad)")
+M = StateVar("exp_avg", "m", "first moment: running average of gradients",
+             zh={"help": "一阶矩：梯度的滑动平均"})
+V = StateVar("exp_avg_sq", "v", "second moment: running average of squared gradients",
+             zh={"help": "二阶矩：梯度平方的滑动平均"})
+VMAX = StateVar("max_exp_avg_sq", r"v^{\max}", "largest second moment so far (AMSGrad)",
+                zh={"help": "迄今最大的二阶矩（AMSGrad）"})
 M_HAT = StateVar("m_hat", r"\hat m", "bias-corrected first moment m / (1 - beta1^t)",
-                 teaching=True)
+                 teaching=True,
+                 zh={"help": "偏差校正后的一阶矩 m / (1 - beta1^t)"})
 V_HAT = StateVar("v_hat", r"\hat v", "bias-corrected second moment v / (1 - beta2^t)",
-                 teaching=True)
+                 teaching=True,
+                 zh={"help": "偏差校正后的二阶矩 v / (1 - beta2^t)"})
 
 
 BC1 = StateVar("bias_correction1", r"1-\beta_1^t", "bias correction of the first moment",
-               scalar=True)
+               scalar=True,
+               zh={"help": "一阶矩的偏差校正"})
 BC2 = StateVar("bias_correction2", r"1-\beta_2^t", "bias correction of the second moment",
-               scalar=True)
+               scalar=True,
+               zh={"help": "二阶矩的偏差校正"})
 ADAM_STEP = StateVar("step_size", r"\eta / (1-\beta_1^t)",
-                     "step size: the lr over the first moment's bias correction", scalar=True)
+                     "step size: the lr over the first moment's bias correction", scalar=True,
+                     zh={"help": "步长：学习率除以一阶矩的偏差校正"})
 DECAY_LINES = (
     Line(r"g_t \leftarrow g_t + \lambda\,\theta_{t-1}",
          (positive("weight_decay"), off("decoupled_weight_decay"))),
@@ -79,8 +87,10 @@ MOMENT_LINES = (
 
 def _betas(default1: float = 0.9, default2: float = 0.999) -> tuple[Param, Param]:
     return (
-        beta_param("beta1", default1, r"\beta_1", "decay rate of the first moment (momentum)"),
-        beta_param("beta2", default2, r"\beta_2", "decay rate of the second moment"),
+        beta_param("beta1", default1, r"\beta_1", "decay rate of the first moment (momentum)",
+                   zh_help="一阶矩（动量）的衰减率"),
+        beta_param("beta2", default2, r"\beta_2", "decay rate of the second moment",
+                   zh_help="二阶矩的衰减率"),
     )
 
 
@@ -205,15 +215,21 @@ ADAM = OptimizerSpec(
         *_betas(),
         eps_param(1e-8),
         weight_decay_param(),
-        Param("amsgrad", False, kind="bool", help="use the maximum of past second moments"),
+        Param("amsgrad", False, kind="bool", help="use the maximum of past second moments",
+              zh={"help": "使用历史二阶矩的最大值"}),
         Param("decoupled_weight_decay", False, kind="bool",
-              help="apply weight decay to the parameters directly (as AdamW)"),
+              help="apply weight decay to the parameters directly (as AdamW)",
+              zh={"help": "直接对参数施加权重衰减（即 AdamW 的做法）"}),
         MAXIMIZE,
     ),
     presets=(
-        Preset("adam", "Adam", {"amsgrad": False}, "Adam with torch's defaults"),
+        Preset("adam", "Adam", {"amsgrad": False}, "Adam with torch's defaults",
+               zh={"label": "Adam",
+                   "help": "使用 torch 默认参数的 Adam"}),
         Preset("amsgrad", "AMSGrad", {"amsgrad": True},
-               "Adam dividing by the largest second moment seen so far"),
+               "Adam dividing by the largest second moment seen so far",
+               zh={"label": "AMSGrad",
+                   "help": "除以迄今见过的最大二阶矩的 Adam"}),
     ),
     equations=ADAM_EQUATIONS,
     step_scale=ADAM_SCALE,
@@ -224,6 +240,12 @@ ADAM = OptimizerSpec(
     teaching=_teaching_adam,
     constants=adam_constants,
     momentum_name="beta1",
+    zh={"label": "Adam",
+        "description": ("Adam 把动量（梯度的滑动平均 m）与 RMSprop "
+                        "的逐分量缩放（梯度平方的滑动平均 v）结合起来。两者都从零开始，"
+                        "早期的平均值偏向零；除以 1 − β^t 可以纠正这种偏差。"
+                        "于是无论梯度尺度如何，每个分量大约沿 m̂ / √v̂ 的方向移动 lr 的距离。"
+                        "AMSGrad 除以迄今最大的 v，所以步长不会再变大。")},
 )
 
 
@@ -248,7 +270,8 @@ ADAMW = OptimizerSpec(
         *_betas(),
         eps_param(1e-8),
         weight_decay_param(1e-2),
-        Param("amsgrad", False, kind="bool", help="use the maximum of past second moments"),
+        Param("amsgrad", False, kind="bool", help="use the maximum of past second moments",
+              zh={"help": "使用历史二阶矩的最大值"}),
         MAXIMIZE,
     ),
     equations=(
@@ -265,6 +288,9 @@ ADAMW = OptimizerSpec(
     teaching=_teaching_adam,
     constants=adam_constants,
     momentum_name="beta1",
+    zh={"label": "AdamW",
+        "description": ("AdamW 是采用解耦权重衰减的 Adam：它不把 wd·θ 加到梯度上（那样会被 Adam "
+                        "的缩放削弱），而是每步把参数乘以 1 − lr·wd，使衰减对每个分量同等作用。")},
 )
 
 
@@ -331,9 +357,11 @@ NADAM = OptimizerSpec(
         eps_param(1e-8),
         weight_decay_param(),
         Param("momentum_decay", 4e-3, min=0.0, max=1.0, scale="log", slider_min=1e-4,
-              slider_max=1.0, symbol=r"\psi", help="momentum schedule decay"),
+              slider_max=1.0, symbol=r"\psi", help="momentum schedule decay",
+              zh={"help": "动量调度的衰减"}),
         Param("decoupled_weight_decay", False, kind="bool",
-              help="apply weight decay to the parameters directly (as AdamW)"),
+              help="apply weight decay to the parameters directly (as AdamW)",
+              zh={"help": "直接对参数施加权重衰减（即 AdamW 的做法）"}),
         MAXIMIZE,
     ),
     equations=(
@@ -352,13 +380,16 @@ NADAM = OptimizerSpec(
     ),
     constant_vars=(
         BC1, BC2,
-        StateVar("mu", r"\mu_t", "momentum coefficient of this step", scalar=True),
-        StateVar("mu_next", r"\mu_{t+1}", "momentum coefficient of the next step", scalar=True),
+        StateVar("mu", r"\mu_t", "momentum coefficient of this step", scalar=True,
+                 zh={"help": "本步的动量系数"}),
+        StateVar("mu_next", r"\mu_{t+1}", "momentum coefficient of the next step", scalar=True,
+                 zh={"help": "下一步的动量系数"}),
     ),
     state=(
         M,
         V,
-        StateVar("mu_product", r"\Pi", "product of the momentum coefficients mu_t", scalar=True),
+        StateVar("mu_product", r"\Pi", "product of the momentum coefficients mu_t", scalar=True,
+                 zh={"help": "动量系数 mu_t 的乘积"}),
         M_HAT,
         V_HAT,
         STEP_SCALE,
@@ -368,6 +399,10 @@ NADAM = OptimizerSpec(
     teaching=_teaching_nadam,
     constants=nadam_constants,
     momentum_name="beta1",
+    zh={"label": "NAdam",
+        "description": ("NAdam 把 Nesterov 动量放进 Adam：每一步混合当前梯度与即将得到的动量，"
+                        "权重由逐渐升温的动量调度 μ_t 决定（momentum_decay 控制快慢）。"
+                        "遇到转弯时它比 Adam 早一步作出反应。")},
 )
 
 
@@ -456,7 +491,8 @@ RADAM = OptimizerSpec(
         eps_param(1e-8),
         weight_decay_param(),
         Param("decoupled_weight_decay", False, kind="bool",
-              help="apply weight decay to the parameters directly (as AdamW)"),
+              help="apply weight decay to the parameters directly (as AdamW)",
+              zh={"help": "直接对参数施加权重衰减（即 AdamW 的做法）"}),
         MAXIMIZE,
     ),
     equations=(
@@ -479,7 +515,8 @@ RADAM = OptimizerSpec(
     constant_vars=(
         BC1, BC2,
         StateVar("rho_t", r"\rho_t", "length of the approximated simple moving average",
-                 scalar=True),
+                 scalar=True,
+                 zh={"help": "近似简单移动平均的长度"}),
     ),
     state=(
         M,
@@ -487,7 +524,8 @@ RADAM = OptimizerSpec(
         M_HAT,
         V_HAT,
         StateVar("rect", "r", "rectification factor r_t (0 while not rectified)", scalar=True,
-                 teaching=True),
+                 teaching=True,
+                 zh={"help": "修正因子 r_t（尚未修正时为 0）"}),
         STEP_SCALE,
     ),
     init=_moments_init,
@@ -495,6 +533,11 @@ RADAM = OptimizerSpec(
     teaching=_teaching_radam,
     constants=radam_constants,
     momentum_name="beta1",
+    zh={"label": "RAdam",
+        "description": ("RAdam（修正的 Adam）注意到最初几步中二阶矩估计 v 依据的梯度太少、"
+                        "不可信。在其方差可以处理之前（ρ_t > 5；β2 = 0.999 时从第 6 步开始），"
+                        "它只走普通的动量步；之后才使用 Adam 的自适应步长，并乘以逐渐升向 1 "
+                        "的修正因子 r_t。")},
 )
 
 
@@ -550,14 +593,19 @@ ADAMAX = OptimizerSpec(
     ),
     constant_vars=(BC1, StateVar("clr", r"\eta / (1-\beta_1^t)",
                                "step size: the lr over the first moment's bias correction",
-                               scalar=True)),
-    state=(M, StateVar("exp_inf", "u", "exponentially weighted infinity norm"), M_HAT,
+                               scalar=True,
+                               zh={"help": "步长：学习率除以一阶矩的偏差校正"})),
+    state=(M, StateVar("exp_inf", "u", "exponentially weighted infinity norm",
+                       zh={"help": "指数加权的无穷范数"}), M_HAT,
            STEP_SCALE),
     init=adamax_init,
     update=adamax_update,
     teaching=_teaching_adamax,
     constants=adamax_constants,
     momentum_name="beta1",
+    zh={"label": "Adamax",
+        "description": ("Adamax 用梯度绝对值的衰减最大值（无穷范数）代替 Adam 的梯度均方根，"
+                        "不需要偏差校正，对偶尔出现的大梯度也很稳健。")},
 )
 
 
@@ -623,16 +671,21 @@ ADABOUND = OptimizerSpec(
         lr_param(1e-3),
         *_betas(),
         Param("final_lr", 0.1, min=0.0, max=1e3, scale="log", slider_min=1e-4,
-              slider_max=10.0, symbol=r"\eta^*", help="the SGD learning rate the bounds approach"),
+              slider_max=10.0, symbol=r"\eta^*", help="the SGD learning rate the bounds approach",
+              zh={"help": "上下界最终收拢到的 SGD 学习率"}),
         Param("gamma", 1e-3, min=0.0, max=1.0, min_open=True, scale="log", slider_min=1e-5,
-              slider_max=1.0, symbol=r"\gamma", help="how fast the bounds close in"),
+              slider_max=1.0, symbol=r"\gamma", help="how fast the bounds close in",
+              zh={"help": "上下界收拢的速度"}),
         eps_param(1e-8),
         weight_decay_param(),
-        Param("amsbound", False, kind="bool", help="use the maximum of past second moments"),
+        Param("amsbound", False, kind="bool", help="use the maximum of past second moments",
+              zh={"help": "使用历史二阶矩的最大值"}),
     ),
     presets=(
-        Preset("adabound", "AdaBound", {"amsbound": False}),
-        Preset("amsbound", "AMSBound", {"amsbound": True}),
+        Preset("adabound", "AdaBound", {"amsbound": False},
+               zh={"label": "AdaBound"}),
+        Preset("amsbound", "AMSBound", {"amsbound": True},
+               zh={"label": "AMSBound"}),
     ),
     equations=(
         r"g_t = \nabla f(\theta_{t-1})",
@@ -655,7 +708,8 @@ ADABOUND = OptimizerSpec(
     constant_vars=(
         BC1, BC2,
         StateVar("step_size", r"\eta\sqrt{1-\beta_2^t} / (1-\beta_1^t)",
-                 "step size before the division by sqrt(v) and the clipping", scalar=True),
+                 "step size before the division by sqrt(v) and the clipping", scalar=True,
+                 zh={"help": "除以 √v 并裁剪之前的步长"}),
     ),
     state=(
         M,
@@ -664,8 +718,10 @@ ADABOUND = OptimizerSpec(
         M_HAT,
         V_HAT,
         StateVar("lower_bound", r"\ell", "lower bound of the step size", scalar=True,
-                 teaching=True),
-        StateVar("upper_bound", "u", "upper bound of the step size", scalar=True, teaching=True),
+                 teaching=True,
+                 zh={"help": "步长的下界"}),
+        StateVar("upper_bound", "u", "upper bound of the step size", scalar=True, teaching=True,
+                 zh={"help": "步长的上界"}),
         STEP_SCALE,
     ),
     init=_moments_init,
@@ -673,6 +729,11 @@ ADABOUND = OptimizerSpec(
     teaching=_teaching_adabound,
     constants=adabound_constants,
     momentum_name="beta1",
+    zh={"label": "AdaBound",
+        "description": ("AdaBound 开始时像 Adam，结束时像 SGD：每个分量的步长 lr/√v "
+                        "被裁剪到区间 [lower_t, upper_t] 内，该区间从 [0, ∞) 开始，以 gamma "
+                        "决定的速度向 final_lr 收拢。（按 Luolc/AdaBound 的定义，其偏差校正和 "
+                        "eps 的位置与 torch 的 Adam 略有不同。）")},
 )
 
 
@@ -703,6 +764,16 @@ def _teaching_lion(state: State, hp: Hyper, consts: Constants) -> dict[str, Arra
     return {"step_scale": scale_of(hp["lr"], state["exp_avg"])}
 
 
+# Lion's betas mean other things than Adam's: beta1 mixes the momentum and the gradient whose
+# sign is the step, beta2 is the momentum's own decay rate.
+LION_BETAS = (
+    beta_param("beta1", 0.9, r"\beta_1",
+               "mix of momentum and gradient whose sign is the step",
+               zh_help="动量与梯度的混合系数，其符号即步子的方向"),
+    beta_param("beta2", 0.99, r"\beta_2", "decay rate of the momentum",
+               zh_help="动量的衰减率"),
+)
+
 LION = OptimizerSpec(
     name="lion",
     label="Lion",
@@ -717,7 +788,7 @@ LION = OptimizerSpec(
               "Algorithms)",
     params=(
         lr_param(1e-4),
-        *_betas(0.9, 0.99),
+        *LION_BETAS,
         weight_decay_param(),
         MAXIMIZE,
     ),
@@ -743,4 +814,9 @@ LION = OptimizerSpec(
     update=lion_update,
     teaching=_teaching_lion,
     momentum_name="beta1",
+    zh={"label": "Lion",
+        "description": ("Lion（通过程序搜索发现的符号动量方法）每步让每个分量恰好移动 lr，"
+                        "方向是动量与梯度混合后的符号。它的动量使用比混合系数 β1 更慢的速率 β2。"
+                        "由于每步大小相同，它需要比 Adam 更小的学习率（通常小 3–10 倍），"
+                        "而且除非学习率衰减，在极小值附近不会减速。")},
 )

@@ -180,6 +180,7 @@ STEP_SCALE = StateVar(
     "step_scale", r"\hat\eta",
     "step scale: the positive factor the step multiplies its direction by, per coordinate",
     teaching=True, log=True,
+    zh={"help": "步长尺度：每个分量的更新沿其方向所乘的正系数"},
 )
 
 # Lines every optimizer with a ``maximize`` flag starts with.

@@ -36,7 +36,8 @@ from .base import (
     zero,
 )
 
-MAXIMIZE = Param("maximize", False, kind="bool", help="climb the surface instead of descending")
+MAXIMIZE = Param("maximize", False, kind="bool", help="climb the surface instead of descending",
+                 zh={"help": "沿曲面向上爬，而不是向下走"})
 
 
 def _zeros_like(p: Array) -> Array:
@@ -105,20 +106,29 @@ SGD = OptimizerSpec(
     params=(
         lr_param(1e-3),
         Param("momentum", 0.0, min=0.0, max=1.0, max_open=False, scale="beta",
-              slider_max=0.999, symbol=r"\mu", help="momentum factor"),
+              slider_max=0.999, symbol=r"\mu", help="momentum factor",
+              zh={"help": "动量因子"}),
         Param("dampening", 0.0, min=0.0, max=1.0, step=0.01, symbol=r"\tau",
-              help="dampening for momentum (scales new gradients into the buffer by 1 - tau)"),
-        Param("nesterov", False, kind="bool", help="use Nesterov momentum"),
+              help="dampening for momentum (scales new gradients into the buffer by 1 - tau)",
+              zh={"help": "动量的阻尼系数（新梯度以 1 - tau 的比例计入缓冲区）"}),
+        Param("nesterov", False, kind="bool", help="use Nesterov momentum",
+              zh={"help": "使用 Nesterov 动量"}),
         weight_decay_param(),
         MAXIMIZE,
     ),
     presets=(
         Preset("gd", "GD", {"momentum": 0.0, "nesterov": False},
-               "plain gradient descent: step against the gradient"),
+               "plain gradient descent: step against the gradient",
+               zh={"label": "梯度下降",
+                   "help": "普通梯度下降：沿梯度的反方向迈步"}),
         Preset("momentum", "Momentum", {"momentum": 0.9, "nesterov": False},
-               "heavy-ball momentum, mu = 0.9"),
+               "heavy-ball momentum, mu = 0.9",
+               zh={"label": "动量法",
+                   "help": "重球动量，mu = 0.9"}),
         Preset("nesterov", "Nesterov", {"momentum": 0.9, "nesterov": True, "dampening": 0.0},
-               "Nesterov accelerated gradient, mu = 0.9"),
+               "Nesterov accelerated gradient, mu = 0.9",
+               zh={"label": "Nesterov 动量",
+                   "help": "Nesterov 加速梯度，mu = 0.9"}),
     ),
     equations=(
         *GRADIENT_LINES,
@@ -139,13 +149,20 @@ SGD = OptimizerSpec(
         Line(r"\hat\eta_t = \eta, \quad \theta_t = \theta_{t-1} - \hat\eta_t\, g_t",
              (zero("momentum"),)),
     ),
-    state=(StateVar("momentum_buffer", "b", "momentum buffer: running sum of gradients"),
+    state=(StateVar("momentum_buffer", "b", "momentum buffer: running sum of gradients",
+                    zh={"help": "动量缓冲区：梯度的累积和"}),
            STEP_SCALE),
     init=sgd_init,
     update=sgd_update,
     teaching=sgd_teaching,
     check=sgd_check,
     momentum_name="momentum",
+    zh={"label": "SGD",
+        "description": ("随机梯度下降沿梯度的反方向迈步，步长由学习率缩放。加上动量后，"
+                        "它维护过去梯度的累积（缓冲区 b）：梯度方向一致时加速，"
+                        "来回变号时抑制振荡；Nesterov 变体则用梯度加上沿缓冲区的“前瞻”来迈步。"
+                        "用完整梯度时就是普通梯度下降；SGD 与小批量 SGD "
+                        "使用带噪声或小批量的梯度。")},
 )
 
 
@@ -190,10 +207,12 @@ ADAGRAD = OptimizerSpec(
     params=(
         lr_param(1e-2),
         Param("lr_decay", 0.0, min=0.0, max=1.0, scale="linear", step=1e-4,
-              symbol=r"\delta", help="learning-rate decay: lr / (1 + (t-1) * lr_decay)"),
+              symbol=r"\delta", help="learning-rate decay: lr / (1 + (t-1) * lr_decay)",
+              zh={"help": "学习率衰减：lr / (1 + (t-1) * lr_decay)"}),
         weight_decay_param(),
         Param("initial_accumulator_value", 0.0, min=0.0, max=100.0, step=0.01,
-              symbol=r"s_0", help="starting value of the sum of squared gradients"),
+              symbol=r"s_0", help="starting value of the sum of squared gradients",
+              zh={"help": "梯度平方和的初始值"}),
         eps_param(1e-10),
         MAXIMIZE,
     ),
@@ -213,13 +232,19 @@ ADAGRAD = OptimizerSpec(
         Line(r"\hat\eta_t = \frac{\eta}{\sqrt{s_t} + \epsilon}, \quad "
              r"\theta_t = \theta_{t-1} - \hat\eta_t\, g_t", (zero("lr_decay"),)),
     ),
-    state=(StateVar("sum", "s", "sum of squared gradients"), STEP_SCALE),
+    state=(StateVar("sum", "s", "sum of squared gradients",
+                    zh={"help": "梯度平方之和"}), STEP_SCALE),
     constant_vars=(StateVar("clr", r"\tilde\eta_t", "learning rate after decay, "
-                          "lr / (1 + (t-1) lr_decay)", scalar=True),),
+                            "lr / (1 + (t-1) lr_decay)", scalar=True,
+                            zh={"help": "衰减后的学习率 lr / (1 + (t-1) lr_decay)"}),),
     init=adagrad_init,
     update=adagrad_update,
     teaching=adagrad_teaching,
     constants=adagrad_constants,
+    zh={"label": "Adagrad",
+        "description": ("Adagrad 把每个分量的步长除以该分量过去所有梯度平方和的平方根。"
+                        "梯度大的分量变慢，稀少的分量保持大步长；但累积和只增不减，"
+                        "所以有效步长会一直缩小。")},
 )
 
 
@@ -282,13 +307,16 @@ RMSPROP = OptimizerSpec(
     reference="torch.optim.RMSprop",
     params=(
         lr_param(1e-2),
-        beta_param("alpha", 0.99, r"\alpha", "smoothing constant of the squared-gradient average"),
+        beta_param("alpha", 0.99, r"\alpha", "smoothing constant of the squared-gradient average",
+                   zh_help="梯度平方平均的平滑常数"),
         eps_param(1e-8),
         weight_decay_param(),
         Param("momentum", 0.0, min=0.0, max=1.0, scale="beta", slider_max=0.999,
-              symbol=r"\mu", help="momentum factor"),
+              symbol=r"\mu", help="momentum factor",
+              zh={"help": "动量因子"}),
         Param("centered", False, kind="bool",
-              help="normalise by an estimate of the gradient's variance"),
+              help="normalise by an estimate of the gradient's variance",
+              zh={"help": "用梯度方差的估计值来归一化"}),
         MAXIMIZE,
     ),
     equations=(
@@ -315,15 +343,24 @@ RMSPROP = OptimizerSpec(
              r"\theta_t = \theta_{t-1} - \eta\, b_t", (positive("momentum"),)),
     ),
     state=(
-        StateVar("square_avg", "v", "running average of squared gradients"),
-        StateVar("grad_avg", r"\bar g", "running average of gradients (centered only)"),
-        StateVar("momentum_buffer", "b", "momentum buffer of normalised steps"),
+        StateVar("square_avg", "v", "running average of squared gradients",
+                 zh={"help": "梯度平方的滑动平均"}),
+        StateVar("grad_avg", r"\bar g", "running average of gradients (centered only)",
+                 zh={"help": "梯度的滑动平均（仅 centered）"}),
+        StateVar("momentum_buffer", "b", "momentum buffer of normalised steps",
+                 zh={"help": "归一化后步子的动量缓冲区"}),
         STEP_SCALE,
     ),
     init=rmsprop_init,
     update=rmsprop_update,
     teaching=rmsprop_teaching,
     momentum_name="momentum",
+    zh={"label": "RMSprop",
+        "description": ("RMSprop 把每个分量的梯度除以其梯度平方滑动平均的平方根，"
+                        "使陡峭和平缓的方向迈出大小相近的步子。与 Adagrad 不同，"
+                        "这个平均会遗忘（速率 alpha），所以步长不会一直缩小。centered "
+                        "会减去平均梯度的平方（方差估计）；momentum "
+                        "为归一化后的步子再加一个缓冲区。")},
 )
 
 
@@ -366,8 +403,10 @@ ADADELTA = OptimizerSpec(
     reference="torch.optim.Adadelta",
     params=(
         Param("lr", 1.0, min=0.0, max=1e3, scale="log", slider_min=1e-3, slider_max=100.0,
-              symbol=r"\eta", help="coefficient that scales delta before it is applied"),
-        beta_param("rho", 0.9, r"\rho", "decay rate of both running averages"),
+              symbol=r"\eta", help="coefficient that scales delta before it is applied",
+              zh={"help": "更新量 delta 被应用之前乘上的系数"}),
+        beta_param("rho", 0.9, r"\rho", "decay rate of both running averages",
+                   zh_help="两个滑动平均的衰减率"),
         eps_param(1e-6),
         weight_decay_param(),
         MAXIMIZE,
@@ -381,11 +420,15 @@ ADADELTA = OptimizerSpec(
         r"\theta_t = \theta_{t-1} - \eta\, \Delta_t",
     ),
     state=(
-        StateVar("square_avg", "v", "running average of squared gradients"),
-        StateVar("acc_delta", "u", "running average of squared updates"),
+        StateVar("square_avg", "v", "running average of squared gradients",
+                 zh={"help": "梯度平方的滑动平均"}),
+        StateVar("acc_delta", "u", "running average of squared updates",
+                 zh={"help": "更新量平方的滑动平均"}),
         StateVar("rms_ratio", r"\tfrac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}",
                  "RMS of past updates over RMS of gradients, the factor applied to g_t "
-                 "(kept for the page, not part of torch's state)"),
+                 "(kept for the page, not part of torch's state)",
+                 zh={"help": ("过去更新量的均方根与梯度均方根之比，即乘在 g_t "
+                              "上的系数（为页面保留，不属于 torch 的状态）")}),
         STEP_SCALE,
     ),
     step_scale=(
@@ -395,4 +438,8 @@ ADADELTA = OptimizerSpec(
     init=adadelta_init,
     update=adadelta_update,
     teaching=adadelta_teaching,
+    zh={"label": "Adadelta",
+        "description": ("Adadelta 原则上不需要学习率：它用最近更新量的均方根与最近梯度的均方根之"
+                        "比来缩放每个梯度，使步子具有参数本身的量纲。"
+                        "开始时非常慢（更新量的平均从零开始），随着更新累积而加快。")},
 )

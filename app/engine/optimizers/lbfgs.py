@@ -291,16 +291,22 @@ LBFGS = OptimizerSpec(
     params=(
         lr_param(1.0),
         Param("history_size", 100, kind="int", min=1, max=1000, step=1, symbol="m",
-              help="number of (step, gradient change) pairs kept"),
+              help="number of (step, gradient change) pairs kept",
+              zh={"help": "保留的（位移, 梯度变化）对的数量"}),
         Param("line_search_fn", "none", kind="choice", choices=("none", "strong_wolfe"),
-              help="line search: none (fixed step lr) or strong_wolfe"),
+              help="line search: none (fixed step lr) or strong_wolfe",
+              zh={"help": "线搜索：none（固定步长 lr）或 strong_wolfe"}),
         Param("tolerance_grad", 1e-7, min=0.0, max=1.0, scale="log", slider_min=1e-12,
-              slider_max=1e-1, help="stop stepping when max |g| is at most this"),
+              slider_max=1e-1, help="stop stepping when max |g| is at most this",
+              zh={"help": "当 max |g| 不超过此值时停止迈步"}),
         Param("tolerance_change", 1e-9, min=0.0, max=1.0, scale="log", slider_min=1e-14,
-              slider_max=1e-1, help="no step when the directional slope is above -this"),
+              slider_max=1e-1, help="no step when the directional slope is above -this",
+              zh={"help": "当方向斜率大于 −tolerance_change 时不迈步"}),
         Param("max_eval", 25, kind="int", min=1, max=100, step=1,
               help="function evaluations per step, line search included (torch's default "
-                   "max_iter*5/4 would be 1 here and leave the line search no evaluations)"),
+                   "max_iter*5/4 would be 1 here and leave the line search no evaluations)",
+                   zh={"help": ("每步的函数求值次数，包括线搜索在内（torch 的默认值 "
+                                "max_iter*5/4 在这里等于 1，线搜索将没有可用的求值次数）")}),
     ),
     equations=(
         r"s_k = \theta_{k+1} - \theta_k, \quad y_k = g_{k+1} - g_k, \quad "
@@ -319,15 +325,26 @@ LBFGS = OptimizerSpec(
         r"\hat\eta_t = t_t, \quad \theta_t = \theta_{t-1} + \hat\eta_t\, d_t",
     ),
     state=(
-        StateVar("d", "d", "search direction -H g"),
-        StateVar("t", "t", "step length along d", scalar=True),
-        StateVar("H_diag", r"\gamma", "initial inverse-Hessian scale y's / y'y", scalar=True),
-        StateVar("history", "k", "number of curvature pairs in memory", scalar=True),
-        StateVar("func_evals", r"n_f", "function evaluations so far", scalar=True),
+        StateVar("d", "d", "search direction -H g",
+                 zh={"help": "搜索方向 -H g"}),
+        StateVar("t", "t", "step length along d", scalar=True,
+                 zh={"help": "沿 d 方向的步长"}),
+        StateVar("H_diag", r"\gamma", "initial inverse-Hessian scale y's / y'y", scalar=True,
+                 zh={"help": "初始逆 Hessian 的尺度 y's / y'y"}),
+        StateVar("history", "k", "number of curvature pairs in memory", scalar=True,
+                 zh={"help": "内存中保存的曲率对个数"}),
+        StateVar("func_evals", r"n_f", "function evaluations so far", scalar=True,
+                 zh={"help": "迄今的函数求值次数"}),
         STEP_SCALE,
     ),
     init=lbfgs_init,
     update=lbfgs_update,
     teaching=lbfgs_teaching,
     needs_oracle=True,
+    zh={"label": "L-BFGS",
+        "description": ("L-BFGS 是拟牛顿法：它根据最近几步的位移和梯度变化构造逆曲率（Hessian "
+                        "的逆）的近似，沿 −H g 迈步；在二次函数上几乎直奔极小值。使用强 Wolfe "
+                        "线搜索时，它还会选择步长 t，使损失下降足够多且斜率变平。"
+                        "可视化中的一步对应 torch 中 max_iter = 1 的一次 LBFGS.step，"
+                        "线搜索额外的函数求值都在这一步之内。")},
 )

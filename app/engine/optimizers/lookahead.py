@@ -59,16 +59,24 @@ LOOKAHEAD = OptimizerSpec(
     reference="Zhang, Lucas, Hinton, Ba 2019 (michaelrzhang/lookahead: sync after k, 2k, ...)",
     params=(
         Param("k", 5, kind="int", min=1, max=1000, step=1, symbol="k",
-              help="inner steps between synchronisations"),
+              help="inner steps between synchronisations",
+              zh={"help": "两次同步之间的内层步数"}),
         Param("alpha", 0.5, min=0.0, max=1.0, step=0.01, symbol=r"\alpha",
-              help="how far the slow weights move towards the fast ones"),
+              help="how far the slow weights move towards the fast ones",
+              zh={"help": "慢权重朝快权重移动的比例"}),
     ),
     equations=(
         r"t \bmod k = 0:\quad \phi \leftarrow \phi + \alpha\,(\theta_t - \phi), \quad "
         r"\theta_t \leftarrow \phi",
     ),
-    state=(StateVar(SLOW, r"\phi", "slow weights (plus the inner optimizer's state)"),),
+    state=(StateVar(SLOW, r"\phi", "slow weights (plus the inner optimizer's state)",
+                    zh={"help": "慢权重（以及内层优化器的状态）"}),),
     init=_unbound,
     update=_unbound,
     around=lookahead_around,
+    zh={"label": "Lookahead",
+        "description": ("Lookahead 可以包裹任何优化器。内层优化器用“快”权重向前探索 k 步；"
+                        "然后“慢”权重朝快权重到达的位置移动 alpha 的比例，"
+                        "快权重再从慢权重重新出发。这能抑制内层优化器的振荡，"
+                        "并降低它对学习率的敏感性。")},
 )
