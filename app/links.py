@@ -2,7 +2,7 @@
 
 Notebooks and the Python snippet accept what a teacher has at hand: the configuration dict of the
 Python API, or the link a student copied from the page (``http://host/?surface=...&r0=adam``).
-The config part of a link goes through the page's own codec (:func:`app.api.query.decode`); its
+The config part of a link goes through the page's own codec (:func:`app.address.codec.decode`); its
 page-only ``p.*`` keys (log axis, selected run, colours, hidden runs, hidden state quantities)
 are read here too, so a figure can show what the page showed, and so are its maps' ``hmap.*`` /
 ``basin.*`` keys (:func:`read_map`).
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from app.api.map_query import PREFIXES, as_map_query_error, decode_map
-from app.api.query import QueryError, as_query_error, decode
+from app.address.codec import QueryError, as_query_error, decode
+from app.address.maps import PREFIXES, as_map_query_error, decode_map
 from app.engine.config import MAX_RUNS, validate_config
 from app.engine.errors import ConfigError
 from app.engine.maps import validate_basin_map, validate_hyper_map

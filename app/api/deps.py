@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from fastapi import Request
 
+from app.address.codec import as_query_error, decode
 from app.api.errors import ApiError
 from app.api.memory import IdleTrimmer
-from app.api.query import as_query_error, decode
 from app.api.streaming import compute_limiter
 from app.config import Settings
 from app.engine.config import validate_config

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app import __version__
+from app.address.codec import encode
 from app.api.deps import etag_of, not_modified, settings_of, validate_request
-from app.api.query import encode
 from app.api.schemas import Catalog
 from app.api.static_files import whole_response
 from app.config import Settings

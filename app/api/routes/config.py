@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from app.address.codec import decode_lenient, encode
 from app.api.deps import (
     off_loop,
     read_body,
@@ -12,7 +13,6 @@ from app.api.deps import (
     validate_body,
     validate_request,
 )
-from app.api.query import decode_lenient, encode
 from app.api.routes.trajectory import CONFIG_BODY, QUERY_PARAMETERS
 from app.api.schemas import ConfigResponse, ErrorResponse
 from app.config import Settings

@@ -17,6 +17,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import __version__
+from app.address.codec import decode, encode
+from app.address.maps import as_map_query_error, decode_map, encode_map
 from app.api.canonical import canonical_redirect
 from app.api.deps import (
     StreamStats,
@@ -33,8 +35,6 @@ from app.api.deps import (
     validate_request,
 )
 from app.api.errors import ApiError
-from app.api.map_query import as_map_query_error, decode_map, encode_map
-from app.api.query import decode, encode
 from app.api.schemas import ErrorResponse
 from app.api.streaming import NDJSON, dumps, open_stream
 from app.config import Settings

@@ -18,9 +18,9 @@ import numpy as np
 from fastapi import APIRouter, Query, Request, Response
 
 from app import __version__
+from app.address.codec import QueryError, default_surface_name, path_tokens, typed_value
 from app.api.deps import doubles_only, etag_of, not_modified, settings_of
 from app.api.errors import ApiError
-from app.api.query import QueryError, default_surface_name, path_tokens, typed_value
 from app.api.schemas import ErrorResponse, SurfaceGrid
 from app.api.static_files import whole_response_sync
 from app.engine.config import validate_surface

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import __version__
+from app.address.codec import decode, encode
 from app.api.canonical import canonical_redirect
 from app.api.deps import (
     StreamStats,
@@ -30,7 +31,6 @@ from app.api.deps import (
     validate_body,
     validate_request,
 )
-from app.api.query import decode, encode
 from app.api.schemas import ErrorResponse
 from app.api.streaming import NDJSON, dumps, open_stream
 from app.config import Settings

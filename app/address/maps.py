@@ -1,6 +1,6 @@
-"""The maps' part of the shareable query string: ``hmap.*`` and ``basin.*`` keys.
+"""The maps' part of the page address: ``hmap.*`` and ``basin.*`` keys (rows of the table).
 
-A page address carries the configuration (see :mod:`app.api.query`, which skips these keys), and
+A page address carries the configuration (see :mod:`app.address.codec`, which skips these keys), and
 optionally a hyperparameter map and a basin map of it::
 
     hmap.x=<param>,<min>,<max>,<scale>,<cells>    hmap.y=...     the two axes
@@ -17,22 +17,22 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from app.api.query import QueryError, format_number
+from app.address.codec import QueryError, format_number, scalar
+from app.address.table import MAP_PREFIXES, rows
 from app.engine.errors import ConfigError
 
-PREFIXES = {"hyper": "hmap.", "basin": "basin."}
-HYPER_KEYS = ("x", "y", "run", "metric", "threshold")
-BASIN_KEYS = ("cells", "view", "run", "color")
+PREFIXES = MAP_PREFIXES
 _AXIS_FIELDS = ("param", "min", "max", "scale", "cells")
 
 
+def _keys(kind: str) -> tuple[str, ...]:
+    """The map's keys without their prefix, in the address table's order."""
+    return tuple(k.name.removeprefix(PREFIXES[kind]) for k in rows(kind))  # type: ignore[arg-type]
+
+
 def _num(text: str) -> Any:
-    """A number if the text reads as one (validation names anything else)."""
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    return int(value) if text.lstrip("+-").isdigit() else value
+    """A number in the grammar of the rest of the address (validation names anything else)."""
+    return scalar(text) if text not in ("true", "false", "null") else text
 
 
 def _axis_text(axis: Mapping[str, Any]) -> str:
@@ -71,7 +71,7 @@ def decode_map(query: str, kind: str) -> dict[str, Any] | None:
     Unknown or repeated keys of the map's prefix are a QueryError naming the key.
     """
     prefix = PREFIXES[kind]
-    keys = HYPER_KEYS if kind == "hyper" else BASIN_KEYS
+    keys = _keys(kind)
     found: dict[str, str] = {}
     for part in query.split("&"):
         key, _, value = part.partition("=")
