@@ -250,6 +250,9 @@ class Catalog(_Open):
     expression: dict[str, Any] = Field(..., description="what a formula may use")
     maps: dict[str, list[str]] = Field(..., description="map metrics, basin colours, axis scales")
     first_screen: str = Field("", description="the page query shown when a link has none")
+    address: dict[str, Any] = Field(
+        default_factory=dict, description="the page's own p.* keys: name, type, default, range "
+                                          "(the page parses its address with these rows)")
     lessons: list[LessonInfo] = Field(
         default_factory=list, description="ready-made lessons: scenes (page queries) and texts"
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from app import __version__
 from app.address.codec import encode
+from app.address.table import page_table
 from app.api.deps import etag_of, not_modified, settings_of, validate_request
 from app.api.schemas import Catalog
 from app.api.static_files import whole_response
@@ -55,6 +56,7 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
                  "scales": list(maps.SCALES)},
         "lessons": lesson_catalog(),
         "first_screen": FIRST_SCREEN,
+        "address": page_table(),
         "default_config": default,
         "default_query": encode(default),
         "expression": {

@@ -11,11 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app import __version__
+from app.address.page import page_options
 from app.api.deps import etag_of, not_modified, query_config, read_query, settings_of
 from app.api.routes.maps import map_of_query
 from app.api.routes.trajectory import QUERY_PARAMETERS
 from app.api.schemas import ErrorResponse
-from app.links import page_options
 from app.snippet import snippet
 
 router = APIRouter(prefix="/api", tags=["export"])
