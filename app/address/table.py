@@ -199,6 +199,16 @@ def page_table() -> dict[str, Any]:
             "keys": [k.page_row() for k in rows("page")]}
 
 
+def number_schema(p: Param) -> dict[str, Any]:
+    """JSON Schema of a number parameter: its type and its range as the engine checks it."""
+    out: dict[str, Any] = {"type": "integer" if p.kind == "int" else "number"}
+    if p.min is not None:
+        out["exclusiveMinimum" if p.min_open else "minimum"] = p.min
+    if p.max is not None:
+        out["exclusiveMaximum" if p.max_open else "maximum"] = p.max
+    return out
+
+
 def openapi_parameters(keys: Iterable[Key], required: Iterable[str] = ()) -> dict[str, Any]:
     """OpenAPI query parameters documenting ``keys`` (``openapi_extra`` of a GET route that
     reads the raw query string itself)."""
@@ -210,7 +220,9 @@ def openapi_parameters(keys: Iterable[Key], required: Iterable[str] = ()) -> dic
         if k.param is not None and k.param.kind == "choice":
             schema["enum"] = list(k.param.choices)
         elif k.param is not None and k.param.kind in ("int", "float"):
-            description += f" ({k.param.range_text()})"
+            description += f" ({k.param.range_text()}{', or null' if k.param.nullable else ''})"
+            if not k.param.nullable:
+                schema = number_schema(k.param)
         if k.scope == "page":
             description = f"page key: {description}"
             if k.notebook:

@@ -19,6 +19,7 @@ from fastapi.responses import StreamingResponse
 from app import __version__
 from app.address.codec import decode, encode
 from app.address.maps import as_map_query_error, decode_map, encode_map
+from app.address.table import openapi_parameters, rows
 from app.api.canonical import canonical_redirect
 from app.api.deps import (
     StreamStats,
@@ -68,17 +69,9 @@ def _body_doc(model: str) -> dict[str, Any]:
 
 
 def _query_doc(kind: str) -> dict[str, Any]:
-    keys = (("hmap.x", "lr,0.0001,1,log,64"), ("hmap.y", "beta1,0.5,0.999,beta,64"),
-            ("hmap.run", "0"), ("hmap.metric", "final_loss"), ("hmap.threshold", "0.001")) \
-        if kind == "hyper" else (("basin.cells", "128"), ("basin.view", "-2,2,-1,3"),
-                                 ("basin.run", "0"), ("basin.color", "minimum"))
-    params = [{"name": "r0", "in": "query", "required": False, "schema": {"type": "string"},
-               "description": "the configuration's keys as for GET /api/trajectory",
-               "example": "adam,lr=0.01"}]
-    params += [{"name": k, "in": "query", "required": kind == "hyper" and k in ("hmap.x",
-                                                                                "hmap.y"),
-                "schema": {"type": "string"}, "example": v} for k, v in keys]
-    return {"parameters": params}
+    """The GET route's query keys: the configuration's and the map's (rows of the table)."""
+    return openapi_parameters(rows("config", "run", kind),  # type: ignore[arg-type]
+                              required=("hmap.x", "hmap.y") if kind == "hyper" else ())
 
 
 def check_map_limits(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],

@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 
 from app import __version__
 from app.address.codec import decode, encode
+from app.address.table import openapi_parameters, rows
 from app.api.canonical import canonical_redirect
 from app.api.deps import (
     StreamStats,
@@ -55,31 +56,9 @@ CONFIG_BODY: dict[str, Any] = {"requestBody": {
 """The JSON configuration that POST routes read themselves (documented, not parsed by FastAPI)."""
 
 
-def _query_parameter(name: str, description: str, example: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
-            "description": description, "example": example}
-
-
-QUERY_PARAMETERS: dict[str, Any] = {"parameters": [
-    _query_parameter("surface", "a catalog surface and its non-default parameters "
-                                "(ill_conditioned,condition_number=100)", "rosenbrock"),
-    _query_parameter("expr", "or a formula in x and y (instead of surface)", "x**2 + 10*y**2"),
-    _query_parameter("view", "xmin,xmax,ymin,ymax", "-2,2,-1,3"),
-    _query_parameter("start", "x,y", "-1.5,2"),
-    _query_parameter("steps", "steps of every run", "300"),
-    _query_parameter("noise", "std of the Gaussian gradient noise", "0.1"),
-    _query_parameter("seed", "seed of the noise and the mini-batches", "1"),
-    _query_parameter("batch_size", "mini-batch size on data surfaces", "8"),
-    _query_parameter("r0", "run 0: optimizer and non-default hyperparameters (r1 ... r7 alike)",
-                     "adam,lr=0.01"),
-    _query_parameter("r0.inner", "the optimizer a wrapper (lookahead) steps", "sgd,lr=0.001"),
-    _query_parameter("r0.schedule", "its schedule: torch's class name and arguments",
-                     "CosineAnnealingLR,T_max=300"),
-    _query_parameter("r0.label", "its label", "Adam"),
-    _query_parameter("r1", "run 1, like r0", "sgd,lr=0.001,momentum=0.9"),
-]}
-"""The page's query keys (app/api/query.py), documented for /docs and for fuzzing; the route
-reads the raw query string itself."""
+QUERY_PARAMETERS: dict[str, Any] = openapi_parameters(rows("config", "run"))
+"""The configuration's query keys (rows of app/address/table.py), documented for /docs and for
+fuzzing; the route reads the raw query string itself."""
 
 
 def _steps_record(block: StepBlock) -> dict[str, Any]:
