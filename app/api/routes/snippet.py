@@ -13,7 +13,13 @@ from fastapi import APIRouter, Request, Response
 from app import __version__
 from app.address.page import page_options
 from app.address.table import openapi_parameters, rows
-from app.api.deps import etag_of, not_modified, query_config, read_query, settings_of
+from app.api.deps import (
+    RawQuery,
+    SettingsDep,
+    etag_of,
+    not_modified,
+    query_config,
+)
 from app.api.routes.maps import map_of_query
 from app.api.schemas import ErrorResponse
 from app.snippet import snippet
@@ -43,7 +49,7 @@ maps' keys (the script computes the maps with hyper_map / basin_map)."""
 
 @router.get("/snippet", response_class=Response, responses=_RESPONSES,
             openapi_extra=_PARAMETERS)
-def get_snippet(request: Request) -> Response:
+def get_snippet(request: Request, query: RawQuery, settings: SettingsDep) -> Response:
     """A Python script reproducing the runs of the page's query string with the Python API.
 
     The configuration in it is the canonical one with defaults left out, numbers exact; page
@@ -52,9 +58,7 @@ def get_snippet(request: Request) -> Response:
     and drawn with ``map_figure``. Invalid values are refused as ``GET /api/trajectory`` and
     ``GET /api/map/<kind>`` refuse them.
     """
-    settings = settings_of(request)
-    query = read_query(request, settings)  # (a sync route: this runs in a worker thread)
-    config = query_config(query, settings)
+    config = query_config(query, settings)  # (a sync route: this runs in a worker thread)
     maps = {}
     for kind in ("hyper", "basin"):
         spec = map_of_query(kind, query, config, settings, required=False)

@@ -20,16 +20,14 @@ from app.address.codec import decode, encode
 from app.address.table import openapi_parameters, rows
 from app.api.canonical import canonical_redirect
 from app.api.deps import (
+    BodyConfig,
+    QueryConfig,
+    SettingsDep,
     StreamStats,
     cache_control,
-    config_of_query,
     etag_of,
     not_modified,
-    off_loop,
-    read_body,
-    settings_of,
     stats_of,
-    validate_body,
     validate_request,
 )
 from app.api.schemas import ErrorResponse
@@ -130,11 +128,9 @@ async def _stream(request: Request, config: dict[str, Any], sizes: list[tuple[in
                                    "model": ErrorResponse}},
     openapi_extra=CONFIG_BODY,
 )
-async def post_trajectory(request: Request) -> Response:
+async def post_trajectory(request: Request, config: BodyConfig, settings: SettingsDep
+                          ) -> Response:
     """Run the JSON configuration in the body and stream its records as NDJSON."""
-    settings = settings_of(request)
-    body = await read_body(request, settings.max_body_bytes)
-    config = await off_loop(request, body, validate_body, body, settings)
     sizes = stream_sizes(config, settings)
     return await _stream(request, config, sizes, {"ETag": trajectory_etag(config, sizes)})
 
@@ -144,12 +140,12 @@ async def post_trajectory(request: Request) -> Response:
     308: {"description": "the query is not canonical: Location is the canonical query of the "
                          "same configuration (one URL per answer for caches)"},
 }, openapi_extra=QUERY_PARAMETERS)
-async def get_trajectory(request: Request) -> Response:
+async def get_trajectory(request: Request, queried: QueryConfig, settings: SettingsDep
+                         ) -> Response:
     """The same stream for the page's query string, cacheable (ETag, Cache-Control) unless it
     is heavy enough to meet its deadline; any other spelling of the configuration is redirected
     (308) to its canonical query (its formulas are parsed once: the check reuses the memo)."""
-    settings = settings_of(request)
-    _, config = await config_of_query(request, settings)
+    _, config = queried
     redirect = canonical_redirect(
         request, encode(config), lambda q: encode(validate_request(decode(q), settings)))
     if redirect is not None:
