@@ -26,13 +26,6 @@ const EXPRESSION = "__expression";
 const SPEEDS = [10, 30, 60, 120, 250, 500, 1000, 2500, 5000];
 const HEAVY_INTERVAL = 150; // ms between line-chart redraws while a stream is still arriving
 
-// Config-level parameters, used only when the catalog does not describe them.
-const CONFIG_FALLBACK = [
-  { name: "steps", type: "int", default: 300, min: 1, max: 10000, scale: "log", slider_min: 10, slider_max: 10000, step: 1, symbol: "", help: "number of optimizer steps", range: "an integer in [1, 10000]" },
-  { name: "noise", type: "float", default: 0, min: 0, max: 1000, scale: "log", slider_min: 0.001, slider_max: 100, symbol: "\\sigma", help: "standard deviation of Gaussian noise added to each gradient component", range: "a number in [0, 1000]" },
-  { name: "seed", type: "int", default: 0, min: 0, max: 4294967295, scale: "linear", step: 1, symbol: "", help: "seed of the gradient noise and of the mini-batches", range: "an integer in [0, 4294967295]" },
-  { name: "batch_size", type: "int", default: null, min: 1, max: 1000000, scale: "log", slider_min: 1, slider_max: 1024, step: 1, nullable: true, symbol: "B", help: "mini-batch size on data surfaces (null: the whole data set)", range: "an integer in [1, 1000000]" },
-];
 // Slider hints for config-level parameters whose catalog entry gives none.
 const CONFIG_SLIDERS = {
   steps: { scale: "log", slider_min: 10, slider_max: 10000 },
@@ -806,12 +799,10 @@ function newRun() {
 }
 
 function configSpecs() {
-  const c = app.catalog;
-  const given = c.settings || {};
-  return CONFIG_FALLBACK.map((fb) => {
-    const s = given[fb.name] || fb;
-    const hints = CONFIG_SLIDERS[fb.name];
-    const out = { ...fb, ...s };
+  // The catalog's settings (steps, noise, seed, batch_size: the engine's Params), in its order.
+  return Object.values(app.catalog.settings).map((s) => {
+    const hints = CONFIG_SLIDERS[s.name];
+    const out = { ...s };
     if (hints && (s.slider_max === null || s.slider_max === undefined || s.slider_max === s.max)) Object.assign(out, hints);
     return out;
   });
