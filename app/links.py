@@ -2,10 +2,10 @@
 
 Notebooks and the Python snippet accept what a teacher has at hand: the configuration dict of the
 Python API, or the link a student copied from the page (``http://host/?surface=...&r0=adam``).
-The config part of a link goes through the page's own codec (:func:`app.address.codec.decode`); its
+The config part of a link goes through the page's own codec (:mod:`app.address.codec`); its
 page-only ``p.*`` keys (log axis, selected run, colours, hidden runs, hidden state quantities)
-are read here too, so a figure can show what the page showed, and so are its maps' ``hmap.*`` /
-``basin.*`` keys (:func:`read_map`).
+are read as the page reads them (:mod:`app.address.page`), so a figure can show what the page
+showed, and so are its maps' ``hmap.*`` / ``basin.*`` keys (:func:`read_map`).
 """
 
 from __future__ import annotations

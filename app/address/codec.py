@@ -142,12 +142,6 @@ def _encode_schedule(node: Mapping[str, Any], key: str) -> list[tuple[str, str]]
     return pairs
 
 
-def _optimizer_text(run: Mapping[str, Any]) -> str:
-    """``name,param=value,...`` of one optimizer (a run or a wrapper's inner optimizer)."""
-    spec = OPTIMIZERS[run["optimizer"]]
-    return quote(spec.name, safe=SAFE_TEXT) + _params_text(spec.params, run["params"])
-
-
 def default_start(surface: Mapping[str, Any]) -> list[float]:
     """The start point a configuration gets when it gives none (it depends on a formula's view)."""
     if "expression" in surface:

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 
-from app.engine.config import BATCH, LABEL_MAX, MAX_RUNS, NOISE, SEED, STEPS
+from app.address.table import rows
+from app.engine.config import BATCH, LABEL_MAX, MAX_RUNS
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.params import Param
 from app.engine.schedules import SCHEDULES
@@ -179,20 +180,20 @@ class RunConfig(RootModel[Any]):
                     Field(discriminator="optimizer")]
 
 
-class TrajectoryConfig(_Strict):
-    """The whole configuration: surface, start, steps, gradient noise, seed and the runs."""
-
+class _ConfigBase(_Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_CONFIG]})
 
-    surface: SurfaceConfig | None = None
-    start: list[float] | None = Field(
-        None, min_length=2, max_length=2, description="[x, y] (default: the surface's start)"
-    )
-    steps: param_field(STEPS)[0] = param_field(STEPS)[1]  # type: ignore[valid-type]
-    noise: param_field(NOISE)[0] = param_field(NOISE)[1]  # type: ignore[valid-type]
-    seed: param_field(SEED)[0] = param_field(SEED)[1]  # type: ignore[valid-type]
-    batch_size: param_field(BATCH)[0] = param_field(BATCH)[1]  # type: ignore[valid-type]
-    runs: list[RunConfig] | None = Field(None, min_length=1, max_length=MAX_RUNS)
+
+TrajectoryConfig = create_model(
+    "TrajectoryConfig", __base__=_ConfigBase, __module__=__name__,
+    __doc__="The whole configuration: surface, start, steps, gradient noise, seed and the runs.",
+    surface=(SurfaceConfig | None, None),
+    start=(list[float] | None, Field(None, min_length=2, max_length=2,
+                                     description="[x, y] (default: the surface's start)")),
+    # steps, noise, seed, batch_size: the address table's rows with an engine Param
+    **{k.field: param_field(k.param) for k in rows("config") if k.param is not None},
+    runs=(list[RunConfig] | None, Field(None, min_length=1, max_length=MAX_RUNS)),
+)
 
 
 # ----------------------------------------------------------------------------------- catalog

@@ -9,13 +9,12 @@ from fastapi import APIRouter, Request, Response
 
 from app import __version__
 from app.address.codec import encode
-from app.address.table import page_table
+from app.address.table import page_table, rows
 from app.api.deps import etag_of, not_modified, settings_of, validate_request
 from app.api.schemas import Catalog
 from app.api.static_files import whole_response
 from app.config import Settings
 from app.engine import expression, maps
-from app.engine.config import BATCH, NOISE, SEED, STEPS
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.schedules import SCHEDULES
 from app.engine.surfaces import SURFACES
@@ -41,7 +40,8 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
         "optimizers": [spec.to_catalog() for spec in OPTIMIZERS.values()],
         "schedules": [_schedule_entry(spec) for spec in SCHEDULES.values()],
         "surfaces": [spec.to_catalog() for spec in SURFACES.values()],
-        "settings": {p.name: p.to_catalog() for p in (STEPS, NOISE, SEED, BATCH)},
+        "settings": {k.field: k.param.to_catalog()  # the address table's top-level Params
+                     for k in rows("config") if k.param is not None},
         "limits": {
             "max_runs": settings.max_runs, "max_steps": settings.max_steps,
             "max_run_steps": settings.max_run_steps, "max_grid": settings.max_grid,
