@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from app.address.codec import QueryError, format_number, scalar
-from app.address.table import MAP_PREFIXES, rows
+from app.address.table import MAP_PREFIXES, Key, rows
 from app.engine.errors import ConfigError
 
 PREFIXES = MAP_PREFIXES
@@ -40,29 +40,35 @@ def _axis_text(axis: Mapping[str, Any]) -> str:
                      axis["scale"], str(axis["cells"])])
 
 
+def _map_value(key: Key, value: Any, default: Any) -> str | None:
+    """A map key's text for ``value``, None when it is the default (the axes always are
+    written; the cells always are, one number when both sides are equal)."""
+    if key.shape == "axis":
+        return _axis_text(value)
+    if key.name.endswith(".cells"):
+        nx, ny = value
+        return str(nx) if nx == ny else f"{nx},{ny}"
+    if key.shape == "numbers":
+        if default is not None and list(value) == list(default):
+            return None
+        return ",".join(format_number(v) for v in value)
+    if value == default:
+        return None
+    return value if isinstance(value, str) else format_number(value)
+
+
 def encode_map(kind: str, spec: Mapping[str, Any], surface_view: list[float] | None = None,
                default_threshold: float | None = None) -> str:
-    """The query keys of a validated map (defaults left out)."""
-    prefix = PREFIXES[kind]
-    pairs: list[tuple[str, str]] = []
-    if kind == "hyper":
-        pairs += [("x", _axis_text(spec["x"])), ("y", _axis_text(spec["y"]))]
-        if spec["run"]:
-            pairs.append(("run", str(spec["run"])))
-        if spec["metric"] != "final_loss":
-            pairs.append(("metric", spec["metric"]))
-        if default_threshold is None or spec["threshold"] != default_threshold:
-            pairs.append(("threshold", format_number(spec["threshold"])))
-    else:
-        nx, ny = spec["cells"]
-        pairs.append(("cells", str(nx) if nx == ny else f"{nx},{ny}"))
-        if surface_view is None or list(spec["view"]) != list(surface_view):
-            pairs.append(("view", ",".join(format_number(v) for v in spec["view"])))
-        if spec["run"]:
-            pairs.append(("run", str(spec["run"])))
-        if spec["color"] != "minimum":
-            pairs.append(("color", spec["color"]))
-    return "&".join(f"{prefix}{k}={v}" for k, v in pairs)
+    """The query keys of a validated map (defaults left out), in the address table's order."""
+    pairs = []
+    for key in rows(kind):  # type: ignore[arg-type]
+        name = key.field.removeprefix("map.")
+        default = {"view": surface_view, "threshold": default_threshold}.get(
+            name, key.param.default if key.param is not None else None)
+        text = _map_value(key, spec[name], default)
+        if text is not None:
+            pairs.append(f"{key.name}={text}")
+    return "&".join(pairs)
 
 
 def decode_map(query: str, kind: str) -> dict[str, Any] | None:
@@ -87,33 +93,37 @@ def decode_map(query: str, kind: str) -> dict[str, Any] | None:
         found[name] = unquote(value)
     if not found:
         return None
-    raw: dict[str, Any] = {}
-    for name, text in found.items():
-        if name in ("x", "y"):
-            parts = text.split(",")
-            if not 1 <= len(parts) <= len(_AXIS_FIELDS):
-                raise QueryError(prefix + name, "expected <param>,<min>,<max>,<scale>,<cells>")
-            axis: dict[str, Any] = {"param": parts[0]}
-            for field, item in zip(_AXIS_FIELDS[1:], parts[1:], strict=False):
-                if item != "":
-                    axis[field] = item if field == "scale" else _num(item)
-            raw[name] = axis
-        elif name in ("view",):
-            raw[name] = [_num(t) for t in text.split(",")]
-        elif name == "cells":
-            items = [_num(t) for t in text.split(",")]
-            raw[name] = items[0] if len(items) == 1 else items
-        elif name in ("run", "threshold"):
-            raw[name] = _num(text)
-        else:
-            raw[name] = text
-    return raw
+    shapes = {k.name.removeprefix(prefix): k for k in rows(kind)}  # type: ignore[arg-type]
+    return {name: _read(shapes[name], text) for name, text in found.items()}
+
+
+def _read(key: Key, text: str) -> Any:
+    """A map key's raw value as its row's shape reads it (validation names what is wrong)."""
+    if key.shape == "axis":
+        parts = text.split(",")
+        if not 1 <= len(parts) <= len(_AXIS_FIELDS):
+            raise QueryError(key.name, "expected <param>,<min>,<max>,<scale>,<cells>")
+        axis: dict[str, Any] = {"param": parts[0]}
+        for field, item in zip(_AXIS_FIELDS[1:], parts[1:], strict=False):
+            if item != "":
+                axis[field] = item if field == "scale" else _num(item)
+        return axis
+    if key.shape == "numbers":
+        items = [_num(t) for t in text.split(",")]
+        return items[0] if key.name.endswith(".cells") and len(items) == 1 else items
+    assert key.param is not None
+    return text if key.param.kind == "choice" else _num(text)
 
 
 def map_query_field(kind: str, field: str) -> str:
-    """The query key that spells a map spec field (``map.x.min`` -> ``hmap.x``)."""
-    if field == "map":  # the map as a whole: missing axes, or not an object
-        return PREFIXES[kind] + ("x" if kind == "hyper" else "cells")
+    """The query key that spells a map spec field (``map.x.min`` -> ``hmap.x``): the row whose
+    field it is under; the map as a whole (missing axes, not an object) is the first row's."""
+    keys = rows(kind)  # type: ignore[arg-type]
+    if field == "map":
+        return keys[0].name
+    for key in keys:
+        if field == key.field or field.startswith((f"{key.field}.", f"{key.field}[")):
+            return key.name
     return PREFIXES[kind] + field.removeprefix("map.").split(".")[0].split("[")[0]
 
 
