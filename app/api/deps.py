@@ -309,11 +309,16 @@ def query_config(query: str, settings: Settings) -> dict[str, Any]:
         raise as_query_error(error) from None
 
 
-SettingsDep = Annotated[Settings, Depends(settings_of)]
-StatsDep = Annotated[StreamStats, Depends(stats_of)]
+async def app_settings(request: Request) -> Settings:
+    """Dependency: the settings of the app serving the request (async: FastAPI would run a
+    plain function in a worker thread, a hop for nothing)."""
+    return settings_of(request)
 
 
-def raw_query(request: Request, settings: SettingsDep) -> str:
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+
+async def raw_query(request: Request, settings: SettingsDep) -> str:
     """Dependency: the raw query string, refused when longer than the server allows."""
     return read_query(request, settings)
 
