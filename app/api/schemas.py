@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 
+from app.address.codec import default_surface_name
 from app.address.table import rows
 from app.engine.config import BATCH, LABEL_MAX, MAX_RUNS
 from app.engine.optimizers import OPTIMIZERS
@@ -23,7 +24,6 @@ from app.engine.params import Param
 from app.engine.schedules import SCHEDULES
 from app.engine.surfaces import SURFACES
 
-ParamValue = float | int | bool | str | list[Any] | None
 EXAMPLE_CONFIG: dict[str, Any] = {
     "surface": {"name": "rosenbrock"},
     "start": [-1.5, 2.0],
@@ -96,7 +96,7 @@ def _params_model(name: str, suffix: str, specs: tuple[Param, ...],
                         **fields)
 
 
-DEFAULT_SURFACE = "rosenbrock"
+DEFAULT_SURFACE = default_surface_name()  # what a configuration without a surface gets
 _VIEW: tuple[Any, Any] = (list[float] | None, Field(None, min_length=4, max_length=4,
                                                     description="[xmin, xmax, ymin, ymax]"))
 
