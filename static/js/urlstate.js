@@ -3,8 +3,8 @@
 // As in TensorFlow Playground's state.ts, one declarative table drives both parsing and writing;
 // defaults live in one place; a missing or invalid value falls back to its default with a
 // warning. The table is the server's address table (app/address/table.py): its `p.*` rows are
-// served in the page (#address-keys, the same rows as the catalog's `address`), so this module
-// holds no copy of them. The config part of the address is the server's canonical query (the
+// served in the page (<meta name="address-keys">, the same rows as the catalog's `address`), so
+// this module holds no copy of them. The config part of the address is the server's canonical query (the
 // server owns that codec), so this module only splits the address and handles the `p.` keys.
 
 const isInt = (s) => /^-?\d+$/.test(s);
@@ -41,8 +41,8 @@ export function usePageKeys(table) {
 }
 
 if (typeof document !== "undefined") {
-  const el = document.getElementById("address-keys");
-  if (el) usePageKeys(JSON.parse(el.textContent));
+  const el = document.querySelector('meta[name="address-keys"]');
+  if (el) usePageKeys(JSON.parse(el.content));
 }
 
 function parseBool(s) {

@@ -33,7 +33,7 @@ async def get_page(request: Request) -> Response:
         "version": __version__,
         "plotly_url": plotly_url(),
         "static_url": await run_in_threadpool(static_url, request),
-        "address_keys": page_table(),  # the p.* rows static/js/urlstate.js parses with
+        "address_keys": page_table(),  # the p.* rows static/js/urlstate.js parses with (a meta)
     }
     try:
         return templates_of(request).TemplateResponse(request, "index.html", context,
