@@ -4,8 +4,8 @@
 // defaults live in one place; a missing or invalid value falls back to its default with a
 // warning. The table is the server's address table (app/address/table.py): its `p.*` rows are
 // served in the page (<meta name="address-keys">, the same rows as the catalog's `address`), so
-// this module holds no copy of them. The config part of the address is the server's canonical query (the
-// server owns that codec), so this module only splits the address and handles the `p.` keys.
+// this module holds no copy of them. The config part of the address is the server's canonical
+// query (the server owns that codec), so this module only splits the address and handles `p.` keys.
 
 const isInt = (s) => /^-?\d+$/.test(s);
 const inRange = (row, x) => (row.lo === undefined || x >= row.lo) && (row.hi === undefined || x <= row.hi);
