@@ -2,40 +2,24 @@
 
 Notebooks and the Python snippet accept what a teacher has at hand: the configuration dict of the
 Python API, or the link a student copied from the page (``http://host/?surface=...&r0=adam``).
-The config part of a link goes through the page's own codec (:func:`app.api.query.decode`); its
+The config part of a link goes through the page's own codec (:mod:`app.address.codec`); its
 page-only ``p.*`` keys (log axis, selected run, colours, hidden runs, hidden state quantities)
-are read here too, so a figure can show what the page showed, and so are its maps' ``hmap.*`` /
-``basin.*`` keys (:func:`read_map`).
+are read as the page reads them (:mod:`app.address.page`), so a figure can show what the page
+showed, and so are its maps' ``hmap.*`` / ``basin.*`` keys (:func:`read_map`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from app.api.map_query import PREFIXES, as_map_query_error, decode_map
-from app.api.query import QueryError, as_query_error, decode
-from app.engine.config import MAX_RUNS, validate_config
+from app.address.codec import QueryError, as_query_error, decode
+from app.address.maps import PREFIXES, as_map_query_error, decode_map
+from app.address.page import PageOptions, page_options
+from app.engine.config import validate_config
 from app.engine.errors import ConfigError
 from app.engine.maps import validate_basin_map, validate_hyper_map
-from app.palette import PALETTE
-
-PALETTE_SIZE = len(PALETTE)  # p.colors holds indices into the catalog's run colours
-_NAME = re.compile(r"[A-Za-z0-9_]{1,40}")
-
-
-@dataclass
-class PageOptions:
-    """The page-only view settings of a shared link (None or empty: the page's default)."""
-
-    log: bool | None = None  # p.log: loss on a log axis
-    sel: int | None = None  # p.sel: the run whose state is shown
-    colors: list[int] = field(default_factory=list)  # p.colors: palette index per run
-    off: list[int] = field(default_factory=list)  # p.off: hidden runs
-    qoff: list[str] = field(default_factory=list)  # p.qoff: state quantities switched off
 
 
 def query_of(text: str) -> str:
@@ -47,34 +31,6 @@ def query_of(text: str) -> str:
     if "://" in text or text.startswith("/"):
         return urlsplit(text).query
     return text.split("#", 1)[0].removeprefix("?")
-
-
-def _int_list(text: str, hi: int) -> list[int] | None:
-    parts = text.split(",") if text else []
-    if len(parts) > MAX_RUNS or not all(p.isdigit() and int(p) <= hi for p in parts):
-        return None
-    return [int(p) for p in parts]
-
-
-def page_options(query: str) -> PageOptions:
-    """The ``p.*`` view settings of a query; invalid values are ignored, as the page does."""
-    out = PageOptions()
-    for part in query.split("&"):
-        key, _, raw = part.partition("=")
-        key, value = unquote(key), unquote(raw.replace("+", " "))
-        if key == "p.log" and value in ("1", "true", "0", "false"):
-            out.log = value in ("1", "true")
-        elif key == "p.sel" and value.isdigit() and int(value) < MAX_RUNS:
-            out.sel = int(value)
-        elif key in ("p.colors", "p.off"):
-            values = _int_list(value, PALETTE_SIZE - 1 if key == "p.colors" else MAX_RUNS - 1)
-            if values is not None:
-                setattr(out, key[2:], values)
-        elif key == "p.qoff":
-            names = value.split(",") if value else []
-            if all(_NAME.fullmatch(n) for n in names):
-                out.qoff = names
-    return out
 
 
 def read_config(config_or_url: Mapping[str, Any] | str) -> tuple[dict[str, Any], PageOptions]:

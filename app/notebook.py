@@ -23,7 +23,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.api.query import format_number, same
+from app.address.codec import format_number, same
 from app.engine.grid import DEFAULT_RESOLUTION, surface_grid
 from app.engine.optimizers import OPTIMIZERS, state_vars
 from app.engine.runner import Result, Trajectory, run

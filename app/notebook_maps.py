@@ -17,8 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.api.map_query import PREFIXES
-from app.api.query import format_number
+from app.address.codec import format_number
+from app.address.maps import PREFIXES
 from app.engine.errors import ConfigError
 from app.engine.grid import DEFAULT_RESOLUTION, surface_grid
 from app.engine.maps import DIVERGED, UNSETTLED, MapResult, basin_map, hyper_map, map_params

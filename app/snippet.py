@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from app import __version__
-from app.api.map_query import encode_map
-from app.api.query import decode, encode, same
+from app.address.codec import decode, encode, same
+from app.address.maps import encode_map
 from app.engine.config import build_objective, validate_config
 from app.engine.errors import ConfigError
 from app.engine.maps import default_threshold, validate_basin_map, validate_hyper_map

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
-from app.api.map_query import decode_map, encode_map
+from app.address.maps import decode_map, encode_map
 from app.api.map_schemas import MapRecord
 from tests.api_helpers import check_stream, records_of, strict_json
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.api.query import (
+from app.address.codec import (
     QueryError,
     as_query_error,
     decode,

@@ -108,3 +108,26 @@ def test_the_catalog_and_grids_travel_compressed_at_their_best(client) -> None:
     raw = client.get("/api/catalog", headers={"accept-encoding": "identity"})
     assert "content-encoding" not in raw.headers
     assert len(brotli.compress(raw.content, quality=11)) == int(resp.headers["content-length"])
+
+
+def test_surface_keys_of_a_trajectory_give_the_same_grid(client: httpx.Client) -> None:
+    """surface=, expr= and view= as a trajectory spells them; a whole page address works."""
+    old = grid(client, "name=ill_conditioned&condition_number=100&angle=0.5&resolution=12")
+    new = grid(client, "surface=ill_conditioned,condition_number=100,angle=0.5&resolution=12")
+    assert new == old
+    page = grid(client, "surface=ill_conditioned,condition_number=100,angle=0.5&view=-3,3,-2,2"
+                        "&steps=50&r0=adam,lr=0.1&p.lang=zh&hmap.x=lr&resolution=12")
+    assert page["view"] == [-3, 3, -2, 2] and page["params"] == old["params"]
+    formula = grid(client, "expr=x**2%2B10*y**2&resolution=12")
+    assert formula == grid(client, "expression=x**2%2B10*y**2&resolution=12")
+
+
+def test_surface_keys_errors_name_the_key(client: httpx.Client) -> None:
+    for query, field in (("surface=ill_conditioned,condition_number=0", "surface.condition_number"),
+                         ("surface=ill_conditioned,nosuch=1", "surface.nosuch"),
+                         ("surface=nosuch", "surface"), ("surface=rosenbrock&view=1,2", "view"),
+                         ("surface=rosenbrock&name=booth", "name"),
+                         ("expr=x**&resolution=8", "expr")):
+        answer = client.get(f"/api/surface?{query}")
+        assert answer.status_code == 422, query
+        assert answer.json()["detail"][0]["field"] == field, query

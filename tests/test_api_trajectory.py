@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app import __version__
-from app.api.query import encode
+from app.address.codec import encode
 from app.engine.config import validate_config
 from app.engine.runner import run as run_engine
 from tests.api_helpers import check_stream, records_of

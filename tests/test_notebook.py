@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app.api.query import QueryError
+from app.address.codec import QueryError
 from app.engine.errors import ConfigError
 from app.engine.runner import run
 from app.notebook import PALETTE, SURFACE_SCALE, figure, run_name

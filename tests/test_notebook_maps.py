@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app.api.query import QueryError, format_number
+from app.address.codec import QueryError, format_number
 from app.engine.errors import ConfigError
 from app.engine.maps import basin_map, hyper_map
 from app.notebook import PALETTE, map_figure

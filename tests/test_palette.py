@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from app.address.table import PALETTE_SIZE
 from app.engine.config import MAX_RUNS
-from app.links import PALETTE_SIZE
 from app.palette import BASIN_COLORS, DASHES, MARKERS, PALETTE, RUN_COLOURS, palette_catalog
 
 HEX = re.compile(r"#[0-9A-Fa-f]{6}")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from app.api.query import encode
+from app.address.codec import encode
 from app.engine.config import validate_config
 from app.logs import RateLimitFilter
 from tests.conftest import server_log, start_server, stop_server

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.api.query import encode
+from app.address.codec import encode
 from app.engine.config import validate_config
 from app.engine.errors import ConfigError
 from app.links import PageOptions

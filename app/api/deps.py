@@ -8,14 +8,14 @@ import math
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
-from fastapi import Request
+from fastapi import Depends, Request
 
+from app.address.codec import as_query_error, decode
 from app.api.errors import ApiError
 from app.api.memory import IdleTrimmer
-from app.api.query import as_query_error, decode
 from app.api.streaming import compute_limiter
 from app.config import Settings
 from app.engine.config import validate_config
@@ -309,8 +309,38 @@ def query_config(query: str, settings: Settings) -> dict[str, Any]:
         raise as_query_error(error) from None
 
 
-async def config_of_query(request: Request, settings: Settings) -> tuple[str, dict[str, Any]]:
-    """The raw query and the configuration it spells, validated with this server's limits
-    (off the event loop when long); errors name the query parameter (``r0.lr``)."""
+async def app_settings(request: Request) -> Settings:
+    """Dependency: the settings of the app serving the request (async: FastAPI would run a
+    plain function in a worker thread, a hop for nothing)."""
+    return settings_of(request)
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+
+async def raw_query(request: Request, settings: SettingsDep) -> str:
+    """Dependency: the raw query string, refused when longer than the server allows."""
+    return read_query(request, settings)
+
+
+RawQuery = Annotated[str, Depends(raw_query)]
+
+
+async def config_of_query(request: Request, settings: SettingsDep) -> tuple[str, dict[str, Any]]:
+    """Dependency: the raw query and the configuration it spells, validated with this server's
+    limits (off the event loop when long); errors name the query parameter (``r0.lr``)."""
     query = read_query(request, settings)
     return query, await off_loop(request, query, query_config, query, settings)
+
+
+QueryConfig = Annotated[tuple[str, dict[str, Any]], Depends(config_of_query)]
+
+
+async def config_of_body(request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """Dependency: the JSON body's configuration, read within the size limit and validated
+    with this server's limits (off the event loop when large); errors name the field."""
+    body = await read_body(request, settings.max_body_bytes)
+    return await off_loop(request, body, validate_body, body, settings)
+
+
+BodyConfig = Annotated[dict[str, Any], Depends(config_of_body)]

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from app.api.query import QueryError, path_tokens
+from app.address.codec import QueryError, path_tokens
 from app.engine.errors import ConfigError
 
 log = logging.getLogger("app.api")

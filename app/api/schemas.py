@@ -2,22 +2,28 @@
 records and the errors.
 
 They document the contract; the validation authority stays the engine's ``validate_config`` (the
-request body is parsed and checked there, so these models never silently coerce a value). Tests
-check that real responses validate against them, which keeps them honest.
+request body is parsed and checked there, so these models never silently coerce a value). The
+request models are generated from the engine's Param tables (STEPS, NOISE, SEED, BATCH and every
+optimizer's, schedule's and surface's parameters: type, range, default), so /openapi.json states
+exactly the bounds validation applies; tests check a value just inside each documented bound is
+accepted and one just outside refused, and that real responses validate against the models.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import math
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 
-from app.engine.config import LABEL_MAX, MAX_RUNS, MAX_STEPS
+from app.address.codec import default_surface_name
+from app.address.table import rows
+from app.engine.config import BATCH, LABEL_MAX, MAX_RUNS
 from app.engine.optimizers import OPTIMIZERS
+from app.engine.params import Param
 from app.engine.schedules import SCHEDULES
 from app.engine.surfaces import SURFACES
 
-ParamValue = float | int | bool | str | list[Any] | None
 EXAMPLE_CONFIG: dict[str, Any] = {
     "surface": {"name": "rosenbrock"},
     "start": [-1.5, 2.0],
@@ -48,73 +54,146 @@ class _Open(BaseModel):
 # ----------------------------------------------------------------------------- configuration
 
 
-class SurfaceConfig(_Strict):
+def _bounds(p: Param) -> dict[str, Any]:
+    """A parameter's range as JSON Schema bounds (open ends exclusive), as the engine checks it."""
+    out: dict[str, Any] = {}
+    if p.kind not in ("int", "float"):
+        return out
+    if p.min is not None:
+        out["gt" if p.min_open else "ge"] = p.min
+    if p.max is not None:
+        out["lt" if p.max_open else "le"] = p.max
+    return out
+
+
+def param_field(p: Param, annotation: Any = None) -> tuple[Any, Any]:
+    """The (annotation, Field) of a request field declared by an engine Param: its type, its
+    range and its default, so /openapi.json states what validation accepts."""
+    if annotation is None:
+        base: Any = {"int": int, "float": float, "bool": bool, "expression": str}.get(
+            p.kind, list[Any])
+        if p.kind == "choice":
+            base = Literal[p.choices]
+        annotation = Annotated[base, Field(**_bounds(p))] if _bounds(p) else base
+    if p.nullable:
+        annotation = annotation | None
+    default = p.default
+    finite = not isinstance(default, float) or math.isfinite(default)
+    extra = {"description": p.help} if p.help else {}
+    return annotation, Field(default if finite else None, **extra)
+
+
+def _model_name(name: str, suffix: str) -> str:
+    """A component name: ``adam`` -> ``AdamParams``, ``StepLR`` -> ``StepLRParams``."""
+    return "".join(w[:1].upper() + w[1:] for w in name.split("_")) + suffix
+
+
+def _params_model(name: str, suffix: str, specs: tuple[Param, ...],
+                  overrides: dict[str, Any] | None = None) -> type[BaseModel]:
+    """A strict model of one catalog entry's parameters (every one optional, its default)."""
+    fields = {p.name: param_field(p, (overrides or {}).get(p.name)) for p in specs}
+    return create_model(_model_name(name, suffix), __base__=_Strict, __module__=__name__,
+                        **fields)
+
+
+DEFAULT_SURFACE = default_surface_name()  # what a configuration without a surface gets
+_VIEW: tuple[Any, Any] = (list[float] | None, Field(None, min_length=4, max_length=4,
+                                                    description="[xmin, xmax, ymin, ymax]"))
+
+
+def _surface_variant(name: str) -> type[BaseModel]:
+    spec = SURFACES[name]
+    default = name == DEFAULT_SURFACE
+    return create_model(
+        _model_name(name, "Surface"), __base__=_Strict, __module__=__name__,
+        __doc__=f"The {spec.label} surface" + (" (the default)" if default else ""),
+        name=(Literal[name], Field(name if default else ...)),
+        params=(_params_model(name, "SurfaceParams", spec.params) | None, None),
+        view=_VIEW, batch_size=param_field(BATCH))
+
+
+class ExpressionSurface(_Strict):
+    """A formula in x and y instead of a named surface."""
+
+    expression: str = Field(..., description="a formula in x and y, e.g. x**2 + 10*y**2",
+                            examples=["x**2 + 10*y**2"])
+    view: _VIEW[0] = _VIEW[1]  # type: ignore[valid-type]
+    batch_size: param_field(BATCH)[0] = param_field(BATCH)[1]  # type: ignore[valid-type]
+
+
+class SurfaceConfig(RootModel[Any]):
     """A named surface with its params, or a formula in x and y; optional view box."""
 
-    name: str | None = Field(
-        None, description="a surface of the catalog (default rosenbrock)",
-        json_schema_extra={"enum": list(SURFACES)},
-    )
-    params: dict[str, ParamValue] | None = Field(
-        None, description="the surface's parameters (see the catalog); omitted ones default"
-    )
-    expression: str | None = Field(
-        None, description="instead of name: a formula in x and y, e.g. x**2 + 10*y**2",
-        examples=["x**2 + 10*y**2"],
-    )
-    view: list[float] | None = Field(
-        None, min_length=4, max_length=4, description="[xmin, xmax, ymin, ymax]"
-    )
-    batch_size: int | None = Field(
-        None, ge=1, description="mini-batch size on data surfaces (same as the top-level field)"
-    )
+    root: Annotated[Union[tuple(_surface_variant(n) for n in SURFACES)]  # noqa: UP007
+                    | ExpressionSurface, Field(union_mode="left_to_right")]
 
 
-class ScheduleConfig(_Strict):
-    """A learning-rate schedule under torch's class name, with torch's parameter names."""
-
-    name: str = Field(..., json_schema_extra={"enum": list(SCHEDULES)})
-    params: dict[str, ParamValue | list[ScheduleConfig]] | None = Field(
-        None,
-        description="torch's arguments; LambdaLR takes {\"lr_lambda\": \"<formula in k>\"}; "
-                    "SequentialLR / ChainedScheduler take {\"schedulers\": [<schedule>, ...], "
-                    "\"milestones\": [...]}",
-    )
+def _schedule_variant(name: str) -> type[BaseModel]:
+    spec = SCHEDULES[name]
+    overrides = {"schedulers": list[ScheduleConfig]} if spec.composite else {}
+    return create_model(
+        _model_name(name, "Schedule"), __base__=_Strict, __module__=__name__,
+        __doc__=spec.label, name=(Literal[name], ...),
+        params=(_params_model(name, "Params", spec.params, overrides) | None, None))
 
 
-class OptimizerConfig(_Strict):
+class ScheduleConfig(RootModel[Any]):
+    """A learning-rate schedule under torch's class name, with torch's parameter names (LambdaLR
+    takes a formula in k; SequentialLR / ChainedScheduler take their child schedules)."""
+
+    root: ScheduleVariant
+
+
+_SCHEDULES = tuple(_schedule_variant(n) for n in SCHEDULES)
+ScheduleVariant = Annotated[Union[_SCHEDULES], Field(discriminator="name")]  # noqa: UP007
+ScheduleConfig.model_rebuild()
+for _model in _SCHEDULES:
+    _model.model_rebuild()
+
+
+def _optimizer_variant(name: str, run: bool) -> type[BaseModel]:
+    spec = OPTIMIZERS[name]
+    fields: dict[str, Any] = {
+        "optimizer": (Literal[name], ...),
+        "params": (_params_model(name, "Params", spec.params) | None, None)}
+    if run:
+        if getattr(spec, "wraps", False):
+            fields["inner"] = (OptimizerConfig | None, Field(
+                None, description="the optimizer it steps; default sgd lr=0.001"))
+        fields["schedule"] = (ScheduleConfig | None, None)
+        fields["label"] = (str | None, Field(None, max_length=LABEL_MAX))
+    return create_model(_model_name(name, "Run" if run else "Optimizer"), __base__=_Strict,
+                        __module__=__name__, __doc__=spec.label, **fields)
+
+
+class OptimizerConfig(RootModel[Any]):
     """An optimizer and its hyperparameters (omitted ones take their defaults)."""
 
-    optimizer: str = Field(..., json_schema_extra={"enum": list(OPTIMIZERS)})
-    params: dict[str, ParamValue] | None = Field(
-        None, description="hyperparameters by torch's names (see the catalog for ranges)"
-    )
+    root: Annotated[Union[tuple(_optimizer_variant(n, False) for n in OPTIMIZERS)],  # noqa: UP007
+                    Field(discriminator="optimizer")]
 
 
-class RunConfig(OptimizerConfig):
-    """One run: an optimizer, optionally wrapping an inner one, with an optional schedule."""
+class RunConfig(RootModel[Any]):
+    """One run: an optimizer (a wrapper with the inner one it steps), its schedule, its label."""
 
-    inner: OptimizerConfig | None = Field(
-        None, description="the optimizer a wrapper (lookahead) steps; default sgd lr=0.001"
-    )
-    schedule: ScheduleConfig | None = None
-    label: str | None = Field(None, max_length=LABEL_MAX)
+    root: Annotated[Union[tuple(_optimizer_variant(n, True) for n in OPTIMIZERS)],  # noqa: UP007
+                    Field(discriminator="optimizer")]
 
 
-class TrajectoryConfig(_Strict):
-    """The whole configuration: surface, start, steps, gradient noise, seed and the runs."""
-
+class _ConfigBase(_Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_CONFIG]})
 
-    surface: SurfaceConfig | None = None
-    start: list[float] | None = Field(
-        None, min_length=2, max_length=2, description="[x, y] (default: the surface's start)"
-    )
-    steps: int = Field(300, ge=1, le=MAX_STEPS)
-    noise: float = Field(0.0, ge=0.0, description="std of Gaussian noise added to gradients")
-    seed: int = Field(0, ge=0, description="seed of the noise and the mini-batches")
-    batch_size: int | None = Field(None, ge=1, description="mini-batch size on data surfaces")
-    runs: list[RunConfig] | None = Field(None, min_length=1, max_length=MAX_RUNS)
+
+TrajectoryConfig = create_model(
+    "TrajectoryConfig", __base__=_ConfigBase, __module__=__name__,
+    __doc__="The whole configuration: surface, start, steps, gradient noise, seed and the runs.",
+    surface=(SurfaceConfig | None, None),
+    start=(list[float] | None, Field(None, min_length=2, max_length=2,
+                                     description="[x, y] (default: the surface's start)")),
+    # steps, noise, seed, batch_size: the address table's rows with an engine Param
+    **{k.field: param_field(k.param) for k in rows("config") if k.param is not None},
+    runs=(list[RunConfig] | None, Field(None, min_length=1, max_length=MAX_RUNS)),
+)
 
 
 # ----------------------------------------------------------------------------------- catalog
@@ -256,6 +335,9 @@ class Catalog(_Open):
         ..., description="run colours (hex, label, i18n), dashes and markers; the maps' basin, "
                          "diverged, never and unsettled colours")
     first_screen: str = Field("", description="the page query shown when a link has none")
+    address: dict[str, Any] = Field(
+        default_factory=dict, description="the page's own p.* keys: name, type, default, range "
+                                          "(the page parses its address with these rows)")
     lessons: list[LessonInfo] = Field(
         default_factory=list, description="ready-made lessons: scenes (page queries) and texts"
     )
@@ -347,12 +429,6 @@ TrajectoryRecord = Annotated[
 ]
 
 
-class TrajectoryStream(BaseModel):
-    """The NDJSON stream: one record per line, start first, each run's steps then its end."""
-
-    record: TrajectoryRecord
-
-
 # ------------------------------------------------------------------------------ other replies
 
 
@@ -395,5 +471,3 @@ class Health(BaseModel):
     active_streams: int
     steps_computed: int
 
-
-DOC_MODELS: tuple[type[BaseModel], ...] = (TrajectoryConfig, TrajectoryStream, ErrorResponse)

@@ -10,12 +10,3 @@ class ConfigError(ValueError):
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
         self.message = message
-
-    def prefixed(self, prefix: str) -> ConfigError:
-        """The same error with its field placed under ``prefix``."""
-        if not prefix:
-            return self
-        field = f"{prefix}.{self.field}" if self.field else prefix
-        if self.field.startswith("["):
-            field = f"{prefix}{self.field}"
-        return ConfigError(field, self.message)

@@ -2,49 +2,48 @@
 //
 // As in TensorFlow Playground's state.ts, one declarative table drives both parsing and writing;
 // defaults live in one place; a missing or invalid value falls back to its default with a
-// warning. The config part of the address is the server's canonical query (the server owns that
-// codec), so this module only splits the address and handles the `p.` keys.
-
-export const PAGE_PREFIX = "p.";
-export const MAX_RUNS = 8;
-
-// Keys a classroom link may hide with p.hide (besides any hyperparameter name).
-export const HIDEABLE = [
-  "surface", "formula", "view", "start", "steps", "noise", "batch_size", "seed", "runs",
-  "optimizer", "schedule", "color", "language", "link", "lr_plot", "loss_plot", "state_plot",
-  "teach", "3d", "playback", "settings", "maps", "stretch", "data_plot",
-];
+// warning. The table is the server's address table (app/address/table.py): its `p.*` rows are
+// served in the page (<meta name="address-keys">, the same rows as the catalog's `address`), so
+// this module holds no copy of them. The config part of the address is the server's canonical
+// query (the server owns that codec), so this module only splits the address and handles `p.` keys.
 
 const isInt = (s) => /^-?\d+$/.test(s);
+const inRange = (row, x) => (row.lo === undefined || x >= row.lo) && (row.hi === undefined || x <= row.hi);
 
-/** name -> {type, default, parse(text) -> value | undefined (invalid)} */
-export const PAGE_PARAMS = {
-  step: { default: 0, parse: (s) => (isInt(s) && Number(s) >= 0 && Number(s) <= 1e6 ? Number(s) : undefined) },
-  lang: { default: "en", parse: (s) => (s === "en" || s === "zh" ? s : undefined) },
-  view: { default: "2d", parse: (s) => (s === "2d" || s === "3d" ? s : undefined) },
-  sel: { default: 0, parse: (s) => (isInt(s) && Number(s) >= 0 && Number(s) < MAX_RUNS ? Number(s) : undefined) },
-  log: { default: false, parse: (s) => (s === "1" || s === "true" ? true : s === "0" || s === "false" ? false : undefined) },
-  // The lr chart's log axis: unset = automatic (log when the runs' lrs span more than two decades).
-  lrlog: { default: null, parse: (s) => (s === "1" || s === "true" ? true : s === "0" || s === "false" ? false : undefined) },
-  // The contour (and 3D) stretched to fill its box instead of equal x and y scales.
-  stretch: { default: false, parse: (s) => (s === "1" || s === "true" ? true : s === "0" || s === "false" ? false : undefined) },
-  speed: { default: 60, parse: (s) => (/^\d+(\.\d+)?$/.test(s) && Number(s) >= 1 && Number(s) <= 10000 ? Number(s) : undefined) },
-  // Run colours as palette indices, one per run: "0,1,2".
-  colors: { default: [], parse: (s) => parseIntList(s, 0, 7, MAX_RUNS) },
-  // Hidden runs (indices): "1,3".
-  off: { default: [], parse: (s) => parseIntList(s, 0, MAX_RUNS - 1, MAX_RUNS) },
-  // Controls hidden for a classroom link: "noise,seed,runs".
-  hide: { default: [], parse: (s) => parseNameList(s) },
-  // State quantities switched off in the state view: "v_hat,effective_lr".
-  qoff: { default: [], parse: (s) => parseNameList(s) },
-  // Presentation mode (projector: charts large, controls hidden) and embed mode (an iframe).
-  present: { default: false, parse: parseBool },
-  embed: { default: false, parse: parseBool },
-  theme: { default: "light", parse: (s) => (s === "light" || s === "dark" ? s : undefined) },
-  // The open lesson (an id from the catalog's lessons) and its scene.
-  lesson: { default: "", parse: (s) => (/^[a-z0-9-]{1,40}$/.test(s) ? s : undefined) },
-  scene: { default: 0, parse: (s) => (isInt(s) && Number(s) >= 0 && Number(s) < 50 ? Number(s) : undefined) },
+// One reader per value shape of a page row: text -> value, or undefined when invalid.
+const READERS = {
+  bool: parseBool,
+  int: (s, row) => (isInt(s) && inRange(row, Number(s)) ? Number(s) : undefined),
+  decimal: (s, row) => (/^\d+(\.\d+)?$/.test(s) && inRange(row, Number(s)) ? Number(s) : undefined),
+  choice: (s, row) => (row.choices.includes(s) ? s : undefined),
+  slug: (s) => (/^[a-z0-9-]{1,40}$/.test(s) ? s : undefined),
+  ints: (s, row) => parseIntList(s, row.lo, row.hi, row.items),
+  names: (s, row) => parseNameList(s, row.items),
 };
+
+export let PAGE_PREFIX = "p.";
+export let MAX_RUNS = 8;
+// Keys a classroom link may hide with p.hide (besides any hyperparameter name).
+export let HIDEABLE = [];
+/** name -> {default, parse(text) -> value | undefined (invalid)} */
+export let PAGE_PARAMS = {};
+
+/** Take the page rows of the address table ({prefix, max_runs, keys: [row, ...]}). */
+export function usePageKeys(table) {
+  PAGE_PREFIX = table.prefix;
+  MAX_RUNS = table.max_runs;
+  PAGE_PARAMS = {};
+  for (const row of table.keys) {
+    const read = READERS[row.type];
+    PAGE_PARAMS[row.name] = { default: row.default, parse: (s) => read(s, row) };
+    if (row.name === "hide") HIDEABLE = [...row.choices];
+  }
+}
+
+if (typeof document !== "undefined") {
+  const el = document.querySelector('meta[name="address-keys"]');
+  if (el) usePageKeys(JSON.parse(el.content));
+}
 
 function parseBool(s) {
   if (s === "1" || s === "true") return true;
@@ -60,10 +59,10 @@ function parseIntList(s, lo, hi, maxLen) {
   return parts.map(Number);
 }
 
-function parseNameList(s) {
+function parseNameList(s, maxLen) {
   if (s === "") return [];
   const parts = s.split(",");
-  if (parts.length > 64 || !parts.every((p) => /^[A-Za-z0-9_]{1,40}$/.test(p))) return undefined;
+  if (parts.length > maxLen || !parts.every((p) => /^[A-Za-z0-9_]{1,40}$/.test(p))) return undefined;
   return parts;
 }
 

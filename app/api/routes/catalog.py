@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app import __version__
+from app.address.codec import encode
+from app.address.table import page_table, rows
 from app.api.deps import etag_of, not_modified, settings_of, validate_request
-from app.api.query import encode
 from app.api.schemas import Catalog
 from app.api.static_files import whole_response
 from app.config import Settings
 from app.engine import expression, maps
-from app.engine.config import BATCH, NOISE, SEED, STEPS
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.quantities import QUANTITIES
 from app.engine.schedules import SCHEDULES
@@ -33,7 +33,8 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
         "optimizers": [spec.to_catalog() for spec in OPTIMIZERS.values()],
         "schedules": [spec.to_catalog() for spec in SCHEDULES.values()],
         "surfaces": [spec.to_catalog() for spec in SURFACES.values()],
-        "settings": {p.name: p.to_catalog() for p in (STEPS, NOISE, SEED, BATCH)},
+        "settings": {k.field: k.param.to_catalog()  # the address table's top-level Params
+                     for k in rows("config") if k.param is not None},
         "quantities": [q.to_catalog() for q in QUANTITIES],
         "palette": palette_catalog(),
         "limits": {
@@ -50,6 +51,7 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
                  "scales": list(maps.SCALES)},
         "lessons": lesson_catalog(),
         "first_screen": FIRST_SCREEN,
+        "address": page_table(),
         "default_config": default,
         "default_query": encode(default),
         "expression": {

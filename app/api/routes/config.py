@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from app.address.codec import decode_lenient, encode
 from app.api.deps import (
+    BodyConfig,
+    RawQuery,
+    SettingsDep,
     off_loop,
-    read_body,
-    read_query,
-    settings_of,
-    validate_body,
     validate_request,
 )
-from app.api.query import decode_lenient, encode
 from app.api.routes.trajectory import CONFIG_BODY, QUERY_PARAMETERS
 from app.api.schemas import ConfigResponse, ErrorResponse
 from app.config import Settings
@@ -22,11 +21,10 @@ router = APIRouter(prefix="/api", tags=["config"])
 
 @router.get("/config", response_model=ConfigResponse, responses={422: {"model": ErrorResponse}},
             openapi_extra=QUERY_PARAMETERS)
-async def get_config(request: Request) -> ConfigResponse:
+async def get_config(request: Request, query: RawQuery, settings: SettingsDep
+                     ) -> ConfigResponse:
     """The valid configuration of a page query, every invalid value dropped back to its
     default with one warning each, and the canonical query string."""
-    settings = settings_of(request)
-    query = read_query(request, settings)
     return await off_loop(request, query, _repaired, query, settings)
 
 
@@ -43,11 +41,8 @@ def _repaired(query: str, settings: Settings) -> ConfigResponse:
 @router.post("/config", response_model=ConfigResponse,
              responses={413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
              openapi_extra=CONFIG_BODY)
-async def post_config(request: Request) -> ConfigResponse:
+async def post_config(config: BodyConfig) -> ConfigResponse:
     """Validate a JSON configuration without running it: the configuration with every default
     filled in and its canonical query string (invalid values are a 422 naming the field)."""
-    settings = settings_of(request)
-    body = await read_body(request, settings.max_body_bytes)
-    config = await off_loop(request, body, validate_body, body, settings)
     return ConfigResponse.model_validate({"config": config, "query": encode(config),
                                           "warnings": []})

@@ -9,7 +9,13 @@ import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 
 from app import __version__
-from app.api.deps import compute_limiter, config_of_query, etag_of, not_modified, settings_of
+from app.api.deps import (
+    QueryConfig,
+    SettingsDep,
+    compute_limiter,
+    etag_of,
+    not_modified,
+)
 from app.api.errors import ApiError
 from app.api.routes.trajectory import QUERY_PARAMETERS
 from app.api.streaming import dumps
@@ -23,10 +29,9 @@ router = APIRouter(prefix="/api", tags=["surface"])
                          "(step t uses epochs[(t-1)//per_epoch][j*b:(j+1)*b], j=(t-1)%per_epoch) "
                          "up to covers_steps", "content": {"application/json": {}}},
     422: {"description": "an invalid value, or a surface without data (field surface)"}})
-async def get_data(request: Request) -> Response:
+async def get_data(request: Request, queried: QueryConfig, settings: SettingsDep) -> Response:
     """The samples of the query's data surface (linear or logistic regression) and its batches."""
-    settings = settings_of(request)
-    query, config = await config_of_query(request, settings)
+    query, config = queried
     # Replaying the batches is light (no gradients, at most MAX_INDICES numbers) but not free:
     # it runs in a validation thread, never on the event loop.
     view: dict[str, Any] | None = await anyio.to_thread.run_sync(

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import __version__
+from app.address.codec import decode, encode
+from app.address.maps import as_map_query_error, decode_map, encode_map
+from app.address.table import openapi_parameters, rows
 from app.api.canonical import canonical_redirect
 from app.api.deps import (
+    QueryConfig,
+    SettingsDep,
     StreamStats,
     cache_control,
     check_cost,
-    config_of_query,
     etag_of,
     not_modified,
     off_loop,
@@ -33,8 +37,6 @@ from app.api.deps import (
     validate_request,
 )
 from app.api.errors import ApiError
-from app.api.map_query import as_map_query_error, decode_map, encode_map
-from app.api.query import decode, encode
 from app.api.schemas import ErrorResponse
 from app.api.streaming import NDJSON, dumps, open_stream
 from app.config import Settings
@@ -68,17 +70,9 @@ def _body_doc(model: str) -> dict[str, Any]:
 
 
 def _query_doc(kind: str) -> dict[str, Any]:
-    keys = (("hmap.x", "lr,0.0001,1,log,64"), ("hmap.y", "beta1,0.5,0.999,beta,64"),
-            ("hmap.run", "0"), ("hmap.metric", "final_loss"), ("hmap.threshold", "0.001")) \
-        if kind == "hyper" else (("basin.cells", "128"), ("basin.view", "-2,2,-1,3"),
-                                 ("basin.run", "0"), ("basin.color", "minimum"))
-    params = [{"name": "r0", "in": "query", "required": False, "schema": {"type": "string"},
-               "description": "the configuration's keys as for GET /api/trajectory",
-               "example": "adam,lr=0.01"}]
-    params += [{"name": k, "in": "query", "required": kind == "hyper" and k in ("hmap.x",
-                                                                                "hmap.y"),
-                "schema": {"type": "string"}, "example": v} for k, v in keys]
-    return {"parameters": params}
+    """The GET route's query keys: the configuration's and the map's (rows of the table)."""
+    return openapi_parameters(rows("config", "run", kind),  # type: ignore[arg-type]
+                              required=("hmap.x", "hmap.y") if kind == "hyper" else ())
 
 
 def check_map_limits(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
@@ -197,9 +191,15 @@ def _etag(kind: str, config: Mapping[str, Any], spec: Mapping[str, Any],
                               sort_keys=True, separators=(",", ":"), allow_nan=False))
 
 
-async def _post(request: Request, kind: str) -> Response:
-    settings = settings_of(request)
-    body = await read_body(request, settings.max_body_bytes)
+async def map_body(request: Request, settings: SettingsDep) -> bytes:
+    """Dependency: the body of a map request, read within the size limit."""
+    return await read_body(request, settings.max_body_bytes)
+
+
+MapBody = Annotated[bytes, Depends(map_body)]
+
+
+async def _post(request: Request, kind: str, body: bytes, settings: Settings) -> Response:
     raw = parse_json(body)
     if not isinstance(raw, Mapping):
         raise ApiError(422, "body", "must be a JSON object {\"config\": ..., \"map\": ...}",
@@ -258,9 +258,9 @@ def _canonical_again(kind: str, query: str, settings: Settings) -> str:
     return map_query(kind, config, spec)
 
 
-async def _get(request: Request, kind: str) -> Response:
-    settings = settings_of(request)
-    query, config = await config_of_query(request, settings)
+async def _get(request: Request, kind: str, queried: tuple[str, dict[str, Any]],
+               settings: Settings) -> Response:
+    query, config = queried
     spec = await off_loop(request, query, map_of_query, kind, query, config, settings, True)
     assert spec is not None
     redirect = canonical_redirect(request, map_query(kind, config, spec),
@@ -277,31 +277,33 @@ async def _get(request: Request, kind: str) -> Response:
 
 @router.post("/hyper", response_class=StreamingResponse, responses=_responses(),
              openapi_extra=_body_doc("HyperMapRequest"))
-async def post_hyper_map(request: Request) -> Response:
+async def post_hyper_map(request: Request, body: MapBody, settings: SettingsDep) -> Response:
     """A hyperparameter map of one run: two hyperparameters over a grid (up to 128 x 128
     cells), every cell run to the end; streamed row block by row block with progress."""
-    return await _post(request, "hyper")
+    return await _post(request, "hyper", body, settings)
 
 
 @router.get("/hyper", response_class=StreamingResponse, responses={
     **_responses(), 304: {"description": "If-None-Match matched"}, 308: _REDIRECT},
     openapi_extra=_query_doc("hyper"))
-async def get_hyper_map(request: Request) -> Response:
+async def get_hyper_map(request: Request, queried: QueryConfig, settings: SettingsDep
+                        ) -> Response:
     """The same stream for the page's query (configuration keys plus ``hmap.*``)."""
-    return await _get(request, "hyper")
+    return await _get(request, "hyper", queried, settings)
 
 
 @router.post("/basin", response_class=StreamingResponse, responses=_responses(),
              openapi_extra=_body_doc("BasinMapRequest"))
-async def post_basin_map(request: Request) -> Response:
+async def post_basin_map(request: Request, body: MapBody, settings: SettingsDep) -> Response:
     """A basin-of-attraction map: one run started from every cell of a grid over the view (up
     to 256 x 256), each cell coloured by the minimum it reaches; streamed with progress."""
-    return await _post(request, "basin")
+    return await _post(request, "basin", body, settings)
 
 
 @router.get("/basin", response_class=StreamingResponse, responses={
     **_responses(), 304: {"description": "If-None-Match matched"}, 308: _REDIRECT},
     openapi_extra=_query_doc("basin"))
-async def get_basin_map(request: Request) -> Response:
+async def get_basin_map(request: Request, queried: QueryConfig, settings: SettingsDep
+                        ) -> Response:
     """The same stream for the page's query (configuration keys plus ``basin.*``)."""
-    return await _get(request, "basin")
+    return await _get(request, "basin", queried, settings)

@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import TemplateNotFound
 
 from app import __version__
+from app.address.table import page_table
 from app.api.deps import settings_of
 from app.api.static_files import PLOTLY_JS, plotly_url, static_url
 
@@ -32,6 +33,7 @@ async def get_page(request: Request) -> Response:
         "version": __version__,
         "plotly_url": plotly_url(),
         "static_url": await run_in_threadpool(static_url, request),
+        "address_keys": page_table(),  # the p.* rows static/js/urlstate.js parses with (a meta)
     }
     try:
         return templates_of(request).TemplateResponse(request, "index.html", context,

@@ -11,11 +11,17 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app import __version__
-from app.api.deps import etag_of, not_modified, query_config, read_query, settings_of
+from app.address.page import page_options
+from app.address.table import openapi_parameters, rows
+from app.api.deps import (
+    RawQuery,
+    SettingsDep,
+    etag_of,
+    not_modified,
+    query_config,
+)
 from app.api.routes.maps import map_of_query
-from app.api.routes.trajectory import QUERY_PARAMETERS
 from app.api.schemas import ErrorResponse
-from app.links import page_options
 from app.snippet import snippet
 
 router = APIRouter(prefix="/api", tags=["export"])
@@ -35,31 +41,15 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 
-def _page_parameter(name: str, description: str, example: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
-            "description": description, "example": example}
-
-
-_PARAMETERS = {"parameters": [
-    *QUERY_PARAMETERS["parameters"],
-    _page_parameter("p.log", "page key: the loss on a log axis (figure(log_loss=True))", "1"),
-    _page_parameter("p.sel", "page key: the run whose state is shown (state_run)", "1"),
-    _page_parameter("p.colors", "page key: palette index per run (colors)", "3,1"),
-    _page_parameter("p.off", "page key: hidden runs (hidden)", "0"),
-    _page_parameter("p.qoff", "page key: state quantities left out (hidden_quantities)",
-                    "v_hat,effective_lr"),
-    _page_parameter("hmap.x", "a hyperparameter map's axis (with hmap.y, and optionally "
-                              "hmap.run, hmap.metric, hmap.threshold; as GET /api/map/hyper): "
-                              "the script computes the map with hyper_map", "lr,0.001,0.5,log,32"),
-    _page_parameter("hmap.y", "the map's other axis", "beta1,0.5,0.99,beta,24"),
-    _page_parameter("basin.cells", "a basin map (with basin.view, basin.run, basin.color; as GET "
-                                   "/api/map/basin): the script computes it with basin_map", "64"),
-]}
+_PARAMETERS = openapi_parameters(
+    [*rows("config", "run"), *(k for k in rows("page") if k.notebook), *rows("hyper", "basin")])
+"""The configuration's keys, the page keys the script honours (as figure() arguments) and the
+maps' keys (the script computes the maps with hyper_map / basin_map)."""
 
 
 @router.get("/snippet", response_class=Response, responses=_RESPONSES,
             openapi_extra=_PARAMETERS)
-def get_snippet(request: Request) -> Response:
+def get_snippet(request: Request, query: RawQuery, settings: SettingsDep) -> Response:
     """A Python script reproducing the runs of the page's query string with the Python API.
 
     The configuration in it is the canonical one with defaults left out, numbers exact; page
@@ -68,9 +58,7 @@ def get_snippet(request: Request) -> Response:
     and drawn with ``map_figure``. Invalid values are refused as ``GET /api/trajectory`` and
     ``GET /api/map/<kind>`` refuse them.
     """
-    settings = settings_of(request)
-    query = read_query(request, settings)  # (a sync route: this runs in a worker thread)
-    config = query_config(query, settings)
+    config = query_config(query, settings)  # (a sync route: this runs in a worker thread)
     maps = {}
     for kind in ("hyper", "basin"):
         spec = map_of_query(kind, query, config, settings, required=False)

@@ -13,16 +13,26 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 import numpy as np
 from fastapi import APIRouter, Query, Request, Response
 
 from app import __version__
-from app.api.deps import doubles_only, etag_of, not_modified, settings_of
+from app.address.codec import (
+    QueryError,
+    decode,
+    default_surface_name,
+    path_tokens,
+    query_field,
+    typed_value,
+)
+from app.address.table import match, row
+from app.api.deps import doubles_only, etag_of, not_modified, read_query, settings_of
 from app.api.errors import ApiError
-from app.api.query import QueryError, default_surface_name, path_tokens, typed_value
 from app.api.schemas import ErrorResponse, SurfaceGrid
 from app.api.static_files import whole_response_sync
+from app.config import Settings
 from app.engine.config import validate_surface
 from app.engine.cost import grid_cost
 from app.engine.errors import ConfigError
@@ -32,7 +42,7 @@ from app.engine.surfaces import SURFACES
 router = APIRouter(prefix="/api", tags=["surface"])
 CACHE_SIZE = 16
 # the grid's own keys; the rest are surface parameters
-GRID_KEYS = ("name", "expression", "view", "resolution", "log", "digits")
+GRID_KEYS = ("name", "expression", "view", "resolution", "log", "digits", "surface", "expr")
 
 
 def _grid_field(config_field: str) -> str:
@@ -123,16 +133,62 @@ def get_surface(
     digits: Annotated[int | None, Query(ge=3, le=17, description=(
         "round z to this many significant digits (the page asks for 5: a contour needs no more, "
         "and the grid travels four times smaller); default: exact"))] = None,
+    surface: Annotated[str | None, Query(description="or, as in a trajectory's query: "
+                                                     + row("surface").help)] = None,
+    expr: Annotated[str | None, Query(description="as in a trajectory's query: "
+                                                  + row("expr").help)] = None,
 ) -> Response:
     """The loss on a resolution x resolution grid over the view, the minima and the formula.
 
-    Every other query key is a parameter of the named surface (``condition_number=100``).
+    The surface is spelled as in a trajectory's query (``surface=ill_conditioned,
+    condition_number=100``, ``expr=``, ``view=``; a whole page address may be given, its other
+    keys are ignored), or with ``name`` / ``expression``, every other query key then being a
+    parameter of the named surface (``condition_number=100``).
     """
     settings = settings_of(request)
     n = settings.default_grid if resolution is None else resolution
     if not 2 <= n <= settings.max_grid:
         raise ApiError(422, "resolution", f"must be an integer in [2, {settings.max_grid}], "
                                           f"got {n}", loc=["query", "resolution"])
+    if surface is not None or expr is not None:
+        raw = _address_surface(read_query(request, settings), name, expression)
+    else:
+        raw = _grid_surface(request, name, expression, view)
+    text = raw.get("expression")
+    if text is not None and len(text) > settings.max_expression_chars:
+        raise QueryError("expression" if expression is not None else "expr",
+                         f"formula of {len(text)} characters; at most "
+                         f"{settings.max_expression_chars}")
+    try:
+        checked = validate_surface(doubles_only(raw))
+    except ConfigError as error:
+        name_of = _grid_field if surface is None and expr is None else query_field
+        raise QueryError(name_of(error.field), error.message, config_field=error.field) \
+            from None
+    return _grid_response(request, settings, checked, n, log, digits)
+
+
+def _address_surface(query: str, name: str | None, expression: str | None) -> dict[str, Any]:
+    """The raw surface a trajectory's keys spell (surface=, expr=, view=); the address's other
+    keys are ignored, the grid's own (resolution, log, digits) read by the route."""
+    if name is not None or expression is not None:
+        raise QueryError("name" if name is not None else "expression",
+                         "give the surface either as surface= / expr= or as name= / "
+                         "expression=, not both")
+    parts = []
+    for part in query.split("&"):
+        key = unquote(part.partition("=")[0])
+        hit = match(key, "config")
+        if hit is not None and hit[0].field.startswith("surface"):
+            parts.append(part)
+    raw = decode("&".join(parts))
+    return raw["surface"]
+
+
+def _grid_surface(request: Request, name: str | None, expression: str | None,
+                  view: str | None) -> dict[str, Any]:
+    """The raw surface of the grid's own spelling: name= (its parameters as keys) or
+    expression=, and view=."""
     extra = [(k, v) for k, v in request.query_params.multi_items() if k not in GRID_KEYS]
     raw: dict[str, Any] = {}
     if expression is not None:
@@ -154,14 +210,12 @@ def get_surface(
             raw["params"] = params
     if view is not None:
         raw["view"] = _numbers(view, "view")
-    if expression is not None and len(expression) > settings.max_expression_chars:
-        raise QueryError("expression", f"formula of {len(expression)} characters; at most "
-                                       f"{settings.max_expression_chars}")
-    try:
-        surface = validate_surface(doubles_only(raw))
-    except ConfigError as error:
-        raise QueryError(_grid_field(error.field), error.message, config_field=error.field) \
-            from None
+    return raw
+
+
+def _grid_response(request: Request, settings: Settings, surface: dict[str, Any], n: int,
+                   log: bool, digits: int | None) -> Response:
+    """The grid of a validated surface, within the compute budget, cached and tagged."""
     seconds = grid_cost(surface, n * n)
     if seconds > settings.cost_budget_s:  # the same budget as every request's
         raise ApiError(422, "resolution", f"a {n} x {n} grid of this surface costs about "

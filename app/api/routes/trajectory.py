@@ -16,21 +16,20 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import __version__
+from app.address.codec import decode, encode
+from app.address.table import openapi_parameters, rows
 from app.api.canonical import canonical_redirect
 from app.api.deps import (
+    BodyConfig,
+    QueryConfig,
+    SettingsDep,
     StreamStats,
     cache_control,
-    config_of_query,
     etag_of,
     not_modified,
-    off_loop,
-    read_body,
-    settings_of,
     stats_of,
-    validate_body,
     validate_request,
 )
-from app.api.query import decode, encode
 from app.api.schemas import ErrorResponse
 from app.api.streaming import NDJSON, dumps, open_stream
 from app.config import Settings
@@ -55,31 +54,9 @@ CONFIG_BODY: dict[str, Any] = {"requestBody": {
 """The JSON configuration that POST routes read themselves (documented, not parsed by FastAPI)."""
 
 
-def _query_parameter(name: str, description: str, example: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
-            "description": description, "example": example}
-
-
-QUERY_PARAMETERS: dict[str, Any] = {"parameters": [
-    _query_parameter("surface", "a catalog surface and its non-default parameters "
-                                "(ill_conditioned,condition_number=100)", "rosenbrock"),
-    _query_parameter("expr", "or a formula in x and y (instead of surface)", "x**2 + 10*y**2"),
-    _query_parameter("view", "xmin,xmax,ymin,ymax", "-2,2,-1,3"),
-    _query_parameter("start", "x,y", "-1.5,2"),
-    _query_parameter("steps", "steps of every run", "300"),
-    _query_parameter("noise", "std of the Gaussian gradient noise", "0.1"),
-    _query_parameter("seed", "seed of the noise and the mini-batches", "1"),
-    _query_parameter("batch_size", "mini-batch size on data surfaces", "8"),
-    _query_parameter("r0", "run 0: optimizer and non-default hyperparameters (r1 ... r7 alike)",
-                     "adam,lr=0.01"),
-    _query_parameter("r0.inner", "the optimizer a wrapper (lookahead) steps", "sgd,lr=0.001"),
-    _query_parameter("r0.schedule", "its schedule: torch's class name and arguments",
-                     "CosineAnnealingLR,T_max=300"),
-    _query_parameter("r0.label", "its label", "Adam"),
-    _query_parameter("r1", "run 1, like r0", "sgd,lr=0.001,momentum=0.9"),
-]}
-"""The page's query keys (app/api/query.py), documented for /docs and for fuzzing; the route
-reads the raw query string itself."""
+QUERY_PARAMETERS: dict[str, Any] = openapi_parameters(rows("config", "run"))
+"""The configuration's query keys (rows of app/address/table.py), documented for /docs and for
+fuzzing; the route reads the raw query string itself."""
 
 
 def _steps_record(block: StepBlock) -> dict[str, Any]:
@@ -151,11 +128,9 @@ async def _stream(request: Request, config: dict[str, Any], sizes: list[tuple[in
                                    "model": ErrorResponse}},
     openapi_extra=CONFIG_BODY,
 )
-async def post_trajectory(request: Request) -> Response:
+async def post_trajectory(request: Request, config: BodyConfig, settings: SettingsDep
+                          ) -> Response:
     """Run the JSON configuration in the body and stream its records as NDJSON."""
-    settings = settings_of(request)
-    body = await read_body(request, settings.max_body_bytes)
-    config = await off_loop(request, body, validate_body, body, settings)
     sizes = stream_sizes(config, settings)
     return await _stream(request, config, sizes, {"ETag": trajectory_etag(config, sizes)})
 
@@ -165,12 +140,12 @@ async def post_trajectory(request: Request) -> Response:
     308: {"description": "the query is not canonical: Location is the canonical query of the "
                          "same configuration (one URL per answer for caches)"},
 }, openapi_extra=QUERY_PARAMETERS)
-async def get_trajectory(request: Request) -> Response:
+async def get_trajectory(request: Request, queried: QueryConfig, settings: SettingsDep
+                         ) -> Response:
     """The same stream for the page's query string, cacheable (ETag, Cache-Control) unless it
     is heavy enough to meet its deadline; any other spelling of the configuration is redirected
     (308) to its canonical query (its formulas are parsed once: the check reuses the memo)."""
-    settings = settings_of(request)
-    _, config = await config_of_query(request, settings)
+    _, config = queried
     redirect = canonical_redirect(
         request, encode(config), lambda q: encode(validate_request(decode(q), settings)))
     if redirect is not None:

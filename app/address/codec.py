@@ -1,6 +1,8 @@
-"""The page's shareable query string: a short, readable spelling of a configuration.
+"""The configuration part of the page address: a short, readable spelling of a configuration.
 
-One key per line of thought, only what differs from the defaults, in this order::
+The keys, their order and their value shapes are the rows of :mod:`app.address.table`; this
+module reads and writes each shape. Only what differs from the defaults is written, in the
+table's order::
 
     surface=<name>[,<param>=<value>...]     a named surface and its non-default params
     expr=<formula>                          or a formula in x and y (instead of surface)
@@ -15,7 +17,7 @@ One key per line of thought, only what differs from the defaults, in this order:
 
 Keys starting with ``p.`` belong to the page (playback speed, language, ...) and are skipped, so a
 page address can be handed to the API as it is; so are the maps' ``hmap.`` and ``basin.`` keys
-(read by :mod:`app.api.map_query`).
+(read by :mod:`app.address.maps`).
 
 Example: ``surface=rosenbrock&start=-1.5,2&r0=adam,lr=0.01&r0.schedule=CosineAnnealingLR,
 T_max=300&r1=lookahead&r1.inner=sgd,lr=0.001,momentum=0.9``.
@@ -38,25 +40,24 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
-from app.engine.config import BATCH, NOISE, SEED, STEPS, validate_config
+from app.address.table import MAP_PREFIXES, PAGE_PREFIX, Key, allowed_text, match, rows
+from app.engine.config import validate_config
 from app.engine.errors import ConfigError
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.params import Param
 from app.engine.schedules import SCHEDULES, validate_schedule
 from app.engine.surfaces import DEFAULT_EXPRESSION_VIEW, SURFACES, expression_surface
 
-TOP_PARAMS: dict[str, Param] = {p.name: p for p in (STEPS, NOISE, SEED, BATCH)}
+CONFIG_KEYS = rows("config")
+RUN_KEYS = rows("run")
 SAFE_TEXT = "-._~()*/!:@"  # left as is in values; everything else is percent-escaped
 SAFE_WHOLE = SAFE_TEXT + ","  # expr= and label= are never split on commas
 MAX_RUN_INDEX = 63  # r0 .. r63 parse (validation then applies the real limit)
 MAX_REPAIRS = 500
-PAGE_PREFIX = "p."  # keys the page keeps for itself; the codec skips them
-MAP_PREFIXES = ("hmap.", "basin.")  # the maps' keys (app.api.map_query), skipped here too
+SKIPPED = (PAGE_PREFIX, *MAP_PREFIXES.values())  # the page's keys and the maps' (app.address.maps)
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
-_RUN_KEY = re.compile(r"r(0|[1-9]\d*)(?:\.(inner|label|schedule((?:\.(?:0|[1-9]\d*))*)))?")
 _PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-TOP_KEYS = ("surface", "expr", "view", "start", "steps", "noise", "seed", "batch_size")
 
 
 class QueryError(ConfigError):
@@ -141,12 +142,6 @@ def _encode_schedule(node: Mapping[str, Any], key: str) -> list[tuple[str, str]]
     return pairs
 
 
-def _optimizer_text(run: Mapping[str, Any]) -> str:
-    """``name,param=value,...`` of one optimizer (a run or a wrapper's inner optimizer)."""
-    spec = OPTIMIZERS[run["optimizer"]]
-    return quote(spec.name, safe=SAFE_TEXT) + _params_text(spec.params, run["params"])
-
-
 def default_start(surface: Mapping[str, Any]) -> list[float]:
     """The start point a configuration gets when it gives none (it depends on a formula's view)."""
     if "expression" in surface:
@@ -156,40 +151,83 @@ def default_start(surface: Mapping[str, Any]) -> list[float]:
     return list(SURFACES[surface["name"]].start)
 
 
-def encode(config: Mapping[str, Any]) -> str:
-    """The canonical query string of a validated configuration (only non-default values)."""
-    pairs: list[tuple[str, str]] = []
+def _registry(field: str) -> tuple[Mapping[str, Any], str]:
+    """The catalog a ``named`` key's value is an entry of, and the entry's name field."""
+    if field == "surface":
+        return SURFACES, "name"
+    if field.endswith("schedule"):
+        return SCHEDULES, "name"
+    return OPTIMIZERS, "optimizer"
+
+
+def _named_text(key: Key, node: Mapping[str, Any]) -> str:
+    """``name,param=value,...`` of a catalog entry (surface, optimizer) with its params."""
+    registry, name_field = _registry(key.field)
+    spec = registry[node[name_field]]
+    return quote(spec.name, safe=SAFE_TEXT) + _params_text(spec.params, node.get("params") or {})
+
+
+def _default_numbers(key: Key, config: Mapping[str, Any]) -> list[float]:
+    """What a ``numbers`` key's value is when the query leaves it out (view, start)."""
     surface = config["surface"]
+    if key.field == "start":
+        return default_start(surface)
     if "expression" in surface:
-        pairs.append(("expr", quote(surface["expression"], safe=SAFE_WHOLE)))
-        default_view = list(DEFAULT_EXPRESSION_VIEW)
-    else:
-        spec = SURFACES[surface["name"]]
-        pairs.append(("surface", quote(spec.name, safe=SAFE_TEXT)
-                      + _params_text(spec.params, surface.get("params") or {})))
-        default_view = list(spec.view)
-    if not same([float(v) for v in surface["view"]], [float(v) for v in default_view]):
-        pairs.append(("view", ",".join(format_number(v) for v in surface["view"])))
-    if not same(list(config["start"]), default_start(surface)):
-        pairs.append(("start", ",".join(format_number(v) for v in config["start"])))
-    for name, param in TOP_PARAMS.items():
-        if name in config and not same(config[name], param.default):
-            pairs.append((name, _value_text(config[name])))
+        return list(DEFAULT_EXPRESSION_VIEW)
+    return list(SURFACES[surface["name"]].view)
+
+
+def _write(key: Key, name: str, node: Any, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The pairs a key writes for its value ``node`` (none when it is the default or absent)."""
+    if node is None:
+        return []
+    if key.shape == "named":
+        if key.field == "surface" and "expression" in node:
+            return []
+        return [(name, _named_text(key, node))]
+    if key.shape == "text":
+        return [(name, quote(node, safe=SAFE_WHOLE))]
+    if key.shape == "numbers":
+        if same([float(v) for v in node], [float(v) for v in _default_numbers(key, config)]):
+            return []
+        return [(name, ",".join(format_number(v) for v in node))]
+    if key.shape == "schedule":
+        return _encode_schedule(node, name)
+    assert key.param is not None
+    return [] if same(node, key.param.default) else [(name, _value_text(node))]
+
+
+def _at(node: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted ``path`` of ``node`` (None when absent; the empty path: node)."""
+    for part in filter(None, path.split(".")):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def run_key(key: Key, i: int) -> str:
+    """A run key as written for run ``i`` (r<i>.schedule[.<j>...] -> r1.schedule)."""
+    return key.name.replace("<i>", str(i)).replace("[.<j>...]", "")
+
+
+def encode(config: Mapping[str, Any]) -> str:
+    """The canonical query string of a validated configuration (only non-default values), its
+    keys in the address table's order."""
+    pairs: list[tuple[str, str]] = []
+    for key in CONFIG_KEYS:
+        pairs += _write(key, key.name, _at(config, key.field), config)
     for i, run in enumerate(config["runs"]):
-        pairs.append((f"r{i}", _optimizer_text(run)))
-        if run.get("inner") is not None:
-            pairs.append((f"r{i}.inner", _optimizer_text(run["inner"])))
-        if run.get("schedule") is not None:
-            pairs += _encode_schedule(run["schedule"], f"r{i}.schedule")
-        if run.get("label") is not None:
-            pairs.append((f"r{i}.label", quote(run["label"], safe=SAFE_WHOLE)))
+        for key in RUN_KEYS:
+            node = _at(run, key.field.removeprefix("runs[i]"))
+            pairs += _write(key, run_key(key, i), node, config)
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 
 # ------------------------------------------------------------------------------------ decoding
 
 
-def _scalar(text: str) -> Any:
+def scalar(text: str) -> Any:
     """Untyped value: a number if it reads as one, true/false, null, else the text itself."""
     if _INTEGER.fullmatch(text):
         try:
@@ -204,7 +242,7 @@ def _scalar(text: str) -> Any:
 def typed_value(text: str, param: Param | None) -> Any:
     """A decoded value read with its parameter's type where known (a formula stays text)."""
     if param is None:
-        return _scalar(text)
+        return scalar(text)
     if text == "null" and param.nullable:
         return None
     if param.kind in ("expression", "choice"):
@@ -212,20 +250,20 @@ def typed_value(text: str, param: Param | None) -> Any:
     if param.kind == "bool":
         return {"true": True, "1": True, "false": False, "0": False}.get(text, text)
     if param.kind == "list":
-        return [] if text == "" else [_scalar(t) for t in text.split(";")]
-    return _scalar(text)
+        return [] if text == "" else [scalar(t) for t in text.split(";")]
+    return scalar(text)
 
 
 def _typed(raw: str, param: Param | None) -> Any:
     """A raw (still escaped) query value read with its parameter's type."""
     if param is not None and param.kind == "list":
-        return [] if raw == "" else [_scalar(unquote(t)) for t in raw.split(";")]
+        return [] if raw == "" else [scalar(unquote(t)) for t in raw.split(";")]
     return typed_value(unquote(raw), param)
 
 
 def _numbers(raw: str) -> list[Any]:
     """A comma list of numbers (start, view); unreadable items stay text for validation."""
-    return [_scalar(unquote(t)) for t in raw.split(",")]
+    return [scalar(unquote(t)) for t in raw.split(",")]
 
 
 @dataclass
@@ -249,16 +287,15 @@ class _Decoder:
                 continue
             key, eq, value = part.partition("=")
             key = unquote(key)
-            if key.startswith((PAGE_PREFIX, *MAP_PREFIXES)):
+            if key.startswith(SKIPPED):
                 continue  # the page's own state (playback speed, language ...) and its maps
             if not eq:
                 self.problem(key, "expected key=value")
             elif key in out:
                 self.problem(key, "given more than once")
-            elif key not in TOP_KEYS and not _RUN_KEY.fullmatch(key):
-                allowed = ", ".join(TOP_KEYS) + ", r<i>, r<i>.inner, r<i>.schedule[.<j>...], " \
-                    "r<i>.label"
-                self.problem(key, f"unknown query parameter; allowed: {allowed}")
+            elif match(key, "config", "run") is None:
+                self.problem(key, "unknown query parameter; allowed: "
+                                  + allowed_text("config", "run"))
             else:
                 out[key] = value
         return out
@@ -308,61 +345,60 @@ class _Decoder:
         """The raw configuration the query spells (to be validated by validate_config)."""
         pairs = self.pairs(query)
         raw: dict[str, Any] = {}
-        surface: dict[str, Any] = {}
         if "surface" in pairs and "expr" in pairs:
             self.problem("expr", "give either surface or expr, not both")
             pairs.pop("expr")
-        if "surface" in pairs:
-            name, params = self.named("surface", pairs["surface"], _surface_params)
-            surface["name"] = name
-            if params:
-                surface["params"] = params
-        if "expr" in pairs:
-            surface["expression"] = unquote(pairs["expr"])
-        if "view" in pairs:
-            surface["view"] = _numbers(pairs["view"])
-        if surface:
-            if "name" not in surface and "expression" not in surface:
-                surface["name"] = default_surface_name()
-            raw["surface"] = surface
-        if "start" in pairs:
-            raw["start"] = _numbers(pairs["start"])
-        for name, param in TOP_PARAMS.items():
-            if name in pairs:
-                raw[name] = _typed(pairs[name], param)
+        for key in CONFIG_KEYS:
+            if key.name in pairs:
+                _put(raw, key.field, self.value(key, key.name, pairs[key.name]))
+        surface = raw.get("surface")
+        if surface is not None and "name" not in surface and "expression" not in surface:
+            surface["name"] = default_surface_name()
         runs = self.runs(pairs)
         if runs:
             raw["runs"] = runs
         return raw
 
+    def value(self, key: Key, name: str, raw: str) -> Any:
+        """The raw value of one key as its row's shape reads it."""
+        if key.shape == "named":
+            registry, name_field = _registry(key.field)
+            entry, params = self.named(name, raw, lambda n: _params_of(registry, n))
+            if name_field == "name":
+                return {"name": entry, **({"params": params} if params else {})}
+            if key.field == "runs[i]":
+                return {"optimizer": entry, **({"params": params} if params else {})}
+            return {"optimizer": entry, "params": params}
+        if key.shape == "text":
+            return unquote(raw)
+        if key.shape == "numbers":
+            return _numbers(raw)
+        return _typed(raw, key.param)
+
     def runs(self, pairs: Mapping[str, str]) -> list[dict[str, Any]]:
         """The runs of ``r<i>...`` keys, numbered without gaps from r0."""
         found: dict[int, dict[str, Any]] = {}
         schedules: dict[int, dict[tuple[int, ...], tuple[str, str]]] = {}
-        for key, value in pairs.items():
-            m = _RUN_KEY.fullmatch(key)
-            if m is None:
+        for name, value in pairs.items():
+            hit = match(name, "run")
+            if hit is None:
                 continue
+            key, m = hit
             i = int(m.group(1))
             if i > MAX_RUN_INDEX:
-                self.problem(key, f"run numbers go from r0 to r{MAX_RUN_INDEX}")
+                self.problem(name, f"run numbers go from r0 to r{MAX_RUN_INDEX}")
                 continue
             run = found.setdefault(i, {})
-            part = m.group(2)
-            if part is None:
-                run["optimizer"], params = self.named(key, value, _optimizer_params)
-                if params:
-                    run["params"] = params
-            elif part == "inner":
-                opt, params = self.named(key, value, _optimizer_params)
-                run["inner"] = {"optimizer": opt, "params": params}
-            elif part == "label":
-                run["label"] = unquote(value)
+            if key.shape == "schedule":
+                path = tuple(int(t) for t in m.group(2).split(".") if t)
+                schedules.setdefault(i, {})[path] = (name, value)
+            elif key.field == "runs[i]":
+                run.update(self.value(key, name, value))
             else:
-                path = tuple(int(t) for t in m.group(3).split(".") if t)
-                schedules.setdefault(i, {})[path] = (key, value)
+                _put(run, key.field.removeprefix("runs[i]."), self.value(key, name, value))
+        schedule_key = next(k for k in RUN_KEYS if k.shape == "schedule")
         for i, nodes in schedules.items():
-            tree = self.schedule_tree(f"r{i}.schedule", nodes, ())
+            tree = self.schedule_tree(run_key(schedule_key, i), nodes, ())
             if tree is not None:
                 found[i]["schedule"] = tree
         for i in range(max(found, default=-1) + 1):
@@ -399,19 +435,25 @@ class _Decoder:
         return out
 
 
-def _surface_params(name: str) -> tuple[Param, ...] | None:
-    spec = SURFACES.get(name)
-    return spec.params if spec else None
-
-
-def _optimizer_params(name: str) -> tuple[Param, ...] | None:
-    spec = OPTIMIZERS.get(name)
+def _params_of(registry: Mapping[str, Any], name: str) -> tuple[Param, ...] | None:
+    """The parameter table of a catalog entry (None: no such entry)."""
+    spec = registry.get(name)
     return spec.params if spec else None
 
 
 def _schedule_params(name: str) -> tuple[Param, ...] | None:
-    spec = SCHEDULES.get(name)
-    return spec.params if spec else None
+    return _params_of(SCHEDULES, name)
+
+
+def _put(raw: dict[str, Any], path: str, value: Any) -> None:
+    """Set the value at a dotted ``path`` of ``raw``, creating objects on the way."""
+    *parents, last = path.split(".")
+    for part in parents:
+        raw = raw.setdefault(part, {})
+    if isinstance(raw.get(last), dict) and isinstance(value, dict):
+        raw[last].update(value)
+    else:
+        raw[last] = value
 
 
 @lru_cache(maxsize=1)
@@ -433,43 +475,42 @@ def path_tokens(config_field: str) -> list[str | int]:
     return [int(i) if i else name for name, i in _PATH_TOKEN.findall(config_field)]
 
 
+def _field_tokens(field: str) -> list[str | int | None]:
+    """A row's field as tokens, any run as None: ``runs[i].inner`` -> [runs, None, inner]."""
+    return [None if t == "i" else t for t in path_tokens(field)]
+
+
+_FIELDS = sorted(((_field_tokens(k.field), k) for k in (*CONFIG_KEYS, *RUN_KEYS)),
+                 key=lambda item: -len(item[0]))
+ALIASES = {"surface.batch_size": "batch_size"}  # a field the query spells at the top level
+
+
 def query_field(config_field: str) -> str:
-    """The query parameter that spells a configuration field (``runs[1].params.lr`` -> r1.lr)."""
+    """The query key that spells a configuration field (``runs[1].params.lr`` -> r1.lr): the
+    address table's row whose field is the longest prefix, then the parameter or the child
+    schedule under it."""
     t = path_tokens(config_field)
-    if not t:
-        return config_field
-    head = t[0]
-    if head == "surface":
-        if len(t) >= 3 and t[1] == "params":
-            return f"surface.{t[2]}"
-        return {"expression": "expr", "view": "view", "batch_size": "batch_size"}.get(
-            t[1] if len(t) > 1 else "", "surface")
-    if head in ("start", "steps", "noise", "seed", "batch_size"):
-        return str(head)
-    if head != "runs" or len(t) < 2 or not isinstance(t[1], int):
-        return config_field
-    base = f"r{t[1]}"
-    rest = t[2:]
-    if not rest or rest[0] == "optimizer":
-        return base
-    if rest[0] == "params" and len(rest) > 1:
-        return f"{base}.{rest[1]}"
-    if rest[0] == "label":
-        return f"{base}.label"
-    if rest[0] == "inner":
-        return f"{base}.inner.{rest[2]}" if len(rest) > 2 and rest[1] == "params" \
-            else f"{base}.inner"
-    if rest[0] == "schedule":
-        base += ".schedule"
-        rest = rest[1:]
-        while len(rest) >= 2 and rest[0] == "params":
-            if rest[1] == "schedulers" and len(rest) >= 3 and isinstance(rest[2], int):
-                base += f".{rest[2]}"
+    head = ".".join(str(x) for x in t[:2])
+    if head in ALIASES:
+        return ALIASES[head]
+    for tokens, key in _FIELDS:
+        head_t = t[:len(tokens)]
+        if len(head_t) < len(tokens) or not all(
+                a == b or (a is None and isinstance(b, int))
+                for a, b in zip(tokens, head_t, strict=True)):
+            continue
+        run = next((b for a, b in zip(tokens, t, strict=False) if a is None), None)
+        name = key.name if run is None else run_key(key, int(run))
+        rest = t[len(tokens):]
+        while key.shape in ("named", "schedule") and len(rest) >= 2 and rest[0] == "params":
+            if key.shape == "schedule" and rest[1] == "schedulers" and len(rest) >= 3 \
+                    and isinstance(rest[2], int):
+                name += f".{rest[2]}"
                 rest = rest[3:]
                 continue
-            return f"{base}.{rest[1]}"
-        return base
-    return base
+            return f"{name}.{rest[1]}"
+        return name
+    return config_field
 
 
 def as_query_error(error: ConfigError) -> QueryError:

@@ -1,0 +1,48 @@
+"""Every link of the corpus (tests/fixtures/links.json, made by make_link_corpus.py with the codec
+of the day the URL format was last changed on purpose) decodes, re-encodes and reads the same."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.make_link_corpus import OUT, page_js, record
+
+CORPUS: list[dict[str, Any]] = json.loads(Path(OUT).read_text())
+
+
+def _text(value: Any) -> str:
+    """Canonical JSON text (types kept apart: 1 and 1.0 differ)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def test_corpus_is_broad() -> None:
+    """The corpus covers lessons, errors, maps and page keys."""
+    assert len(CORPUS) > 500
+    assert sum("error" in e["strict"] for e in CORPUS) > 50
+    assert sum(bool(e.get("maps")) for e in CORPUS) > 50
+    assert sum("p." in e["query"] for e in CORPUS) > 50
+
+
+def test_every_link_decodes_and_encodes_as_recorded() -> None:
+    """Strict and lenient decoding, canonical queries, maps and the notebook's page options."""
+    wrong = []
+    for entry in CORPUS:
+        expected = {k: v for k, v in entry.items() if k != "page_js"}
+        got = json.loads(_text(record(entry["query"])))
+        if _text(got) != _text(expected):
+            wrong.append(entry["query"])
+    assert not wrong, f"{len(wrong)} links differ, e.g. {wrong[:5]}"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_every_link_reads_the_same_on_the_page() -> None:
+    """static/js/urlstate.js's splitQuery reads the p.* keys as recorded."""
+    got = page_js([e["query"] for e in CORPUS])
+    wrong = [e["query"] for e, js in zip(CORPUS, got, strict=True)
+             if _text(js) != _text(e["page_js"])]
+    assert not wrong, f"{len(wrong)} links differ on the page, e.g. {wrong[:5]}"
