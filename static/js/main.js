@@ -18,10 +18,10 @@ import { drawSwatch, runNames } from "./names.js";
 import { RunCard } from "./runs.js";
 import { TeachPanel } from "./teach.js";
 import { MapsPanel } from "./maps.js";
-import { HIDEABLE, MAX_RUNS, composeSearch, splitQuery } from "./urlstate.js";
+import { $, app, onStateChange, pageChanged, shiftPageRuns, style } from "./state.js";
+import { HIDEABLE, MAX_RUNS, splitQuery } from "./urlstate.js";
 import "./layout.js"; // the drawer and section bar on tablets and phones
 
-const $ = (id) => document.getElementById(id);
 const EXPRESSION = "__expression";
 const SPEEDS = [10, 30, 60, 120, 250, 500, 1000, 2500, 5000];
 const HEAVY_INTERVAL = 150; // ms between line-chart redraws while a stream is still arriving
@@ -40,34 +40,8 @@ const CONFIG_SLIDERS = {
   batch_size: { scale: "log", slider_min: 1, slider_max: 1024 },
 };
 
-const app = {
-  catalog: null,
-  config: null,
-  canonical: "",
-  page: null,
-  dataset: null,
-  complete: null, // the last complete answer (its traces are reused for unchanged runs)
-  step: 0,
-  playing: false,
-  seq: 0,
-  editSeq: 0,
-  drawnSeq: 0,
-  controller: null,
-  surfaceController: null,
-  surfaceKey: null,
-  surface: null,
-  cards: [],
-  views: {},
-  teach: null,
-  fieldErrors: [],
-
-  // --- callbacks used by the run cards
-  runCount: () => app.config.runs.length,
-  colorOf: (i) => (Number.isInteger(app.page.colors[i]) ? app.page.colors[i] : i % PALETTE.length),
-  isVisible: (i) => !app.page.off.includes(i),
-  get selected() {
-    return Math.min(app.page.sel, app.config.runs.length - 1);
-  },
+// The run cards' actions on the app state.
+Object.assign(app, {
   onRunChanged(i, opts) {
     if (opts.structural) renderRunCard(i);
     configChanged();
@@ -108,31 +82,7 @@ const app = {
     renderRuns();
     configChanged();
   },
-};
-
-// Keep colours / visibility / selection attached to the same runs when runs are inserted/removed.
-function shiftPageRuns(at, delta, newColor = null) {
-  const n = app.config.runs.length;
-  const oldN = n - delta;
-  const colors = Array.from({ length: oldN }, (_, j) => app.colorOf(j));
-  const off = new Set(app.page.off);
-  if (delta > 0) {
-    colors.splice(at, 0, newColor ?? firstFreeColor(colors));
-    app.page.off = [...off].map((j) => (j >= at ? j + 1 : j));
-    if (app.page.sel >= at) app.page.sel += 1;
-  } else {
-    colors.splice(at, 1);
-    off.delete(at);
-    app.page.off = [...off].map((j) => (j > at ? j - 1 : j));
-    if (app.page.sel > at || app.page.sel >= n) app.page.sel = Math.max(0, app.page.sel - 1);
-  }
-  app.page.colors = colors.every((c, j) => c === j % PALETTE.length) ? [] : colors;
-}
-
-function firstFreeColor(used) {
-  for (let k = 0; k < PALETTE.length; k += 1) if (!used.includes(k)) return k;
-  return used.length % PALETTE.length;
-}
+});
 
 // ------------------------------------------------------------------ status and notices
 
@@ -192,32 +142,6 @@ function showFieldErrors(details) {
     }
   }
   if (rest.length) showNotice("notice.serverError", rest);
-}
-
-// ------------------------------------------------------------------ address bar
-
-let urlTimer = 0;
-function writeURL() {
-  urlTimer = 0;
-  const maps = app.maps ? app.maps.query() : "";
-  const search = composeSearch([app.canonical, maps].filter(Boolean).join("&"), app.page);
-  if (search !== window.location.search) {
-    window.history.replaceState(null, "", `${window.location.pathname}${search}`);
-  }
-}
-
-/** The one place the address bar is written from (throttled; replaceState, never push). */
-function onStateChange({ now = false } = {}) {
-  if (now) {
-    clearTimeout(urlTimer);
-    writeURL();
-    return;
-  }
-  if (!urlTimer) urlTimer = setTimeout(writeURL, 150);
-}
-
-function pageChanged() {
-  onStateChange();
 }
 
 // ------------------------------------------------------------------ computing
@@ -420,14 +344,6 @@ function scheduleDraw(ds) {
     drawQueued = null;
     draw(d);
   });
-}
-
-function style() {
-  return {
-    colors: app.config.runs.map((_, i) => PALETTE[app.colorOf(i)].hex),
-    visible: app.config.runs.map((_, i) => app.isVisible(i)),
-    names: runNames(app.catalog, app.config.runs),
-  };
 }
 
 function draw(ds) {
