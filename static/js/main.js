@@ -19,6 +19,7 @@ import { RunCard } from "./runs.js";
 import { TeachPanel } from "./teach.js";
 import { MapsPanel } from "./maps.js";
 import { $, app, onStateChange, pageChanged, shiftPageRuns, style } from "./state.js";
+import { clearFieldErrors, renderStatus, setStatus, showFieldErrors, showNotice } from "./status.js";
 import { HIDEABLE, MAX_RUNS, splitQuery } from "./urlstate.js";
 import "./layout.js"; // the drawer and section bar on tablets and phones
 
@@ -83,66 +84,6 @@ Object.assign(app, {
     configChanged();
   },
 });
-
-// ------------------------------------------------------------------ status and notices
-
-let statusKey = "";
-let statusVars = {};
-function setStatus(key, extra = "", vars = {}) {
-  statusKey = key;
-  statusVars = vars;
-  $("status").textContent = t(key, vars) + (extra ? ` ${extra}` : "");
-  document.body.dataset.busy = key === "status.computing" ? "1" : "0";
-}
-
-function showNotice(titleKey, items) {
-  if (!items.length) return;
-  $("notice-title").textContent = t(titleKey);
-  const list = $("notice-list");
-  list.replaceChildren(...items.map((w) => h("li", {},
-    w.field ? h("code", { text: w.field }) : null, w.field ? ": " : "", w.msg)));
-  $("notice").hidden = false;
-}
-
-function clearFieldErrors() {
-  for (const el of app.fieldErrors) {
-    el.classList.remove("invalid");
-    const err = el.querySelector(":scope > .error, :scope > fieldset > .error, .error");
-    if (err && err.dataset.server === "1") {
-      err.textContent = "";
-      delete err.dataset.server;
-    }
-  }
-  app.fieldErrors = [];
-  const fe = $("formula-error");
-  if (fe.dataset.server === "1") {
-    fe.textContent = "";
-    delete fe.dataset.server;
-  }
-}
-
-/** Put each server error next to its control (longest matching data-field), else in the notice. */
-function showFieldErrors(details) {
-  const rest = [];
-  for (const d of details) {
-    let field = d.field || "";
-    let el = null;
-    while (field && !el) {
-      el = document.querySelector(`[data-field="${CSS.escape(field)}"]`);
-      if (!el) field = field.replace(/(\.[^.[\]]*|\[\d+\])$/, "") === field ? "" : field.replace(/(\.[^.[\]]*|\[\d+\])$/, "");
-    }
-    const err = el && (el.querySelector(":scope > .error") || el.querySelector(".error"));
-    if (err && el.offsetParent !== null) {
-      err.textContent = d.field === field ? d.msg : `${d.field}: ${d.msg}`;
-      err.dataset.server = "1";
-      el.classList.add("invalid");
-      app.fieldErrors.push(el);
-    } else {
-      rest.push(d);
-    }
-  }
-  if (rest.length) showNotice("notice.serverError", rest);
-}
 
 // ------------------------------------------------------------------ computing
 
@@ -1118,7 +1059,7 @@ function applyHide() {
 
 function renderAllText() {
   applyI18n();
-  if (statusKey) setStatus(statusKey, "", statusVars);
+  renderStatus();
   renderRunLegends.key = null;
   if (app.dataset) renderRunLegends(app.dataset, style());
   renderLegend();
