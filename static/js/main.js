@@ -1,5 +1,10 @@
-// Wiring: one app state (the config the server validated + the page-only state), one
-// onStateChange() that writes the address bar, one compute() that asks the server, and the views.
+// Wiring: reads the address, loads the catalog and config, builds the views and binds the
+// controls; everything else lives in a module with one job:
+//   state.js (the app record, onStateChange: the address bar), status.js (status, notices,
+//   field errors), stream.js (requests, cancellation, merging answers), draw.js (what is drawn
+//   from the state), legend.js (legends, alerts, state chips), step.js (the step cursor),
+//   playback.js (play/pause/step/speed), keys.js (shortcuts), runlist.js (run cards),
+//   surfacecontrols.js, training.js, display.js (the other controls), export.js (the menu).
 //
 // Data flows one way: address -> /api/config -> config -> /api/trajectory stream -> views.
 // Every edit bumps a sequence number; a newer request aborts the older one, and an answer whose
@@ -7,132 +12,30 @@
 
 import { Classroom, playOnceWhenReady } from "./classroom.js";
 import { ApiError, getCatalog, getConfig } from "./api.js";
-import { PALETTE, defaults } from "./controls.js";
+import { PALETTE } from "./controls.js";
 import { applyHide, bindViewsControls, setMode } from "./display.js";
-import { drawHeavy, restyle } from "./draw.js";
+import { drawHeavy } from "./draw.js";
 import { initExport } from "./export.js";
 import { CATALOG_ZH } from "./catalog_zh.js";
 import { applyI18n, getLang, setLang, tc } from "./i18n.js";
-import { renderLegend, renderRunLegends, updateRunStatus } from "./legend.js";
-import { ContourView, LineView, StateView, Surface3DView } from "./plots.js";
-import { runNames } from "./names.js";
-import { RunCard } from "./runs.js";
 import { bindKeys } from "./keys.js";
+import { renderLegend, renderRunLegends } from "./legend.js";
+import { MapsPanel } from "./maps.js";
+import { runNames } from "./names.js";
 import { bindPlayback, pause, pickStep, play } from "./playback.js";
+import { ContourView, LineView, StateView, Surface3DView } from "./plots.js";
+import { bindAddRun, renderRunCard, renderRuns } from "./runlist.js";
+import { $, app, onStateChange, pageChanged, style } from "./state.js";
+import { renderStatus, setStatus, showFieldErrors, showNotice } from "./status.js";
 import { setStep, updateTeach } from "./step.js";
 import { compute, configChanged, loadSurface } from "./stream.js";
 import { bindSurfaceControls, onDragStart, onViewChange, renderSurfaceControls, setStart } from "./surfacecontrols.js";
 import { TeachPanel } from "./teach.js";
 import { renderTraining } from "./training.js";
-import { MapsPanel } from "./maps.js";
-import { $, app, onStateChange, pageChanged, shiftPageRuns, style } from "./state.js";
-import { renderStatus, setStatus, showFieldErrors, showNotice } from "./status.js";
-import { HIDEABLE, MAX_RUNS, splitQuery } from "./urlstate.js";
+import { HIDEABLE, splitQuery } from "./urlstate.js";
 import "./layout.js"; // the drawer and section bar on tablets and phones
 
-
-
-// The run cards' actions on the app state.
-Object.assign(app, {
-  onRunChanged(i, opts) {
-    if (opts.structural) renderRunCard(i);
-    configChanged();
-    if (app.maps) app.maps.refreshMarker();
-  },
-  setColor(i, k) {
-    const colors = app.config.runs.map((_, j) => app.colorOf(j));
-    colors[i] = k;
-    app.page.colors = colors.every((c, j) => c === j % PALETTE.length) ? [] : colors;
-    renderRunCard(i);
-    restyle();
-    pageChanged();
-  },
-  setVisible(i, on) {
-    const off = new Set(app.page.off);
-    if (on) off.delete(i);
-    else off.add(i);
-    app.page.off = [...off].sort((a, b) => a - b);
-    restyle();
-    pageChanged();
-  },
-  select(i) {
-    app.page.sel = i;
-    updateTeach(true);
-    pageChanged();
-  },
-  duplicateRun(i) {
-    if (app.config.runs.length >= MAX_RUNS) return;
-    app.config.runs.splice(i + 1, 0, structuredClone(app.config.runs[i]));
-    shiftPageRuns(i + 1, +1, app.colorOf(i) === i % PALETTE.length ? null : app.colorOf(i));
-    renderRuns();
-    configChanged();
-  },
-  removeRun(i) {
-    if (app.config.runs.length <= 1) return;
-    app.config.runs.splice(i, 1);
-    shiftPageRuns(i, -1);
-    renderRuns();
-    configChanged();
-  },
-});
-
-
-
-
-
-
-
-
-// ------------------------------------------------------------------ controls
-
-function renderRunCard(i) {
-  const old = app.cards[i];
-  const card = new RunCard(app, i, app.config.runs[i]);
-  if (old) {
-    card.collapsed = old.collapsed;
-    card.render();
-    old.el.replaceWith(card.el);
-  }
-  app.cards[i] = card;
-  applyHide();
-}
-
-function renderRuns() {
-  const box = $("runs");
-  const collapsed = app.cards.map((c) => c.collapsed);
-  app.cards = app.config.runs.map((run, i) => {
-    const card = new RunCard(app, i, run);
-    if (collapsed[i] && i < collapsed.length) {
-      card.collapsed = true;
-      card.render();
-    }
-    return card;
-  });
-  box.replaceChildren(...app.cards.map((c) => c.el));
-  $("add-run").disabled = app.config.runs.length >= MAX_RUNS;
-  if (app.maps) app.maps.render();
-  if (app.dataset) updateRunStatus(app.dataset);
-  applyHide();
-}
-
-function newRun() {
-  const used = new Set(app.config.runs.map((r) => r.optimizer));
-  const spec = app.catalog.optimizers.find((o) => !o.wraps && !used.has(o.name))
-    || app.catalog.optimizers.find((o) => !o.wraps);
-  return { optimizer: spec.name, params: defaults(spec.params) };
-}
-
-
-
-
-
-
-
-
-
-
-
-
+/** Every text of the page again, in the language just chosen. */
 function renderAllText() {
   applyI18n();
   renderStatus();
@@ -261,13 +164,7 @@ async function main() {
   renderSurfaceControls();
   bindSurfaceControls();
   renderRuns();
-  $("add-run").addEventListener("click", () => {
-    if (app.config.runs.length >= MAX_RUNS) return;
-    app.config.runs.push(newRun());
-    shiftPageRuns(app.config.runs.length - 1, +1);
-    renderRuns();
-    configChanged();
-  });
+  bindAddRun();
   renderTraining();
   bindPlayback();
   bindKeys();
@@ -326,6 +223,5 @@ function addTranslations(catalog) {
   }
   for (const [name, s] of Object.entries(catalog.settings || {})) merge(s, help({}, CATALOG_ZH.settings, name));
 }
-
 
 main();
