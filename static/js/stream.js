@@ -183,7 +183,6 @@ export async function loadSurface() {
   }
 }
 
-
 function showSurfaceMath(data) {
   const box = $("surface-math");
   box.replaceChildren();
