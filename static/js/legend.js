@@ -8,8 +8,6 @@ import { renderMath } from "./math.js";
 import { drawSwatch } from "./names.js";
 import { $, app, pageChanged, style } from "./state.js";
 
-// ------------------------------------------------------------------ run legends and alerts
-
 /** A legend of the visible runs (name, colour, dash, marker) at the top of each chart's card. */
 export function renderRunLegends(ds, st) {
   const runs = ds ? ds.runs.map((r, i) => i).filter((i) => st.visible[i]) : [];
@@ -107,10 +105,12 @@ function allQuantities(ds, st) {
   });
 }
 
+/** The state quantities the state view draws: all of them but those switched off. */
 export function stateQuantities(ds, st) {
   return allQuantities(ds, st).filter((q) => !app.page.qoff.includes(q.name));
 }
 
+/** One chip per state quantity (its symbol; a checkbox shows or hides it), or why there is none. */
 export function renderStateChips(ds, st) {
   const box = $("state-chips");
   const qs = allQuantities(ds, st);
@@ -147,6 +147,7 @@ export function renderStateChips(ds, st) {
       h("span", { class: "chip-name", text: q.name })));
   }
 }
+/** Each run card says whether its run diverged (and at which step). */
 export function updateRunStatus(ds) {
   ds.runs.forEach((r, i) => {
     const card = app.cards[i];

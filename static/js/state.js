@@ -93,6 +93,7 @@ export function onStateChange({ now = false } = {}) {
   if (!urlTimer) urlTimer = setTimeout(writeURL, 150);
 }
 
+/** Page-only state changed (no new computation): the address follows. */
 export function pageChanged() {
   onStateChange();
 }

@@ -7,6 +7,7 @@ import { $, app } from "./state.js";
 
 let statusKey = "";
 let statusVars = {};
+/** The status line (its key kept for a change of language); body[data-busy] while computing. */
 export function setStatus(key, extra = "", vars = {}) {
   statusKey = key;
   statusVars = vars;
@@ -19,6 +20,7 @@ export function renderStatus() {
   if (statusKey) setStatus(statusKey, "", statusVars);
 }
 
+/** The notice box with a title and one line per item (field: message). */
 export function showNotice(titleKey, items) {
   if (!items.length) return;
   $("notice-title").textContent = t(titleKey);
@@ -28,6 +30,7 @@ export function showNotice(titleKey, items) {
   $("notice").hidden = false;
 }
 
+/** Remove the server's errors that showFieldErrors put next to controls. */
 export function clearFieldErrors() {
   for (const el of app.fieldErrors) {
     el.classList.remove("invalid");
