@@ -7,7 +7,7 @@
 import { formatValue } from "./controls.js";
 import { renderRunLegends, renderStateChips, stateQuantities } from "./legend.js";
 import { $, app, style } from "./state.js";
-import { setStep, updateTeach } from "./step.js";
+import { setStep, updateTeach } from "./playback.js";
 
 const HEAVY_INTERVAL = 150; // ms between line-chart redraws while a stream is still arriving
 

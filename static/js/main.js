@@ -2,9 +2,9 @@
 // controls; everything else lives in a module with one job:
 //   state.js (the app record, onStateChange: the address bar), status.js (status, notices,
 //   field errors), stream.js (requests, cancellation, merging answers), draw.js (what is drawn
-//   from the state), legend.js (legends, alerts, state chips), step.js (the step cursor),
-//   playback.js (play/pause/step/speed), keys.js (shortcuts), runlist.js (run cards),
-//   surfacecontrols.js, training.js, display.js (the other controls), export.js (the menu).
+//   from the state), legend.js (legends, alerts, state chips), playback.js (the step cursor,
+//   play/pause/step/speed, keyboard shortcuts), runlist.js (run cards), surfacecontrols.js,
+//   training.js, display.js (the other controls), export.js (the menu).
 //
 // Data flows one way: address -> /api/config -> config -> /api/trajectory stream -> views.
 // Every edit bumps a sequence number; a newer request aborts the older one, and an answer whose
@@ -18,16 +18,14 @@ import { drawHeavy } from "./draw.js";
 import { initExport } from "./export.js";
 import { CATALOG_ZH } from "./catalog_zh.js";
 import { applyI18n, getLang, setLang, tc } from "./i18n.js";
-import { bindKeys } from "./keys.js";
 import { renderLegend, renderRunLegends } from "./legend.js";
 import { MapsPanel } from "./maps.js";
 import { runNames } from "./names.js";
-import { bindPlayback, pause, pickStep, play } from "./playback.js";
+import { bindKeys, bindPlayback, pause, pickStep, play, setStep, updateTeach } from "./playback.js";
 import { ContourView, LineView, StateView, Surface3DView } from "./plots.js";
 import { bindAddRun, renderRunCard, renderRuns } from "./runlist.js";
 import { $, app, onStateChange, pageChanged, style } from "./state.js";
 import { renderStatus, setStatus, showFieldErrors, showNotice } from "./status.js";
-import { setStep, updateTeach } from "./step.js";
 import { compute, configChanged, loadSurface } from "./stream.js";
 import { bindSurfaceControls, onDragStart, onViewChange, renderSurfaceControls, setStart } from "./surfacecontrols.js";
 import { TeachPanel } from "./teach.js";

@@ -7,7 +7,7 @@ import { restyle } from "./draw.js";
 import { updateRunStatus } from "./legend.js";
 import { RunCard } from "./runs.js";
 import { $, app, pageChanged, shiftPageRuns } from "./state.js";
-import { updateTeach } from "./step.js";
+import { updateTeach } from "./playback.js";
 import { configChanged } from "./stream.js";
 import { MAX_RUNS } from "./urlstate.js";
 
