@@ -56,12 +56,7 @@ def catalog() -> dict[str, Any]:
     return response.json()
 
 
-@pytest.mark.parametrize("kind", [
-    "optimizers",
-    pytest.param("schedules", marks=pytest.mark.xfail(
-        reason="schedules' Chinese moves with the schedules split", strict=False)),
-    "surfaces",
-])
+@pytest.mark.parametrize("kind", ["optimizers", "schedules", "surfaces"])
 def test_every_registry_entry_has_chinese(catalog: dict[str, Any], kind: str) -> None:
     gaps = [gap for entry in catalog[kind] for gap in _entry_gaps(entry, f"{kind}.{entry['name']}")]
     assert gaps == [], (

@@ -168,281 +168,290 @@ export function trajectoryJSON(ds, config, query) {
     + `"runs":[\n${runs.join(",\n")}\n]}\n`;
 }
 
+// What every function below works on (made once by initExport):
+// `app` the page's state (dataset, config, catalog, views, page, maps), `style()` the run
+// colours and visibility as drawn, `note` the menu's line that says what happened.
+
+/** Say `key` (with `vars`) on the menu's note line ("" clears it). */
+function say(ctx, key, vars) {
+  ctx.note.textContent = key ? t(key, vars) : "";
+}
+
+/** The complete dataset drawn now, with its canonical configuration and query. */
+async function current({ app }) {
+  const ds = app.dataset;
+  if (!ds || !ds.done || ds.seq !== app.seq) return null;
+  if (ds.query) return { ds, config: ds.config, query: ds.query };
+  // Some runs were reused from an earlier answer: ask the server for the whole config's start
+  // record (the stream is cancelled after its first line).
+  const rec = await fetchStart(ds.sent || ds.config);
+  return rec ? { ds, config: rec.config, query: rec.query || "" } : null;
+}
+
+// Names as the page's legends give them, escaped: Plotly would read tags in them.
+const runName = ({ app }, config, i) => escapePlotly(runNames(app.catalog, config.runs)[i]);
+// A map's run by number and optimizer (its values are what the map varies).
+const runTitle = ({ app }, config, i) => {
+  const run = config.runs[i];
+  if (run.label) return escapePlotly(run.label);
+  const spec = app.catalog.optimizers.find((o) => o.name === run.optimizer);
+  return `${t("run.title", { n: i + 1 })} · ${spec ? tc(spec, "label") : run.optimizer}`;
+};
+
+function surfaceLabel({ app }, config) {
+  const s = config.surface;
+  if (s.expression !== undefined && s.expression !== null) return escapePlotly(`f(x, y) = ${s.expression}`);
+  const spec = app.catalog.surfaces.find((x) => x.name === s.name);
+  return spec ? tc(spec, "label") || s.name : s.name;
+}
+
+const clone = (v) => structuredClone(v);
+
+function baseLayout(gd, title) {
+  return titledLayout(gd.layout || {}, title);
+}
+
+function titledLayout(source, title) {
+  const layout = clone(source);
+  delete layout.uirevision;
+  delete layout.height;
+  delete layout.width;
+  layout.title = { text: title, x: 0.02, xanchor: "left", yref: "container", y: 1, yanchor: "top",
+    pad: { t: 16 }, font: { size: 15 } };
+  layout.showlegend = true;
+  layout.legend = { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" };
+  layout.margin = { ...(layout.margin || {}), t: 96 };
+  return layout;
+}
+
+const legendEntry = (name, color, dash) => ({
+  type: "scatter", mode: "lines", x: [null], y: [null], name, hoverinfo: "skip", showlegend: true,
+  line: { color, width: 2.2, dash },
+});
+
+// A square swatch (a map's colour; an open square for a transparent one) or a ring (a run's
+// marker on the hyperparameter map).
+const swatchEntry = (name, color, ring = false) => {
+  const clear = color === "transparent" || /^rgba\(.*,\s*0\)$/.test(color);
+  const symbol = ring ? "circle-open" : clear ? "square-open" : "square";
+  const c = clear ? INK : color;
+  return { type: "scatter", mode: "markers", x: [null], y: [null], name: escapePlotly(name), hoverinfo: "skip",
+    showlegend: true, marker: { symbol, size: 12, color: c, line: { color: c, width: ring ? 3 : 1 } } };
+};
+
+function visible(ds, st) {
+  return ds.runs.map((_, i) => i).filter((i) => st.visible[i] !== false);
+}
+
+function contourFigure(ctx, ds, config, st) {
+  const { app } = ctx;
+  const view = app.views.contour;
+  const data = (view.gd.data || []).map((tr) => ({ ...clone(tr), showlegend: false }));
+  // With a basin map shown, the contour's other traces are on axes laid over it: so are ours.
+  const over = view.gd.layout && view.gd.layout.xaxis2 ? OVERLAY_AXES : {};
+  const start = ds.start;
+  for (const i of visible(ds, st)) {
+    const r = ds.runs[i];
+    const x = new Float64Array(r.n + 1);
+    const y = new Float64Array(r.n + 1);
+    [x[0], y[0]] = start;
+    x.set(r.x.subarray(0, r.n), 1);
+    y.set(r.y.subarray(0, r.n), 1);
+    data.push({ type: "scatter", mode: "lines", x, y, name: runName(ctx, config, i), showlegend: true,
+      hoverinfo: "skip", line: { color: st.colors[i], width: 2.2, dash: runMarks(i).dash.plotly }, ...over });
+    const diverged = r.status === "diverged";
+    data.push({ type: "scatter", mode: "markers", x: [x[r.n]], y: [y[r.n]], showlegend: false, hoverinfo: "skip",
+      marker: { symbol: diverged ? "x" : "circle", size: diverged ? 12 : 9, color: st.colors[i], line: { color: "#ffffff", width: 1.5 } },
+      ...over });
+  }
+  data.push({ type: "scatter", mode: "markers", x: [start[0]], y: [start[1]], showlegend: false, hoverinfo: "skip",
+    marker: { symbol: "circle-dot", size: 13, color: "#ffffff", line: { color: INK, width: 2 } }, ...over });
+  const entries = view.overlay && app.maps ? app.maps.basinEntries || [] : [];
+  for (const e of entries) data.push(swatchEntry(e.label, e.swatch));
+  const layout = baseLayout(view.gd, `${t("plot.contour")}: ${surfaceLabel(ctx, config)}`);
+  // The view box as zoomed on the page (the configured one before the contour is drawn).
+  const fl = view.gd._fullLayout;
+  const box = config.surface.view || [];
+  const xr = fl && fl.xaxis && fl.xaxis.range ? [...fl.xaxis.range] : box.slice(0, 2);
+  const yr = fl && fl.yaxis && fl.yaxis.range ? [...fl.yaxis.range] : box.slice(2, 4);
+  layout.xaxis = { ...layout.xaxis, range: xr, autorange: xr.length !== 2 };
+  layout.yaxis = { ...layout.yaxis, range: yr, autorange: yr.length !== 2 };
+  // The basin map's legend (a line per two entries) gets room above the plot.
+  const extra = entries.length ? (Math.ceil((visible(ds, st).length + entries.length) / 2) - 1) * 22 : 0;
+  layout.margin.t += extra;
+  return { data, layout, height: SIZES.contour[1] + extra };
+}
+
+// The loss and lr figures: every visible run's whole curve (min/max decimated as drawn).
+function lineFigure(ctx, kind, ds, config, st) {
+  const gd = ctx.app.views[kind].gd;
+  const data = visible(ds, st).map((i) => {
+    const r = ds.runs[i];
+    const line = decimate(r[kind], r.n);
+    return { type: "scatter", mode: "lines", x: line.x, y: line.y, name: runName(ctx, config, i),
+      showlegend: true, hoverinfo: "skip", line: { color: st.colors[i], width: 1.8, dash: runMarks(i).dash.plotly } };
+  });
+  return { data, layout: baseLayout(gd, t(`plot.${kind}`)) };
+}
+
+function stateFigure(ctx, ds, config, st) {
+  const gd = ctx.app.views.state.gd;
+  const data = (gd.data || []).map((tr) => ({ ...clone(tr), showlegend: false }));
+  for (const i of visible(ds, st)) data.push(legendEntry(runName(ctx, config, i), st.colors[i], "solid"));
+  data.push(legendEntry("x", "#7b8794", "solid"), legendEntry("y", "#7b8794", "dash"));
+  const layout = baseLayout(gd, t("plot.state"));
+  return { data, layout, height: ((gd.layout && gd.layout.height) || 300) + 110 };
+}
+
+/** A map's data once its stream has ended (null while computing, cancelled or cleared). */
+function mapData({ app }, kind) {
+  const m = app.maps && app.maps.maps[kind];
+  return m && m.data && m.data.complete ? m.data : null;
+}
+
+function hyperFigure(ctx) {
+  const data = mapData(ctx, "hyper");
+  const fig = data && ctx.app.maps.hyperFigure();
+  if (!fig) return null;
+  const { start } = data;
+  const traces = fig.traces.map((tr) => ({ ...clone(tr), showlegend: false }));
+  for (const e of fig.legend) traces.push(swatchEntry(e.label, e.color, e.ring));
+  const title = `${t("maps.hyper")}: ${runTitle(ctx, start.config, start.map.run)} · ${surfaceLabel(ctx, start.config)}`
+    + `<br><sup>${t("export.mapSubtitle", { metric: t(`maps.metric.${fig.metric}`), steps: start.steps,
+      nx: start.x.length, ny: start.y.length })}</sup>`;
+  const layout = titledLayout(fig.layout, title);
+  layout.margin = { ...layout.margin, t: 120, r: 24 };
+  return { data: traces, layout, config: start.config };
+}
+
+async function hyperImage(ctx, format) {
+  const fig = hyperFigure(ctx);
+  if (!fig) return say(ctx, "export.mapWait");
+  const [width, height] = SIZES.hyper;
+  const url = await window.Plotly.toImage({ data: fig.data, layout: fig.layout, config: { staticPlot: true } },
+    { format, width, height, scale: format === "png" ? 2 : 1 });
+  const name = `${baseName(fig.config)}-hyper-map.${format}`;
+  saveBlob(dataUrlBlob(url), name);
+  say(ctx, "export.saved", { name });
+}
+
+async function mapFile(ctx, kind) {
+  const data = mapData(ctx, kind);
+  if (!data) return say(ctx, "export.mapWait");
+  const name = `${baseName(data.start.config)}-${kind}-map.csv`;
+  saveBlob(new Blob([mapCSV(kind, data)], { type: "text/csv" }), name);
+  say(ctx, "export.saved", { name });
+}
+
+/** Offer what is computed: each complete map's CSV, and the hyperparameter map's image. */
+function refreshMaps(ctx) {
+  for (const kind of MAP_KINDS) {
+    const button = $(`export-map-${kind}`);
+    button.disabled = !mapData(ctx, kind);
+    button.title = button.disabled ? t("export.mapWait") : "";
+  }
+  const select = $("export-figure");
+  let option = select.querySelector('option[value="hyper"]');
+  if (mapData(ctx, "hyper") && !option) {
+    option = document.createElement("option");
+    option.value = "hyper";
+    option.dataset.i18n = "maps.hyper";
+    option.textContent = t("maps.hyper");
+    select.appendChild(option);
+  } else if (!mapData(ctx, "hyper") && option) {
+    if (select.value === "hyper") select.value = "contour";
+    option.remove();
+  }
+}
+
+async function image(ctx, format) {
+  if ($("export-figure").value === "hyper") return hyperImage(ctx, format);
+  const got = await current(ctx);
+  if (!got) return say(ctx, "export.wait");
+  const kind = $("export-figure").value;
+  const st = ctx.style();
+  const fig = kind === "contour" ? contourFigure(ctx, got.ds, got.config, st)
+    : kind === "state" ? stateFigure(ctx, got.ds, got.config, st)
+      : lineFigure(ctx, kind, got.ds, got.config, st);
+  const [width, h0] = SIZES[kind];
+  const height = fig.height || h0;
+  const url = await window.Plotly.toImage({ data: fig.data, layout: fig.layout, config: { staticPlot: true } },
+    { format, width, height, scale: format === "png" ? 2 : 1 });
+  const name = `${baseName(got.config)}-${kind}.${format}`;
+  saveBlob(dataUrlBlob(url), name);
+  say(ctx, "export.saved", { name });
+}
+
+async function data(ctx, format) {
+  const got = await current(ctx);
+  if (!got) return say(ctx, "export.wait");
+  const name = `${baseName(got.config)}.${format}`;
+  const text = format === "csv" ? trajectoryCSV(got.ds) : trajectoryJSON(got.ds, got.config, got.query);
+  saveBlob(new Blob([text], { type: format === "csv" ? "text/csv" : "application/json" }), name);
+  say(ctx, "export.saved", { name });
+}
+
+async function snippetText(ctx) {
+  const { app } = ctx;
+  const got = await current(ctx);
+  if (!got) return null;
+  const page = pageQuery(app.page);
+  const maps = app.maps ? app.maps.query() : "";
+  const query = [got.query, maps, page].filter(Boolean).join("&");
+  const response = await fetch(`/api/snippet?${query}`, { headers: { Accept: "text/x-python" } });
+  if (!response.ok) throw new ApiError(response.status, [{ field: "", msg: `${response.status} ${response.statusText}` }]);
+  return { text: await response.text(), config: got.config };
+}
+
+async function snippetDownload(ctx) {
+  const got = await snippetText(ctx);
+  if (!got) return say(ctx, "export.wait");
+  const name = `${baseName(got.config)}.py`;
+  saveBlob(new Blob([got.text], { type: "text/x-python" }), name);
+  say(ctx, "export.saved", { name });
+}
+
+async function snippetCopy(ctx) {
+  const got = await snippetText(ctx);
+  if (!got) return say(ctx, "export.wait");
+  try {
+    await navigator.clipboard.writeText(got.text);
+    say(ctx, "export.copied");
+  } catch {
+    say(ctx, "export.copyFailed");
+  }
+}
+
+/** A button's handler running `fn(ctx)`: clears the note, then says what failed instead of throwing. */
+const guard = (ctx, fn) => async () => {
+  say(ctx, "");
+  try {
+    await fn(ctx);
+  } catch (err) {
+    say(ctx, "export.failed", { msg: String((err && err.message) || err) });
+  }
+};
+
 /**
  * Wire the export menu. `app`: the page's state (dataset, config, catalog, views, page);
  * `style()`: the run colours and visibility as drawn.
  */
 export function initExport(app, { style }) {
-  const note = $("export-note");
-  const say = (key, vars) => {
-    note.textContent = key ? t(key, vars) : "";
-  };
-
-  /** The complete dataset drawn now, with its canonical configuration and query. */
-  async function current() {
-    const ds = app.dataset;
-    if (!ds || !ds.done || ds.seq !== app.seq) return null;
-    if (ds.query) return { ds, config: ds.config, query: ds.query };
-    // Some runs were reused from an earlier answer: ask the server for the whole config's start
-    // record (the stream is cancelled after its first line).
-    const rec = await fetchStart(ds.sent || ds.config);
-    return rec ? { ds, config: rec.config, query: rec.query || "" } : null;
-  }
-
-  // Names as the page's legends give them, escaped: Plotly would read tags in them.
-  const runName = (config, i) => escapePlotly(runNames(app.catalog, config.runs)[i]);
-  // A map's run by number and optimizer (its values are what the map varies).
-  const runTitle = (config, i) => {
-    const run = config.runs[i];
-    if (run.label) return escapePlotly(run.label);
-    const spec = app.catalog.optimizers.find((o) => o.name === run.optimizer);
-    return `${t("run.title", { n: i + 1 })} · ${spec ? tc(spec, "label") : run.optimizer}`;
-  };
-
-  function surfaceLabel(config) {
-    const s = config.surface;
-    if (s.expression !== undefined && s.expression !== null) return escapePlotly(`f(x, y) = ${s.expression}`);
-    const spec = app.catalog.surfaces.find((x) => x.name === s.name);
-    return spec ? tc(spec, "label") || s.name : s.name;
-  }
-
-  const clone = (v) => structuredClone(v);
-
-  function baseLayout(gd, title) {
-    return titledLayout(gd.layout || {}, title);
-  }
-
-  function titledLayout(source, title) {
-    const layout = clone(source);
-    delete layout.uirevision;
-    delete layout.height;
-    delete layout.width;
-    layout.title = { text: title, x: 0.02, xanchor: "left", yref: "container", y: 1, yanchor: "top",
-      pad: { t: 16 }, font: { size: 15 } };
-    layout.showlegend = true;
-    layout.legend = { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" };
-    layout.margin = { ...(layout.margin || {}), t: 96 };
-    return layout;
-  }
-
-  const legendEntry = (name, color, dash) => ({
-    type: "scatter", mode: "lines", x: [null], y: [null], name, hoverinfo: "skip", showlegend: true,
-    line: { color, width: 2.2, dash },
-  });
-
-  // A square swatch (a map's colour; an open square for a transparent one) or a ring (a run's
-  // marker on the hyperparameter map).
-  const swatchEntry = (name, color, ring = false) => {
-    const clear = color === "transparent" || /^rgba\(.*,\s*0\)$/.test(color);
-    const symbol = ring ? "circle-open" : clear ? "square-open" : "square";
-    const c = clear ? INK : color;
-    return { type: "scatter", mode: "markers", x: [null], y: [null], name: escapePlotly(name), hoverinfo: "skip",
-      showlegend: true, marker: { symbol, size: 12, color: c, line: { color: c, width: ring ? 3 : 1 } } };
-  };
-
-  function visible(ds, st) {
-    return ds.runs.map((_, i) => i).filter((i) => st.visible[i] !== false);
-  }
-
-  function contourFigure(ds, config, st) {
-    const view = app.views.contour;
-    const data = (view.gd.data || []).map((tr) => ({ ...clone(tr), showlegend: false }));
-    // With a basin map shown, the contour's other traces are on axes laid over it: so are ours.
-    const over = view.gd.layout && view.gd.layout.xaxis2 ? OVERLAY_AXES : {};
-    const start = ds.start;
-    for (const i of visible(ds, st)) {
-      const r = ds.runs[i];
-      const x = new Float64Array(r.n + 1);
-      const y = new Float64Array(r.n + 1);
-      [x[0], y[0]] = start;
-      x.set(r.x.subarray(0, r.n), 1);
-      y.set(r.y.subarray(0, r.n), 1);
-      data.push({ type: "scatter", mode: "lines", x, y, name: runName(config, i), showlegend: true,
-        hoverinfo: "skip", line: { color: st.colors[i], width: 2.2, dash: runMarks(i).dash.plotly }, ...over });
-      const diverged = r.status === "diverged";
-      data.push({ type: "scatter", mode: "markers", x: [x[r.n]], y: [y[r.n]], showlegend: false, hoverinfo: "skip",
-        marker: { symbol: diverged ? "x" : "circle", size: diverged ? 12 : 9, color: st.colors[i], line: { color: "#ffffff", width: 1.5 } },
-        ...over });
-    }
-    data.push({ type: "scatter", mode: "markers", x: [start[0]], y: [start[1]], showlegend: false, hoverinfo: "skip",
-      marker: { symbol: "circle-dot", size: 13, color: "#ffffff", line: { color: INK, width: 2 } }, ...over });
-    const entries = view.overlay && app.maps ? app.maps.basinEntries || [] : [];
-    for (const e of entries) data.push(swatchEntry(e.label, e.swatch));
-    const layout = baseLayout(view.gd, `${t("plot.contour")}: ${surfaceLabel(config)}`);
-    // The view box as zoomed on the page (the configured one before the contour is drawn).
-    const fl = view.gd._fullLayout;
-    const box = config.surface.view || [];
-    const xr = fl && fl.xaxis && fl.xaxis.range ? [...fl.xaxis.range] : box.slice(0, 2);
-    const yr = fl && fl.yaxis && fl.yaxis.range ? [...fl.yaxis.range] : box.slice(2, 4);
-    layout.xaxis = { ...layout.xaxis, range: xr, autorange: xr.length !== 2 };
-    layout.yaxis = { ...layout.yaxis, range: yr, autorange: yr.length !== 2 };
-    // The basin map's legend (a line per two entries) gets room above the plot.
-    const extra = entries.length ? (Math.ceil((visible(ds, st).length + entries.length) / 2) - 1) * 22 : 0;
-    layout.margin.t += extra;
-    return { data, layout, height: SIZES.contour[1] + extra };
-  }
-
-  // The loss and lr figures: every visible run's whole curve (min/max decimated as drawn).
-  function lineFigure(kind, ds, config, st) {
-    const gd = app.views[kind].gd;
-    const data = visible(ds, st).map((i) => {
-      const r = ds.runs[i];
-      const line = decimate(r[kind], r.n);
-      return { type: "scatter", mode: "lines", x: line.x, y: line.y, name: runName(config, i),
-        showlegend: true, hoverinfo: "skip", line: { color: st.colors[i], width: 1.8, dash: runMarks(i).dash.plotly } };
-    });
-    return { data, layout: baseLayout(gd, t(`plot.${kind}`)) };
-  }
-
-  function stateFigure(ds, config, st) {
-    const gd = app.views.state.gd;
-    const data = (gd.data || []).map((tr) => ({ ...clone(tr), showlegend: false }));
-    for (const i of visible(ds, st)) data.push(legendEntry(runName(config, i), st.colors[i], "solid"));
-    data.push(legendEntry("x", "#7b8794", "solid"), legendEntry("y", "#7b8794", "dash"));
-    const layout = baseLayout(gd, t("plot.state"));
-    return { data, layout, height: ((gd.layout && gd.layout.height) || 300) + 110 };
-  }
-
-  /** A map's data once its stream has ended (null while computing, cancelled or cleared). */
-  function mapData(kind) {
-    const m = app.maps && app.maps.maps[kind];
-    return m && m.data && m.data.complete ? m.data : null;
-  }
-
-  function hyperFigure() {
-    const data = mapData("hyper");
-    const fig = data && app.maps.hyperFigure();
-    if (!fig) return null;
-    const { start } = data;
-    const traces = fig.traces.map((tr) => ({ ...clone(tr), showlegend: false }));
-    for (const e of fig.legend) traces.push(swatchEntry(e.label, e.color, e.ring));
-    const title = `${t("maps.hyper")}: ${runTitle(start.config, start.map.run)} · ${surfaceLabel(start.config)}`
-      + `<br><sup>${t("export.mapSubtitle", { metric: t(`maps.metric.${fig.metric}`), steps: start.steps,
-        nx: start.x.length, ny: start.y.length })}</sup>`;
-    const layout = titledLayout(fig.layout, title);
-    layout.margin = { ...layout.margin, t: 120, r: 24 };
-    return { data: traces, layout, config: start.config };
-  }
-
-  async function hyperImage(format) {
-    const fig = hyperFigure();
-    if (!fig) return say("export.mapWait");
-    const [width, height] = SIZES.hyper;
-    const url = await window.Plotly.toImage({ data: fig.data, layout: fig.layout, config: { staticPlot: true } },
-      { format, width, height, scale: format === "png" ? 2 : 1 });
-    const name = `${baseName(fig.config)}-hyper-map.${format}`;
-    saveBlob(dataUrlBlob(url), name);
-    say("export.saved", { name });
-  }
-
-  async function mapFile(kind) {
-    const data = mapData(kind);
-    if (!data) return say("export.mapWait");
-    const name = `${baseName(data.start.config)}-${kind}-map.csv`;
-    saveBlob(new Blob([mapCSV(kind, data)], { type: "text/csv" }), name);
-    say("export.saved", { name });
-  }
-
-  /** Offer what is computed: each complete map's CSV, and the hyperparameter map's image. */
-  function refreshMaps() {
-    for (const kind of MAP_KINDS) {
-      const button = $(`export-map-${kind}`);
-      button.disabled = !mapData(kind);
-      button.title = button.disabled ? t("export.mapWait") : "";
-    }
-    const select = $("export-figure");
-    let option = select.querySelector('option[value="hyper"]');
-    if (mapData("hyper") && !option) {
-      option = document.createElement("option");
-      option.value = "hyper";
-      option.dataset.i18n = "maps.hyper";
-      option.textContent = t("maps.hyper");
-      select.appendChild(option);
-    } else if (!mapData("hyper") && option) {
-      if (select.value === "hyper") select.value = "contour";
-      option.remove();
-    }
-  }
-
-  async function image(format) {
-    if ($("export-figure").value === "hyper") return hyperImage(format);
-    const got = await current();
-    if (!got) return say("export.wait");
-    const kind = $("export-figure").value;
-    const st = style();
-    const fig = kind === "contour" ? contourFigure(got.ds, got.config, st)
-      : kind === "state" ? stateFigure(got.ds, got.config, st)
-        : lineFigure(kind, got.ds, got.config, st);
-    const [width, h0] = SIZES[kind];
-    const height = fig.height || h0;
-    const url = await window.Plotly.toImage({ data: fig.data, layout: fig.layout, config: { staticPlot: true } },
-      { format, width, height, scale: format === "png" ? 2 : 1 });
-    const name = `${baseName(got.config)}-${kind}.${format}`;
-    saveBlob(dataUrlBlob(url), name);
-    say("export.saved", { name });
-  }
-
-  async function data(format) {
-    const got = await current();
-    if (!got) return say("export.wait");
-    const name = `${baseName(got.config)}.${format}`;
-    const text = format === "csv" ? trajectoryCSV(got.ds) : trajectoryJSON(got.ds, got.config, got.query);
-    saveBlob(new Blob([text], { type: format === "csv" ? "text/csv" : "application/json" }), name);
-    say("export.saved", { name });
-  }
-
-  async function snippetText() {
-    const got = await current();
-    if (!got) return null;
-    const page = pageQuery(app.page);
-    const maps = app.maps ? app.maps.query() : "";
-    const query = [got.query, maps, page].filter(Boolean).join("&");
-    const response = await fetch(`/api/snippet?${query}`, { headers: { Accept: "text/x-python" } });
-    if (!response.ok) throw new ApiError(response.status, [{ field: "", msg: `${response.status} ${response.statusText}` }]);
-    return { text: await response.text(), config: got.config };
-  }
-
-  async function snippetDownload() {
-    const got = await snippetText();
-    if (!got) return say("export.wait");
-    const name = `${baseName(got.config)}.py`;
-    saveBlob(new Blob([got.text], { type: "text/x-python" }), name);
-    say("export.saved", { name });
-  }
-
-  async function snippetCopy() {
-    const got = await snippetText();
-    if (!got) return say("export.wait");
-    try {
-      await navigator.clipboard.writeText(got.text);
-      say("export.copied");
-    } catch {
-      say("export.copyFailed");
-    }
-  }
-
-  const guard = (fn) => async () => {
-    say("");
-    try {
-      await fn();
-    } catch (err) {
-      say("export.failed", { msg: String((err && err.message) || err) });
-    }
-  };
-  $("export-csv").addEventListener("click", guard(() => data("csv")));
-  $("export-json").addEventListener("click", guard(() => data("json")));
-  $("export-png").addEventListener("click", guard(() => image("png")));
-  $("export-svg").addEventListener("click", guard(() => image("svg")));
-  $("export-py").addEventListener("click", guard(snippetDownload));
-  $("export-py-copy").addEventListener("click", guard(snippetCopy));
-  for (const kind of MAP_KINDS) $(`export-map-${kind}`).addEventListener("click", guard(() => mapFile(kind)));
-  document.addEventListener("optviz:maps", refreshMaps);
+  const ctx = { app, style, note: $("export-note") };
+  $("export-csv").addEventListener("click", guard(ctx, (c) => data(c, "csv")));
+  $("export-json").addEventListener("click", guard(ctx, (c) => data(c, "json")));
+  $("export-png").addEventListener("click", guard(ctx, (c) => image(c, "png")));
+  $("export-svg").addEventListener("click", guard(ctx, (c) => image(c, "svg")));
+  $("export-py").addEventListener("click", guard(ctx, snippetDownload));
+  $("export-py-copy").addEventListener("click", guard(ctx, snippetCopy));
+  for (const kind of MAP_KINDS) $(`export-map-${kind}`).addEventListener("click", guard(ctx, (c) => mapFile(c, kind)));
+  document.addEventListener("optviz:maps", () => refreshMaps(ctx));
   // Close the menu with Escape, back on its button.
   const menu = $("export-menu");
   menu.addEventListener("toggle", () => {
-    if (menu.open) refreshMaps();
+    if (menu.open) refreshMaps(ctx);
   });
-  refreshMaps();
+  refreshMaps(ctx);
   menu.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && menu.open) {
       menu.open = false;
@@ -450,6 +459,6 @@ export function initExport(app, { style }) {
     }
   });
   document.addEventListener("optviz:drawn", () => {
-    if (note.textContent === t("export.wait")) say("");
+    if (ctx.note.textContent === t("export.wait")) say(ctx, "");
   });
 }

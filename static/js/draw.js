@@ -1,0 +1,144 @@
+// What is drawn from the state: an answer's paths at once (one frame per burst of records), its
+// lr and loss curves after the paint, then the state view, the teaching panel and the 3D view;
+// restyling after a colour or visibility change; the view box and start shown in their inputs.
+//
+// An answer whose sequence number is not the latest is never drawn.
+
+import { formatValue } from "./controls.js";
+import { renderRunLegends, renderStateChips, stateQuantities } from "./legend.js";
+import { $, app, style } from "./state.js";
+import { setStep, updateTeach } from "./playback.js";
+
+const HEAVY_INTERVAL = 150; // ms between line-chart redraws while a stream is still arriving
+
+/** Which function a surface config is (its view aside): paths are drawn only over their own. */
+export function surfaceId(surface) {
+  if (!surface) return "";
+  return surface.expression !== undefined && surface.expression !== null ? `expr:${surface.expression}` : `name:${surface.name}`;
+}
+
+let drawQueued = null;
+let lastHeavy = 0;
+let heavyTimer = 0;
+
+/** Draw `ds` at the next frame (the latest of the answers given before it). */
+export function scheduleDraw(ds) {
+  if (drawQueued) {
+    drawQueued = ds;
+    return;
+  }
+  drawQueued = ds;
+  requestAnimationFrame(() => {
+    const d = drawQueued;
+    drawQueued = null;
+    draw(d);
+  });
+}
+
+function draw(ds) {
+  if (!ds || ds.seq < app.drawnSeq || ds.seq !== app.seq) return; // stale: never over a newer one
+  const fresh = app.dataset !== ds;
+  app.dataset = ds;
+  app.drawnSeq = ds.seq;
+  const st = style();
+  app.views.contour.dataSurfaceId = surfaceId(ds.config.surface);
+  app.views.contour.setData(ds, st);
+  renderRunLegends(ds, st);
+  $("scrubber").max = String(ds.steps);
+  const now = performance.now();
+  if (fresh) lastHeavy = now; // a new answer's first blocks: paths only; its curves follow
+  // While the start marker is dragged only the paths follow the pointer; the other views catch
+  // up at the release.
+  const wait = HEAVY_INTERVAL;
+  if (app.dragging) {
+    // nothing heavy
+  } else if (ds.done || now - lastHeavy >= wait) {
+    drawHeavy();
+  } else if (!heavyTimer) {
+    heavyTimer = setTimeout(() => {
+      heavyTimer = 0;
+      if (app.dataset && !app.dragging) drawHeavy();
+    }, wait);
+  }
+  setStep(app.step, { force: true, fromPlayback: app.dragging }); // the teaching panel at 10 Hz while dragging
+  document.dispatchEvent(new CustomEvent("optviz:draw", { detail: { seq: ds.seq, done: ds.done } }));
+  if (ds.done) {
+    document.body.dataset.drawnSeq = String(ds.seq);
+    document.dispatchEvent(new CustomEvent("optviz:drawn", { detail: { seq: ds.seq } }));
+  }
+}
+
+/** The lr and loss curves, then the state view and teaching panel, after the next paint. */
+export function drawHeavy() {
+  lastHeavy = performance.now();
+  scheduleSlow();
+}
+
+// After the paths are painted: the lr and loss curves in the next task, then (after one more
+// paint) the state view (many traces), the teaching panel and the 3D view.
+const afterPaint = (fn) => requestAnimationFrame(() => setTimeout(fn, 0));
+let slowQueued = false;
+function scheduleSlow() {
+  if (slowQueued) return;
+  slowQueued = true;
+  afterPaint(() => {
+    slowQueued = false;
+    const ds = app.dataset;
+    if (!ds) return;
+    const st = style();
+    app.views.lr.setData(ds, st, { log: app.page.lrlog }).then(() => {
+      $("lr-log").checked = app.views.lr.logUsed;
+    });
+    app.views.loss.setData(ds, st, { log: app.page.log });
+    if (ds.done) {
+      document.body.dataset.linesSeq = String(ds.seq);
+      document.dispatchEvent(new CustomEvent("optviz:lines", { detail: { seq: ds.seq } }));
+    }
+    afterPaint(() => {
+      if (app.dataset !== ds) return;
+      const st2 = style();
+      app.views.state.setData(ds, st2, stateQuantities(ds, st2));
+      renderStateChips(ds, st2);
+      updateTeach(false);
+      if (app.page.view === "3d") draw3d();
+      if (ds.done) {
+        document.body.dataset.settledSeq = String(ds.seq);
+        document.dispatchEvent(new CustomEvent("optviz:settled", { detail: { seq: ds.seq } }));
+      }
+    });
+  });
+}
+
+/** The 3D view of the surface with the drawn paths, at the current step. */
+export function draw3d() {
+  if (!app.surface) return;
+  app.views.surface3d.stretch = app.page.stretch;
+  app.views.surface3d.setData(app.dataset, style());
+  app.views.surface3d.draw(app.step);
+}
+
+/** Colours and visibility changed: the same data drawn again in the new style. */
+export function restyle() {
+  if (!app.dataset) return;
+  const st = style();
+  app.views.contour.setStyle(st);
+  renderRunLegends(app.dataset, st);
+  drawHeavy();
+}
+
+/** The config's view box and start in their inputs (unless being typed in) and on the contour. */
+export function syncSurfaceInputs() {
+  const v = app.config.surface.view;
+  if (v) {
+    ["xmin", "xmax", "ymin", "ymax"].forEach((k, i) => {
+      const el = $(`view-${k}`);
+      if (document.activeElement !== el) el.value = formatValue(v[i]);
+    });
+  }
+  const s = app.config.start;
+  if (s) {
+    if (document.activeElement !== $("start-x")) $("start-x").value = formatValue(s[0]);
+    if (document.activeElement !== $("start-y")) $("start-y").value = formatValue(s[1]);
+  }
+  if (app.views.contour) app.views.contour.setStart(s);
+}

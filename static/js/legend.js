@@ -1,0 +1,212 @@
+// Words and marks that name what is drawn: each chart's run legend, the alerts under the
+// contour, the contour's legend of marks, the state panel's quantity chips, and each run card's
+// diverged note.
+
+import { formatValue, h } from "./controls.js";
+import { getLang, t, tc } from "./i18n.js";
+import { renderMath } from "./math.js";
+import { drawSwatch } from "./names.js";
+import { $, app, pageChanged, style } from "./state.js";
+
+/** A legend of the visible runs (name, colour, dash, marker) at the top of each chart's card. */
+export function renderRunLegends(ds, st) {
+  const runs = ds ? ds.runs.map((r, i) => i).filter((i) => st.visible[i]) : [];
+  const key = JSON.stringify([runs, runs.map((i) => [st.names[i], st.colors[i], ds.runs[i].status, ds.runs[i].n])]);
+  if (key !== renderRunLegends.key) {
+    renderRunLegends.key = key;
+    const items = (full) => runs.map((i) => {
+      const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
+      c.style.width = "30px";
+      c.style.height = "12px";
+      const ctx = c.getContext("2d");
+      ctx.scale(2, 2);
+      drawSwatch(ctx, st.colors[i], i);
+      const r = ds.runs[i];
+      const gone = r.status === "diverged" ? t("run.divergedAt", { n: r.n }) : "";
+      // The contour's legend says it in words; the narrower charts' legends mark it with a cross.
+      const mark = gone && (full ? ` ✕ ${gone}` : " ✕");
+      return h("span", { class: "legend-item run-legend-item", dataset: { run: String(i) } }, c,
+        h("span", { class: "run-name", text: st.names[i] }),
+        mark ? h("span", { class: "run-gone", text: mark, title: gone }) : null);
+    });
+    for (const id of ["contour-plot", "lr-plot", "loss-plot", "state-plot"]) {
+      const full = id === "contour-plot";
+      const card = $(id).closest(".card");
+      let box = card.querySelector(":scope > .run-legend");
+      if (!box) {
+        box = h("div", { class: "legend run-legend", "aria-label": t("section.runs") });
+        const after = card.querySelector(":scope > .legend:not(.run-legend)") || card.querySelector(":scope > .card-head");
+        after.after(box);
+      }
+      box.replaceChildren(...items(full));
+    }
+  }
+  renderAlerts(ds, st);
+}
+
+/** Words for what went wrong: runs that diverged (name and step), a start where f is undefined. */
+function renderAlerts(ds, st) {
+  const card = $("contour-plot").closest(".card");
+  let box = $("run-alerts");
+  if (!box) {
+    box = h("div", { id: "run-alerts", class: "run-alerts", role: "status" });
+    card.querySelector(":scope > .run-legend").after(box);
+  }
+  const lines = [];
+  if (ds && ds.done && ds.runs.length && ds.runs.every((r) => r.n === 0 && r.status === "diverged")) {
+    lines.push(t("status.undefinedStart", { x: formatValue(ds.start[0]), y: formatValue(ds.start[1]) }));
+  } else if (ds) {
+    ds.runs.forEach((r, i) => {
+      if (st.visible[i] && r.status === "diverged") lines.push(t("run.divergedNotice", { name: st.names[i], n: r.n }));
+    });
+  }
+  const key = lines.join("\n");
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.replaceChildren(...lines.map((text) => h("p", { text })));
+  box.hidden = !lines.length;
+}
+
+/** Catalog metadata of every state quantity present in the visible runs, in catalog order. */
+function allQuantities(ds, st) {
+  // A name's symbol and help come from the first visible run whose optimizer has it (SGD's and
+  // RMSprop's momentum_buffer mean different things), else from the first optimizer in the catalog.
+  const byName = new Map(app.catalog.optimizers.map((o) => [o.name, o]));
+  const meta = new Map();
+  ds.runs.forEach((_, i) => {
+    const run = ds.config.runs[i];
+    if (!st.visible[i] || !run) return;
+    for (const name of [run.optimizer, run.inner && run.inner.optimizer]) {
+      const o = byName.get(name);
+      for (const s of (o && o.state) || []) if (!meta.has(s.name)) meta.set(s.name, s);
+    }
+  });
+  const catalogOrder = [];
+  for (const o of app.catalog.optimizers) {
+    for (const s of o.state || []) {
+      if (!catalogOrder.includes(s.name)) catalogOrder.push(s.name);
+      if (!meta.has(s.name)) meta.set(s.name, s);
+    }
+  }
+  // effective_lr (-delta / g, no learning rate: it flips sign and spikes where g crosses zero)
+  // stays in the exports only; the state panel shows the step scale instead.
+  const names = [];
+  ds.runs.forEach((r, i) => {
+    if (!st.visible[i]) return;
+    for (const n of r.stateOrder) if (!names.includes(n) && n !== "effective_lr") names.push(n);
+  });
+  const order = ["step_scale", ...catalogOrder]; // the step scale first: every optimizer has one
+  names.sort((a, b) => (order.indexOf(a) + 1 || 999) - (order.indexOf(b) + 1 || 999));
+  return names.map((n) => {
+    const m = meta.get(n);
+    if (n === "effective_lr") {
+      const q = app.catalog.quantities.find((c) => c.name === n);
+      return { name: n, symbol: q.symbol, help: tc(q, "help"), scalar: false };
+    }
+    return { name: n, symbol: m ? m.symbol : n, help: m ? tc(m, "help") : n, scalar: Boolean(m && m.scalar),
+      log: Boolean(m && m.log) };
+  });
+}
+
+/** The state quantities the state view draws: all of them but those switched off. */
+export function stateQuantities(ds, st) {
+  return allQuantities(ds, st).filter((q) => !app.page.qoff.includes(q.name));
+}
+
+/** One chip per state quantity (its symbol; a checkbox shows or hides it), or why there is none. */
+export function renderStateChips(ds, st) {
+  const box = $("state-chips");
+  const qs = allQuantities(ds, st);
+  const key = qs.map((q) => q.name).join(",") + getLang() + app.page.qoff.join(",");
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.replaceChildren();
+  if (!qs.length) {
+    // "No state" only when it is true: every shown run's optimizer keeps none (per the catalog).
+    const shown = ds.runs.map((_, i) => i).filter((i) => st.visible[i] && ds.config.runs[i]);
+    const byName = new Map(app.catalog.optimizers.map((o) => [o.name, o]));
+    const stateless = shown.every((i) => [ds.config.runs[i].optimizer, ds.config.runs[i].inner && ds.config.runs[i].inner.optimizer]
+      .filter(Boolean).every((n) => !((byName.get(n) || {}).state || []).length));
+    const text = !shown.length ? t("plot.noRuns") : stateless ? t("plot.noState") : t("plot.stateLater");
+    box.appendChild(h("p", { class: "help", text }));
+    return;
+  }
+  for (const q of qs) {
+    const id = `chip-${q.name}`;
+    const cb = h("input", { type: "checkbox", id });
+    cb.checked = !app.page.qoff.includes(q.name);
+    cb.addEventListener("change", () => {
+      const off = new Set(app.page.qoff);
+      if (cb.checked) off.delete(q.name);
+      else off.add(q.name);
+      app.page.qoff = [...off];
+      box.dataset.key = "";
+      if (app.dataset) app.views.state.setData(app.dataset, style(), stateQuantities(app.dataset, style()));
+      renderStateChips(app.dataset, style());
+      pageChanged();
+    });
+    const sym = renderMath(q.symbol);
+    box.appendChild(h("label", { class: "chip", for: id, title: q.help }, cb, sym,
+      h("span", { class: "chip-name", text: q.name })));
+  }
+}
+/** Each run card says whether its run diverged (and at which step). */
+export function updateRunStatus(ds) {
+  ds.runs.forEach((r, i) => {
+    const card = app.cards[i];
+    if (card) card.setStatus(r.status === "diverged" ? ` — ${t("run.diverged", { n: r.n })}` : "");
+  });
+}
+/** What the marks on the contour mean (drawn as small canvases in the marks' own style). */
+export function renderLegend() {
+  const box = $("contour-legend");
+  const item = (draw, key) => {
+    const c = h("canvas", { width: 56, height: 28, class: "legend-mark", "aria-hidden": "true" });
+    c.style.width = "28px";
+    c.style.height = "14px";
+    const ctx = c.getContext("2d");
+    ctx.scale(2, 2);
+    draw(ctx);
+    return h("span", { class: "legend-item", dataset: { mark: key } }, c, h("span", { text: t(key) }));
+  };
+  const ink = "#1f2933";
+  box.replaceChildren(
+    item((ctx) => {
+      ctx.strokeStyle = ink;
+      ctx.setLineDash([4, 3]);
+      ctx.lineWidth = 1.6;
+      ctx.beginPath(); ctx.moveTo(2, 7); ctx.lineTo(21, 7); ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.beginPath(); ctx.moveTo(26, 7); ctx.lineTo(20, 4); ctx.lineTo(20, 10); ctx.fill();
+    }, "legend.grad"),
+    item((ctx) => {
+      ctx.strokeStyle = ink;
+      ctx.lineWidth = 2.4;
+      ctx.beginPath(); ctx.moveTo(2, 7); ctx.lineTo(20, 7); ctx.stroke();
+      ctx.fillStyle = ink;
+      ctx.beginPath(); ctx.moveTo(26, 7); ctx.lineTo(19, 3); ctx.lineTo(19, 11); ctx.fill();
+    }, "legend.update"),
+    item((ctx) => {
+      ctx.beginPath(); ctx.arc(14, 7, 5, 0, Math.PI * 2); ctx.fillStyle = "#fff"; ctx.fill();
+      ctx.lineWidth = 2; ctx.strokeStyle = ink; ctx.stroke();
+      ctx.beginPath(); ctx.arc(14, 7, 1.6, 0, Math.PI * 2); ctx.fillStyle = ink; ctx.fill();
+    }, "legend.start"),
+    item((ctx) => {
+      ctx.beginPath();
+      for (let k = 0; k < 10; k += 1) {
+        const r = k % 2 ? 2.6 : 6;
+        const a = -Math.PI / 2 + (k * Math.PI) / 5;
+        ctx.lineTo(14 + r * Math.cos(a), 7 + r * Math.sin(a));
+      }
+      ctx.closePath(); ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = ink; ctx.lineWidth = 1.2; ctx.stroke();
+    }, "legend.minimum"),
+  );
+  showMinimumMark();
+}
+
+/** The legend's "minimum" only when the drawn surface marks one. */
+export function showMinimumMark() {
+  const item = document.querySelector('#contour-legend [data-mark="legend.minimum"]');
+  const minima = app.surface && (app.surface.minima || []).filter((m) => m.kind !== "saddle");
+  if (item) item.hidden = Boolean(app.surface) && !minima.length;
+}

@@ -1,0 +1,191 @@
+// Asking the server: every edit bumps a sequence number and starts one trajectory request (the
+// edits of one task coalesce); a newer request aborts the older one; runs unchanged since the
+// last complete answer are reused, and only the others are computed. The surface's grid is
+// fetched when its function or view changes.
+
+import { ApiError, fetchStart, getSurface, isAbort, streamTrajectory } from "./api.js";
+import { formatValue } from "./controls.js";
+import { Dataset } from "./data.js";
+import { draw3d, scheduleDraw, surfaceId, syncSurfaceInputs } from "./draw.js";
+import { showMinimumMark, updateRunStatus } from "./legend.js";
+import { renderMath } from "./math.js";
+import { $, app, onStateChange } from "./state.js";
+import { clearFieldErrors, setStatus, showFieldErrors, showNotice } from "./status.js";
+
+let computeQueued = false;
+/** The config was edited: one new request (and surface) for all edits of this task. */
+export function configChanged() {
+  app.editSeq += 1;
+  if (computeQueued) return;
+  computeQueued = true;
+  // Input events of one task coalesce into one request; the request starts at once.
+  queueMicrotask(() => {
+    computeQueued = false;
+    compute();
+    loadSurface();
+  });
+}
+
+const sharedKey = (cfg) => JSON.stringify({ ...cfg, runs: undefined });
+const runKey = (run) => JSON.stringify(run);
+
+/**
+ * Complete traces of the last complete answer that can stand for runs of `config`: runs are
+ * independent (each is seeded from the config's seed alone), so when only some runs changed only
+ * those are computed again.
+ */
+function reusable(config) {
+  const last = app.complete;
+  if (!last || !last.sent || sharedKey(last.sent) !== sharedKey(config)) return null;
+  const byKey = new Map();
+  last.sent.runs.forEach((run, j) => byKey.set(runKey(run), j));
+  const reuse = config.runs.map((run) => {
+    const j = byKey.get(runKey(run));
+    return j === undefined ? null : { trace: last.runs[j], config: last.config.runs[j] };
+  });
+  return reuse.some(Boolean) ? reuse : null;
+}
+
+function remapField(field, index) {
+  return field.replace(/^runs\[(\d+)\]/, (m, k) => `runs[${index[Number(k)] ?? k}]`);
+}
+
+/** Ask for the trajectories of the current config; draw the answer as it streams in. */
+export async function compute() {
+  if (app.controller) app.controller.abort();
+  const controller = new AbortController();
+  app.controller = controller;
+  app.seq += 1;
+  const seq = app.seq;
+  const editSeq = app.editSeq;
+  const config = structuredClone(app.config);
+  const reuse = reusable(config);
+  const missing = reuse ? config.runs.map((_, i) => i).filter((i) => !reuse[i]) : null;
+  const partial = Boolean(reuse);
+  const sent = partial ? { ...config, runs: missing.map((i) => config.runs[i]) } : config;
+  let ds = null;
+  setStatus("status.computing");
+  const onStart = (rec) => {
+    app.canonical = rec.query || "";
+    if (app.maps) app.maps.onConfig(app.canonical);
+    clearFieldErrors();
+    if (editSeq === app.editSeq) adoptServerConfig(rec.config);
+    onStateChange({ now: !app.dragging }); // while dragging, at most every 150 ms
+  };
+  try {
+    if (partial && missing.length === 0) {
+      ds = new Dataset({ ...app.complete.config, runs: reuse.map((r) => r.config) }, "", seq,
+        { reuse: reuse.map((r) => r.trace) });
+      ds.sent = config;
+    } else {
+      await streamTrajectory(sent, {
+        signal: controller.signal,
+        onRecord(rec) {
+          if (seq !== app.seq) return;
+          if (rec.type === "start") {
+            if (partial) {
+              const runs = config.runs.map((_, i) => (reuse[i] ? reuse[i].config : null));
+              missing.forEach((i, k) => {
+                runs[i] = rec.config.runs[k];
+              });
+              ds = new Dataset({ ...rec.config, runs }, "", seq,
+                { reuse: reuse.map((r) => (r ? r.trace : null)), index: missing });
+            } else {
+              ds = new Dataset(rec.config, rec.query, seq);
+              onStart(rec);
+            }
+            ds.sent = config;
+            return;
+          }
+          if (!ds) return;
+          ds.add(rec);
+          if (rec.type === "end") updateRunStatus(ds);
+          scheduleDraw(ds);
+        },
+      });
+    }
+    if (seq !== app.seq || !ds) return;
+    ds.done = true;
+    app.complete = ds;
+    scheduleDraw(ds);
+    if (ds.runs.length && ds.runs.every((r) => r.n === 0 && r.status === "diverged")) {
+      setStatus("status.undefinedStart", "", { x: formatValue(ds.start[0]), y: formatValue(ds.start[1]) });
+    } else {
+      setStatus("status.ready");
+    }
+    if (partial) {
+      // The canonical query of the whole config, once the new paths are drawn: its start record
+      // only (the stream is cancelled after the first line).
+      fetchStart(config, controller.signal).then((rec) => {
+        if (rec && seq === app.seq) onStart(rec);
+      }).catch((err) => {
+        if (isAbort(err) || seq !== app.seq) return;
+        if (err instanceof ApiError) showFieldErrors(err.details);
+      });
+    }
+  } catch (err) {
+    if (isAbort(err) || seq !== app.seq) return;
+    setStatus("status.error");
+    if (err instanceof ApiError) {
+      clearFieldErrors();
+      showFieldErrors(partial ? err.details.map((d) => ({ ...d, field: remapField(d.field, missing) })) : err.details);
+    } else {
+      showNotice("notice.serverError", [{ field: "", msg: String(err.message || err) }]);
+    }
+  }
+}
+
+// Take from the server's config what it filled in (a new surface's start and view) without
+// touching objects the controls edit.
+function adoptServerConfig(cfg) {
+  const c = app.config;
+  if (JSON.stringify(c.start) !== JSON.stringify(cfg.start)) c.start = cfg.start;
+  if (cfg.surface && JSON.stringify(c.surface.view) !== JSON.stringify(cfg.surface.view)) {
+    c.surface.view = cfg.surface.view;
+  }
+  if (cfg.surface && cfg.surface.params && !c.surface.params) c.surface.params = cfg.surface.params;
+  syncSurfaceInputs();
+  loadSurface(); // a formula's (or new surface's) view arrives with the answer: draw that surface
+}
+
+function surfaceLog(surface) {
+  if (surface.expression !== undefined) return false;
+  const spec = app.catalog.surfaces.find((s) => s.name === surface.name);
+  return Boolean(spec && spec.log_scale);
+}
+
+/** Fetch and draw the surface's grid when its function, view or scale changed. */
+export async function loadSurface() {
+  const surface = app.config.surface;
+  if (!surface.view) return; // the trajectory answer will bring the default view
+  const log = surfaceLog(surface);
+  const key = JSON.stringify([surface, log]);
+  if (key === app.surfaceKey) return;
+  app.surfaceKey = key;
+  if (app.surfaceController) app.surfaceController.abort();
+  const controller = new AbortController();
+  app.surfaceController = controller;
+  try {
+    const data = await getSurface(surface, { log, signal: controller.signal, resolution: app.catalog.limits.default_grid });
+    if (app.surfaceKey !== key) return;
+    app.surface = data;
+    app.views.contour.surfaceId = surfaceId(surface);
+    await app.views.contour.setSurface(data, surface.view, JSON.stringify(surface.view));
+    app.views.contour.setStart(app.config.start);
+    app.views.surface3d.setSurface(data);
+    showSurfaceMath(data);
+    showMinimumMark();
+    if (app.page.view === "3d") draw3d();
+  } catch (err) {
+    if (isAbort(err) || app.surfaceKey !== key) return;
+    app.surfaceKey = null;
+    if (err instanceof ApiError) showFieldErrors(err.details);
+  }
+}
+
+function showSurfaceMath(data) {
+  const box = $("surface-math");
+  box.replaceChildren();
+  const latex = data.latex || (app.config.surface.name && (app.catalog.surfaces.find((s) => s.name === app.config.surface.name) || {}).latex);
+  if (latex) box.appendChild(renderMath(`f(x, y) = ${latex}`, { display: true }));
+}
