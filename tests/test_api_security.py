@@ -28,6 +28,12 @@ def test_every_response_carries_the_security_headers(
     assert "frame-ancestors 'self'" in csp
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    document_only = ("permissions-policy", "cross-origin-opener-policy")
+    if path.startswith("/static/"):  # a script or style sheet: the browser ignores them there
+        assert not any(name in response.headers for name in document_only)
+    else:
+        assert "camera=()" in response.headers["permissions-policy"]
+        assert response.headers["cross-origin-opener-policy"] == "same-origin"
 
 
 def test_frame_ancestors_come_from_the_settings(make_client) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,12 @@ def content_security_policy(frame_ancestors: str) -> str:
     ])
 
 
+# Policies a browser applies to documents only: a script, style sheet or font ignores them, and
+# on the page's ~40 static files they would add ~6 kB to every first load.
+DOCUMENT_ONLY = frozenset({b"permissions-policy", b"cross-origin-opener-policy"})
+ASSET_PREFIXES = ("/static/", "/vendor/")
+
+
 class SecurityHeaders:
     """Pure ASGI middleware adding the headers to each response's start message, unless the
     response set them. (Starlette's BaseHTTPMiddleware would also do, but it relays every body
@@ -31,6 +37,7 @@ class SecurityHeaders:
         self.app = app
         self.headers = [(name.lower().encode("latin-1"), value.encode("latin-1"))
                         for name, value in headers.items()]
+        self.asset_headers = [h for h in self.headers if h[0] not in DOCUMENT_ONLY]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on; add the missing headers when the response starts."""
@@ -38,11 +45,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        is_asset = scope.get("path", "").startswith(ASSET_PREFIXES)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
-                headers += [item for item in self.headers if item[0] not in present]
+                wanted = self.asset_headers if is_asset else self.headers
+                headers += [item for item in wanted if item[0] not in present]
                 message = {**message, "headers": headers}
             await send(message)
 
