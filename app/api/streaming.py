@@ -107,8 +107,7 @@ class Guarded:
 
 def _pull(chunks: Iterator[bytes], budget: float) -> tuple[list[bytes], bool]:
     """At least one chunk of a producer, more while ``budget`` seconds last; and whether the
-    producer is done (runs in a worker thread). Not joined: that would copy every byte once
-    more."""
+    producer is done (runs in a worker thread)."""
     deadline = time.perf_counter() + budget
     out: list[bytes] = []
     for chunk in chunks:
@@ -175,16 +174,17 @@ async def stream_chunks(request: Request, first: list[bytes], chunks: Guarded,
     settings = request.app.state.settings
     limiter = compute_limiter(lane, settings.compute_threads)
     try:
-        for chunk in first:
-            yield chunk
+        # One write per pull: the client reads what one pull computed at once (a cheap stream,
+        # computed whole before the headers, arrives as one piece the page draws once).
+        yield b"".join(first)
         while not done:
             async with limiter:  # the lane's turn (FIFO); a client gone meanwhile is skipped
                 if await request.is_disconnected():
                     break
                 pulled, done = await anyio.to_thread.run_sync(_pull, chunks,
                                                               settings.pull_ms / 1000)
-            for chunk in pulled:
-                yield chunk
+            if pulled:
+                yield b"".join(pulled)
     finally:
         release()
         try:
@@ -199,17 +199,18 @@ def client_of(request: Request) -> str:
 
 
 async def open_stream(request: Request, start: bytes, producer: Iterator[bytes], what: str,
-                      lane: str, headers: dict[str, str]) -> Response:
-    """The NDJSON response of ``producer`` after ``start``, its first chunk computed before
-    the headers are sent: a stream that fails at once is a JSON 500 (``no-store``), not a 200
-    ending in an error record. Takes one of the client's stream slots (429 / 503 beyond them)
-    until the stream ends, however it ends.
+                      lane: str, headers: dict[str, str], first_s: float = 0.0) -> Response:
+    """The NDJSON response of ``producer`` after ``start``, its first chunk (and more for
+    ``first_s`` seconds: a cheap stream whole) computed before the headers are sent: a stream
+    that fails at once is a JSON 500 (``no-store``), not a 200 ending in an error record. Takes
+    one of the client's stream slots (429 / 503 beyond them) until the stream ends, however it
+    ends.
     """
     settings = request.app.state.settings
     release = request.app.state.stats.acquire(client_of(request), settings)
     chunks = Guarded(producer, settings.deadline_s, what)
     try:
-        pulled, done = await anyio.to_thread.run_sync(_pull, chunks, 0.0)
+        pulled, done = await anyio.to_thread.run_sync(_pull, chunks, first_s)
     except StreamFailed:
         release()
         log.exception("%s stream failed before its first block", what)
