@@ -140,32 +140,18 @@ function dispatch(line, onRecord) {
 }
 
 /**
- * Only the start record of a configuration (its canonical query and filled config): the stream
- * is cancelled as soon as the first line is read, so the server stops before it computes more
- * than its first block.
+ * The canonical query and filled config of a configuration ({config, query}, as a trajectory's
+ * start record has them) from POST /api/config, which validates without running it: nothing
+ * is computed for it. Rejects with ApiError on an invalid value.
  */
 export async function fetchStart(config, signal) {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  if (signal) {
-    if (signal.aborted) stop();
-    signal.addEventListener("abort", stop, { once: true });
-  }
-  let start = null;
-  try {
-    await streamTrajectory(config, {
-      signal: controller.signal,
-      onRecord(rec) {
-        if (start === null && rec.type === "start") {
-          start = rec;
-          controller.abort();
-        }
-      },
-    });
-  } catch (err) {
-    if (!(isAbort(err) && start)) throw err;
-  } finally {
-    if (signal) signal.removeEventListener("abort", stop);
-  }
-  return start;
+  const response = await fetch("/api/config", {
+    method: "POST",
+    signal,
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(config),
+  });
+  if (!response.ok) throw await errorFrom(response);
+  const answer = await response.json();
+  return { type: "start", config: answer.config, query: answer.query };
 }

@@ -183,8 +183,8 @@ export function initExport(app, { style }) {
     const ds = app.dataset;
     if (!ds || !ds.done || ds.seq !== app.seq) return null;
     if (ds.query) return { ds, config: ds.config, query: ds.query };
-    // Some runs were reused from an earlier answer: ask the server for the whole config's start
-    // record (the stream is cancelled after its first line).
+    // Some runs were reused from an earlier answer: ask the server for the whole config's
+    // canonical form (validated, not run).
     const rec = await fetchStart(ds.sent || ds.config);
     return rec ? { ds, config: rec.config, query: rec.query || "" } : null;
   }

@@ -259,12 +259,15 @@ function remapField(field, index) {
   return field.replace(/^runs\[(\d+)\]/, (m, k) => `runs[${index[Number(k)] ?? k}]`);
 }
 
+let inflight = 0; // the sequence number of the request being answered (0: none)
+
 async function compute() {
   if (app.controller) app.controller.abort();
   const controller = new AbortController();
   app.controller = controller;
   app.seq += 1;
   const seq = app.seq;
+  inflight = seq;
   const editSeq = app.editSeq;
   const config = structuredClone(app.config);
   const reuse = reusable(config);
@@ -312,7 +315,9 @@ async function compute() {
         },
       });
     }
-    if (seq !== app.seq || !ds) return;
+    if (seq !== app.seq) return;
+    inflight = 0;
+    if (!ds) return;
     ds.done = true;
     app.complete = ds;
     scheduleDraw(ds);
@@ -322,8 +327,8 @@ async function compute() {
       setStatus("status.ready");
     }
     if (partial) {
-      // The canonical query of the whole config, once the new paths are drawn: its start record
-      // only (the stream is cancelled after the first line).
+      // The canonical query of the whole config, once the new paths are drawn (POST /api/config:
+      // validated, not run).
       fetchStart(config, controller.signal).then((rec) => {
         if (rec && seq === app.seq) onStart(rec);
       }).catch((err) => {
@@ -333,6 +338,8 @@ async function compute() {
     }
   } catch (err) {
     if (isAbort(err) || seq !== app.seq) return;
+    inflight = 0;
+    if (app.dataset) drawHeavy(); // the views skipped while this request ran
     setStatus("status.error");
     if (err instanceof ApiError) {
       clearFieldErrors();
@@ -478,7 +485,9 @@ function scheduleSlow() {
   afterPaint(() => {
     slowQueued = false;
     const ds = app.dataset;
-    if (!ds) return;
+    // A newer answer on its way draws these views when it completes (or fails): none is drawn
+    // for an answer already superseded (a slider moved on keeps its paths following it).
+    if (!ds || inflight > ds.seq) return;
     const st = style();
     app.views.lr.setData(ds, st, { log: app.page.lrlog }).then(() => {
       $("lr-log").checked = app.views.lr.logUsed;
@@ -489,7 +498,7 @@ function scheduleSlow() {
       document.dispatchEvent(new CustomEvent("optviz:lines", { detail: { seq: ds.seq } }));
     }
     afterPaint(() => {
-      if (app.dataset !== ds) return;
+      if (app.dataset !== ds || inflight > ds.seq) return;
       const st2 = style();
       app.views.state.setData(ds, st2, stateQuantities(ds, st2));
       renderStateChips(ds, st2);
