@@ -67,9 +67,9 @@ class Settings(BaseSettings):
                            "worker thread computes blocks for this long (ms) before handing "
                            "them over (fewer thread hops; 0: one block at a time)")
     whole_ms: float = Field(15.0, ge=0, le=1000, description="a trajectory whose estimated "
-                            "compute (app/engine/cost.py) is at most this (ms) is computed whole "
-                            "before its headers (for at most 4x this long): one chunk, so the "
-                            "page draws it once instead of first blocks then the rest; 0: never")
+                            "compute (app/engine/cost.py) is at most this (ms) is sent whole in "
+                            "one piece (its first pull may compute for 4x this long): the page "
+                            "draws it once instead of first blocks then the rest; 0: never")
     compute_threads: int = Field(1, ge=1, le=64, description="threads computing streams at "
                                  "once in one worker process (more only contend for the GIL)")
 
