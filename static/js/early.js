@@ -1,7 +1,8 @@
-// The page's first requests, asked for before the large classic scripts (plotly.js, KaTeX) are
-// evaluated: this module comes first in the document, so it runs first; main.js, run after them,
-// asks for the same URLs and takes these answers (api.js prefetchJSON). Nothing is drawn here,
-// and a failure is left for main.js to meet and show.
+// The page's first requests, asked for while the large classic scripts (plotly.js, KaTeX) are
+// still loading: an async module runs as soon as it and its two imports (preloaded) are there,
+// not after them; main.js, run after them, asks for the same URLs and takes these answers
+// (api.js prefetchJSON). Nothing is drawn here, and a failure is left for main.js to meet and
+// show. (main.js stays the page's first module script: tests find the modules' base by it.)
 
 import { configURL, prefetchJSON, surfaceURL } from "./api.js";
 import { splitQuery } from "./urlstate.js";
