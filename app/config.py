@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     pull_ms: float = Field(5.0, ge=0, le=1000, description="after a stream's first block, a "
                            "worker thread computes blocks for this long (ms) before handing "
                            "them over (fewer thread hops; 0: one block at a time)")
+    whole_ms: float = Field(0.0, ge=0, le=1000, description="a trajectory whose estimated "
+                            "compute (app/engine/cost.py) is at most this (ms) is sent whole in "
+                            "one piece (its first pull may compute for 4x this long): the page "
+                            "draws it once instead of first blocks then the rest; 0 (default): "
+                            "never, as a burst of aborted requests then holds stream slots longer "
+                            "(40 quick slider moves on a loaded machine met the 32-stream limit)")
     compute_threads: int = Field(1, ge=1, le=64, description="threads computing streams at "
                                  "once in one worker process (more only contend for the GIL)")
 

@@ -220,3 +220,22 @@ def test_no_redirect_when_the_canonical_query_would_not_be_a_fixed_point(
     monkeypatch.setattr(route, "decode", broken)
     response = client.get("/api/trajectory?steps=40&r0=sgd,lr=0.01", follow_redirects=False)
     assert response.status_code == 200 and records_of(response.content)[-1]["type"] == "end"
+
+
+def test_a_cheap_stream_comes_whole_when_whole_ms_is_set(
+    make_client: Callable[..., httpx.Client],
+) -> None:
+    """With whole_ms, a stream estimated within it is one piece (the page draws it once); the
+    records are the same as without it."""
+    config = {"surface": {"name": "rosenbrock"}, "steps": 300,
+              "runs": [{"optimizer": "adam", "params": {"lr": 0.05}},
+                       {"optimizer": "sgd", "params": {"lr": 0.001}}]}
+    bodies = []
+    for whole in (15.0, 0.0):
+        client = make_client(whole_ms=whole)
+        with client.stream("POST", "/api/trajectory", json=config,
+                           headers={"Accept-Encoding": "identity"}) as r:
+            pieces = [piece for piece in r.iter_raw() if piece]
+        assert (len(pieces) == 1) == (whole > 0)
+        bodies.append(b"".join(pieces))
+    assert bodies[0] == bodies[1]

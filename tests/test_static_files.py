@@ -106,7 +106,9 @@ def test_json_answers_are_compressed_and_streams_stay_streams(client: TestClient
     # a conditional GET with the compressed answer's tag is answered 304
     again, _ = raw_get(client, "/api/catalog", "br", **{"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304
-    config = {"surface": {"name": "rosenbrock"}, "steps": 400,
+    # long enough to stream in pieces even where whole_ms is set (a stream estimated within it
+    # comes in one piece)
+    config = {"surface": {"name": "rosenbrock"}, "steps": 4000,
               "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}]}
     decoded = {}
     for coding in ("br", "gzip", "identity"):

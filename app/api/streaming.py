@@ -159,12 +159,13 @@ class ClosingStreamingResponse(StreamingResponse):
 
 
 async def stream_chunks(request: Request, first: list[bytes], chunks: Guarded,
-                        release: Callable[[], None], lane: str, done: bool
+                        release: Callable[[], None], lane: str, done: bool, whole_s: float = 0.0
                         ) -> AsyncIterator[bytes]:
     """``first`` (the start record and the first block, computed before the headers) at once,
     then the chunks of ``chunks`` computed in a worker thread, until the producer is done or
     the client has gone; then the producer is closed (its work stops) and the stream's slot
-    freed (``release``, which runs once).
+    freed (``release``, which runs once). With ``whole_s`` (a cheap stream) the first piece
+    waits for a first pull of up to that long, so the client gets it whole in one piece.
 
     Pulls keep computing for the settings' ``pull_ms`` before handing over, so a stream costs
     a few thread hops, not one per block, and at most ``compute_threads`` of them run at once
@@ -175,8 +176,15 @@ async def stream_chunks(request: Request, first: list[bytes], chunks: Guarded,
     settings = request.app.state.settings
     limiter = compute_limiter(lane, settings.compute_threads)
     try:
-        for chunk in first:
-            yield chunk
+        if whole_s > 0 and not done:
+            async with limiter:
+                if await request.is_disconnected():
+                    return
+                more, done = await anyio.to_thread.run_sync(_pull, chunks, whole_s)
+            first = [*first, *more]
+        # The first piece in one write (a cheap stream arrives whole, which the page draws
+        # once); later pulls send each record as its own piece.
+        yield b"".join(first)
         while not done:
             async with limiter:  # the lane's turn (FIFO); a client gone meanwhile is skipped
                 if await request.is_disconnected():
@@ -199,11 +207,12 @@ def client_of(request: Request) -> str:
 
 
 async def open_stream(request: Request, start: bytes, producer: Iterator[bytes], what: str,
-                      lane: str, headers: dict[str, str]) -> Response:
+                      lane: str, headers: dict[str, str], whole_s: float = 0.0) -> Response:
     """The NDJSON response of ``producer`` after ``start``, its first chunk computed before
     the headers are sent: a stream that fails at once is a JSON 500 (``no-store``), not a 200
-    ending in an error record. Takes one of the client's stream slots (429 / 503 beyond them)
-    until the stream ends, however it ends.
+    ending in an error record. With ``whole_s``, the first piece sent holds what a pull of up
+    to that long computes (a cheap stream whole, see stream_chunks). Takes one of the client's
+    stream slots (429 / 503 beyond them) until the stream ends, however it ends.
     """
     settings = request.app.state.settings
     release = request.app.state.stats.acquire(client_of(request), settings)
@@ -221,7 +230,7 @@ async def open_stream(request: Request, start: bytes, producer: Iterator[bytes],
         chunks.close()
         raise
     response = ClosingStreamingResponse(
-        stream_chunks(request, [start, *pulled], chunks, release, lane, done),
+        stream_chunks(request, [start, *pulled], chunks, release, lane, done, whole_s),
         media_type=NDJSON, headers={**headers, "X-Accel-Buffering": "no"})
     response.on_close = release
     return response

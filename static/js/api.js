@@ -34,19 +34,45 @@ async function errorFrom(response) {
   return new ApiError(response.status, details);
 }
 
-async function getJSON(url, signal) {
+// Answers asked for before the page's code ran (early.js, while plotly.js is evaluated): the
+// first getJSON of the same URL takes its answer instead of asking again.
+const early = new Map();
+
+/** GET `url` now; the page's first getJSON of the same URL takes this answer. */
+export function prefetchJSON(url) {
+  if (!early.has(url)) {
+    const answer = fetchJSON(url);
+    answer.catch(() => {}); // its reader sees the error, if it ever asks
+    early.set(url, answer);
+  }
+  return early.get(url);
+}
+
+async function fetchJSON(url, signal) {
   const response = await fetch(url, { signal, headers: { Accept: "application/json" } });
   if (!response.ok) throw await errorFrom(response);
   return response.json();
+}
+
+function getJSON(url, signal) {
+  const answer = early.get(url);
+  if (answer && !(signal && signal.aborted)) {
+    early.delete(url);
+    return answer;
+  }
+  return fetchJSON(url, signal);
 }
 
 export function getCatalog(signal) {
   return getJSON("/api/catalog", signal);
 }
 
+/** The lenient decoder's URL for a page query. */
+export const configURL = (query) => `/api/config?${query}`;
+
 /** Lenient decode of a page query: {config, query, warnings}. */
 export function getConfig(query, signal) {
-  return getJSON(`/api/config?${query}`, signal);
+  return getJSON(configURL(query), signal);
 }
 
 /**
@@ -54,6 +80,11 @@ export function getConfig(query, signal) {
  * Returns {x, y, z, log, zmin, zmax, minima, latex, label}.
  */
 export function getSurface(surface, { resolution = 120, log = false, signal } = {}) {
+  return getJSON(surfaceURL(surface, { resolution, log }), signal);
+}
+
+/** The URL of a surface config's grid. */
+export function surfaceURL(surface, { resolution = 120, log = false } = {}) {
   const q = new URLSearchParams();
   if (surface.expression !== undefined && surface.expression !== null) {
     q.set("expression", surface.expression);
@@ -67,7 +98,7 @@ export function getSurface(surface, { resolution = 120, log = false, signal } = 
   q.set("resolution", String(resolution));
   q.set("log", log ? "1" : "0");
   q.set("digits", "5"); // a contour needs no more; the grid travels about four times smaller
-  return getJSON(`/api/surface?${q}`, signal);
+  return `/api/surface?${q}`;
 }
 
 /**
@@ -140,32 +171,18 @@ function dispatch(line, onRecord) {
 }
 
 /**
- * Only the start record of a configuration (its canonical query and filled config): the stream
- * is cancelled as soon as the first line is read, so the server stops before it computes more
- * than its first block.
+ * The canonical query and filled config of a configuration ({config, query}, as a trajectory's
+ * start record has them) from POST /api/config, which validates without running it: nothing
+ * is computed for it. Rejects with ApiError on an invalid value.
  */
 export async function fetchStart(config, signal) {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  if (signal) {
-    if (signal.aborted) stop();
-    signal.addEventListener("abort", stop, { once: true });
-  }
-  let start = null;
-  try {
-    await streamTrajectory(config, {
-      signal: controller.signal,
-      onRecord(rec) {
-        if (start === null && rec.type === "start") {
-          start = rec;
-          controller.abort();
-        }
-      },
-    });
-  } catch (err) {
-    if (!(isAbort(err) && start)) throw err;
-  } finally {
-    if (signal) signal.removeEventListener("abort", stop);
-  }
-  return start;
+  const response = await fetch("/api/config", {
+    method: "POST",
+    signal,
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(config),
+  });
+  if (!response.ok) throw await errorFrom(response);
+  const answer = await response.json();
+  return { type: "start", config: answer.config, query: answer.query };
 }

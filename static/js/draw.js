@@ -84,7 +84,9 @@ function scheduleSlow() {
   afterPaint(() => {
     slowQueued = false;
     const ds = app.dataset;
-    if (!ds) return;
+    // A newer answer on its way draws these views when it completes (or fails): none is drawn
+    // for an answer already superseded (a slider moved on keeps its paths following it).
+    if (!ds || app.inflight > ds.seq) return;
     const st = style();
     app.views.lr.setData(ds, st, { log: app.page.lrlog }).then(() => {
       $("lr-log").checked = app.views.lr.logUsed;
@@ -95,7 +97,7 @@ function scheduleSlow() {
       document.dispatchEvent(new CustomEvent("optviz:lines", { detail: { seq: ds.seq } }));
     }
     afterPaint(() => {
-      if (app.dataset !== ds) return;
+      if (app.dataset !== ds || app.inflight > ds.seq) return;
       const st2 = style();
       app.views.state.setData(ds, st2, stateQuantities(ds, st2));
       renderStateChips(ds, st2);

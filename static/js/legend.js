@@ -11,7 +11,9 @@ import { $, app, pageChanged, style } from "./state.js";
 /** A legend of the visible runs (name, colour, dash, marker) at the top of each chart's card. */
 export function renderRunLegends(ds, st) {
   const runs = ds ? ds.runs.map((r, i) => i).filter((i) => st.visible[i]) : [];
-  const key = JSON.stringify([runs, runs.map((i) => [st.names[i], st.colors[i], ds.runs[i].status, ds.runs[i].n])]);
+  // Only a divergence (and its step) shows: while an answer streams in, the legends stay.
+  const key = JSON.stringify([runs, runs.map((i) => [st.names[i], st.colors[i],
+    ds.runs[i].status === "diverged" ? ds.runs[i].n : 0])]);
   if (key !== renderRunLegends.key) {
     renderRunLegends.key = key;
     const items = (full) => runs.map((i) => {

@@ -70,11 +70,20 @@ function axes(gd, x = "xaxis", y = "yaxis") {
   return { xa: fl[x], ya: fl[y] };
 }
 
-/** Size a canvas to its graph div (device pixels) and return a cleared, scaled context. */
+/**
+ * The size Plotly drew the graph at (its own layout's, so reading it forces no layout of the
+ * page); the div's size before the first plot.
+ */
+function plotSize(gd) {
+  const fl = gd._fullLayout;
+  if (fl && fl.width > 0 && fl.height > 0) return [fl.width, fl.height];
+  return [gd.clientWidth, gd.clientHeight];
+}
+
+/** Size a canvas to its graph (device pixels) and return a cleared, scaled context. */
 function prepare(canvas, gd) {
   const dpr = window.devicePixelRatio || 1;
-  const w = gd.clientWidth;
-  const hgt = gd.clientHeight;
+  const [w, hgt] = plotSize(gd);
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(hgt * dpr)) {
     canvas.width = Math.round(w * dpr);
     canvas.height = Math.round(hgt * dpr);
@@ -353,7 +362,10 @@ export class ContourView {
     this.redrawAll();
   }
 
+  // Everything else the overlays show is redrawn when it changes (data, style, start, axes), so
+  // the same step again (every drawn answer sets it) has nothing to draw.
   setCursor(step) {
+    if (step === this.step) return;
     this.step = step;
     this.drawTrail();
     this.drawCursor();
@@ -407,10 +419,14 @@ export class ContourView {
   // cursor only moves forward.
   drawTrail() {
     const a = axes(this.gd);
-    if (!a || !this.dataset) {
-      prepare(this.trailCanvas, this.gd);
+    if (!a || !this.dataset || this.step <= 0) {
+      // Nothing walked yet: a canvas already blank is left alone (no new frame of it to show).
+      if (!this.trailBlank) prepare(this.trailCanvas, this.gd);
+      this.trailBlank = true;
+      this.trailStep = -1;
       return;
     }
+    this.trailBlank = false;
     const { xa, ya } = a;
     let from = this.trailStep;
     let ctx;
@@ -824,7 +840,9 @@ class StepChart {
     });
   }
 
+  // The overlay is redrawn with the data and the axes; the same step again draws nothing new.
   setCursor(step) {
+    if (step === this.step) return;
     this.step = step;
     this.drawCursor();
   }

@@ -18,6 +18,7 @@ export const app = {
   step: 0,
   playing: false,
   seq: 0,
+  inflight: 0, // the sequence number of the request being answered (0: none)
   editSeq: 0,
   drawnSeq: 0,
   controller: null,

@@ -6,7 +6,7 @@
 import { ApiError, fetchStart, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { formatValue } from "./controls.js";
 import { Dataset } from "./data.js";
-import { draw3d, scheduleDraw, surfaceId, syncSurfaceInputs } from "./draw.js";
+import { draw3d, drawHeavy, scheduleDraw, surfaceId, syncSurfaceInputs } from "./draw.js";
 import { showMinimumMark, updateRunStatus } from "./legend.js";
 import { renderMath } from "./math.js";
 import { $, app, onStateChange } from "./state.js";
@@ -57,6 +57,7 @@ export async function compute() {
   app.controller = controller;
   app.seq += 1;
   const seq = app.seq;
+  app.inflight = seq;
   const editSeq = app.editSeq;
   const config = structuredClone(app.config);
   const reuse = reusable(config);
@@ -104,7 +105,9 @@ export async function compute() {
         },
       });
     }
-    if (seq !== app.seq || !ds) return;
+    if (seq !== app.seq) return;
+    app.inflight = 0;
+    if (!ds) return;
     ds.done = true;
     app.complete = ds;
     scheduleDraw(ds);
@@ -114,8 +117,8 @@ export async function compute() {
       setStatus("status.ready");
     }
     if (partial) {
-      // The canonical query of the whole config, once the new paths are drawn: its start record
-      // only (the stream is cancelled after the first line).
+      // The canonical query of the whole config, once the new paths are drawn (POST /api/config:
+      // validated, not run).
       fetchStart(config, controller.signal).then((rec) => {
         if (rec && seq === app.seq) onStart(rec);
       }).catch((err) => {
@@ -125,6 +128,8 @@ export async function compute() {
     }
   } catch (err) {
     if (isAbort(err) || seq !== app.seq) return;
+    app.inflight = 0;
+    if (app.dataset) drawHeavy(); // the views skipped while this request ran
     setStatus("status.error");
     if (err instanceof ApiError) {
       clearFieldErrors();

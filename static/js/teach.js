@@ -132,11 +132,14 @@ export class TeachPanel {
     this.lastStep = stamp;
     const box = this.numbers;
     if (s < 1) {
+      const [x, y] = dataset.point(index, 0);
+      const latex = `\\theta_0 = ${pair(x, y)}`;
+      if (!this.table && this.startLatex === latex && box.firstChild) return; // shown already
       this.table = null;
+      this.startLatex = latex;
       box.replaceChildren();
       box.appendChild(h("h4", { text: t("teach.numbers", { t: 0 }) }));
-      const [x, y] = dataset.point(index, 0);
-      box.appendChild(renderMath(`\\theta_0 = ${pair(x, y)}`, { display: true }));
+      box.appendChild(renderMath(latex, { display: true }));
       box.appendChild(h("p", { class: "help", text: t("teach.atStart") }));
       return;
     }
@@ -161,7 +164,8 @@ export class TeachPanel {
     rows.push(row("delta", () => [x1 - x0, y1 - y0]));
     rows.push(row("params_after", () => [x1, y1]));
     rows.push(row("loss", () => [r.loss[k], null]));
-    const layout = `${dataset.seq}:${index}:${rows.map((row) => row.sym).join("|")}`;
+    // The rows' symbols (typeset once) are kept across answers while the rows stay the same.
+    const layout = `${index}:${rows.map((row) => `${row.sym}${row.help}${row.value()[1] === null ? "" : ",y"}`).join("|")}`;
     if (!this.table || this.table.layout !== layout) this.table = this.buildTable(rows, layout);
     const { head, note, cells, update } = this.table;
     head.textContent = t("teach.numbers", { t: s });
@@ -172,9 +176,12 @@ export class TeachPanel {
       cells[i][0].textContent = formatNumber(vx);
       if (cells[i][1]) cells[i][1].textContent = vy === null ? "" : formatNumber(vy);
     });
-    // The update itself with the numbers in place.
-    update.replaceWith(this.table.update = renderMath(`\\begin{aligned} \\theta_t &= ${pair(x0, y0)} + `
-      + `${pair(x1 - x0, y1 - y0)} \\\\ &= ${pair(x1, y1)} \\end{aligned}`, { display: true }));
+    // The update itself with the numbers in place (typeset again only when its text changed).
+    const latex = `\\begin{aligned} \\theta_t &= ${pair(x0, y0)} + `
+      + `${pair(x1 - x0, y1 - y0)} \\\\ &= ${pair(x1, y1)} \\end{aligned}`;
+    if (this.table.latex === latex) return;
+    this.table.latex = latex;
+    update.replaceWith(this.table.update = renderMath(latex, { display: true }));
   }
 
   /** The numbers' table for these rows: heading, symbols typeset, empty number cells. */

@@ -112,13 +112,23 @@ def trajectory_etag(config: Mapping[str, Any], sizes: list[tuple[int, int]]) -> 
                               separators=(",", ":"), allow_nan=False))
 
 
+def whole_s(config: Mapping[str, Any], settings: Settings) -> float:
+    """How long the stream's first pull may compute before its first piece goes out: a cheap
+    configuration (estimated at most ``whole_ms``) whole, so a page draws its paths once;
+    else 0, its first block only (the first paths come early)."""
+    if trajectory_cost(config).seconds * 1000 <= settings.whole_ms:
+        return 4 * settings.whole_ms / 1000
+    return 0.0
+
+
 async def _stream(request: Request, config: dict[str, Any], sizes: list[tuple[int, int]],
                   headers: dict[str, str]) -> Response:
     """The streaming response shared by GET and POST (its first block computed before the
-    headers)."""
+    headers; a cheap stream sent whole in one piece)."""
+    settings = settings_of(request)
     return await open_stream(request, start_record(config, encode(config)),
                              produce(config, sizes, stats_of(request)), "trajectory",
-                             "trajectory", headers)
+                             "trajectory", headers, whole_s=whole_s(config, settings))
 
 
 @router.post(
