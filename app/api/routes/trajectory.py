@@ -122,10 +122,9 @@ def whole_s(config: Mapping[str, Any], settings: Settings) -> float:
 
 
 async def _stream(request: Request, config: dict[str, Any], sizes: list[tuple[int, int]],
-                  headers: dict[str, str]) -> Response:
+                  headers: dict[str, str], settings: Settings) -> Response:
     """The streaming response shared by GET and POST (its first block computed before the
     headers; a cheap stream sent whole in one piece)."""
-    settings = settings_of(request)
     return await open_stream(request, start_record(config, encode(config)),
                              produce(config, sizes, stats_of(request)), "trajectory",
                              "trajectory", headers, whole_s=whole_s(config, settings))
@@ -142,7 +141,8 @@ async def post_trajectory(request: Request, config: BodyConfig, settings: Settin
                           ) -> Response:
     """Run the JSON configuration in the body and stream its records as NDJSON."""
     sizes = stream_sizes(config, settings)
-    return await _stream(request, config, sizes, {"ETag": trajectory_etag(config, sizes)})
+    return await _stream(request, config, sizes, {"ETag": trajectory_etag(config, sizes)},
+                         settings)
 
 
 @router.get("/trajectory", response_class=StreamingResponse, responses={
@@ -166,4 +166,4 @@ async def get_trajectory(request: Request, queried: QueryConfig, settings: Setti
                "Cache-Control": cache_control(settings, trajectory_cost(config).seconds)}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    return await _stream(request, config, sizes, headers)
+    return await _stream(request, config, sizes, headers, settings)
