@@ -92,7 +92,7 @@ ASGD = OptimizerSpec(
     description=(
         "Averaged SGD steps like SGD with a learning rate eta_t that decays slowly with the step "
         "count, and from step t0 on keeps the running average of the points it visits. Near a "
-        "minimum, where noisy steps jitter around it, the averaged point (the companion path) "
+        "minimum, where noisy steps jitter around it, the averaged point ax (in the state panel) "
         "settles much closer to the minimum than the iterate itself."
     ),
     reference="torch.optim.ASGD",
@@ -125,8 +125,8 @@ ASGD = OptimizerSpec(
     ),
     state=(
         StateVar("ax", r"\bar\theta", "averaged parameters: the running average of the "
-                 "points since step t0 (a companion path of the run)", path=True,
-                 zh={"help": "平均参数：自第 t0 步起所经各点的滑动平均（该运行的伴随路径）"}),
+                 "points since step t0", path=True,
+                 zh={"help": "平均参数：自第 t0 步起所经各点的滑动平均"}),
         StateVar("mu", r"\mu_{t+1}", "averaging weight of the next step: 1 before t0",
                  scalar=True, zh={"help": "下一步的平均权重：t0 之前为 1"}),
         StateVar("applied_eta", r"\eta_t", "the lr this step applied (kept for the page, not "
@@ -141,5 +141,5 @@ ASGD = OptimizerSpec(
     zh={"label": "ASGD",
         "description": "平均随机梯度下降：按 SGD 的方式更新，学习率 eta_t 随步数缓慢衰减；"
                        "从第 t0 步起记录所经各点的滑动平均。在极小值附近，带噪声的迭代点会在"
-                       "其周围抖动，而平均点（伴随路径）会更接近极小值。"},
+                       "其周围抖动，而平均点 ax（见状态面板）会更接近极小值。"},
 )
