@@ -17,7 +17,7 @@ import httpx
 import numpy as np
 import pytest
 
-from app.api.query import decode, encode
+from app.address.codec import decode, encode
 from app.engine.config import validate_config
 from app.engine.errors import ConfigError
 from app.engine.runner import run
