@@ -19,7 +19,10 @@ BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 # Bounds whose inside depends on another field too (the schema cannot say it; the message does):
 # OneCycleLR's total_steps and pct_start must also give each of its phases a step.
 CROSS_FIELD = {("OneCycleLRParams", "total_steps", "minimum"),
-               ("OneCycleLRParams", "pct_start", "maximum")}
+               ("OneCycleLRParams", "pct_start", "maximum"),
+               ("PolynomialWithWarmupLRParams", "lr_end", "maximum"),  # below the run's lr
+               ("RpropParams", "step_size_max", "minimum"),  # at least step_size_min
+               ("RpropParams", "step_size_min", "maximum")}  # at most step_size_max
 
 
 @pytest.fixture(scope="module")

@@ -143,7 +143,7 @@ def test_the_server_protocol_switches_nagle_off_on_every_connection() -> None:
         server = await asyncio.get_running_loop().create_server(factory, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         _, writer = await asyncio.open_connection("127.0.0.1", port)
-        for _ in range(100):
+        for _ in range(3000):  # the accept callback runs on this loop: wait until it has
             if seen:
                 break
             await asyncio.sleep(0.01)
