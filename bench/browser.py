@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import emit, figure  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_uvicorn, stop_uvicorn  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
 
 ISSUE = 4  # the page's issue
 LATENCY_TARGET_MS = 60.0
@@ -212,12 +212,7 @@ def main() -> int:
         emit(skipped(f"no Chromium at {CHROMIUM}"), args.json)
         return 0
 
-    proc = log = None
-    if args.url:
-        base = args.url.rstrip("/")
-    else:
-        proc, base, log = start_uvicorn()
-    try:
+    with serving(args.url) as base:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             # The server's CSP forbids eval, which Playwright's wait_for_function uses.
@@ -289,11 +284,6 @@ def main() -> int:
                   f"p95 {pct(gaps, 0.95):5.1f} ms   max {max(gaps):5.1f} ms   (target >= 50 fps)")
             print(f"  cursor move, all views: {cost:.2f} ms of main thread per step")
             browser.close()
-    finally:
-        if proc is not None:
-            stop_uvicorn(proc)
-        if log is not None:
-            log.unlink(missing_ok=True)
     emit([figure(ISSUE, LATENCY_NAME, round(pct(dones, 0.95), 1), "ms", LATENCY_TARGET_MS,
                  "lower"),
           figure(11, DRAG_NAME, round(pct(ddone, 0.95), 1), "ms", DRAG_TARGET_MS, "lower"),

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.browser import DRAG, FOUR_RUNS, FOUR_RUNS_300, ONE_CHANGE  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_uvicorn, stop_uvicorn  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
 
 KINDS = ("ProxyMain::BeginMainFrame", "FunctionCall", "TimerFire", "FireAnimationFrame",
          "RunMicrotasks", "Paint", "Layout", "UpdateLayoutTree", "PrePaint", "Layerize",
@@ -136,22 +136,12 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    proc = log = None
-    if args.url:
-        base = args.url.rstrip("/")
-    else:
-        proc, base, log = start_uvicorn()
-    try:
+    with serving(args.url) as base:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             trace_cpu(browser, base, args.mode, args.changes)
             profile_js(browser, base, args.mode, args.changes)
             browser.close()
-    finally:
-        if proc is not None:
-            stop_uvicorn(proc)
-        if log is not None:
-            log.unlink(missing_ok=True)
     return 0
 
 

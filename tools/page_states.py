@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_uvicorn, stop_uvicorn  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
 
 SIZES = [(1280, 720), (1920, 1080), (820, 1180), (390, 844)]
 STATES = {
@@ -68,18 +68,9 @@ def main() -> int:
     if not Path(CHROMIUM).exists():
         print(f"no Chromium at {CHROMIUM} (apt-get install chromium)", file=sys.stderr)
         return 1
-    proc = log = None
-    base = args.url.rstrip("/") if args.url else None
-    if base is None:
-        proc, base, log = start_uvicorn()
-    try:
+    with serving(args.url) as base:
         for path in shoot(base, args.out):
             print(path)
-    finally:
-        if proc is not None:
-            stop_uvicorn(proc)
-        if log is not None:
-            log.unlink(missing_ok=True)
     return 0
 
 

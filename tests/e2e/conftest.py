@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,21 @@ def stop_uvicorn(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=5)
+
+
+@contextmanager
+def serving(url: str | None = None) -> Iterator[str]:
+    """The base URL of ``url`` (a running server), or of a uvicorn started here and stopped, its
+    log removed, when the block ends: for the scripts in bench/ and tools/."""
+    if url:
+        yield url.rstrip("/")
+        return
+    proc, base, log = start_uvicorn()
+    try:
+        yield base
+    finally:
+        stop_uvicorn(proc)
+        log.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
