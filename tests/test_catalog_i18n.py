@@ -56,7 +56,7 @@ def catalog() -> dict[str, Any]:
     return response.json()
 
 
-@pytest.mark.parametrize("kind", ["optimizers", "schedules", "surfaces"])
+@pytest.mark.parametrize("kind", ["optimizers", "schedules", "surfaces", "families"])
 def test_every_registry_entry_has_chinese(catalog: dict[str, Any], kind: str) -> None:
     gaps = [gap for entry in catalog[kind] for gap in _entry_gaps(entry, f"{kind}.{entry['name']}")]
     assert gaps == [], (
@@ -93,3 +93,12 @@ def test_common_quantities_cover_the_teaching_table(catalog: dict[str, Any]) -> 
                  "effective_lr"):
         assert name in names, name
     assert all(q["symbol"] for q in catalog["quantities"])
+
+
+def test_every_optimizer_names_its_family_year_and_paper(catalog: dict[str, Any]) -> None:
+    """The picker groups by family and each entry's help names its year and paper."""
+    families = [f["name"] for f in catalog["families"]]
+    bad = [o["name"] for o in catalog["optimizers"]
+           if o["family"] not in families or not isinstance(o["year"], int)
+           or str(o["year"]) not in o["paper"]]
+    assert bad == [], "family, year or paper (with its year) missing for: " + ", ".join(bad)

@@ -252,6 +252,17 @@ class OptimizerInfo(_Open):
         ..., description="the step scale (the factor the step multiplies its direction by)")
     factors: list[StateInfo] = Field(..., description="the step's scalar factors, with symbols")
     state: list[StateInfo]
+    family: str = Field(..., description="the picker's group: a name in the catalog's families")
+    year: int | None = Field(None, description="the year of the method's paper")
+    paper: str = Field("", description="the paper or reference the method comes from")
+
+
+class FamilyInfo(_Open):
+    """A group of the optimizer picker (classic, adaptive, Adam variants, ...), in order."""
+
+    name: str
+    label: str
+    help: str
 
 
 class ScheduleInfo(_Open):
@@ -318,6 +329,8 @@ class Catalog(_Open):
 
     version: str
     optimizers: list[OptimizerInfo]
+    families: list[FamilyInfo] = Field(
+        ..., description="the optimizer picker's groups, in order (each optimizer's family)")
     schedules: list[ScheduleInfo]
     surfaces: list[SurfaceInfo]
     settings: dict[str, ParamInfo] = Field(

@@ -15,7 +15,7 @@ from app.api.schemas import Catalog
 from app.api.static_files import whole_response
 from app.config import Settings
 from app.engine import expression, maps
-from app.engine.optimizers import OPTIMIZERS
+from app.engine.optimizers import FAMILIES, OPTIMIZERS
 from app.engine.quantities import QUANTITIES
 from app.engine.schedules import SCHEDULES
 from app.engine.surfaces import SURFACES
@@ -31,6 +31,7 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
     return {
         "version": __version__,
         "optimizers": [spec.to_catalog() for spec in OPTIMIZERS.values()],
+        "families": [f.to_catalog() for f in FAMILIES.values()],
         "schedules": [spec.to_catalog() for spec in SCHEDULES.values()],
         "surfaces": [spec.to_catalog() for spec in SURFACES.values()],
         "settings": {k.field: k.param.to_catalog()  # the address table's top-level Params

@@ -9,7 +9,7 @@ from ..errors import ConfigError
 from ..params import validate_params
 from .adaptive import ADABOUND, ADAM, ADAMAX, ADAMW, LION, NADAM, RADAM
 from .asgd import ASGD
-from .base import OptimizerSpec, Oracle, Preset, StateVar
+from .base import FAMILIES, Family, OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
@@ -24,8 +24,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
 }
 
 __all__ = [
-    "OPTIMIZERS", "OptimizerSpec", "Oracle", "Preset", "StateVar", "get_optimizer",
-    "validate_optimizer", "state_vars", "constant_vars",
+    "FAMILIES", "Family", "OPTIMIZERS", "OptimizerSpec", "Oracle", "Preset", "StateVar",
+    "get_optimizer", "validate_optimizer", "state_vars", "constant_vars",
 ]
 
 

@@ -209,6 +209,10 @@ ADAM = OptimizerSpec(
         "then moves by about lr in the direction of m-hat / sqrt(v-hat), whatever the gradient's "
         "scale. AMSGrad divides by the largest v so far, so the step size never grows back."
     ),
+    family="adam",
+    year=2014,
+    paper=("Kingma & Ba 2014, Adam: A Method for Stochastic Optimization (AMSGrad: Reddi,"
+           " Kale & Kumar 2018)"),
     reference="torch.optim.Adam",
     params=(
         lr_param(1e-3),
@@ -264,6 +268,9 @@ ADAMW = OptimizerSpec(
         "(where Adam's scaling would shrink it), it shrinks the parameters by a factor 1 - lr*wd "
         "each step, so the decay acts equally on every coordinate."
     ),
+    family="adam",
+    year=2017,
+    paper="Loshchilov & Hutter 2017, Decoupled Weight Decay Regularization",
     reference="torch.optim.AdamW",
     params=(
         lr_param(1e-3),
@@ -350,6 +357,9 @@ NADAM = OptimizerSpec(
         "momentum it is about to have, weighted by a momentum schedule mu_t that warms up "
         "(momentum_decay controls how fast). It reacts a step earlier than Adam to turns."
     ),
+    family="adam",
+    year=2016,
+    paper="Dozat 2016, Incorporating Nesterov Momentum into Adam",
     reference="torch.optim.NAdam",
     params=(
         lr_param(2e-3),
@@ -484,6 +494,9 @@ RADAM = OptimizerSpec(
         "with beta2 = 0.999 from step 6 on) it takes plain momentum steps; after that Adam's "
         "adaptive step, scaled by a rectification factor r_t that rises towards 1."
     ),
+    family="adam",
+    year=2019,
+    paper="Liu et al. 2019, On the Variance of the Adaptive Learning Rate and Beyond",
     reference="torch.optim.RAdam",
     params=(
         lr_param(1e-3),
@@ -578,6 +591,9 @@ ADAMAX = OptimizerSpec(
         "absolute values (the infinity norm), which needs no bias correction and is robust to "
         "rare large gradients."
     ),
+    family="adam",
+    year=2014,
+    paper="Kingma & Ba 2014, Adam: A Method for Stochastic Optimization, section 7.1",
     reference="torch.optim.Adamax",
     params=(lr_param(2e-3), *_betas(), eps_param(1e-8), weight_decay_param(), MAXIMIZE),
     equations=(
@@ -666,6 +682,10 @@ ADABOUND = OptimizerSpec(
         "at a rate set by gamma. (Defined by Luolc/AdaBound; its bias correction and eps "
         "placement differ slightly from torch's Adam.)"
     ),
+    family="adam",
+    year=2019,
+    paper=("Luo, Xiong, Liu & Sun 2019,"
+           " Adaptive Gradient Methods with Dynamic Bound of Learning Rate"),
     reference="Luolc/AdaBound (adabound.AdaBound)",
     params=(
         lr_param(1e-3),
@@ -784,6 +804,9 @@ LION = OptimizerSpec(
         "size, it needs a smaller lr than Adam (typically 3-10x) and does not slow down near a "
         "minimum unless the lr is decayed."
     ),
+    family="sign",
+    year=2023,
+    paper="Chen et al. 2023, Symbolic Discovery of Optimization Algorithms",
     reference="Lion, Chen et al. 2023, Algorithm 2 (Symbolic Discovery of Optimization "
               "Algorithms)",
     params=(

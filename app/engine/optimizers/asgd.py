@@ -95,6 +95,9 @@ ASGD = OptimizerSpec(
         "minimum, where noisy steps jitter around it, the averaged point ax (in the state panel) "
         "settles much closer to the minimum than the iterate itself."
     ),
+    family="classic",
+    year=1992,
+    paper="Polyak & Juditsky 1992, Acceleration of Stochastic Approximation by Averaging",
     reference="torch.optim.ASGD",
     params=(
         lr_param(1e-2),

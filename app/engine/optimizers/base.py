@@ -113,7 +113,48 @@ class StateVar:
     teaching: bool = False  # derived for teaching (m-hat, v-hat, ...), not part of torch's state
     log: bool = False  # positive, spanning decades: plotted on a log axis
     path: bool = False  # a point in the plane, drawn as a companion path of the run
+    # A per-run scalar the lr chart draws beside the lr (Schedule-Free's averaging weight c_t,
+    # Prodigy's / D-Adaptation's estimate d_t): plotted on the lr chart, not only the state panel.
+    lr_chart: bool = False
     zh: Translations = field(default_factory=dict)  # {"help"} in Chinese
+
+
+@dataclass(frozen=True)
+class Family:
+    """A group of the optimizer picker, in the order the picker lists them."""
+
+    name: str
+    label: str
+    help: str
+    zh: Translations = field(default_factory=dict)  # {"label", "help"} in Chinese
+
+    def to_catalog(self) -> dict[str, Any]:
+        """The JSON description of this family for the page."""
+        return {"name": self.name, "label": self.label, "help": self.help, **i18n(self.zh)}
+
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    Family("classic", "Classic", "gradient descent with a fixed or decaying step and momentum",
+           zh={"label": "经典方法", "help": "固定或衰减步长的梯度下降，可带动量"}),
+    Family("adaptive", "Adaptive", "a step size per coordinate from past squared gradients",
+           zh={"label": "自适应方法", "help": "由过去梯度的平方为每个坐标设定步长"}),
+    Family("adam", "Adam variants", "first and second moments with bias correction, and their "
+           "descendants",
+           zh={"label": "Adam 变体", "help": "带偏差修正的一阶、二阶矩及其衍生方法"}),
+    Family("sign", "Sign-based", "steps of fixed size per coordinate, from the sign of a "
+           "direction", zh={"label": "基于符号", "help": "按方向的符号，每个坐标走固定大小的步长"}),
+    Family("trust_ratio", "Trust ratio", "the step scaled by the ratio of the parameter's norm "
+           "to the update's", zh={"label": "信任比", "help": "按参数范数与更新范数之比缩放步长"}),
+    Family("schedule_free", "Schedule-free", "averaging in place of a learning-rate schedule",
+           zh={"label": "无调度", "help": "以迭代平均代替学习率调度"}),
+    Family("lr_free", "Learning-rate free", "the step size estimated while running",
+           zh={"label": "免学习率", "help": "在运行中估计步长"}),
+    Family("second_order", "Second-order", "curvature from past gradients: quasi-Newton and "
+           "full-matrix preconditioners",
+           zh={"label": "二阶方法", "help": "由过去的梯度估计曲率：拟牛顿法与全矩阵预条件"}),
+    Family("wrapper", "Wrappers", "around any base optimizer: look ahead, seek flat minima",
+           zh={"label": "包装器", "help": "包在任意基础优化器之外：向前看、寻找平坦的极小值"}),
+)}
 
 
 Cond = tuple[str, str, Any]  # (hyperparameter, "==" | "!=" | ">", value)
@@ -240,6 +281,11 @@ class OptimizerSpec:
     applied_lr: AppliedLrFn | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     zh: Translations = field(default_factory=dict)  # {"label", "description"} in Chinese
+    # The picker's group (a key of FAMILIES), and the year and paper (or reference text) its
+    # help names, so a student can find where the method comes from.
+    family: str = "classic"
+    year: int | None = None
+    paper: str = ""
 
     @property
     def wraps(self) -> bool:
@@ -260,6 +306,9 @@ class OptimizerSpec:
             "label": self.label,
             "description": self.description,
             "reference": self.reference,
+            "family": self.family,
+            "year": self.year,
+            "paper": self.paper,
             "params": [p.to_catalog() for p in self.params],
             "presets": [
                 {"name": s.name, "label": s.label, "params": s.params, "help": s.help,
@@ -282,6 +331,7 @@ class OptimizerSpec:
                     "teaching": s.teaching,
                     "log": s.log,
                     "path": s.path,
+                    "lr_chart": s.lr_chart,
                     **i18n(s.zh),
                 }
                 for s in self.state

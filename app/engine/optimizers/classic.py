@@ -102,6 +102,10 @@ SGD = OptimizerSpec(
         "Plain gradient descent is this rule with the full gradient; SGD and mini-batch SGD use a "
         "noisy or mini-batch gradient."
     ),
+    family="classic",
+    year=1951,
+    paper=("Robbins & Monro 1951, A Stochastic Approximation Method; momentum: Polyak 1964; "
+           "Nesterov 1983"),
     reference="torch.optim.SGD",
     params=(
         lr_param(1e-3),
@@ -203,6 +207,10 @@ ADAGRAD = OptimizerSpec(
         "squared gradients. Coordinates with large gradients slow down and rare ones keep large "
         "steps, but since the sum only grows, the effective step size shrinks forever."
     ),
+    family="adaptive",
+    year=2011,
+    paper=("Duchi, Hazan & Singer 2011,"
+           " Adaptive Subgradient Methods for Online Learning and Stochastic Optimization"),
     reference="torch.optim.Adagrad",
     params=(
         lr_param(1e-2),
@@ -304,6 +312,9 @@ RMSPROP = OptimizerSpec(
         "'centered' subtracts the squared mean gradient (a variance estimate); momentum adds a "
         "buffer of normalised steps."
     ),
+    family="adaptive",
+    year=2012,
+    paper="Tieleman & Hinton 2012, Coursera Neural Networks lecture 6.5 (centered: Graves 2013)",
     reference="torch.optim.RMSprop",
     params=(
         lr_param(1e-2),
@@ -400,6 +411,9 @@ ADADELTA = OptimizerSpec(
         "units of the parameter. It starts very slowly (the update average starts at zero) and "
         "speeds up as updates accumulate."
     ),
+    family="adaptive",
+    year=2012,
+    paper="Zeiler 2012, ADADELTA: An Adaptive Learning Rate Method",
     reference="torch.optim.Adadelta",
     params=(
         Param("lr", 1.0, min=0.0, max=1e3, scale="log", slider_min=1e-3, slider_max=100.0,

@@ -287,6 +287,9 @@ LBFGS = OptimizerSpec(
         "the slope flattens. One visualizer step is one torch LBFGS.step with max_iter = 1; the "
         "line search's extra function evaluations happen inside that step."
     ),
+    family="second_order",
+    year=1989,
+    paper="Liu & Nocedal 1989, On the Limited Memory BFGS Method for Large Scale Optimization",
     reference="torch.optim.LBFGS (max_iter=1)",
     params=(
         lr_param(1.0),

@@ -56,6 +56,9 @@ LOOKAHEAD = OptimizerSpec(
         "and the fast weights restart from the slow ones. This damps the inner optimizer's "
         "oscillations and makes it less sensitive to its learning rate."
     ),
+    family="wrapper",
+    year=2019,
+    paper="Zhang, Lucas, Hinton & Ba 2019, Lookahead Optimizer: k steps forward, 1 step back",
     reference="Zhang, Lucas, Hinton, Ba 2019 (michaelrzhang/lookahead: sync after k, 2k, ...)",
     params=(
         Param("k", 5, kind="int", min=1, max=1000, step=1, symbol="k",

@@ -77,6 +77,10 @@ RPROP = OptimizerSpec(
         "sign times the step size, clipped to [step_size_min, step_size_max]. Made for full-batch "
         "gradients; noise flips signs at random."
     ),
+    family="sign",
+    year=1993,
+    paper=("Riedmiller & Braun 1993,"
+           " A Direct Adaptive Method for Faster Backpropagation Learning: The RPROP Algorithm"),
     reference="torch.optim.Rprop",
     params=(
         lr_param(1e-2),
