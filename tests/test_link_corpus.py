@@ -4,6 +4,7 @@ of the day the URL format was last changed on purpose) decodes, re-encodes and r
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,18 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+ALLOWED = re.compile(r"allowed: ([^\"]*)")
+
+
+def _same(got: str, expected: str) -> bool:
+    """Equal texts, except that an error's "allowed: ..." list may have gained names (a new
+    optimizer or hyperparameter widens it; a link that opened must still open, none may vanish)."""
+    if ALLOWED.sub("allowed: ...", got) != ALLOWED.sub("allowed: ...", expected):
+        return False
+    return all(set(e.split(", ")) <= set(g.split(", "))
+               for g, e in zip(ALLOWED.findall(got), ALLOWED.findall(expected), strict=True))
+
+
 def test_corpus_is_broad() -> None:
     """The corpus covers lessons, errors, maps and page keys."""
     assert len(CORPUS) > 500
@@ -34,7 +47,7 @@ def test_every_link_decodes_and_encodes_as_recorded() -> None:
     for entry in CORPUS:
         expected = {k: v for k, v in entry.items() if k != "page_js"}
         got = json.loads(_text(record(entry["query"])))
-        if _text(got) != _text(expected):
+        if not _same(_text(got), _text(expected)):
             wrong.append(entry["query"])
     assert not wrong, f"{len(wrong)} links differ, e.g. {wrong[:5]}"
 
@@ -44,5 +57,5 @@ def test_every_link_reads_the_same_on_the_page() -> None:
     """static/js/urlstate.js's splitQuery reads the p.* keys as recorded."""
     got = page_js([e["query"] for e in CORPUS])
     wrong = [e["query"] for e, js in zip(CORPUS, got, strict=True)
-             if _text(js) != _text(e["page_js"])]
+             if not _same(_text(js), _text(e["page_js"]))]
     assert not wrong, f"{len(wrong)} links differ on the page, e.g. {wrong[:5]}"
