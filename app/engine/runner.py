@@ -418,6 +418,20 @@ def _coordinate(state: State, c: int) -> State:
     return out
 
 
+def _pair(state: State) -> State:
+    """A one-row state record for a joint update on floats: (1, 2) arrays as (x, y) pairs of
+    floats, per-run (1, 1) arrays as floats, a nested record likewise, anything else kept."""
+    out: State = {}
+    for name, value in state.items():
+        if isinstance(value, np.ndarray):
+            value = (float(value[0, 0]), float(value[0, 1])) if value.shape[-1] == 2 \
+                else float(value[0, 0])
+        elif isinstance(value, dict):
+            value = _pair(value)
+        out[name] = value
+    return out
+
+
 def _getter(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """A function returning the values of ``names`` of a dict, as a tuple."""
     if not names:
@@ -482,7 +496,9 @@ class FloatKernel(_Kernel):
         """Take over a freshly built one-row Simulation (its arrays are not updated any more)."""
         self.sim = sim
         self.x, self.y = float(sim.p[0, 0]), float(sim.p[0, 1])
-        self.states = (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
+        self.joint = sim.spec.joint  # one update of both coordinates, on (x, y) pairs
+        self.states = (_pair(sim.state), {}) if self.joint \
+            else (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
         self.hp, self.driven = copy_record(sim.hp, sim.nested)
         self.initial = sim.initial
         # The schedule on floats, from the configured lr and momentum, as the array one was.
@@ -547,6 +563,20 @@ class FloatKernel(_Kernel):
             y, sy = update(y, gy, sy, hp, consts, t, None)
             return (x, y, point_value(x, y), gx, gy, *state_of(sx), *state_of(sy),
                     *consts.values())
+
+        if self.joint:
+            def move(hp: dict[str, Any], consts: Constants, t: int) -> tuple[float, ...]:
+                nonlocal x, y, sx
+                gx, gy = point_grad(x, y)
+                if noise:
+                    zx, zy = next(draws)
+                    gx = gx + noise * zx
+                    gy = gy + noise * zy
+                (x, y), sx = update((x, y), (gx, gy), sx, hp, consts, t, None)
+                values = state_of(sx)
+                return (x, y, point_value(x, y), gx, gy,
+                        *(v[0] if type(v) is tuple else v for v in values),
+                        *(v[1] if type(v) is tuple else v for v in values), *consts.values())
 
         def close() -> None:
             self.x, self.y, self.states = x, y, (sx, sy)

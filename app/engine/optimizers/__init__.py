@@ -7,19 +7,23 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..params import validate_params
+from .adafactor import ADAFACTOR
 from .adaptive import ADABOUND, ADAM, ADAMAX, ADAMW, LION, NADAM, RADAM
 from .asgd import ASGD
 from .base import FAMILIES, Family, OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
+from .muon import MUON
 from .rprop import RPROP
+from .shampoo import SHAMPOO
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
         SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
         LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
+        ADAFACTOR, MUON, SHAMPOO,
     )
 }
 

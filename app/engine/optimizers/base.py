@@ -56,6 +56,12 @@ compares step for step, live against torch too). The spec gives:
   (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
   ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
 - ``momentum_name`` if CyclicLR / OneCycleLR may cycle one of its hyperparameters.
+- ``joint=True`` when the update couples the two coordinates (a norm of the parameter or of the
+  update, a 2x2 preconditioner, Muon's orthogonalisation): on floats it is then called once per
+  step with ``p``, ``grad`` and each per-coordinate state quantity as an ``(x, y)`` pair of
+  floats (a per-run one a float), instead of once per coordinate. Such an update reads the two
+  coordinates with :func:`split` (the pair itself, or an array's two (B, 1) columns) and builds
+  its results with :func:`join`, so the float run is still the array run bit for bit.
 """
 
 from __future__ import annotations
@@ -286,6 +292,8 @@ class OptimizerSpec:
     family: str = "classic"
     year: int | None = None
     paper: str = ""
+    # The update couples the coordinates: on floats it steps both at once, on (x, y) pairs.
+    joint: bool = False
 
     @property
     def wraps(self) -> bool:
@@ -513,6 +521,26 @@ def bias_correction_and_sqrt(beta: Any, t: int) -> tuple[Any, Any]:
         return 1 - power(beta, t), levelwise(_bias_correction_sqrt, beta, t)
     correction = 1 - float(beta) ** float(t)
     return correction, correction**0.5
+
+
+Pair = tuple[Any, Any]  # a joint update's (x, y) on floats
+
+
+def split(v: Any) -> Pair:
+    """The two coordinates of a joint update's quantity: an (x, y) pair as it is, an array's
+    (B, 1) columns."""
+    if type(v) is tuple:
+        return v
+    return v[:, :1], v[:, 1:]
+
+
+def join(x: Any, y: Any, like: Any) -> Any:
+    """The quantity with coordinates ``x`` and ``y``, in the form of ``like`` (a pair of floats,
+    or an array of B rows: (B, 2), each coordinate broadcast to a column)."""
+    if type(like) is tuple:
+        return (x, y)
+    rows = (like.shape[0], 1)
+    return np.concatenate((np.broadcast_to(x, rows), np.broadcast_to(y, rows)), axis=1)
 
 
 def require(condition: bool, field_name: str, message: str) -> None:
