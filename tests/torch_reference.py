@@ -156,7 +156,40 @@ def make_torch_optimizer(run: Mapping[str, Any], param: torch.Tensor) -> Any:
                          tolerance_grad=hp["tolerance_grad"],
                          tolerance_change=hp["tolerance_change"],
                          history_size=hp["history_size"], line_search_fn=line)
-    raise ValueError(f"no torch reference for {name}")
+    return _next_reference(name, hp, param)
+
+
+class OnMatrix:
+    """An optimizer over a (1, 2) matrix stepping the 2-vector ``param`` (torch.optim.Muon takes
+    only matrices): each step copies the point and gradient in and the new point out."""
+
+    def __init__(self, param: torch.Tensor, build: Any) -> None:
+        self.param = param
+        self.matrix = param.detach().clone().reshape(1, 2).requires_grad_(True)
+        self.opt = build(self.matrix)
+        self.param_groups = [{**self.opt.param_groups[0], "params": [param]}]
+        self.state: dict[Any, Any] = {}
+
+    def step(self, closure: Any = None) -> None:
+        with torch.no_grad():
+            self.matrix.copy_(self.param.detach().reshape(1, 2))
+            self.matrix.grad = self.param.grad.detach().reshape(1, 2).clone()
+        self.opt.step()
+        with torch.no_grad():
+            self.param.copy_(self.matrix.detach().reshape(2))
+
+
+def _next_reference(name: str, hp: dict[str, Any], param: torch.Tensor) -> Any:
+    """An optimizer of tests/reference_optimizers.py (the next optimizers' references), built
+    from our hyperparameter names; a 1x2 one (Muon) through :class:`OnMatrix`."""
+    from tests.reference_optimizers import REFERENCES
+
+    if name not in REFERENCES:
+        raise ValueError(f"no torch reference for {name}")
+    ref = REFERENCES[name]
+    if ref.shape == (1, 2):
+        return OnMatrix(param, lambda matrix: ref.build(matrix, hp))
+    return ref.build(param, hp)
 
 
 def applied_lr(optimizer: Any, param: torch.Tensor) -> float:
