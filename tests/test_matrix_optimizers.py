@@ -139,7 +139,7 @@ def test_newton_schulz_is_torchs_on_random_inputs() -> None:
               "ns_steps": steps, "eps": eps}
         u = rng.normal(size=(200, 2)) * 10.0 ** rng.uniform(-6, 3, (200, 1))
         ox, oy = newton_schulz(u[:, :1], u[:, 1:], hp)
-        for i in range(0, 200, 7):  # floats: the single run's path
+        for i in range(200):  # floats (the single run's path) = arrays (a map's)
             fx, fy = newton_schulz(float(u[i, 0]), float(u[i, 1]), hp)
             assert (fx, fy) == (ox[i, 0], oy[i, 0])
         for i in range(200):
@@ -147,6 +147,15 @@ def test_newton_schulz_is_torchs_on_random_inputs() -> None:
                                                coefficients, steps, eps)
             got = want.double().numpy()[0]
             assert (ox[i, 0], oy[i, 0]) == (got[0], got[1]), (u[i], coefficients)
+
+
+def test_muon_beyond_float32_range_steps_on_arrays() -> None:
+    """A gradient beyond float32's range overflows torch's cast to inf: on floats the cast
+    raises, and the run restarts on arrays, which give torch's inf (then NaN: diverged)."""
+    before = runner.FALLBACKS["muon"]
+    t = _run("muon", {}, steps=5, surface={"expression": "x*x*x*x*x*x*x*x + y*y"}, start=[1e6, 0.5])
+    assert runner.FALLBACKS["muon"] == before + 1
+    assert t.status == "diverged"
 
 
 # ---------------------------------------------------------------- Adafactor

@@ -15,6 +15,7 @@ lr * 0.7 whatever the gradient's size, and its direction keeps 8 significant bit
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any
 
 import numpy as np
@@ -30,8 +31,10 @@ from .base import (
     Oracle,
     State,
     StateVar,
+    is_per_run,
     join,
     lerp,
+    maximum,
     off,
     on,
     positive,
@@ -52,10 +55,47 @@ def bf16(a: Any) -> np.ndarray:
     return ((bits + (((bits >> 16) & 1) + 0x7FFF)) & 0xFFFF0000).view(f32)
 
 
+_F32 = struct.Struct("<f")
+_U32 = struct.Struct("<I")
+
+
+def _f32(x: float) -> float:
+    """A double rounded to float32 (to nearest even), as a double. With 53 >= 2 * 24 + 2 bits,
+    an operation on float32 values computed in double and rounded once more is the float32
+    operation's own result (double rounding is innocuous for + - * / sqrt). Beyond float32's
+    range it raises OverflowError (an ArithmeticError: the run then steps on arrays)."""
+    return _F32.unpack(_F32.pack(x))[0]
+
+
+def _bf16(x: float) -> float:
+    """A double rounded to float32, then to bfloat16 (to nearest even), as a double."""
+    bits = _U32.unpack(_F32.pack(x))[0]
+    bits = (bits + (((bits >> 16) & 1) + 0x7FFF)) & 0xFFFF0000
+    return _F32.unpack(_U32.pack(bits))[0]
+
+
+def _newton_schulz_floats(ux: float, uy: float, hp: Hyper) -> tuple[float, float]:
+    """:func:`newton_schulz` on Python floats: each float32 operation as a double operation
+    rounded to float32 (:func:`_f32`), each torch op's result rounded to bfloat16."""
+    a, b, c = _f32(hp["ns_a"]), _f32(hp["ns_b"]), _f32(hp["ns_c"])
+    x0, x1 = _bf16(ux), _bf16(uy)
+    norm = _bf16(math.sqrt(_f32(_f32(x0 * x0) + _f32(x1 * x1))))
+    norm = maximum(norm, _bf16(hp["eps"]))
+    x0, x1 = _bf16(x0 / norm), _bf16(x1 / norm)
+    for _ in range(hp["ns_steps"]):
+        gram = _bf16(_f32(x0 * x0) + _f32(x1 * x1))
+        update = _bf16(_f32(b * gram) + _f32(c * _f32(gram * gram)))
+        x0 = _bf16(_f32(a * x0) + _f32(update * x0))
+        x1 = _bf16(_f32(a * x1) + _f32(update * x1))
+    return x0, x1
+
+
 def newton_schulz(ux: Any, uy: Any, hp: Hyper) -> tuple[Any, Any]:
     """torch's ``_zeropower_via_newtonschulz`` of the 1x2 matrix [ux, uy], in bfloat16: float32
     arithmetic per operation, each result rounded to bfloat16; float64 results in the form of
     the input (floats, or (B, 1) columns)."""
+    if type(ux) is float and type(uy) is float and not is_per_run(hp["ns_a"]):
+        return _newton_schulz_floats(ux, uy, hp)
     a, b, c = f32(hp["ns_a"]), f32(hp["ns_b"]), f32(hp["ns_c"])
     x0, x1 = bf16(np.asarray(ux, dtype=f32)), bf16(np.asarray(uy, dtype=f32))
     norm = bf16(np.sqrt(x0 * x0 + x1 * x1))
@@ -65,8 +105,6 @@ def newton_schulz(ux: Any, uy: Any, hp: Hyper) -> tuple[Any, Any]:
         gram = bf16(x0 * x0 + x1 * x1)
         update = bf16(b * gram + c * (gram * gram))
         x0, x1 = bf16(a * x0 + update * x0), bf16(a * x1 + update * x1)
-    if type(ux) is float:
-        return float(x0[0]), float(x1[0])
     return x0.astype(np.float64).reshape(np.shape(ux)), x1.astype(np.float64).reshape(np.shape(uy))
 
 

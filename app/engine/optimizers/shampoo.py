@@ -12,6 +12,7 @@ Because H^(-1/2) rotates with the surface, the path on a rotated surface is the 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -38,44 +39,53 @@ from .base import (
     scale_of,
     select,
     split,
+    sqrt,
 )
 from .classic import MAXIMIZE
 
 Root = tuple[Any, Any, Any, Any]  # (r00, r01, r10, r11)
 
 
-def _root_of(h: np.ndarray) -> np.ndarray:
-    """H^(-1/2) of each finite (n, 2, 2) matrix by SVD (NaN where H is not finite or the SVD
-    fails), written out entry by entry: (n, 4) as r00, r01, r10, r11."""
-    out = np.full((h.shape[0], 4), np.nan)
-    good = np.isfinite(h).all(axis=(1, 2))
-    if not good.any():
-        return out
-    try:
-        u, s, vh = np.linalg.svd(h[good])
-    except np.linalg.LinAlgError:
-        return out
-    with np.errstate(all="ignore"):
-        r = 1.0 / np.sqrt(s)  # torch's s.pow_(-1/2)
-        us0, us1 = u[:, :, 0] * r[:, :1], u[:, :, 1] * r[:, 1:]
-        out[good] = np.column_stack([us0[:, 0] * vh[:, 0, 0] + us1[:, 0] * vh[:, 1, 0],
-                                     us0[:, 0] * vh[:, 0, 1] + us1[:, 0] * vh[:, 1, 1],
-                                     us0[:, 1] * vh[:, 0, 0] + us1[:, 1] * vh[:, 1, 0],
-                                     us0[:, 1] * vh[:, 0, 1] + us1[:, 1] * vh[:, 1, 1]])
-    return out
+def _entries(u: tuple[Any, ...], s: tuple[Any, Any], vh: tuple[Any, ...]) -> Root:
+    """(U diag(s^(-1/2)) V^T) entry by entry, from U and V^T's entries (row-major) and s: the
+    same operations on floats and on columns. torch's ``s.pow_(-1/2)`` is 1 / sqrt(s)."""
+    u00, u01, u10, u11 = u
+    v00, v01, v10, v11 = vh
+    r0, r1 = 1.0 / sqrt(s[0]), 1.0 / sqrt(s[1])
+    a0, a1, b0, b1 = u00 * r0, u01 * r1, u10 * r0, u11 * r1
+    return (a0 * v00 + a1 * v10, a0 * v01 + a1 * v11, b0 * v00 + b1 * v10, b0 * v01 + b1 * v11)
 
 
 def inverse_root(h00: Any, h01: Any, h11: Any) -> Root:
-    """H^(-1/2) of the symmetric [[h00, h01], [h01, h11]] (floats, or (B, 1) columns)."""
+    """H^(-1/2) of the symmetric [[h00, h01], [h01, h11]] (floats, or (B, 1) columns) by
+    LAPACK's SVD, as (r00, r01, r10, r11); NaN where H is not finite or the SVD fails."""
     if type(h00) is float:
-        h = np.array([[[h00, h01], [h01, h11]]])
-        return tuple(_root_of(h)[0].tolist())  # type: ignore[return-value]
-    rows = np.broadcast_shapes(np.shape(h00), np.shape(h01), np.shape(h11))
-    h = np.empty((rows[0], 2, 2))
-    h[:, 0, 0], h[:, 0, 1] = np.broadcast_to(h00, rows)[:, 0], np.broadcast_to(h01, rows)[:, 0]
-    h[:, 1, 0], h[:, 1, 1] = h[:, 0, 1], np.broadcast_to(h11, rows)[:, 0]
-    r = _root_of(h)
-    return r[:, 0:1], r[:, 1:2], r[:, 2:3], r[:, 3:4]
+        if not (math.isfinite(h00) and math.isfinite(h01) and math.isfinite(h11)):
+            return (math.nan,) * 4
+        try:
+            u, s, vh = np.linalg.svd(np.array([[h00, h01], [h01, h11]]))
+        except np.linalg.LinAlgError:
+            return (math.nan,) * 4
+        (s0, s1), (u00, u01), (u10, u11) = s.tolist(), *u.tolist()
+        (v00, v01), (v10, v11) = vh.tolist()
+        return _entries((u00, u01, u10, u11), (s0, s1), (v00, v01, v10, v11))
+    rows = np.broadcast_shapes(np.shape(h00), np.shape(h01), np.shape(h11))[0]
+    h = np.empty((rows, 2, 2))
+    h[:, 0, 0] = np.broadcast_to(h00, (rows, 1))[:, 0]
+    h[:, 0, 1] = h[:, 1, 0] = np.broadcast_to(h01, (rows, 1))[:, 0]
+    h[:, 1, 1] = np.broadcast_to(h11, (rows, 1))[:, 0]
+    out = np.full((rows, 4), np.nan)
+    good = np.isfinite(h).all(axis=(1, 2))
+    if good.any():
+        try:
+            u, s, vh = np.linalg.svd(h[good])
+        except np.linalg.LinAlgError:
+            u = None
+        if u is not None:
+            out[good] = np.column_stack(_entries(
+                (u[:, 0, 0], u[:, 0, 1], u[:, 1, 0], u[:, 1, 1]), (s[:, 0], s[:, 1]),
+                (vh[:, 0, 0], vh[:, 0, 1], vh[:, 1, 0], vh[:, 1, 1])))
+    return out[:, 0:1], out[:, 1:2], out[:, 2:3], out[:, 3:4]
 
 
 def shampoo_init(p: Array, hp: Hyper) -> State:
