@@ -31,6 +31,9 @@ from bench.common import emit, figure  # noqa: E402
 ISSUE = 12
 MEASURABLE_S = 0.002  # runs shorter than this ended early (diverged) and are not compared
 LAMBDA = "+".join(["k*1"] * 100)  # 199 nodes after simplification
+MATRIX: list[tuple[str, dict[str, Any]]] = [  # optimizers with matrix work per step
+    ("adafactor", {}), ("muon", {}), ("muon", {"ns_steps": 20}), ("shampoo", {}),
+    ("shampoo", {"preconditioning_compute_steps": 10, "matrix_eps": 1.0})]
 
 
 def _min_formula(terms: int) -> str:
@@ -52,6 +55,9 @@ def trajectories(steps: int) -> list[tuple[str, dict[str, Any]]]:
                                 "runs": [{"optimizer": opt, "params": params}]}))
     out.append(("rosenbrock lookahead(adam)", {"steps": steps, "runs": [
         {"optimizer": "lookahead", "inner": {"optimizer": "adam"}}]}))
+    for opt, params in MATRIX:  # matrix work per step (cost.matrix_work)
+        out.append((f"rosenbrock matrix {opt} {params or ''}".rstrip(), {
+            "steps": steps, "runs": [{"optimizer": opt, "params": params}]}))
     for surface in ("linear_regression", "logistic_regression"):
         for n in (64, 1024):
             for batch in (None, 8):
@@ -124,6 +130,11 @@ def map_set() -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
             {"optimizer": "adam", "schedule": lam}]}, {"cells": 64}),
         ("hyper 64x64 adam x200", "hyper", {"steps": 200, "runs": [{"optimizer": "adam"}]},
          {"x": {"param": "lr", "cells": 64}, "y": {"param": "beta1", "cells": 64}}),
+        *((f"hyper 48x48 matrix {opt} {params or ''} x100".replace("  ", " "), "hyper",
+           {"steps": 100, "runs": [{"optimizer": opt, "params": params}]},
+           {"x": {"param": "lr", "cells": 48}, "y": {"param": "weight_decay", "min": 0.0,
+                                                     "max": 0.1, "cells": 48}})
+          for opt, params in MATRIX),
     ]
 
 

@@ -198,6 +198,35 @@ def _lbfgs(params: Mapping[str, Any], steps: int) -> tuple[float, float]:
     return (LBFGS_STEP_US + LBFGS_PAIR_US * pairs) * US, evals
 
 
+# Optimizers with matrix work per step: extra microseconds of a single run's step (the float
+# path), of each map cell-step and of each map block-step (NumPy calls), from their
+# hyperparameters. Muon: k Newton-Schulz iterations in emulated bfloat16 (a dozen rounded float32
+# operations each); Shampoo: the SVD of its 2x2 preconditioner every k steps (LAPACK, one call
+# per matrix, also per map cell); Adafactor: two norms. Measured by bench/cost.py's
+# ``matrix`` configurations.
+def matrix_work(name: str, params: Mapping[str, Any]) -> tuple[float, float, float]:
+    """(own, per map cell, per map block) extra seconds of one step of optimizer ``name``."""
+    if name == "muon":
+        k = float(params.get("ns_steps", 5))
+        return (6.0 + 2.5 * k) * US, 0.03 * k * US, 40.0 * k * US
+    if name == "shampoo":
+        k = float(params.get("preconditioning_compute_steps", 1))
+        return (3.0 + 15.0 / k) * US, (0.1 + 1.6 / k) * US, (40.0 + 30.0 / k) * US
+    if name == "adafactor":
+        return 1.0 * US, 0.02 * US, 15.0 * US
+    return 0.0, 0.0, 0.0
+
+
+def _matrix_parts(run: Mapping[str, Any]) -> tuple[float, float, float]:
+    """:func:`matrix_work` of a run's optimizer and of a wrapper's inner one, summed."""
+    total = matrix_work(run["optimizer"], run.get("params") or {})
+    inner = run.get("inner")
+    if inner:
+        extra = matrix_work(inner["optimizer"], inner.get("params") or {})
+        total = (total[0] + extra[0], total[1] + extra[1], total[2] + extra[2])
+    return total
+
+
 def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bool, str]:
     """(own seconds per step, evaluations per step, needs the array path, name) of a run's
     optimizer (a wrapper's and its inner optimizer's together)."""
@@ -216,7 +245,7 @@ def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bo
             array = True
             if params.get("line_search_fn") == "strong_wolfe":
                 name += " with its line search"
-    return own, evals, array, name
+    return own + _matrix_parts(run)[0], evals, array, name
 
 
 # ------------------------------------------------------------------------------- requests
@@ -270,9 +299,10 @@ def map_cost(config: Mapping[str, Any], run_index: int, cells: int,
         parts.append(Part(field, per_cell * cells, f"{name} on {surface.what}, each cell "
                                                     "stepped on its own"))
     else:
+        _, cell, block = _matrix_parts(run)
         parts.append(Part(field, (MAP_CELL_US * surface.relative * cells
-                                  + MAP_BLOCK_STEP_US * blocks) * US,
-                          f"{name} on {surface.what}"))
+                                  + MAP_BLOCK_STEP_US * blocks) * US + cell * cells
+                          + block * blocks, f"{name} on {surface.what}"))
     if run.get("schedule") is not None:
         seconds, what = schedule_step(run["schedule"])
         parts.append(Part(f"{field}.schedule", seconds * blocks, what))
@@ -290,7 +320,7 @@ def map_block(config: Mapping[str, Any], run_index: int, target: float, configur
     surface = surface_cost(config["surface"], config.get("batch_size"))
     own, evals, by_row, _ = optimizer_step(run, steps)
     per_cell = own + ARRAY_STEP_US * US + evals * surface.eval_s if by_row \
-        else MAP_CELL_US * US * surface.relative
+        else MAP_CELL_US * US * surface.relative + _matrix_parts(run)[1]
     chunk_steps = -(-steps // progress_records)
     return max(1, min(configured, int(target / (per_cell * chunk_steps))))
 
