@@ -685,6 +685,49 @@ LESSONS: tuple[Lesson, ...] = (
                   {"run": 0, "last": 50}),
         ),
     ),
+    Lesson(
+        id="shampoo-rotation",
+        title=_lang("Shampoo: a full-matrix preconditioner is rotation invariant",
+                    "Shampoo：全矩阵预条件具有旋转不变性"),
+        text=_lang(
+            "AdaGrad divides each coordinate by its own gradient history, so it can only stretch "
+            "the x and y axes. Shampoo sums the outer products g gᵀ into a full 2×2 matrix H and "
+            "steps along H^(−1/2) g: full-matrix AdaGrad, which learns the valley's own axes "
+            "whatever their angle. The second scene turns the same bowl and the same start by "
+            "45°. Shampoo's path turns with it point for point and reaches the minimum as fast; "
+            "AdaGrad's changes shape and is still far from the minimum after 150 steps.",
+            "AdaGrad 用每个坐标自己的梯度历史去除该坐标，所以只能拉伸 x 轴和 y 轴。Shampoo 把外积 "
+            "g gᵀ 累加成完整的 2×2 矩阵 H，并沿 H^(−1/2) g 前进：这是全矩阵 AdaGrad，无论山谷的"
+            "轴朝哪个角度，它都能学到。第二个场景把同一个碗和同一个起点旋转 45°。Shampoo 的路径"
+            "随之逐点旋转，同样快地到达最小值；AdaGrad 的路径形状改变，150 步后仍离最小值很远。"),
+        question=_lang(
+            "What does Shampoo's matrix H look like in each scene, and why can no diagonal "
+            "preconditioner do the same?",
+            "在两个场景中 Shampoo 的矩阵 H 分别是什么样子？为什么任何对角预条件都做不到这一点？"),
+        scenes=(
+            _scene("surface=ill_conditioned,condition_number=50,angle=0&start=-2.5,1&steps=150"
+                   "&r0=shampoo,lr=0.5&r1=adagrad,lr=0.5",
+                   "The bowl's axes are x and y. Press play: both reach the minimum.",
+                   "碗的轴就是 x 轴和 y 轴。按播放：两者都到达最小值。"),
+            _scene("surface=ill_conditioned,condition_number=50,angle=45"
+                   "&start=-2.474873734153,-1.06066017178&steps=150"
+                   "&r0=shampoo,lr=0.5&r1=adagrad,lr=0.5",
+                   "The same bowl and start turned by 45°. Press play and compare with scene 1.",
+                   "同一个碗和起点旋转了 45°。按播放，并与场景 1 比较。"),
+        ),
+        claims=(
+            Claim("rotated_path", "Shampoo's path on the turned bowl is its path turned by 45°",
+                  {"run": 0, "of_scene": 0, "angle": 45, "within": 1e-9}, scene=1),
+            Claim("rotated_path", "AdaGrad's path on the turned bowl is not its path turned",
+                  {"run": 1, "of_scene": 0, "angle": 45, "beyond": 0.1}, scene=1),
+            Claim("loss", "Shampoo reaches the minimum on the turned bowl",
+                  {"run": 0, "step": -1, "below": 1e-20}, scene=1),
+            Claim("loss", "AdaGrad reaches the minimum on the aligned bowl",
+                  {"run": 1, "step": -1, "below": 1e-12}),
+            Claim("loss", "AdaGrad is still far from the minimum on the turned bowl",
+                  {"run": 1, "step": -1, "above": 1e-2}, scene=1),
+        ),
+    ),
 )
 
 
@@ -883,6 +926,17 @@ def check_claim(lesson: Lesson, claim: Claim) -> tuple[bool, str]:
               and _close(m[-1], a["end"], 1e-3)
               and int(np.argmin(m)) == int(np.argmax(np.asarray(t.lr))))
         return ok, f"momentum {m[0]:.4g} -> {m.min():.4g} -> {m[-1]:.4g}"
+    if kind == "rotated_path":  # this scene's path vs another scene's turned by ``angle``
+        turn = np.radians(a["angle"])
+        c, s = float(np.cos(turn)), float(np.sin(turn))
+        base = scene_result(lesson.scenes[a["of_scene"]].query)[1].runs[a["run"]]
+        want = np.asarray(base.points) @ np.array([[c, s], [-s, c]])
+        got = np.asarray(t.points)
+        n = min(len(want), len(got))
+        dev = float(np.abs(got[:n] - want[:n]).max() / np.abs(want).max())
+        ok = (len(want) == len(got) and ("within" not in a or dev <= a["within"])
+              and ("beyond" not in a or dev >= a["beyond"]))
+        return ok, f"deviation {dev:.3g} of the path's size"
     if kind == "wander":
         value = _wander(t, a["last"])
         return value <= a["below"], f"spread {value:.3g}"
