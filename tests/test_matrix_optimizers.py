@@ -319,3 +319,35 @@ def test_random_configurations_match_the_reference_live(name: str) -> None:
                                           np.array(ref["companions"]["ns_update"][:n]))
         compared += n
     assert compared >= 8 * 60  # the horizons leave most of the paths compared
+
+
+# ---------------------------------------------------------------- links and cost
+@pytest.mark.parametrize("run_cfg, query", [
+    ({"optimizer": "adafactor", "params": {"eps1": None}}, "r0=adafactor"),
+    ({"optimizer": "adafactor", "params": {"eps1": 1e-30}}, "r0=adafactor,eps1=1e-30"),
+    ({"optimizer": "muon", "params": {"adjust_lr_fn": None}}, "r0=muon,adjust_lr_fn=null"),
+    ({"optimizer": "muon", "params": {"adjust_lr_fn": "match_rms_adamw", "nesterov": False}},
+     "r0=muon,nesterov=false,adjust_lr_fn=match_rms_adamw"),
+    ({"optimizer": "shampoo", "params": {"preconditioning_compute_steps": 4}},
+     "r0=shampoo,preconditioning_compute_steps=4"),
+])
+def test_links_round_trip_the_null_choices(run_cfg: dict[str, Any], query: str) -> None:
+    """eps1's null (torch's None) is the default and leaves the link; a number stays; Muon's
+    adjust_lr_fn=null stays null (it steps as "original")."""
+    from app.address.codec import encode
+    from app.links import read_config
+
+    config = validate_config({"runs": [run_cfg]})
+    assert encode(config).endswith(query)
+    assert read_config(encode(config))[0]["runs"] == config["runs"]
+
+
+def test_cost_grows_with_the_matrix_work() -> None:
+    from app.engine.cost import trajectory_cost
+
+    def seconds(optimizer: str, params: dict[str, Any]) -> float:
+        return trajectory_cost(validate_config({"steps": 1000, "runs": [
+            {"optimizer": optimizer, "params": params}]})).seconds
+
+    assert seconds("muon", {"ns_steps": 20}) > 2 * seconds("muon", {}) > 2 * seconds("sgd", {})
+    assert seconds("shampoo", {}) > 2 * seconds("shampoo", {"preconditioning_compute_steps": 50})
