@@ -496,7 +496,8 @@ class FloatKernel(_Kernel):
         """Take over a freshly built one-row Simulation (its arrays are not updated any more)."""
         self.sim = sim
         self.x, self.y = float(sim.p[0, 0]), float(sim.p[0, 1])
-        self.joint = sim.spec.joint  # one update of both coordinates, on (x, y) pairs
+        # one update of both coordinates, on (x, y) pairs (the driven optimizer decides)
+        self.joint = sim.driven.joint_for(sim.driven_hp)
         self.states = (_pair(sim.state), {}) if self.joint \
             else (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
         self.hp, self.driven = copy_record(sim.hp, sim.nested)

@@ -56,10 +56,11 @@ compares step for step, live against torch too). The spec gives:
   (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
   ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
 - ``momentum_name`` if CyclicLR / OneCycleLR may cycle one of its hyperparameters.
-- ``joint=True`` when the update couples the two coordinates (a norm of the parameter or of the
-  update, a 2x2 preconditioner, Muon's orthogonalisation): on floats it is then called once per
-  step with ``p``, ``grad`` and each per-coordinate state quantity as an ``(x, y)`` pair of
-  floats (a per-run one a float), instead of once per coordinate. Such an update reads the two
+- ``joint=True`` (or a function of the hyperparameters) when the update couples the two
+  coordinates (a norm of the parameter or of the update, a 2x2 preconditioner, Muon's
+  orthogonalisation, cautious masking's mean): on floats it is then called once per step with
+  ``p``, ``grad`` and each per-coordinate state quantity as an ``(x, y)`` pair of floats (a
+  per-run one a float), instead of once per coordinate. Such an update reads the two
   coordinates with :func:`split` (the pair itself, or an array's two (B, 1) columns) and builds
   its results with :func:`join`, so the float run is still the array run bit for bit.
 """
@@ -292,8 +293,14 @@ class OptimizerSpec:
     family: str = "classic"
     year: int | None = None
     paper: str = ""
-    # The update couples the coordinates: on floats it steps both at once, on (x, y) pairs.
-    joint: bool = False
+    # The update couples the coordinates: on floats it steps both at once, on (x, y) pairs. A
+    # function of the hyperparameters when only some configurations couple them (cautious
+    # masking's mean over the mask): the others keep the per-coordinate float kernel.
+    joint: bool | Callable[[Hyper], bool] = False
+
+    def joint_for(self, hp: Hyper) -> bool:
+        """Whether a run with these (driven) hyperparameters steps on (x, y) pairs."""
+        return bool(self.joint(hp)) if callable(self.joint) else self.joint
 
     @property
     def wraps(self) -> bool:
