@@ -14,12 +14,14 @@ from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
 from .rprop import RPROP
+from .schedulefree import ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, SGD_SCHEDULEFREE
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
         SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
         LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
+        SGD_SCHEDULEFREE, ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE,
     )
 }
 

@@ -56,6 +56,8 @@ compares step for step, live against torch too). The spec gives:
   (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
   ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
 - ``momentum_name`` if CyclicLR / OneCycleLR may cycle one of its hyperparameters.
+- ``gradient_at``: the name of a ``path`` state quantity where the runner takes the gradient
+  instead of the run's point (Schedule-Free: the gradient at y, the loss read at the average x).
 """
 
 from __future__ import annotations
@@ -286,6 +288,9 @@ class OptimizerSpec:
     family: str = "classic"
     year: int | None = None
     paper: str = ""
+    # The state quantity (a ``path`` point) where the gradient is taken, when it is not the
+    # run's point (Schedule-Free's y: the path is the average x, where the loss is read).
+    gradient_at: str | None = None
 
     @property
     def wraps(self) -> bool:
