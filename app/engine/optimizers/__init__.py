@@ -13,6 +13,7 @@ from .base import FAMILIES, Family, OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
+from .madgrad import MADGRAD
 from .rprop import RPROP
 from .schedulefree import ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, SGD_SCHEDULEFREE
 
@@ -21,7 +22,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     for spec in (
         SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
         LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
-        SGD_SCHEDULEFREE, ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE,
+        SGD_SCHEDULEFREE, ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, MADGRAD,
     )
 }
 
