@@ -64,8 +64,10 @@ def madgrad_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
 
 
 def madgrad_init(p: Array, hp: Hyper) -> State:
-    """Both sums start at 0; x0 is the start point."""
-    return {"grad_sum_sq": np.zeros_like(p), "s": np.zeros_like(p), "x0": copy(p)}
+    """Both sums start at 0; x0 is the start point; ``rms`` is the last step's denominator
+    (the package recomputes it from the sum without momentum: the same number)."""
+    return {"grad_sum_sq": np.zeros_like(p), "s": np.zeros_like(p), "x0": copy(p),
+            "rms": _rms(np.zeros_like(p), hp["eps"])}
 
 
 def madgrad_update(p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
@@ -79,14 +81,15 @@ def madgrad_update(p: Array, grad: Array, state: State, hp: Hyper, consts: Const
     s = state["s"]
     x0 = state["x0"]
     if is_per_run(m) or m == 0:  # without momentum x0 is recovered from the point
-        x0 = select(m == 0, p + s / _rms(state["grad_sum_sq"], eps), x0)
+        x0 = select(m == 0, p + s / state["rms"], x0)
     gss = state["grad_sum_sq"] + (w * g) * g
     s = s + w * g
-    z = x0 - s / _rms(gss, eps)
+    rms = _rms(gss, eps)
+    z = x0 - s / rms
     new_p = select(m > 0, lerp(p, z, 1 - m), z)
     if not is_zero(wd):
         new_p = select(decouple, new_p + (-consts["lr_eps"] * wd) * p, new_p)
-    return new_p, {"grad_sum_sq": gss, "s": s, "x0": x0}
+    return new_p, {"grad_sum_sq": gss, "s": s, "x0": x0, "rms": rms}
 
 
 def madgrad_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
