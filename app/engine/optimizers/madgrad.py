@@ -132,8 +132,8 @@ MADGRAD = OptimizerSpec(
         *GRADIENT_LINES,
         Line(r"g_t \leftarrow g_t + \lambda\,\theta_{t-1}",
              (positive("weight_decay"), off("weight_decouple"))),
-        r"w_t = (\eta + \epsilon)\sqrt{t}, \quad v_t = v_{t-1} + w_t\, g_t^2, \quad "
-        r"s_t = s_{t-1} + w_t\, g_t",
+        r"w_t = (\eta + \epsilon)\sqrt{t}",
+        r"v_t = v_{t-1} + w_t\, g_t^2, \quad s_t = s_{t-1} + w_t\, g_t",
         Line(r"x_0 = \theta_{t-1} + \frac{s_{t-1}}{\sqrt[3]{v_{t-1}} + \epsilon}",
              (zero("momentum"),)),
         r"z_t = x_0 - \frac{s_t}{\sqrt[3]{v_t} + \epsilon}",
@@ -143,9 +143,8 @@ MADGRAD = OptimizerSpec(
              (positive("weight_decay"), on("weight_decouple"))),
     ),
     step_scale=(
-        Line(r"\hat\eta_t = \frac{w_t}{\sqrt[3]{v_t} + \epsilon}, \quad z_t = z_{t-1} - "
-             r"\hat\eta_t\, g_t - s_{t-1}\Big(\frac{1}{\sqrt[3]{v_t} + \epsilon} - "
-             r"\frac{1}{\sqrt[3]{v_{t-1}} + \epsilon}\Big)"),
+        Line(r"\hat\eta_t = \frac{w_t}{r_t}, \quad r_t = \sqrt[3]{v_t} + \epsilon"),
+        Line(r"z_t = z_{t-1} - \hat\eta_t\, g_t - s_{t-1}\,(1/r_t - 1/r_{t-1})"),
     ),
     state=(
         StateVar("grad_sum_sq", "v", "weighted sum of squared gradients (its cube root "

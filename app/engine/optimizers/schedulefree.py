@@ -369,13 +369,14 @@ RADAM_SCHEDULEFREE = OptimizerSpec(
     equations=(
         GRAD_AT_Y,
         r"\rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}, \quad "
-        r"r_t = \sqrt{\frac{(\rho_t-4)(\rho_t-2)\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}"
-        r"\ (\rho_t > 4)",
+        r"\rho_\infty = \frac{2}{1 - \beta_2} - 1",
+        r"r_t = \sqrt{\frac{(\rho_t-4)(\rho_t-2)\rho_\infty}"
+        r"{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}",
         Line(r"\eta_t = \eta\, r_t\ (\rho_t > 4), \quad 0\ (\rho_t \le 4)",
              (on("silent_sgd_phase"),)),
         Line(r"\eta_t = \eta\, r_t\ (\rho_t > 4), \quad \eta\ (\rho_t \le 4)",
              (off("silent_sgd_phase"),)),
-        r"v_t = \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2, \quad "
+        r"v_t = \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2",
         r"u_t = \frac{g_t}{\sqrt{v_t / (1 - \beta_2^t)} + \epsilon}\ (\rho_t > 4), \quad "
         r"g_t\ (\rho_t \le 4)",
         Line(r"u_t \leftarrow u_t + \lambda\, y_{t-1}", (positive("weight_decay"),)),
@@ -385,8 +386,8 @@ RADAM_SCHEDULEFREE = OptimizerSpec(
         r"\theta_t = x_t = y_t + (1 - 1/\beta_1)\,(z_t - y_t)",
     ),
     step_scale=(Line(r"\hat\eta_t = \frac{\eta_t}{\sqrt{v_t / (1 - \beta_2^t)} + \epsilon}\ "
-                     r"(\rho_t > 4), \quad \eta_t\ (\rho_t \le 4), \quad "
-                     r"z_t = z_{t-1} - \hat\eta_t\, g_t\ (\lambda = 0)"),),
+                     r"(\rho_t > 4), \quad \eta_t\ (\rho_t \le 4)"),
+                Line(r"z_t = z_{t-1} - \hat\eta_t\, g_t\ \ (\lambda = 0)"),),
     state=(STATE_Y, STATE_Z, STATE_V, STATE_C, STEP_SCALE),
     init=_init,
     update=radam_sf_update,
