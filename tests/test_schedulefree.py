@@ -229,3 +229,16 @@ def test_lookahead_takes_the_inner_gradient_at_its_y() -> None:
     y_before = np.vstack([[start], traj.state["y"][:-1]])
     gx, _ = objective.grad(y_before[:, 0], y_before[:, 1])
     np.testing.assert_allclose(traj.grad_x, gx, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_schedule_driving_the_lr_negative_or_huge_ends_cleanly(name: str) -> None:
+    """A fractional power of a negative lr_max, or weights beyond float range: no exception,
+    the run ends as a NumPy run would (diverged or completed), on floats as on arrays."""
+    for factor in ("-0.5", "exp(k)"):
+        traj = run({"surface": {"name": "rosenbrock"}, "steps": 60,
+                    "runs": [{"optimizer": name,
+                              "params": {"lr": 1000.0, "r": 10.0, "weight_lr_power": 0.5},
+                              "schedule": {"name": "LambdaLR",
+                                           "params": {"lr_lambda": factor}}}]}).runs[0]
+        assert traj.status in ("diverged", "completed")

@@ -14,6 +14,7 @@ RAdam class keeps only y and z, and x is recovered from them as ``eval()`` does.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -57,8 +58,15 @@ def _warmup(t: float, warmup_steps: float) -> float:
 
 
 def _weight(t: float, r: float, lr_max: float, weight_lr_power: float) -> float:
-    """The package's ``(k+1)**r * lr_max**weight_lr_power`` in Python floats."""
-    return t**r * lr_max**weight_lr_power
+    """The package's ``(k+1)**r * lr_max**weight_lr_power`` in Python floats; inf where it
+    overflows and NaN for a negative lr_max (a schedule's) under a fractional power, as NumPy
+    would give, instead of raising."""
+    try:
+        return math.pow(t, r) * math.pow(lr_max, weight_lr_power)
+    except OverflowError:
+        return math.inf
+    except ValueError:
+        return math.nan
 
 
 def _ratio(weight: Any, weight_sum: Any) -> Any:
