@@ -34,6 +34,7 @@ from .base import (
     copy,
     coupled_decay,
     ema_sq,
+    is_per_run,
     is_zero,
     lerp,
     levelwise,
@@ -81,7 +82,13 @@ def _average_weight(state: State, lr_t: Any, hp: Hyper, t: int) -> tuple[Any, An
     """lr_max, weight_sum and c_t after step t: the weight of step t is t^r lr_max^p, and
     c_t is its share of the weights so far (x moves the fraction c_t of the way to z)."""
     lr_max = maximum(lr_t, state["lr_max"])
-    weight = levelwise(_weight, float(t), hp["r"], lr_max, hp["weight_lr_power"])
+    r, power_ = hp["r"], hp["weight_lr_power"]
+    if not is_per_run(r) and not is_per_run(power_) and r == 0 and power_ == 2:
+        # The defaults (t^0 lr_max^2): a product, 7x faster on a map than a power per distinct
+        # value; libm's pow(x, 2.0) differs from x*x in the last bit for ~0.1 % of x.
+        weight = lr_max * lr_max
+    else:
+        weight = levelwise(_weight, float(t), r, lr_max, power_)
     weight_sum = state["weight_sum"] + weight
     return lr_max, weight_sum, _ratio(weight, weight_sum)
 
@@ -89,8 +96,11 @@ def _average_weight(state: State, lr_t: Any, hp: Hyper, t: int) -> tuple[Any, An
 def _init(p: Array, hp: Hyper) -> State:
     """y and z start at the start point; lr_max at -1 and the weight sum at 0 (the package's)."""
     rows = (p.shape[0], 1)
-    return {"y": copy(p), "z": copy(p), "exp_avg_sq": np.zeros_like(p),
-            "lr_max": np.full(rows, -1.0), "weight_sum": np.zeros(rows), "c": np.zeros(rows)}
+    out = {"y": copy(p), "z": copy(p), "lr_max": np.full(rows, -1.0),
+           "weight_sum": np.zeros(rows), "c": np.zeros(rows)}
+    if "beta2" in hp:  # the Adam ones
+        out["exp_avg_sq"] = np.zeros_like(p)
+    return out
 
 
 def _warmup_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
@@ -116,8 +126,8 @@ def sgd_sf_update(p: Array, grad: Array, state: State, hp: Hyper, consts: Consta
     g = coupled_decay(grad, y, hp["weight_decay"])
     z = state["z"] - lr_t * g
     x = p * (1 - c) + c * z
-    return x, {"y": x * m + (1 - m) * z, "z": z, "exp_avg_sq": state["exp_avg_sq"],
-               "lr_max": lr_max, "weight_sum": weight_sum, "c": c}
+    return x, {"y": x * m + (1 - m) * z, "z": z, "lr_max": lr_max, "weight_sum": weight_sum,
+               "c": c}
 
 
 def adamw_sf_update(p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
