@@ -192,6 +192,11 @@ def test_engine_matches_the_reference_up_to_the_horizon(case: dict[str, Any]) ->
         applied = _applied_lr(case)
         m = min(n, len(applied))
         np.testing.assert_allclose(result.lr[:m], applied[:m], rtol=1e-12, atol=0)
+    for name, state_name in COMPANION_STATE.get(case["optimizer"], {}).items():
+        ours = result.state[state_name][:n]
+        ref = np.array(case["companions"][name][:n])
+        assert _rel_err(ours[:, 0], ref[:, 0]) < RTOL, name
+        assert _rel_err(ours[:, 1], ref[:, 1]) < RTOL, name
 
 
 def spec_of(case: dict[str, Any]) -> Any:
@@ -199,11 +204,20 @@ def spec_of(case: dict[str, Any]) -> Any:
     return OPTIMIZERS[case["optimizer"]]
 
 
+# The companion paths our state records (a ``path`` state quantity), by fixture name.
+COMPANION_STATE = {name: {"grad_point": "y", "z": "z"}
+                   for name in ("sgd_schedulefree", "adamw_schedulefree", "radam_schedulefree")}
+
+
 def _applied_lr(case: dict[str, Any]) -> list[float]:
     """The lr each recorded step applied, by the reference: ASGD's eta (the state after step k
-    holds the eta of step k + 1), or the learning-rate-free optimizers' d x lr."""
+    holds the eta of step k + 1), schedule-free's ``scheduled_lr`` (the lr after warmup or
+    RAdam's rectification, recorded for the first steps), or the learning-rate-free
+    optimizers' d x lr."""
     if case["optimizer"] == "asgd":
         return [case["params"]["lr"]] + [s["eta"] for s in case["state"]]
+    if case["optimizer"].endswith("_schedulefree"):
+        return [s["scheduled_lr"] for s in case["state"]]
     return list(case["companions"]["d_lr"])
 
 

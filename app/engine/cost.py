@@ -48,6 +48,13 @@ LBFGS_PAIR_US = 0.25
 LBFGS_EVALS = 2.0  # evaluations of a step without a line search (the start and the loss)
 LINE_SEARCH_EVALS = 1.5  # typical extra evaluations of a strong-Wolfe step (measured mean ~1)
 WRAPPER_STEP_US = 2.0  # Lookahead's own bookkeeping on top of its inner optimizer
+# What an optimizer's own step adds to STEP_US (measured against Adam's on the float path):
+# Schedule-Free's three iterates and averaging weight (computed on each coordinate), MADGRAD's
+# cube roots (a NumPy call each, on floats too).
+EXTRA_STEP_US: dict[str, float] = {
+    "sgd_schedulefree": 1.5, "adamw_schedulefree": 5.0, "radam_schedulefree": 6.0,
+    "madgrad": 3.0,
+}
 
 # One evaluation (value and gradient) of a surface at one point.
 ANALYTIC_FLOAT_US = 0.5  # plain float arithmetic
@@ -240,6 +247,7 @@ def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bo
         own += WRAPPER_STEP_US * US
         name = f"{spec.name}({inner['optimizer']})"
     for part, params in parts:
+        own += EXTRA_STEP_US.get(part.name, 0.0) * US
         if part.needs_oracle:
             own, evals = _lbfgs(params, steps)
             array = True

@@ -274,7 +274,9 @@ class Simulation:
         batch = self.next_batch()
         p_old = self.p
         oracle = _StepOracle(self, p_old, batch) if self.spec.needs_oracle else None
-        grad = self.grad_at(p_old, batch, self.rng)
+        where = self.driven.gradient_at  # the gradient at a state point (Schedule-Free's y)
+        at = p_old if where is None else (self.state[INNER] if self.nested else self.state)[where]
+        grad = self.grad_at(at, batch, self.rng)
         p_new, self.state = self.spec.update(p_old, grad, self.state, hp, consts, t, oracle)
         p_new = np.asarray(p_new, dtype=float)
         if p_new.shape != p_old.shape:
@@ -552,10 +554,16 @@ class FloatKernel(_Kernel):
         # The block's noise drawn at once: a Generator's normals come in the same order however
         # many each call draws, so these are the array kernel's per-step pairs.
         draws = iter(sim.rng.standard_normal((n, 2)).tolist() if noise else ())
+        where, nested = sim.driven.gradient_at, sim.nested  # the gradient at a state point
 
         def move(hp: dict[str, Any], consts: Constants, t: int) -> tuple[float, ...]:
             nonlocal x, y, sx, sy
-            gx, gy = point_grad(x, y)
+            if where is None:
+                gx, gy = point_grad(x, y)
+            elif nested:
+                gx, gy = point_grad(sx[INNER][where], sy[INNER][where])
+            else:
+                gx, gy = point_grad(sx[where], sy[where])
             if noise:
                 zx, zy = next(draws)
                 gx = gx + noise * zx
@@ -582,7 +590,7 @@ class FloatKernel(_Kernel):
         def close() -> None:
             self.x, self.y, self.states = x, y, (sx, sy)
 
-        applied_lr, nested = sim.driven.applied_lr, sim.nested
+        applied_lr = sim.driven.applied_lr
         if applied_lr is None:
             return move, close, None
 

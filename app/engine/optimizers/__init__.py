@@ -14,8 +14,10 @@ from .base import FAMILIES, Family, OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
+from .madgrad import MADGRAD
 from .muon import MUON
 from .rprop import RPROP
+from .schedulefree import ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, SGD_SCHEDULEFREE
 from .shampoo import SHAMPOO
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
@@ -24,6 +26,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
         LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
         ADAFACTOR, MUON, SHAMPOO,
+        SGD_SCHEDULEFREE, ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, MADGRAD,
     )
 }
 

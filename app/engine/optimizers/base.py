@@ -63,6 +63,8 @@ compares step for step, live against torch too). The spec gives:
   per-run one a float), instead of once per coordinate. Such an update reads the two
   coordinates with :func:`split` (the pair itself, or an array's two (B, 1) columns) and builds
   its results with :func:`join`, so the float run is still the array run bit for bit.
+- ``gradient_at``: the name of a ``path`` state quantity where the runner takes the gradient
+  instead of the run's point (Schedule-Free: the gradient at y, the loss read at the average x).
 """
 
 from __future__ import annotations
@@ -301,6 +303,9 @@ class OptimizerSpec:
     def joint_for(self, hp: Hyper) -> bool:
         """Whether a run with these (driven) hyperparameters steps on (x, y) pairs."""
         return bool(self.joint(hp)) if callable(self.joint) else self.joint
+    # The state quantity (a ``path`` point) where the gradient is taken, when it is not the
+    # run's point (Schedule-Free's y: the path is the average x, where the loss is read).
+    gradient_at: str | None = None
 
     @property
     def wraps(self) -> bool:
