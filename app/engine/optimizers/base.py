@@ -50,6 +50,9 @@ compares step for step, live against torch too). The spec gives:
   companion path of the run.
 - ``equations`` and ``step_scale`` (:class:`Line` entries, shown per configuration), ``label``,
   ``description``, ``reference`` and Chinese in the ``zh`` fields.
+- ``joint=True`` when the step couples the coordinates (a norm over the parameter, a mask
+  rescaled by how many coordinates it keeps): ``update`` then runs on (B, 2) arrays only, and a
+  single run's float kernel calls it on the run's one-row arrays, once per step.
 - ``needs_oracle=True`` when a step evaluates the objective more than once (L-BFGS's line search,
   SAM's second gradient): ``update`` then gets an :class:`Oracle` and the run steps on arrays.
 - ``applied_lr(state, hp, consts)`` when the lr the step applies is not the scheduled one
@@ -268,6 +271,10 @@ class OptimizerSpec:
     check: CheckFn | None = None
     momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
     needs_oracle: bool = False
+    # The step couples the coordinates (a norm over the whole parameter: LAMB's and LARS's
+    # trust ratio, MARS's clipped correction, the cautious mask's rescale): ``update`` runs on
+    # (B, 2) arrays only; a single run's float kernel passes it its one-row arrays.
+    joint: bool = False
     # A wrapper (lookahead): the optimizer it makes around an inner one, whose records it nests
     # (hyperparameters ``{..., "inner": {...}}``, state ``{..., "inner": {...}}``).
     around: Callable[[OptimizerSpec], OptimizerSpec] | None = None
