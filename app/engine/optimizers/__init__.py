@@ -13,16 +13,18 @@ from .base import FAMILIES, Family, OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
+from .mars import MARS
 from .quasi_hyperbolic import QHADAM, QHM
 from .rprop import RPROP
 from .signsgd import SIGNSGD
+from .trust_ratio import LAMB, LARS
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
         SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
         LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
-        SIGNSGD, QHM, QHADAM,
+        SIGNSGD, QHM, QHADAM, MARS, LAMB, LARS,
     )
 }
 
