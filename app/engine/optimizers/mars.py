@@ -94,6 +94,8 @@ def mars_update(
     u = cautious_mask(m, g) if hp["cautious"] else m
     v = state["exp_avg_sq"]
     new_state: State = {}
+    if "max_exp_avg_sq" in state:  # Lion's branch leaves it as it is
+        new_state["max_exp_avg_sq"] = state["max_exp_avg_sq"]
     if mixed and hp["mars_type"] == "lion":
         u = sign(u)
     else:
