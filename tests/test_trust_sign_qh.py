@@ -307,3 +307,16 @@ def test_random_configurations_match_live_pytorch_optimizer(name: str) -> None:
         assert n == horizon or ours.status == "diverged", (surface, params)
         assert _rel_err(ours.x[:n], np.array(ref["x"][:n])) < RTOL, (surface, params)
         assert _rel_err(ours.y[:n], np.array(ref["y"][:n])) < RTOL, (surface, params)
+
+
+def test_every_joint_optimizer_has_its_own_step_cost() -> None:
+    """A joint step runs NumPy on the run's one-row arrays: the cost model counts it."""
+    from app.engine.cost import OWN_STEP_US, STEP_US, optimizer_step
+    from app.engine.optimizers import OPTIMIZERS
+
+    for name, spec in OPTIMIZERS.items():
+        if spec.joint:
+            assert OWN_STEP_US.get(name, 0.0) > STEP_US, name
+    alone = optimizer_step({"optimizer": "lamb"}, 100)[0]
+    wrapped = optimizer_step({"optimizer": "lookahead", "inner": {"optimizer": "lamb"}}, 100)[0]
+    assert wrapped > alone > optimizer_step({"optimizer": "adam"}, 100)[0]
