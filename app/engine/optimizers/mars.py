@@ -39,6 +39,7 @@ from .base import (
     power,
     scale_of,
     sign,
+    zero,
 )
 from .classic import MAXIMIZE
 from .decay import FIXED_DECAY, apply_decay, weight_decouple_param
@@ -124,7 +125,8 @@ def mars_applied_lr(state: State, hp: Hyper, consts: Constants) -> Any:
 
 
 def _decay_lines() -> tuple[Line, ...]:
-    """The decay, applied after the update is computed, with the weight decay in use."""
+    """The decay, applied after the update is computed, with the weight decay in use; the
+    gradient g' kept for the next correction (coupled decay changes only it)."""
     lines = []
     for mode, wd in ((on("optimize_1d"), "weight_decay"), (off("optimize_1d"), "weight_decay_1d")):
         lam = r"\lambda" if wd == "weight_decay" else r"\lambda_{1d}"
@@ -134,10 +136,12 @@ def _decay_lines() -> tuple[Line, ...]:
                  (*when, on("weight_decouple"), off("fixed_decay"))),
             Line(rf"\theta_{{t-1}} \leftarrow \theta_{{t-1}}(1 - {lam})",
                  (*when, on("weight_decouple"), on("fixed_decay"))),
-            Line(rf"g_t \leftarrow g_t + {lam}\,\theta_{{t-1}}\ \text{{(kept as }} g_{{t-1}}"
-                 r"\text{ only)}", (*when, off("weight_decouple"))),
+            Line(rf"g'_t = g_t + {lam}\,\theta_{{t-1}}", (*when, off("weight_decouple"))),
         ]
-    return tuple(lines)
+    return (*lines, Line(r"g'_t = g_t", (on("weight_decouple"),)),
+            Line(r"g'_t = g_t", (off("weight_decouple"), zero("weight_decay"), on("optimize_1d"))),
+            Line(r"g'_t = g_t", (off("weight_decouple"), zero("weight_decay_1d"),
+                                 off("optimize_1d"))))
 
 
 def mars_lr_param() -> Param:
@@ -213,7 +217,7 @@ MARS = OptimizerSpec(
     ),
     equations=(
         *GRADIENT_LINES,
-        Line(r"c_t = g_t + \gamma\,\frac{\beta_1}{1-\beta_1}\,(g_t - g_{t-1}) \quad (g_0 = 0),"
+        Line(r"c_t = g_t + \gamma\,\frac{\beta_1}{1-\beta_1}\,(g_t - g'_{t-1}) \quad (g'_0 = 0),"
              r"\quad \lVert c_t\rVert > 1:\ c_t \leftarrow c_t / \lVert c_t\rVert",
              (on("optimize_1d"),)),
         Line(r"c_t = g_t, \quad \beta_1, \beta_2, \lambda \leftarrow \beta_{1,1d}, "
@@ -223,18 +227,18 @@ MARS = OptimizerSpec(
         Line(r"u_t = m_t \odot \mathbb{1}[m_t g_t > 0]\ \frac{2}{1 + \sum \mathbb{1}[m_t g_t > 0]}",
              (on("cautious"),)),
         Line(r"u_t = m_t", (off("cautious"),)),
-        Line(r"\theta_t = \theta_{t-1} - \eta\,\operatorname{sign}(u_t)",
+        Line(r"\Delta_t = \operatorname{sign}(u_t)",
              (on("optimize_1d"), ("mars_type", "==", "lion"))),
-        Line(r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, c_t^2", (("mars_type", "!=", "lion"),)),
-        Line(r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, c_t^2", (off("optimize_1d"),
-                                                               ("mars_type", "==", "lion"))),
-        Line(r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t)", (on("ams_bound"),)),
-        Line(r"\theta_t = \theta_{t-1} - \eta\, \frac{u_t}{1-\beta_1^t} \Big/ \frac{\sqrt{v_t + "
-             r"10^{-15}} + \epsilon}{\sqrt{1-\beta_2^t}}", (("mars_type", "!=", "lion"),)),
-        Line(r"\theta_t = \theta_{t-1} - \eta\, \frac{u_t}{1-\beta_1^t} \Big/ \frac{\sqrt{v_t + "
-             r"10^{-15}} + \epsilon}{\sqrt{1-\beta_2^t}}",
-             (off("optimize_1d"), ("mars_type", "==", "lion"))),
+        *(line for when in ((("mars_type", "!=", "lion"),),
+                            (off("optimize_1d"), ("mars_type", "==", "lion")))
+          for line in (
+              Line(r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, c_t^2", when),
+              Line(r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t)\quad (\Delta_t:\ v_t \to v^{\max}_t)",
+                   (*when, on("ams_bound"))),
+              Line(r"\Delta_t = \frac{u_t}{1-\beta_1^t} \Big/ \frac{\sqrt{v_t + 10^{-15}} + "
+                   r"\epsilon}{\sqrt{1-\beta_2^t}}", when))),
         *_decay_lines(),
+        r"\theta_t = \theta_{t-1} - \eta\, \Delta_t",
     ),
     step_scale=(
         r"\hat\eta_t = \eta, \quad \theta_t = \theta_{t-1} - \hat\eta_t\, \Delta_t",
@@ -253,7 +257,7 @@ MARS = OptimizerSpec(
                  zh={"help": "二阶矩：c^2 的滑动平均"}),
         StateVar("max_exp_avg_sq", r"v^{\max}", "largest second moment so far (ams_bound)",
                  zh={"help": "迄今最大的二阶矩（ams_bound）"}),
-        StateVar("last_grad", r"g_{t-1}", "the gradient kept for the next correction",
+        StateVar("last_grad", r"g'", "the gradient kept for the next correction",
                  zh={"help": "为下一次修正保存的梯度"}),
         STEP_SCALE,
     ),

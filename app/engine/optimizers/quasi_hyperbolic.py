@@ -93,12 +93,12 @@ QHM = OptimizerSpec(
         MAXIMIZE,
     ),
     presets=(
-        Preset("qhm_paper", "QHM (nu 0.7, beta 0.999)", {"momentum": 0.999, "nu": 0.7},
-               help="the paper's recommended setting",
-               zh={"label": "QHM（论文推荐：nu 0.7，beta 0.999）", "help": "论文推荐的设置"}),
-        Preset("momentum", "Momentum (nu 1)", {"momentum": 0.9, "nu": 1.0},
+        Preset("qhm_paper", "QHM (paper)", {"momentum": 0.999, "nu": 0.7},
+               help="the paper's recommended setting: nu 0.7, beta 0.999",
+               zh={"label": "QHM（论文推荐）", "help": "论文推荐的设置：nu 0.7，beta 0.999"}),
+        Preset("momentum", "Momentum", {"momentum": 0.9, "nu": 1.0},
                help="the buffer alone: momentum SGD with the lr scaled by 1 - beta",
-               zh={"label": "动量（nu 1）", "help": "只用缓冲区：学习率乘以 1 - beta 的动量 SGD"}),
+               zh={"label": "动量", "help": "只用缓冲区：学习率乘以 1 - beta 的动量 SGD"}),
     ),
     equations=(
         *GRADIENT_LINES,
@@ -206,19 +206,19 @@ QHADAM = OptimizerSpec(
         MAXIMIZE,
     ),
     presets=(
-        Preset("qhadam_paper", "QHAdam (nu1 0.7)", {"nu1": 0.7, "nu2": 1.0},
-               help="the paper's recommended setting, with beta1 0.9, beta2 0.999",
-               zh={"label": "QHAdam（论文推荐：nu1 0.7）",
-                   "help": "论文推荐的设置，beta1 0.9，beta2 0.999"}),
-        Preset("adam", "Adam (nu 1)", {"nu1": 1.0, "nu2": 1.0},
-               help="both mixes off: Adam",
-               zh={"label": "Adam（nu 取 1）", "help": "两个混合都关闭：即 Adam"}),
+        Preset("qhadam_paper", "QHAdam (paper)", {"nu1": 0.7, "nu2": 1.0},
+               help="the paper's recommended setting: nu1 0.7, nu2 1, beta1 0.9, beta2 0.999",
+               zh={"label": "QHAdam（论文推荐）",
+                   "help": "论文推荐的设置：nu1 0.7，nu2 1，beta1 0.9，beta2 0.999"}),
+        Preset("adam", "Adam", {"nu1": 1.0, "nu2": 1.0},
+               help="nu1 = nu2 = 1, both mixes off: Adam",
+               zh={"label": "Adam", "help": "nu1 = nu2 = 1，两个混合都关闭：即 Adam"}),
     ),
     equations=(
         *GRADIENT_LINES,
         *decay_lines(),
         r"w_{1,t} = \beta_1 w_{1,t-1} + 1, \quad w_{2,t} = \beta_2 w_{2,t-1} + 1 "
-        r"\quad (w_0 = 0,\ \text{float32})",
+        r"\quad (w_0 = 0,\ \mathrm{float32})",
         r"m_t = m_{t-1} + \frac{g_t - m_{t-1}}{w_{1,t}}, \quad "
         r"v_t = v_{t-1} + \frac{g_t^2 - v_{t-1}}{w_{2,t}}",
         r"\theta_t = \theta_{t-1} - \eta\, \frac{\nu_1 m_t + (1-\nu_1)\, g_t}"

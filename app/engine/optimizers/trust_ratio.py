@@ -143,9 +143,9 @@ def lamb_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array
 
 
 LAMB_TRUST = (
-    r"r_t = \begin{cases} 1 & \lVert\theta_{t-1}\rVert = 0 \text{ or } \lVert u_t\rVert = 0 \\"
-    r" \dfrac{\min(\lVert\theta_{t-1}\rVert,\ 10)}{\lVert u_t\rVert + \epsilon} & \text{else}"
-    r"\end{cases}"
+    r"r_t = \begin{cases} \dfrac{\min(\lVert\theta_{t-1}\rVert,\ 10)}{\lVert u_t\rVert + "
+    r"\epsilon} & \lVert\theta_{t-1}\rVert\,\lVert u_t\rVert > 0 \\ 1 & \lVert\theta_{t-1}\rVert"
+    r"\,\lVert u_t\rVert = 0 \end{cases}"
 )
 
 LAMB = OptimizerSpec(
@@ -200,9 +200,9 @@ LAMB = OptimizerSpec(
         MAXIMIZE,
     ),
     presets=(
-        Preset("lamb", "LAMB (lr 0.05)", {"lr": 0.05, "adam": False},
-               help="a lr at which the trust-ratio step is visible on these surfaces",
-               zh={"label": "LAMB（学习率 0.05）", "help": "在这些曲面上能看清信任比步长的学习率"}),
+        Preset("lamb", "LAMB", {"lr": 0.05, "adam": False},
+               help="lr 0.05: the trust-ratio step is visible on these surfaces",
+               zh={"label": "LAMB", "help": "学习率 0.05：在这些曲面上能看清信任比步长"}),
         Preset("no_trust", "Without trust ratio", {"lr": 0.05, "adam": True},
                help="the same step without r: compare the two paths",
                zh={"label": "无信任比", "help": "去掉 r 的同一步：对比两条路径"}),
@@ -210,7 +210,7 @@ LAMB = OptimizerSpec(
     equations=(
         *GRADIENT_LINES,
         Line(r"g_t \leftarrow g_t \min\!\left(1,\ \frac{G}{\lVert g_t\rVert + \epsilon}\right)"
-             r"\quad (\text{float32})", (on("pre_norm"), positive("max_grad_norm"))),
+             r"\quad (\mathrm{float32})", (on("pre_norm"), positive("max_grad_norm"))),
         Line(r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t", (on("grad_averaging"),)),
         Line(r"m_t = \beta_1 m_{t-1} + g_t", (off("grad_averaging"),)),
         r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2",
@@ -224,27 +224,27 @@ LAMB = OptimizerSpec(
              (off("rectify"), positive("weight_decay"), on("weight_decouple"))),
         Line(r"u_t = \frac{m_t}{\sqrt{v_t} + \epsilon} + \lambda\,\theta_{t-1}",
              (off("rectify"), positive("weight_decay"), off("weight_decouple"))),
-        Line(r"\eta_t = \frac{\eta}{1-\beta_1^t}", (off("rectify"),)),
-        Line(r"\eta_t = \frac{\eta\, r^{\mathrm{RAdam}}_t}{1-\beta_1^t}, \quad "
-             r"\eta_t \le 0:\ \text{no move}", (on("rectify"),)),
+        Line(r"\alpha_t = \frac{\eta}{1-\beta_1^t}", (off("rectify"),)),
+        Line(r"\alpha_t = \frac{\eta\, r^{\mathrm{RAdam}}_t}{1-\beta_1^t}, \quad "
+             r"\alpha_t \le 0:\ \theta_t = \theta_{t-1}", (on("rectify"),)),
         Line(r"d_t = \frac{m_t}{\sqrt{v_t} + \epsilon}\ (\rho_t \ge \rho_{\min}), \quad "
-             r"d_t = m_t\ (\text{else}), \quad u_t = \theta_{t-1} - \eta_t d_t",
+             r"d_t = m_t\ (\rho_t < \rho_{\min}), \quad u_t = \theta_{t-1} - \alpha_t d_t",
              (on("rectify"),)),
         Line(LAMB_TRUST, (off("adam"),)),
         Line(r"r_t = 1", (on("adam"),)),
-        Line(r"\theta_t = \theta_{t-1} - \eta_t\, r_t\, u_t", (off("rectify"),)),
-        Line(r"\theta_t = \theta_{t-1} - \eta_t\, r_t\, d_t", (on("rectify"),)),
+        Line(r"\theta_t = \theta_{t-1} - \alpha_t\, r_t\, u_t", (off("rectify"),)),
+        Line(r"\theta_t = \theta_{t-1} - \alpha_t\, r_t\, d_t", (on("rectify"),)),
     ),
     step_scale=(
-        Line(r"\hat\eta_t = \eta_t\, r_t, \quad \theta_t = \theta_{t-1} - \hat\eta_t\, u_t",
+        Line(r"\hat\eta_t = \alpha_t\, r_t, \quad \theta_t = \theta_{t-1} - \hat\eta_t\, u_t",
              (off("rectify"),)),
-        Line(r"\hat\eta_t = \max(\eta_t, 0)\, r_t, \quad "
+        Line(r"\hat\eta_t = \max(\alpha_t, 0)\, r_t, \quad "
              r"\theta_t = \theta_{t-1} - \hat\eta_t\, d_t", (on("rectify"),)),
     ),
     constant_vars=(
         StateVar("bias_correction1", r"1-\beta_1^t", "bias correction of the first moment",
                  scalar=True, zh={"help": "一阶矩的偏差校正"}),
-        StateVar("step_size", r"\eta_t", "step size before the trust ratio: lr / (1 - beta1^t)"
+        StateVar("step_size", r"\alpha_t", "step size before the trust ratio: lr / (1 - beta1^t)"
                  " (rectify: times r_t)", scalar=True,
                  zh={"help": "乘信任比之前的步长：lr / (1 - beta1^t)（rectify：再乘 r_t）"}),
     ),
@@ -355,20 +355,22 @@ LARS = OptimizerSpec(
         MAXIMIZE,
     ),
     presets=(
-        Preset("layerwise", "Layer-wise (1x2 matrix, lr 10)", {"matrix": True, "lr": 10.0},
-               help="the trust ratio acting: steps of about lr x tc x ||theta||",
-               zh={"label": "逐层（1x2 矩阵，学习率 10）",
-                   "help": "信任比生效：步长约为 lr × tc × ||theta||"}),
-        Preset("vector", "On the vector (SGD momentum)", {"matrix": False, "lr": 1e-3},
+        Preset("layerwise", "Layer-wise (1x2 matrix)", {"matrix": True, "lr": 10.0},
+               help="lr 10, the trust ratio acting: steps of about lr x tc x ||theta||",
+               zh={"label": "逐层（1x2 矩阵）",
+                   "help": "学习率 10，信任比生效：步长约为 lr × tc × ||theta||"}),
+        Preset("vector", "On the vector", {"matrix": False, "lr": 1e-3},
                help="the reference on a 1-D parameter: no trust ratio, no weight decay",
-               zh={"label": "一维向量（SGD 动量）",
+               zh={"label": "一维向量",
                    "help": "参考实现作用于一维参数：无信任比，无权重衰减"}),
     ),
     equations=(
         *GRADIENT_LINES,
         Line(r"r_t = \begin{cases} \dfrac{\kappa\,\lVert\theta_{t-1}\rVert}{\lVert g_t\rVert"
              r" + \lambda\lVert\theta_{t-1}\rVert} & \lVert\theta_{t-1}\rVert > 0,\ "
-             r"\lVert g_t\rVert + \lambda\lVert\theta_{t-1}\rVert > 0 \\ 1 & \text{else}"
+             r"\lVert g_t\rVert + \lambda\lVert\theta_{t-1}\rVert > 0 \\ 1 & "
+             r"\lVert\theta_{t-1}\rVert = 0 \lor \lVert g_t\rVert + \lambda\lVert\theta_{t-1}"
+             r"\rVert = 0"
              r"\end{cases}", (on("matrix"),)),
         Line(r"g_t \leftarrow r_t\,(g_t + \lambda\,\theta_{t-1})", (on("matrix"),)),
         Line(r"b_t = \mu\, b_{t-1} + (1-\tau)\, g_t \quad (b_0 = 0)", (positive("momentum"),)),
