@@ -78,6 +78,14 @@ def test_signsgd_without_momentum_moves_every_coordinate_by_exactly_lr() -> None
         np.testing.assert_allclose(traj.state["step_scale"], 0.01)
 
 
+def test_signsgd_stalls_in_a_two_step_cycle_across_rosenbrocks_valley() -> None:
+    traj = _run("signsgd", {"lr": 0.01, "momentum": 0.0}, steps=300)
+    path = np.column_stack([traj.x, traj.y])
+    np.testing.assert_allclose(path[-50:-2], path[-48:], rtol=0, atol=1e-9)  # period 2
+    assert np.all(np.abs(path[-1] - path[-2]) > 0.009)  # both coordinates flip every step
+    assert traj.loss[-1] > 4  # far from the minimum (1, 1)
+
+
 def test_signum_moves_by_lr_along_the_sign_of_its_buffer() -> None:
     traj = _run("signsgd", {"lr": 0.01, "momentum": 0.9}, "himmelblau")
     moves = _moves(traj, validate_config({"surface": {"name": "himmelblau"}})["start"])

@@ -217,9 +217,9 @@ MARS = OptimizerSpec(
     ),
     equations=(
         *GRADIENT_LINES,
-        Line(r"c_t = g_t + \gamma\,\frac{\beta_1}{1-\beta_1}\,(g_t - g'_{t-1}) \quad (g'_0 = 0),"
-             r"\quad \lVert c_t\rVert > 1:\ c_t \leftarrow c_t / \lVert c_t\rVert",
+        Line(r"c_t = g_t + \gamma\,\frac{\beta_1}{1-\beta_1}\,(g_t - g'_{t-1}) \quad (g'_0 = 0)",
              (on("optimize_1d"),)),
+        Line(r"\lVert c_t\rVert > 1:\ c_t \leftarrow c_t / \lVert c_t\rVert", (on("optimize_1d"),)),
         Line(r"c_t = g_t, \quad \beta_1, \beta_2, \lambda \leftarrow \beta_{1,1d}, "
              r"\beta_{2,1d}, \lambda_{1d}, \quad \eta \leftarrow \eta\,\eta_{1d} / \eta_0",
              (off("optimize_1d"),)),

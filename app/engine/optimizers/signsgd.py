@@ -64,11 +64,13 @@ SIGNSGD = OptimizerSpec(
     description=(
         "signSGD keeps only the sign of each gradient coordinate: every coordinate moves by "
         "exactly lr per step, however steep or flat the surface is, so on a 2-D surface the "
-        "path runs along diagonals (both coordinates move by lr) and, near a minimum, zigzags "
-        "across it by lr until the lr decays. Signum (momentum > 0, the default) takes the sign "
-        "of a running average b of the gradients instead, which keeps the direction through "
-        "a noisy or oscillating gradient. Compared with SGD, the step ignores the gradient's "
-        "size; compared with Lion, the averaging is one plain moving average."
+        "path runs along diagonals (both coordinates move by lr). A valley that runs off the "
+        "diagonals is crossed back and forth (on Rosenbrock, lr 0.01, it stalls in a 2-step "
+        "cycle), and near a minimum it zigzags by lr until the lr decays. Signum (momentum > "
+        "0, the default) takes the sign of a running average b of the gradients instead, "
+        "which keeps the direction through a noisy or oscillating gradient. Compared with "
+        "SGD, the step ignores the gradient's size; compared with Lion, the averaging is one "
+        "plain moving average."
     ),
     family="sign",
     year=2018,
@@ -119,8 +121,10 @@ SIGNSGD = OptimizerSpec(
     momentum_name="momentum",
     zh={"label": "signSGD / Signum",
         "description": "signSGD 只保留梯度每个分量的符号：无论曲面陡峭还是平缓，每个坐标每步恰好"
-                       "移动 lr，因此在二维曲面上路径沿对角线前进（两个坐标都移动 lr），在极小值"
-                       "附近以 lr 为幅度来回跨越，直到学习率衰减。Signum（momentum > 0，默认）改用"
-                       "梯度滑动平均 b 的符号，在梯度有噪声或来回振荡时保持方向。与 SGD 相比，"
+                       "移动 lr，因此在二维曲面上路径沿对角线前进（两个坐标都移动 lr）。山谷方向"
+                       "偏离对角线时会在谷底两侧来回跳（Rosenbrock 上 lr 0.01 时陷入两步循环而"
+                       "停滞），在极小值附近以 lr 为幅度来回跨越，直到学习率衰减。"
+                       "Signum（momentum > 0，默认）改用梯度滑动平均 b 的符号，"
+                       "在梯度有噪声或来回振荡时保持方向。与 SGD 相比，"
                        "步长不看梯度大小；与 Lion 相比，平均只是一个普通的滑动平均。"},
 )
