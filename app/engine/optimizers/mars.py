@@ -154,14 +154,15 @@ MARS = OptimizerSpec(
     label="MARS",
     description=(
         "MARS adds variance reduction to AdamW's momentum: the momentum averages c = g + "
-        "gamma beta1 / (1 - beta1) (g - g_prev), the gradient corrected by how much it changed "
-        "since the last step, clipped to norm 1 over the whole parameter. On a 2-D surface, "
-        "where the gradient is exact, the correction extrapolates the gradient's change: the "
-        "path turns earlier into a bending valley. pytorch_optimizer runs it only on matrices "
-        "or with optimize_1d = true: on this 2-vector with optimize_1d off (the default) the "
-        "step is AdamW with beta1_1d, beta2_1d and weight_decay_1d at the lr lr_1d (lr_1d x "
-        "lr / lr0 under a schedule), so lr itself then changes nothing. mars_type 'lion' "
-        "steps by the sign of m; 'shampoo' is AdamW on a vector."
+        "gamma beta1 / (1 - beta1) (g - g_prev), the gradient corrected by how much it "
+        "changed since the last step, clipped to norm 1 over the whole parameter. On a 2-D "
+        "surface, where the gradient is exact, the correction extrapolates the gradient's "
+        "trend, a look-ahead: along Rosenbrock's valley a larger gamma advances faster. "
+        "pytorch_optimizer runs it only on matrices or with optimize_1d = true: on this "
+        "2-vector with optimize_1d off (the default) the step is AdamW with beta1_1d, "
+        "beta2_1d and weight_decay_1d at the lr lr_1d (lr_1d x lr / lr0 under a schedule), so"
+        " lr itself then changes nothing. mars_type 'lion' steps by the sign of m; 'shampoo' "
+        "is AdamW on a vector."
     ),
     family="adam",
     year=2024,
@@ -270,8 +271,9 @@ MARS = OptimizerSpec(
     zh={"label": "MARS",
         "description": "MARS 给 AdamW 的动量加上方差缩减：动量平均的是 c = g + gamma beta1 / "
                        "(1 - beta1) (g - g_prev)，即按上一步以来梯度的变化修正后的梯度，并在整个"
-                       "参数上裁剪到范数 1。在二维曲面上梯度是精确的，这一修正外推梯度的变化："
-                       "路径在弯曲的山谷中更早转弯。pytorch_optimizer 只对矩阵或 "
+                       "参数上裁剪到范数 1。在二维曲面上梯度是精确的，这一修正外推梯度的变化趋势，"
+                       "相当于向前看：沿 Rosenbrock 的山谷，gamma 越大前进越快。"
+                       "pytorch_optimizer 只对矩阵或 "
                        "optimize_1d = true 时使用它：对这个二维向量，optimize_1d 关闭（默认）时"
                        "更新就是 AdamW，使用 "
                        "beta1_1d、beta2_1d、weight_decay_1d，学习率为 lr_1d（有调度时为 lr_1d × "

@@ -184,8 +184,7 @@ QHADAM = OptimizerSpec(
         "the denominator's square is nu2 v + (1 - nu2) g^2, so the current gradient acts at "
         "once beside the averages; nu1 = nu2 = 1 (the defaults) is Adam. The moments are "
         "bias-corrected as weighted averages: the new gradient's weight is 1 / (1 + beta + ... "
-        "+ beta^(t-1)), so the first step moves each coordinate by about lr, as Adam's does. "
-        "With nu1 < 1 the path turns sooner where the gradient turns."
+        "+ beta^(t-1)), so the first step moves each coordinate by about lr, as Adam's does."
     ),
     family="adam",
     year=2019,
@@ -251,6 +250,5 @@ QHADAM = OptimizerSpec(
         "description": "QHAdam 是带拟双曲混合的 Adam：分子为 nu1 m + (1 - nu1) g，分母的平方为 "
                        "nu2 v + (1 - nu2) g^2，当前梯度与平均值一起立即起作用；nu1 = nu2 = 1"
                        "（默认）即 Adam。矩按加权平均做偏差校正：新梯度的权重为 1 / (1 + beta + "
-                       "... + beta^(t-1))，因此第一步每个坐标约移动 lr，与 Adam 相同。nu1 < 1 时，"
-                       "梯度转向处路径转得更早。"},
+                       "... + beta^(t-1))，因此第一步每个坐标约移动 lr，与 Adam 相同。"},
 )
