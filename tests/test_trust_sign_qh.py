@@ -360,3 +360,56 @@ def test_every_joint_optimizer_has_its_own_step_cost() -> None:
     alone = optimizer_step({"optimizer": "lamb"}, 100)[0]
     wrapped = optimizer_step({"optimizer": "lookahead", "inner": {"optimizer": "lamb"}}, 100)[0]
     assert wrapped > alone > optimizer_step({"optimizer": "adam"}, 100)[0]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_schedule_and_noise_record_the_same_on_floats(name: str) -> None:
+    """One-cycle (the lr and the cycled momentum / beta1) with noise: float path = arrays."""
+    from tests.test_scalar_path import _assert_same_blocks, _config
+
+    params = {"mars": {"optimize_1d": True, "cautious": True}, "lamb": {"rectify": True},
+              "lars": {"matrix": True}}.get(name, {})
+    run_cfg = {"optimizer": name, "params": params,
+               "schedule": {"name": "OneCycleLR", "params": {}}}
+    _assert_same_blocks(_config(run_cfg, {"noise": 0.3, "seed": 3}, steps=60), 21)
+
+
+SCHEDULED = [("mars", {"lr": 0.01, "lr_1d": 0.02}), ("mars", {"lr": 0.01, "optimize_1d": True}),
+             ("lamb", {"lr": 0.05}), ("lars", {"lr": 1e-3}), ("signsgd", {"lr": 0.01}),
+             ("qhm", {"lr": 1e-3, "momentum": 0.9, "nu": 0.7}),
+             ("qhadam", {"lr": 0.05, "nu1": 0.7})]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", SCHEDULED, ids=lambda c: c[0] + ",".join(c[1]))
+def test_one_cycle_matches_live_pytorch_optimizer_with_torchs_scheduler(
+        case: tuple[str, dict[str, Any]]) -> None:
+    """torch's OneCycleLR on the reference: the lr, and momentum / betas[0] cycled; MARS's
+    fallback keeps lr_1d / lr0 from its construction."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("pytorch_optimizer")
+    from app.engine.config import build_objective
+    from tests.reference_optimizers import reference_for
+
+    name, params = case
+    steps, surface = 60, "ill_conditioned"
+    config = validate_config({"surface": {"name": surface}, "steps": steps, "runs": [
+        {"optimizer": name, "params": params, "schedule": {"name": "OneCycleLR", "params": {
+            "max_lr": params["lr"], "total_steps": steps}}}]})
+    ours = run(config).runs[0]
+    objective = build_objective({"name": surface, "params": {}})
+    param = torch.tensor(config["start"], dtype=torch.float64).requires_grad_(True)
+    opt = reference_for(name).build(param, params)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=params["lr"], total_steps=steps)
+    xs, ys = [], []
+    for _ in range(steps):
+        x, y = (float(v) for v in param.detach())
+        gx, gy = objective.grad(np.array([x]), np.array([y]))
+        param.grad = torch.tensor([float(gx[0]), float(gy[0])], dtype=torch.float64)
+        opt.step()
+        sched.step()
+        xs.append(float(param.detach()[0]))
+        ys.append(float(param.detach()[1]))
+    assert ours.steps == steps
+    assert _rel_err(ours.x, np.array(xs)) < RTOL
+    assert _rel_err(ours.y, np.array(ys)) < RTOL

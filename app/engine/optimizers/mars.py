@@ -267,6 +267,7 @@ MARS = OptimizerSpec(
     teaching=mars_teaching,
     constants=mars_constants,
     applied_lr=mars_applied_lr,
+    momentum_name="beta1",  # torch's schedulers cycle betas[0] (unused by the fallback)
     joint=True,
     zh={"label": "MARS",
         "description": "MARS 给 AdamW 的动量加上方差缩减：动量平均的是 c = g + gamma beta1 / "

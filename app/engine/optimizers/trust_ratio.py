@@ -225,6 +225,14 @@ LAMB = OptimizerSpec(
         Line(r"u_t = \frac{m_t}{\sqrt{v_t} + \epsilon} + \lambda\,\theta_{t-1}",
              (off("rectify"), positive("weight_decay"), off("weight_decouple"))),
         Line(r"\alpha_t = \frac{\eta}{1-\beta_1^t}", (off("rectify"),)),
+        Line(r"\rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}, \quad "
+             r"\rho_\infty = \frac{2}{1-\beta_2} - 1", (on("rectify"),)),
+        Line(r"r^{\mathrm{RAdam}}_t = \sqrt{\frac{(1-\beta_2^t)(\rho_t-4)(\rho_t-2)\rho_\infty}"
+             r"{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}\ (\rho_t \ge \rho_{\min}), \quad "
+             r"1\ (\rho_t < \rho_{\min})", (on("rectify"), on("degenerated_to_sgd"))),
+        Line(r"r^{\mathrm{RAdam}}_t = \sqrt{\frac{(1-\beta_2^t)(\rho_t-4)(\rho_t-2)\rho_\infty}"
+             r"{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}\ (\rho_t \ge \rho_{\min}), \quad "
+             r"-1\ (\rho_t < \rho_{\min})", (on("rectify"), off("degenerated_to_sgd"))),
         Line(r"\alpha_t = \frac{\eta\, r^{\mathrm{RAdam}}_t}{1-\beta_1^t}, \quad "
              r"\alpha_t \le 0:\ \theta_t = \theta_{t-1}", (on("rectify"),)),
         Line(r"d_t = \frac{m_t}{\sqrt{v_t} + \epsilon}\ (\rho_t \ge \rho_{\min}), \quad "
