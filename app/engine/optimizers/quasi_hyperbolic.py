@@ -220,11 +220,11 @@ QHADAM = OptimizerSpec(
         r"\quad (w_0 = 0,\ \mathrm{float32})",
         r"m_t = m_{t-1} + \frac{g_t - m_{t-1}}{w_{1,t}}, \quad "
         r"v_t = v_{t-1} + \frac{g_t^2 - v_{t-1}}{w_{2,t}}",
-        r"\theta_t = \theta_{t-1} - \eta\, \frac{\nu_1 m_t + (1-\nu_1)\, g_t}"
-        r"{\sqrt{\nu_2 v_t + (1-\nu_2)\, g_t^2} + \epsilon}",
+        r"D_t = \sqrt{\nu_2 v_t + (1-\nu_2)\, g_t^2} + \epsilon",
+        r"\theta_t = \theta_{t-1} - \eta\, \frac{\nu_1 m_t + (1-\nu_1)\, g_t}{D_t}",
     ),
     step_scale=(
-        r"\hat\eta_t = \frac{\eta}{\sqrt{\nu_2 v_t + (1-\nu_2)\, g_t^2} + \epsilon}, \quad "
+        r"\hat\eta_t = \frac{\eta}{D_t}, \quad "
         r"\theta_t = \theta_{t-1} - \hat\eta_t \left(\nu_1 m_t + (1-\nu_1)\, g_t\right)",
     ),
     state=(
@@ -237,9 +237,10 @@ QHADAM = OptimizerSpec(
                  zh={"help": "和 1 + beta1 + ... + beta1^(t-1)：新梯度以 1 / w_1 的权重计入 m"}),
         StateVar("beta2_weight", "w_2", "sum 1 + beta2 + ... + beta2^(t-1)", scalar=True,
                  zh={"help": "和 1 + beta2 + ... + beta2^(t-1)"}),
-        StateVar("denom", r"\sqrt{\nu_2 v_t + (1-\nu_2) g_t^2} + \epsilon", "the step's "
-                 "denominator (kept for the page, not part of the reference's state)",
-                 zh={"help": "本步的分母（为页面保留，不属于参考实现的状态）"}),
+        StateVar("denom", "D", "the step's denominator sqrt(nu2 v + (1 - nu2) g^2) + eps "
+                 "(kept for the page, not part of the reference's state)",
+                 zh={"help": "本步的分母 sqrt(nu2 v + (1 - nu2) g^2) + eps"
+                             "（为页面保留，不属于参考实现的状态）"}),
         STEP_SCALE,
     ),
     init=qhadam_init,
