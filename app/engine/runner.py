@@ -563,7 +563,6 @@ class FloatKernel(_Kernel):
 
         return move, close, applied
 
-
     def open_joint(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
         """``open`` for an optimizer whose step couples the coordinates (a norm over the
         parameter, LAMB's trust ratio): its update runs once per step on the run's one-row
