@@ -94,8 +94,11 @@ QHM = OptimizerSpec(
     ),
     presets=(
         Preset("qhm_paper", "QHM (paper)", {"momentum": 0.999, "nu": 0.7},
-               help="the paper's recommended setting: nu 0.7, beta 0.999",
-               zh={"label": "QHM（论文推荐）", "help": "论文推荐的设置：nu 0.7，beta 0.999"}),
+               help="the paper's recommended setting: nu 0.7, beta 0.999 (lr: momentum SGD's "
+                    "lr / (1 - its beta))",
+               zh={"label": "QHM（论文推荐）",
+                   "help": "论文推荐的设置：nu 0.7，beta 0.999（学习率：动量 SGD 的学习率 / "
+                           "(1 - 其 beta)）"}),
         Preset("momentum", "Momentum", {"momentum": 0.9, "nu": 1.0},
                help="the buffer alone: momentum SGD with the lr scaled by 1 - beta",
                zh={"label": "动量", "help": "只用缓冲区：学习率乘以 1 - beta 的动量 SGD"}),
@@ -205,11 +208,11 @@ QHADAM = OptimizerSpec(
         MAXIMIZE,
     ),
     presets=(
-        Preset("qhadam_paper", "QHAdam (paper)", {"nu1": 0.7, "nu2": 1.0},
-               help="the paper's recommended setting: nu1 0.7, nu2 1, beta1 0.9, beta2 0.999",
+        Preset("qhadam_paper", "QHAdam (paper)", {"nu1": 0.7, "nu2": 1.0, "beta1": 0.995},
+               help="the authors' advice to Adam users: nu1 0.7, beta1 0.995, nu2 1",
                zh={"label": "QHAdam（论文推荐）",
-                   "help": "论文推荐的设置：nu1 0.7，nu2 1，beta1 0.9，beta2 0.999"}),
-        Preset("adam", "Adam", {"nu1": 1.0, "nu2": 1.0},
+                   "help": "作者给 Adam 用户的建议：nu1 0.7，beta1 0.995，nu2 1"}),
+        Preset("adam", "Adam", {"nu1": 1.0, "nu2": 1.0, "beta1": 0.9},
                help="nu1 = nu2 = 1, both mixes off: Adam",
                zh={"label": "Adam", "help": "nu1 = nu2 = 1，两个混合都关闭：即 Adam"}),
     ),
