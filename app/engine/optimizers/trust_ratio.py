@@ -154,8 +154,9 @@ LAMB = OptimizerSpec(
     description=(
         "LAMB is Adam with a layer-wise trust ratio: it computes Adam's direction u = m / (sqrt(v) "
         "+ eps) (without v's bias correction) and rescales the whole layer's step by r = "
-        "||theta|| / ||u||, so the step is about lr x ||theta|| long (||theta|| counted up to "
-        "10) however large the gradient is. Here the layer is the 2-vector (x, y): r is one "
+        "||theta|| / ||u||, so the step is lr / (1 - beta1^t) x ||theta|| long (about lr x "
+        "||theta|| after the first steps; ||theta|| counted up to 10) however large the "
+        "gradient is. Here the layer is the 2-vector (x, y): r is one "
         "number for both coordinates, so the direction stays Adam's and only the length "
         "changes. Far from the origin it strides, near (0, 0) it barely moves, and a minimum "
         "at the origin is approached geometrically. adam = true turns the ratio off; rectify "
@@ -283,7 +284,8 @@ LAMB = OptimizerSpec(
     zh={"label": "LAMB",
         "description": "LAMB 是带逐层信任比的 Adam：先算出 Adam 的方向 u = m / (√v + eps)（v 不做"
                        "偏差校正），再把整层的步长乘以 r = ||theta|| / ||u||，因此无论梯度多大，"
-                       "步长都约为 lr × ||theta||（||theta|| 最多计到 10）。这里整层就是二维向量 "
+                       "步长都是 lr / (1 - beta1^t) × ||theta||（最初几步之后约为 lr × ||theta||；"
+                       "||theta|| 最多计到 10）。这里整层就是二维向量 "
                        "(x, y)：r 是两个坐标共用的一个数，方向仍是 Adam 的，只改变长度。远离原点时"
                        "大步前进，靠近 (0, 0) 时几乎不动，位于原点的极小值只能按几何级数逼近。"
                        "adam = true 关闭信任比；rectify 加上 RAdam 的预热因子；pre_norm 先把梯度"
