@@ -218,6 +218,10 @@ def _applied_lr(case: dict[str, Any]) -> list[float]:
         return [case["params"]["lr"]] + [s["eta"] for s in case["state"]]
     if case["optimizer"].endswith("_schedulefree"):
         return [s["scheduled_lr"] for s in case["state"]]
+    if case["optimizer"] == "mars":  # lr x lr_1d / lr0 on the AdamW fallback, else lr
+        h = case["params"]
+        factor = 1.0 if h["optimize_1d"] else h["lr_1d"] / h["lr"]
+        return [lr * factor for lr in case["lr"]]
     return list(case["companions"]["d_lr"])
 
 

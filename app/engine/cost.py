@@ -50,10 +50,12 @@ LINE_SEARCH_EVALS = 1.5  # typical extra evaluations of a strong-Wolfe step (mea
 WRAPPER_STEP_US = 2.0  # Lookahead's own bookkeeping on top of its inner optimizer
 # What an optimizer's own step adds to STEP_US (measured against Adam's on the float path):
 # Schedule-Free's three iterates and averaging weight (computed on each coordinate), MADGRAD's
-# cube roots (a NumPy call each, on floats too).
+# cube roots (a NumPy call each, on floats too); LAMB, LARS and MARS (norms over the 2-vector)
+# run NumPy on the run's one-row arrays every step (16-47 us a step in all, by their options);
+# QHAdam rounds its bias-correction weights to float32 (11 us in all).
 EXTRA_STEP_US: dict[str, float] = {
     "sgd_schedulefree": 1.5, "adamw_schedulefree": 5.0, "radam_schedulefree": 6.0,
-    "madgrad": 3.0,
+    "madgrad": 3.0, "qhadam": 4.0, "lamb": 24.0, "lars": 6.0, "mars": 14.0,
 }
 
 # One evaluation (value and gradient) of a surface at one point.

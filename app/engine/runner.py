@@ -502,6 +502,7 @@ class FloatKernel(_Kernel):
         self.joint = sim.driven.joint_for(sim.driven_hp)
         self.states = (_pair(sim.state), {}) if self.joint \
             else (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
+        self.joint_state = sim.state  # a joint optimizer's one-row record (see open_joint)
         self.hp, self.driven = copy_record(sim.hp, sim.nested)
         self.initial = sim.initial
         # The schedule on floats, from the configured lr and momentum, as the array one was.
@@ -547,6 +548,8 @@ class FloatKernel(_Kernel):
 
     def open(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
         sim = self.sim
+        if sim.spec.one_row:
+            return self.open_joint(n)
         update, state_of = sim.spec.update, self._state_of
         point_value, point_grad = sim.objective.point_functions()
         noise = sim.noise
@@ -596,6 +599,45 @@ class FloatKernel(_Kernel):
 
         def applied(hp: Mapping[str, Any], consts: Constants) -> float:
             return applied_lr(sx[INNER] if nested else sx, hp, consts)
+
+        return move, close, applied
+
+    def open_joint(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
+        """``open`` for an optimizer whose step couples the coordinates (a norm over the
+        parameter, LAMB's trust ratio): its update runs once per step on the run's one-row
+        arrays (the array kernel's arithmetic on row 0), the rest of the loop on floats."""
+        sim = self.sim
+        update, state_of = sim.spec.update, self._state_of
+        point_value, point_grad = sim.objective.point_functions()
+        noise = sim.noise
+        x, y, state = self.x, self.y, self.joint_state
+        draws = iter(sim.rng.standard_normal((n, 2)).tolist() if noise else ())
+
+        def move(hp: dict[str, Any], consts: Constants, t: int) -> tuple[float, ...]:
+            nonlocal x, y, state
+            gx, gy = point_grad(x, y)
+            if noise:
+                zx, zy = next(draws)
+                gx = gx + noise * zx
+                gy = gy + noise * zy
+            p, state = update(np.array([[x, y]]), np.array([[gx, gy]]), state, hp, consts, t,
+                              None)
+            p = np.asarray(p, dtype=float)
+            x, y = float(p[0, 0]), float(p[0, -1])
+            values = state_of(state)
+            return (x, y, point_value(x, y), gx, gy, *(float(v[0, 0]) for v in values),
+                    *(float(v[0, -1]) for v in values), *consts.values())
+
+        def close() -> None:
+            self.x, self.y, self.joint_state = x, y, state
+
+        applied_lr, nested = sim.driven.applied_lr, sim.nested
+        if applied_lr is None:
+            return move, close, None
+
+        def applied(hp: Mapping[str, Any], consts: Constants) -> float:
+            driven = state[INNER] if nested else state
+            return float(np.asarray(applied_lr(driven, hp, consts), dtype=float).reshape(-1)[0])
 
         return move, close, applied
 

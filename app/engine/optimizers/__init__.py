@@ -15,10 +15,14 @@ from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
 from .madgrad import MADGRAD
+from .mars import MARS
 from .muon import MUON
+from .quasi_hyperbolic import QHADAM, QHM
 from .rprop import RPROP
 from .schedulefree import ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, SGD_SCHEDULEFREE
 from .shampoo import SHAMPOO
+from .signsgd import SIGNSGD
+from .trust_ratio import LAMB, LARS
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
@@ -27,6 +31,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
         ADAFACTOR, MUON, SHAMPOO,
         SGD_SCHEDULEFREE, ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, MADGRAD,
+        SIGNSGD, QHM, QHADAM, MARS, LAMB, LARS,
     )
 }
 

@@ -277,6 +277,10 @@ class OptimizerSpec:
     check: CheckFn | None = None
     momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
     needs_oracle: bool = False
+    # Transitional: an update written for (B, 2) arrays only that couples the coordinates
+    # (LAMB's and LARS's trust ratio, MARS's clipped correction): a single run's float kernel
+    # passes it its one-row arrays. New code uses ``joint`` (pairs on floats) instead.
+    one_row: bool = False
     # A wrapper (lookahead): the optimizer it makes around an inner one, whose records it nests
     # (hyperparameters ``{..., "inner": {...}}``, state ``{..., "inner": {...}}``).
     around: Callable[[OptimizerSpec], OptimizerSpec] | None = None

@@ -48,7 +48,8 @@ def lookahead_around(inner: OptimizerSpec) -> OptimizerSpec:
         return new_p, {INNER: inner_state, SLOW: slow}
 
     return replace(LOOKAHEAD, init=init, update=update, around=None,
-                   needs_oracle=inner.needs_oracle, joint=inner.joint)
+                   needs_oracle=inner.needs_oracle, joint=inner.joint,
+                   one_row=inner.one_row)
 
 
 LOOKAHEAD = OptimizerSpec(
