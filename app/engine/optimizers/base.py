@@ -56,6 +56,9 @@ compares step for step, live against torch too). The spec gives:
   (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
   ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
 - ``momentum_name`` if CyclicLR / OneCycleLR may cycle one of its hyperparameters.
+- ``couples(hp)`` when a step needs both coordinates at once (cautious masking: the mask's mean;
+  Adan's gradient-norm clipping): such a run's float path calls ``update`` once per step on
+  (1, 2) arrays (a per-run reduction is ``coordinate_sum``), still bit for bit the array path.
 """
 
 from __future__ import annotations
@@ -286,6 +289,10 @@ class OptimizerSpec:
     family: str = "classic"
     year: int | None = None
     paper: str = ""
+    # Whether a run with these hyperparameters couples its two coordinates (cautious masking's
+    # mean over the mask, a gradient norm): the float kernel then steps both at once, on (1, 2)
+    # arrays, instead of one coordinate at a time. None: never.
+    couples: Callable[[Hyper], bool] | None = None
 
     @property
     def wraps(self) -> bool:
@@ -513,6 +520,40 @@ def bias_correction_and_sqrt(beta: Any, t: int) -> tuple[Any, Any]:
         return 1 - power(beta, t), levelwise(_bias_correction_sqrt, beta, t)
     correction = 1 - float(beta) ** float(t)
     return correction, correction**0.5
+
+
+def coordinate_sum(x: Array) -> Array:
+    """The sum over a run's coordinates, one value per run (B, 1): only a coupled step (see
+    ``OptimizerSpec.couples``) calls it, on arrays."""
+    return x.sum(axis=-1, keepdims=True)
+
+
+def cautious_mask(update: Array, grad: Array) -> Array:
+    """pytorch_optimizer's (and timm's) cautious mask, the factor the update is multiplied by:
+    0 where the update's sign disagrees with the gradient's (``update * grad <= 0``), elsewhere
+    the number of coordinates over the agreeing ones plus one (2/3 when both agree, 1 when one
+    does)."""
+    mask = (update * grad > 0).astype(float)
+    return mask * (update.shape[-1] / (coordinate_sum(mask) + 1))
+
+
+CAUTIOUS = Param("cautious", False, kind="bool",
+                 help="zero the update where its sign disagrees with the gradient's "
+                      "(cautious masking)",
+                 zh={"help": "在更新与梯度符号相反的分量上把更新置零（谨慎掩码）"})
+CAUTIOUS_MASK = StateVar(
+    "cautious_mask", r"\phi",
+    "cautious mask: 0 where the update's sign disagrees with the gradient's, else "
+    "2 / (1 + the number of agreeing coordinates)",
+    zh={"help": "谨慎掩码：更新与梯度符号相反处为 0，其余为 2 /（1 + 符号一致的分量数）"},
+)
+CAUTIOUS_LINE = Line(r"\phi_t = \frac{2\,[u_t \odot g_t > 0]}{1 + \#\{i : u_{t,i}\, g_{t,i} > 0\}}",
+                     (on("cautious"),))
+
+
+def cautious_on(hp: Hyper) -> bool:
+    """Whether a run masks its update (a ``couples`` rule: the mask's mean spans coordinates)."""
+    return bool(hp.get("cautious", False))
 
 
 def require(condition: bool, field_name: str, message: str) -> None:

@@ -43,8 +43,11 @@ def lookahead_around(inner: OptimizerSpec) -> OptimizerSpec:
             new_p = copy(slow)
         return new_p, {INNER: inner_state, SLOW: slow}
 
+    inner_couples = inner.couples
     return replace(LOOKAHEAD, init=init, update=update, around=None,
-                   needs_oracle=inner.needs_oracle)
+                   needs_oracle=inner.needs_oracle,
+                   couples=None if inner_couples is None
+                   else lambda hp: inner_couples(hp[INNER]))
 
 
 LOOKAHEAD = OptimizerSpec(
