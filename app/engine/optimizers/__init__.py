@@ -7,19 +7,26 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..params import validate_params
+from .adabelief import ADABELIEF
+from .adan import ADAN
 from .adaptive import ADABOUND, ADAM, ADAMAX, ADAMW, LION, NADAM, RADAM
+from .ademamix import ADEMAMIX
+from .adopt import ADOPT
 from .asgd import ASGD
 from .base import FAMILIES, Family, OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
+from .laprop import LAPROP
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
 from .rprop import RPROP
+from .yogi import YOGI
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
         SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
         LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
+        ADABELIEF, YOGI, ADAN, ADOPT, ADEMAMIX, LAPROP,
     )
 }
 
