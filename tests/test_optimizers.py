@@ -15,6 +15,7 @@ from app.engine.config import validate_config
 from app.engine.errors import ConfigError
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.runner import run
+from tests.torch_names import NOT_TORCH, TORCH_OPTIMIZERS
 
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "optimizers.json").read_text())
 # Lookahead around every inner optimizer (tests/fixtures/make_lookahead_fixtures.py): the same
@@ -42,8 +43,12 @@ def test_fixtures_cover_every_optimizer_on_three_surfaces() -> None:
         run_cfg = case["config"]["runs"][0]
         surface = case["config"]["surface"].get("name", "formula")
         seen.setdefault(run_cfg["optimizer"], set()).add(surface)
-    assert set(seen) == set(OPTIMIZERS)
+    assert set(seen) == set(TORCH_OPTIMIZERS)
     assert all(len(surfaces) >= 3 for surfaces in seen.values())
+    # every other optimizer is compared with its own reference
+    others = json.loads((Path(__file__).parent / "fixtures" / "reference_optimizers.json")
+                        .read_text())["cases"]
+    assert set(OPTIMIZERS) <= set(seen) | {c["optimizer"] for c in others}
 
 
 @pytest.mark.parametrize("case", REFERENCE_CASES, ids=[c["id"] for c in REFERENCE_CASES])
@@ -162,7 +167,7 @@ def test_teaching_quantities_are_recorded() -> None:
 
 # ---------------------------------------------------------------- live comparison with torch
 def _random_run(rng: random.Random) -> dict[str, Any]:
-    name = rng.choice([n for n in OPTIMIZERS if n not in ("lookahead",)])
+    name = rng.choice([n for n in TORCH_OPTIMIZERS if n not in ("lookahead",)])
     spec = OPTIMIZERS[name]
     params: dict[str, Any] = {}
     for p in spec.params:
@@ -173,7 +178,7 @@ def _random_run(rng: random.Random) -> dict[str, Any]:
                 params[p.name] = rng.choice([1e-8, 1e-6, 1e-3])
             elif p.name in ("weight_decay", "lr_decay", "dampening"):
                 params[p.name] = rng.choice([0.0, 0.01, 0.1])
-        if p.kind == "bool" and p.name != "maximize" and rng.random() < 0.3:
+        if p.kind == "bool" and p.name not in ("maximize", *NOT_TORCH) and rng.random() < 0.3:
             params[p.name] = True
     if name == "sgd" and params.get("nesterov"):
         params["momentum"], params["dampening"] = 0.9, 0.0
