@@ -178,6 +178,20 @@ def test_a_coupled_step_keeps_the_float_kernel_and_the_array_paths_bits(
     _assert_same_blocks(config, 23)
 
 
+def test_a_coupled_step_costs_more_in_the_estimate() -> None:
+    from app.engine.cost import optimizer_step
+
+    def own(run_cfg: dict[str, Any]) -> float:
+        return optimizer_step(validate_config({"runs": [run_cfg]})["runs"][0], 100)[0]
+
+    for name, params in (("adamw", {"cautious": True}), ("lion", {"cautious": True}),
+                         ("laprop", {"cautious": True}), ("adan", {"max_grad_norm": 1.0})):
+        assert own({"optimizer": name, "params": params}) > 4 * own({"optimizer": name}), name
+    wrapped = {"optimizer": "lookahead", "inner": {"optimizer": "lion",
+                                                   "params": {"cautious": True}}}
+    assert own(wrapped) > 4 * own({"optimizer": "lookahead", "inner": {"optimizer": "lion"}})
+
+
 def test_clipping_scales_the_gradient_to_max_grad_norm() -> None:
     """Adan with max_grad_norm: each step's gradient is scaled so its norm is at most G (float32
     arithmetic: within 1e-7); off, the path is the unclipped one."""

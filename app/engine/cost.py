@@ -48,6 +48,11 @@ LBFGS_PAIR_US = 0.25
 LBFGS_EVALS = 2.0  # evaluations of a step without a line search (the start and the loss)
 LINE_SEARCH_EVALS = 1.5  # typical extra evaluations of a strong-Wolfe step (measured mean ~1)
 WRAPPER_STEP_US = 2.0  # Lookahead's own bookkeeping on top of its inner optimizer
+# A step coupling both coordinates (OptimizerSpec.couples: cautious masking on adamw, lion and
+# laprop; Adan's gradient-norm clipping) runs on (1, 2) arrays even for a single run (measured
+# 4-7x a plain Adam step); Adan's clipping adds its float32 norm emulation.
+COUPLED_STEP_US = 35.0
+COUPLED_EXTRA_US = {"adan": 30.0}
 
 # One evaluation (value and gradient) of a surface at one point.
 ANALYTIC_FLOAT_US = 0.5  # plain float arithmetic
@@ -211,6 +216,10 @@ def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bo
         own += WRAPPER_STEP_US * US
         name = f"{spec.name}({inner['optimizer']})"
     for part, params in parts:
+        couples = part.couples
+        if couples is not None and couples({p.name: p.default for p in part.params} | params):
+            own += (COUPLED_STEP_US + COUPLED_EXTRA_US.get(part.name, 0.0)) * US
+            name += " (coupled step)"
         if part.needs_oracle:
             own, evals = _lbfgs(params, steps)
             array = True
