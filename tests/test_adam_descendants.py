@@ -318,3 +318,33 @@ def test_every_map_cell_is_the_single_run_bit_for_bit(case: tuple[Any, ...]) -> 
                 assert np.isnan(final)
             else:
                 assert final == single.loss[-1]  # exact, not approximately
+
+
+# ---------------------------------------------------------------- the step scale
+def _direction(name: str, traj: Trajectory, hp: dict[str, Any]) -> np.ndarray:
+    """The direction the catalog's step-scale line multiplies (its step is -scale * this)."""
+    s = traj.state
+    t = np.arange(1, traj.steps + 1)[:, None]
+    if name == "adan":
+        return (s["exp_avg"] / (1 - hp["beta1"] ** t)
+                + hp["beta2"] * s["exp_avg_diff"] / (1 - hp["beta2"] ** t))
+    if name == "ademamix":
+        return s["exp_avg"] / (1 - hp["beta1"] ** t) + hp["alpha"] * s["exp_avg_slow"]
+    return s["exp_avg"]
+
+
+SCALES = [("adabelief", {"lr": 0.05}), ("adabelief", {"lr": 0.05, "rectify": True}),
+          ("yogi", {"lr": 0.05}), ("adan", {"lr": 0.02}), ("adopt", {"lr": 0.02}),
+          ("ademamix", {"lr": 0.01}), ("laprop", {"lr": 0.01})]
+
+
+@pytest.mark.parametrize(("name", "params"), SCALES, ids=[f"{n}{p}" for n, p in SCALES])
+def test_step_scale_times_the_catalog_direction_is_the_move(name: str,
+                                                           params: dict[str, Any]) -> None:
+    traj = _run(name, params, "himmelblau", 80)
+    hp = {p.name: p.default for p in OPTIMIZERS[name].params} | params
+    scale = traj.state["step_scale"]
+    assert np.isfinite(scale).all() and (scale >= 0).all()
+    assert (scale[1:] > 0).all()  # ADOPT's first step and rectify's first waits aside
+    np.testing.assert_allclose(_moves(traj, [-0.5, 0.5]), -scale * _direction(name, traj, hp),
+                               rtol=1e-9, atol=1e-15)
