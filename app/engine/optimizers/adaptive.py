@@ -285,7 +285,7 @@ ADAMW = OptimizerSpec(
     family="adam",
     year=2017,
     paper="Loshchilov & Hutter 2017, Decoupled Weight Decay Regularization",
-    reference="torch.optim.AdamW",
+    reference="torch.optim.AdamW (cautious: pytorch_optimizer 4.1.0, its AdEMAMix with alpha 0)",
     params=(
         lr_param(1e-3),
         *_betas(),
@@ -843,7 +843,7 @@ LION = OptimizerSpec(
     year=2023,
     paper="Chen et al. 2023, Symbolic Discovery of Optimization Algorithms",
     reference="Lion, Chen et al. 2023, Algorithm 2 (Symbolic Discovery of Optimization "
-              "Algorithms)",
+              "Algorithms); cautious: pytorch_optimizer 4.1.0 Lion",
     params=(
         lr_param(1e-4),
         *LION_BETAS,

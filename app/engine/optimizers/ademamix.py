@@ -71,7 +71,7 @@ def ademamix_init(p: Array, hp: Hyper) -> State:
 def ademamix_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int, oracle: Oracle | None
 ) -> tuple[Array, State]:
-    """Adam's step on m-hat + alpha_t m_slow: a fast and a slow average of the gradient."""
+    """Adam's step on m-hat + alpha_t m-tilde: a fast and a slow average of the gradient."""
     p, g = apply_weight_decay(p, maybe_maximize(grad, hp), hp)
     m = lerp(state["exp_avg"], g, 1 - hp["beta1"])
     v = ema_sq(state["exp_avg_sq"], g, hp["beta2"])
@@ -82,7 +82,7 @@ def ademamix_update(
 
 
 def _teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
-    """m-hat, v-hat and the step scale lr / (sqrt(v-hat) + eps), on m-hat + alpha_t m_slow."""
+    """m-hat, v-hat and the step scale lr / (sqrt(v-hat) + eps), on m-hat + alpha_t m-tilde."""
     v = state["exp_avg_sq"]
     root = consts["bias_correction2_sqrt"]
     return {"m_hat": state["exp_avg"] / consts["bias_correction1"],
@@ -94,7 +94,7 @@ ADEMAMIX = OptimizerSpec(
     name="ademamix",
     label="AdEMAMix",
     description=(
-        "AdEMAMix adds to Adam's m-hat a slow average of the gradient, alpha * m_slow with "
+        "AdEMAMix adds to Adam's m-hat a slow average of the gradient, alpha * m-tilde with "
         "beta3 = 0.9999 (a memory of about 10,000 steps), left without bias correction so it "
         "grows in gradually. The slow term keeps pushing along directions the gradient has "
         "favoured for long, so the path carries on through bends and shallow basins where "
@@ -133,13 +133,13 @@ ADEMAMIX = OptimizerSpec(
         Line(r"\alpha_t = \alpha, \quad \beta_{3,t} = \beta_3", (CONSTANT,)),
         r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \quad "
         r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2",
-        r"m^{\mathrm{slow}}_t = \beta_{3,t}\, m^{\mathrm{slow}}_{t-1} + (1-\beta_{3,t})\, g_t",
+        r"\tilde m_t = \beta_{3,t}\, \tilde m_{t-1} + (1-\beta_{3,t})\, g_t",
         r"\theta_t = \theta_{t-1} - \eta\, \frac{m_t/(1-\beta_1^t) + \alpha_t\, "
-        r"m^{\mathrm{slow}}_t}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}",
+        r"\tilde m_t}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}",
     ),
     step_scale=(
         r"\hat\eta_t = \eta \Big/ \left(\sqrt{\frac{v_t}{1-\beta_2^t}} + \epsilon\right), \quad "
-        r"\theta_t = \theta_{t-1} - \hat\eta_t \left(\hat m_t + \alpha_t m^{\mathrm{slow}}_t"
+        r"\theta_t = \theta_{t-1} - \hat\eta_t \left(\hat m_t + \alpha_t \tilde m_t"
         r"\right)",
     ),
     constant_vars=(
@@ -152,7 +152,7 @@ ADEMAMIX = OptimizerSpec(
     state=(
         M,
         V,
-        StateVar("exp_avg_slow", r"m^{\mathrm{slow}}", "slow running average of gradients "
+        StateVar("exp_avg_slow", r"\tilde m", "slow running average of gradients "
                  "(beta3), not bias-corrected",
                  zh={"help": "梯度的慢速滑动平均（β3），不做偏差校正"}),
         M_HAT,
@@ -165,7 +165,7 @@ ADEMAMIX = OptimizerSpec(
     constants=ademamix_constants,
     momentum_name="beta1",
     zh={"label": "AdEMAMix",
-        "description": ("AdEMAMix 在 Adam 的 m̂ 之外再加上梯度的慢速平均 α·m_slow，"
+        "description": ("AdEMAMix 在 Adam 的 m̂ 之外再加上梯度的慢速平均 α·m̃，"
                         "β3 = 0.9999（约一万步的记忆），且不做偏差校正，因而逐渐增长。"
                         "慢速项持续推向梯度长期偏好的方向，所以在 Adam 的 m 已经转向的弯道和"
                         "浅盆地里，路径仍会继续前行；快速的 m 仍对眼前的曲面作出反应。"
