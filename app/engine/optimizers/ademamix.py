@@ -127,9 +127,9 @@ ADEMAMIX = OptimizerSpec(
     equations=(
         *GRADIENT_LINES,
         *decay_lines(),
-        Line(r"\alpha_t = \min(t\alpha/T,\, \alpha), \quad \beta_{3,t} = \min\!\left("
-             r"\exp\frac{\ln\beta_1 \ln\beta_3}{(1-t/T)\ln\beta_3 + (t/T)\ln\beta_1},\, "
-             r"\beta_3\right)", (SCHEDULED,)),
+        Line(r"\alpha_t = \min(t\alpha/T,\, \alpha)", (SCHEDULED,)),
+        Line(r"\beta_{3,t} = \min\!\left(\exp\frac{\ln\beta_1 \ln\beta_3}{(1-t/T)\ln\beta_3"
+             r" + (t/T)\ln\beta_1},\, \beta_3\right)", (SCHEDULED,)),
         Line(r"\alpha_t = \alpha, \quad \beta_{3,t} = \beta_3", (CONSTANT,)),
         r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \quad "
         r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2",
