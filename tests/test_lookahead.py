@@ -16,16 +16,15 @@ from app.engine.optimizers import OPTIMIZERS
 from app.engine.runner import FloatKernel, Simulation, run
 from tests.api_helpers import records_of
 from tests.test_reference_fixtures import NEXT_OPTIMIZERS
+from tests.torch_names import TORCH_OPTIMIZERS
 
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "lookahead.json").read_text())
 CASES = FIXTURES["cases"]
 RTOL = 1e-9
-# Every torch.optim-referenced optimizer (tests/fixtures/optimizers.json) as the inner one; the
-# next optimizers' references are other packages (tests/fixtures/reference_optimizers.json).
-TORCH_NAMES = {c["config"]["runs"][0]["optimizer"] for c in json.loads(
-    (Path(__file__).parent / "fixtures" / "optimizers.json").read_text())["cases"]}
-INNER_NAMES = [name for name, spec in OPTIMIZERS.items()
-               if not spec.wraps and name in TORCH_NAMES]
+# Every optimizer as the inner one; the torch-referenced ones are compared with torch (the next
+# optimizers' references are other packages: tests/fixtures/reference_optimizers.json).
+INNER_NAMES = [name for name, spec in OPTIMIZERS.items() if not spec.wraps]
+TORCH_INNER = [name for name in INNER_NAMES if name in TORCH_OPTIMIZERS]  # torch references
 
 # The issue's case: Lookahead (k=5, alpha=0.5) around RMSprop (alpha=0.99, lr=0.01) on Himmelblau.
 SHARED_ALPHA = {"optimizer": "lookahead", "params": {"k": 5, "alpha": 0.5},
@@ -124,6 +123,7 @@ def test_fixtures_wrap_every_inner_optimizer_on_three_surfaces() -> None:
             case["config"]["surface"]["name"])
     # inner optimizers added since: checked live below, and float = array (test_scalar_path)
     assert set(seen) <= set(INNER_NAMES) and set(INNER_NAMES) - set(seen) <= NEXT_OPTIMIZERS
+    assert set(seen) == set(TORCH_INNER)
     assert all(len(surfaces) >= 3 for surfaces in seen.values())
 
 
@@ -169,7 +169,7 @@ LIVE_PARAMS: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("inner", INNER_NAMES)
+@pytest.mark.parametrize("inner", TORCH_INNER)
 def test_lookahead_around_every_optimizer_matches_live_torch(inner: str) -> None:
     pytest.importorskip("torch")
     from tests.torch_reference import torch_trajectory

@@ -117,6 +117,8 @@ class Lookahead:
 def make_torch_optimizer(run: Mapping[str, Any], param: torch.Tensor) -> Any:
     """The torch optimizer for a validated run (our names mapped to torch's keywords)."""
     name, hp = run["optimizer"], dict(run["params"])
+    if hp.pop("cautious", False):
+        raise ValueError(f"no torch reference for {name} with cautious masking")
     if name == "lookahead":
         return Lookahead(make_torch_optimizer(run["inner"], param), k=hp["k"], alpha=hp["alpha"])
     if "beta1" in hp:

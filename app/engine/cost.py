@@ -50,13 +50,17 @@ LINE_SEARCH_EVALS = 1.5  # typical extra evaluations of a strong-Wolfe step (mea
 WRAPPER_STEP_US = 2.0  # Lookahead's own bookkeeping on top of its inner optimizer
 # What an optimizer's own step adds to STEP_US (measured against Adam's on the float path):
 # Schedule-Free's three iterates and averaging weight (computed on each coordinate), MADGRAD's
-# cube roots (a NumPy call each, on floats too); LAMB, LARS and MARS (norms over the 2-vector)
-# run NumPy on the run's one-row arrays every step (16-47 us a step in all, by their options);
-# QHAdam rounds its bias-correction weights to float32 (11 us in all).
+# cube roots (a NumPy call each, on floats too); QHAdam rounds its bias-correction weights to
+# float32 (11 us in all).
 EXTRA_STEP_US: dict[str, float] = {
     "sgd_schedulefree": 1.5, "adamw_schedulefree": 5.0, "radam_schedulefree": 6.0,
-    "madgrad": 3.0, "qhadam": 4.0, "lamb": 24.0, "lars": 6.0, "mars": 14.0,
+    "madgrad": 3.0, "qhadam": 4.0,
 }
+# A step on the run's one-row arrays (OptimizerSpec.one_row: LAMB, LARS and MARS's norms,
+# cautious masking, Adan's gradient-norm clipping) even for a single run: measured 16-47 us a
+# step in all, 4-7x a plain Adam step; Adan's clipping adds its float32 norm emulation.
+ONE_ROW_STEP_US = 35.0
+ONE_ROW_EXTRA_US = {"adan": 30.0}
 
 # One evaluation (value and gradient) of a surface at one point.
 ANALYTIC_FLOAT_US = 0.5  # plain float arithmetic
@@ -250,6 +254,9 @@ def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bo
         name = f"{spec.name}({inner['optimizer']})"
     for part, params in parts:
         own += EXTRA_STEP_US.get(part.name, 0.0) * US
+        if part.one_row_for({p.name: p.default for p in part.params} | params):
+            own += (ONE_ROW_STEP_US + ONE_ROW_EXTRA_US.get(part.name, 0.0)) * US
+            name += " (coupled step)"
         if part.needs_oracle:
             own, evals = _lbfgs(params, steps)
             array = True

@@ -502,7 +502,6 @@ class FloatKernel(_Kernel):
         self.joint = sim.driven.joint_for(sim.driven_hp)
         self.states = (_pair(sim.state), {}) if self.joint \
             else (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
-        self.joint_state = sim.state  # a joint optimizer's one-row record (see open_joint)
         self.hp, self.driven = copy_record(sim.hp, sim.nested)
         self.initial = sim.initial
         # The schedule on floats, from the configured lr and momentum, as the array one was.
@@ -521,6 +520,10 @@ class FloatKernel(_Kernel):
             raise _Unsupported(str(exc)) from exc
         self.schedule = _Schedule(group, self.driven, self.initial, momentum0, True) \
             if self.scheduler is not None else None
+        # A one_row step (an update written for arrays that couples the coordinates) runs once
+        # on (1, 2) arrays holding both: the update is then the array kernel's, bit for bit.
+        self.one_row_state: State | None = \
+            sim.state if sim.driven.one_row_for(sim.driven_hp) else None
         own_of = _getter(sim.own_state_names)
         if sim.nested:
             inner_of = _getter(sim.inner_state_names)
@@ -547,9 +550,9 @@ class FloatKernel(_Kernel):
         self.scheduler.advance(loss)  # type: ignore[union-attr]
 
     def open(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
+        if self.one_row_state is not None:
+            return self._open_one_row(n)
         sim = self.sim
-        if sim.spec.one_row:
-            return self.open_joint(n)
         update, state_of = sim.spec.update, self._state_of
         point_value, point_grad = sim.objective.point_functions()
         noise = sim.noise
@@ -602,15 +605,14 @@ class FloatKernel(_Kernel):
 
         return move, close, applied
 
-    def open_joint(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
-        """``open`` for an optimizer whose step couples the coordinates (a norm over the
-        parameter, LAMB's trust ratio): its update runs once per step on the run's one-row
-        arrays (the array kernel's arithmetic on row 0), the rest of the loop on floats."""
+    def _open_one_row(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
+        """``open`` for a one_row step: the update once per step on both coordinates, a (1, 2)
+        array, its state a one-row array record (recorded per coordinate as floats)."""
         sim = self.sim
         update, state_of = sim.spec.update, self._state_of
         point_value, point_grad = sim.objective.point_functions()
         noise = sim.noise
-        x, y, state = self.x, self.y, self.joint_state
+        x, y, state = self.x, self.y, self.one_row_state
         draws = iter(sim.rng.standard_normal((n, 2)).tolist() if noise else ())
 
         def move(hp: dict[str, Any], consts: Constants, t: int) -> tuple[float, ...]:
@@ -622,22 +624,20 @@ class FloatKernel(_Kernel):
                 gy = gy + noise * zy
             p, state = update(np.array([[x, y]]), np.array([[gx, gy]]), state, hp, consts, t,
                               None)
-            p = np.asarray(p, dtype=float)
-            x, y = float(p[0, 0]), float(p[0, -1])
-            values = state_of(state)
-            return (x, y, point_value(x, y), gx, gy, *(float(v[0, 0]) for v in values),
-                    *(float(v[0, -1]) for v in values), *consts.values())
+            x, y = np.broadcast_to(p, (1, 2)).tolist()[0]
+            return (x, y, point_value(x, y), gx, gy, *state_of(_coordinate(state, 0)),
+                    *state_of(_coordinate(state, 1)), *consts.values())
 
         def close() -> None:
-            self.x, self.y, self.joint_state = x, y, state
+            self.x, self.y, self.one_row_state = x, y, state
 
         applied_lr, nested = sim.driven.applied_lr, sim.nested
         if applied_lr is None:
             return move, close, None
 
         def applied(hp: Mapping[str, Any], consts: Constants) -> float:
-            driven = state[INNER] if nested else state
-            return float(np.asarray(applied_lr(driven, hp, consts), dtype=float).reshape(-1)[0])
+            own = state[INNER] if nested else state  # type: ignore[index]
+            return float(np.asarray(applied_lr(own, hp, consts), dtype=float).reshape(-1)[0])
 
         return move, close, applied
 

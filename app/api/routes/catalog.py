@@ -69,8 +69,10 @@ def catalog_bytes(request: Request) -> tuple[bytes, str]:
     state = request.app.state
     cached = getattr(state, "catalog", None)
     if cached is None:
+        # UTF-8 as is (JSON's encoding): the Chinese texts' \uXXXX escapes would cost the
+        # first load ~1.5 kB more after brotli.
         body = json.dumps(build_catalog(settings_of(request)), allow_nan=False,
-                          separators=(",", ":")).encode()
+                          separators=(",", ":"), ensure_ascii=False).encode()
         cached = (body, etag_of(body.decode()))
         state.catalog = cached
     return cached

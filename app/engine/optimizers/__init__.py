@@ -7,11 +7,16 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..params import validate_params
+from .adabelief import ADABELIEF
 from .adafactor import ADAFACTOR
+from .adan import ADAN
 from .adaptive import ADABOUND, ADAM, ADAMAX, ADAMW, LION, NADAM, RADAM
+from .ademamix import ADEMAMIX
+from .adopt import ADOPT
 from .asgd import ASGD
 from .base import FAMILIES, Family, OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
+from .laprop import LAPROP
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
 from .madgrad import MADGRAD
@@ -23,6 +28,7 @@ from .schedulefree import ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, SGD_SCHEDULEFR
 from .shampoo import SHAMPOO
 from .signsgd import SIGNSGD
 from .trust_ratio import LAMB, LARS
+from .yogi import YOGI
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
@@ -32,6 +38,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         ADAFACTOR, MUON, SHAMPOO,
         SGD_SCHEDULEFREE, ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, MADGRAD,
         SIGNSGD, QHM, QHADAM, MARS, LAMB, LARS,
+        ADABELIEF, YOGI, ADAN, ADOPT, ADEMAMIX, LAPROP,
     )
 }
 

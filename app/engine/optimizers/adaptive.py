@@ -13,6 +13,9 @@ import numpy as np
 
 from ..params import Param, beta_param, eps_param, lr_param, weight_decay_param
 from .base import (
+    CAUTIOUS,
+    CAUTIOUS_LINE,
+    CAUTIOUS_MASK,
     COUPLED_DECAY_LINE,
     GRADIENT_LINES,
     STEP_SCALE,
@@ -28,6 +31,8 @@ from .base import (
     absolute,
     bias_correction_and_sqrt,
     bias_correction_sqrt,
+    cautious_mask,
+    cautious_on,
     coupled_decay,
     ema_sq,
     is_per_run,
@@ -117,6 +122,8 @@ def _moments_init(p: Array, hp: Hyper) -> State:
     state: State = {"exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
     if hp.get("amsgrad") or hp.get("amsbound"):
         state["max_exp_avg_sq"] = np.zeros_like(p)
+    if hp.get("cautious"):
+        state["cautious_mask"] = np.zeros_like(p)
     return state
 
 
@@ -171,6 +178,10 @@ def _adam_step(p: Array, grad: Array, state: State, hp: Hyper, consts: Constants
         second = maximum(state["max_exp_avg_sq"], exp_avg_sq)
         new_state["max_exp_avg_sq"] = second
     denom = sqrt(second) / consts["bias_correction2_sqrt"] + hp["eps"]
+    if hp.get("cautious", False):  # AdamW's flag: m masked against g, as pytorch_optimizer
+        mask = new_state["cautious_mask"] = cautious_mask(exp_avg, g)
+        return p + (-hp["lr"]) * ((exp_avg * mask) / consts["bias_correction1"] / denom), \
+            new_state
     return p + ((-consts["step_size"]) * exp_avg) / denom, new_state
 
 
@@ -266,12 +277,15 @@ ADAMW = OptimizerSpec(
     description=(
         "AdamW is Adam with decoupled weight decay: instead of adding wd*theta to the gradient "
         "(where Adam's scaling would shrink it), it shrinks the parameters by a factor 1 - lr*wd "
-        "each step, so the decay acts equally on every coordinate."
+        "each step, so the decay acts equally on every coordinate. Cautious (as "
+        "pytorch_optimizer and timm define it) zeroes m where its sign disagrees with the "
+        "gradient and rescales the rest by 2 / (1 + agreeing coordinates): a coordinate whose "
+        "momentum still carries it uphill stops instead of overshooting."
     ),
     family="adam",
     year=2017,
     paper="Loshchilov & Hutter 2017, Decoupled Weight Decay Regularization",
-    reference="torch.optim.AdamW",
+    reference="torch.optim.AdamW (cautious: pytorch_optimizer 4.1.0, its AdEMAMix with alpha 0)",
     params=(
         lr_param(1e-3),
         *_betas(),
@@ -280,24 +294,37 @@ ADAMW = OptimizerSpec(
         Param("amsgrad", False, kind="bool", help="use the maximum of past second moments",
               zh={"help": "使用历史二阶矩的最大值"}),
         MAXIMIZE,
+        CAUTIOUS,
     ),
     equations=(
         *GRADIENT_LINES,
         Line(r"\theta_{t-1} \leftarrow \theta_{t-1}\,(1 - \eta\lambda)",
              (positive("weight_decay"),)),
-        *ADAM_MOMENTS,
+        *ADAM_MOMENTS[:-1],
+        Line(ADAM_MOMENTS[-1], (off("cautious"),)),
+        Line(CAUTIOUS_LINE.latex.replace("u_", "m_"), CAUTIOUS_LINE.when),
+        Line(r"\theta_t = \theta_{t-1} - \eta\, \frac{\phi_t \odot \hat m_t}"
+             r"{\sqrt{\hat v_t} + \epsilon}", (on("cautious"),)),
     ),
-    step_scale=ADAM_SCALE,
-    state=(M, V, VMAX, M_HAT, V_HAT, STEP_SCALE),
+    step_scale=(
+        *ADAM_SCALE[:-1],
+        Line(ADAM_SCALE[-1], (off("cautious"),)),
+        Line(r"\theta_t = \theta_{t-1} - \hat\eta_t\, (\phi_t \odot m_t)", (on("cautious"),)),
+    ),
+    state=(M, V, VMAX, CAUTIOUS_MASK, M_HAT, V_HAT, STEP_SCALE),
     constant_vars=(BC1, BC2, ADAM_STEP),
     init=_moments_init,
     update=adamw_update,
+    one_row=cautious_on,
     teaching=_teaching_adam,
     constants=adam_constants,
     momentum_name="beta1",
     zh={"label": "AdamW",
         "description": ("AdamW 是采用解耦权重衰减的 Adam：它不把 wd·θ 加到梯度上（那样会被 Adam "
-                        "的缩放削弱），而是每步把参数乘以 1 − lr·wd，使衰减对每个分量同等作用。")},
+                        "的缩放削弱），而是每步把参数乘以 1 − lr·wd，使衰减对每个分量同等作用。"
+                        "Cautious（按 pytorch_optimizer 与 timm 的定义）在 m 与梯度符号相反的"
+                        "分量上把更新置零，其余乘以 2 /（1 + 符号一致的分量数）："
+                        "动量仍把某个分量往上坡带时，它停下而不是冲过头。")},
 )
 
 
@@ -759,7 +786,9 @@ ADABOUND = OptimizerSpec(
 
 # ---------------------------------------------------------------- Lion
 def lion_init(p: Array, hp: Hyper) -> State:
-    """Lion keeps a single momentum, starting at zero."""
+    """Lion keeps a single momentum, starting at zero (and the cautious mask, if masking)."""
+    if hp.get("cautious"):
+        return {"exp_avg": np.zeros_like(p), "cautious_mask": np.zeros_like(p)}
     return {"exp_avg": np.zeros_like(p)}
 
 
@@ -771,12 +800,16 @@ def lion_update(
     g = maybe_maximize(grad, hp)
     m = state["exp_avg"]
     direction = sign(m * beta1 + (1 - beta1) * g)
+    new_state: State = {"exp_avg": m * beta2 + (1 - beta2) * g}
+    if hp.get("cautious", False):
+        mask = new_state["cautious_mask"] = cautious_mask(direction, g)
+        direction = direction * mask
     wd = hp["weight_decay"]
     if is_zero(wd):
         new_p = p - lr * direction
     else:
         new_p = p - lr * (direction + wd * p)
-    return new_p, {"exp_avg": m * beta2 + (1 - beta2) * g}
+    return new_p, new_state
 
 
 def _teaching_lion(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
@@ -802,44 +835,62 @@ LION = OptimizerSpec(
         "lr per step, in the direction of the sign of a mix of momentum and gradient. Its "
         "momentum uses a slower rate beta2 than the mix beta1. Because every step has the same "
         "size, it needs a smaller lr than Adam (typically 3-10x) and does not slow down near a "
-        "minimum unless the lr is decayed."
+        "minimum unless the lr is decayed. Cautious (pytorch_optimizer's Lion) moves only "
+        "the coordinates whose step sign agrees with the gradient: 2/3 lr each when both do, "
+        "lr when one does."
     ),
     family="sign",
     year=2023,
     paper="Chen et al. 2023, Symbolic Discovery of Optimization Algorithms",
     reference="Lion, Chen et al. 2023, Algorithm 2 (Symbolic Discovery of Optimization "
-              "Algorithms)",
+              "Algorithms); cautious: pytorch_optimizer 4.1.0 Lion",
     params=(
         lr_param(1e-4),
         *LION_BETAS,
         weight_decay_param(),
         MAXIMIZE,
+        CAUTIOUS,
     ),
     equations=(
         *GRADIENT_LINES,
         r"c_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",
-        Line(r"\theta_t = \theta_{t-1} - \eta\,\operatorname{sign}(c_t)", (zero("weight_decay"),)),
+        Line(r"\theta_t = \theta_{t-1} - \eta\,\operatorname{sign}(c_t)",
+             (zero("weight_decay"), off("cautious"))),
         Line(r"\theta_t = \theta_{t-1} - "
              r"\eta\left(\operatorname{sign}(c_t) + \lambda\theta_{t-1}\right)",
-             (positive("weight_decay"),)),
+             (positive("weight_decay"), off("cautious"))),
+        Line(CAUTIOUS_LINE.latex.replace("u_", r"\operatorname{sign}(c)_"), CAUTIOUS_LINE.when),
+        Line(r"\theta_t = \theta_{t-1} - \eta\,\phi_t \odot \operatorname{sign}(c_t)",
+             (zero("weight_decay"), on("cautious"))),
+        Line(r"\theta_t = \theta_{t-1} - \eta\left(\phi_t \odot \operatorname{sign}(c_t) + "
+             r"\lambda\theta_{t-1}\right)", (positive("weight_decay"), on("cautious"))),
         r"m_t = \beta_2 m_{t-1} + (1-\beta_2)\, g_t",
     ),
     step_scale=(
         Line(r"\hat\eta_t = \eta, \quad "
              r"\theta_t = \theta_{t-1} - \hat\eta_t\,\operatorname{sign}(c_t)",
-             (zero("weight_decay"),)),
+             (zero("weight_decay"), off("cautious"))),
         Line(r"\hat\eta_t = \eta, \quad \theta_t = \theta_{t-1} - "
              r"\hat\eta_t\left(\operatorname{sign}(c_t) + \lambda\theta_{t-1}\right)",
-             (positive("weight_decay"),)),
+             (positive("weight_decay"), off("cautious"))),
+        Line(r"\hat\eta_t = \eta, \quad \theta_t = \theta_{t-1} - "
+             r"\hat\eta_t\,\phi_t \odot \operatorname{sign}(c_t)",
+             (zero("weight_decay"), on("cautious"))),
+        Line(r"\hat\eta_t = \eta, \quad \theta_t = \theta_{t-1} - "
+             r"\hat\eta_t\left(\phi_t \odot \operatorname{sign}(c_t) + "
+             r"\lambda\theta_{t-1}\right)", (positive("weight_decay"), on("cautious"))),
     ),
-    state=(M, STEP_SCALE),
+    state=(M, CAUTIOUS_MASK, STEP_SCALE),
     init=lion_init,
     update=lion_update,
+    one_row=cautious_on,
     teaching=_teaching_lion,
     momentum_name="beta1",
     zh={"label": "Lion",
         "description": ("Lion（通过程序搜索发现的符号动量方法）每步让每个分量恰好移动 lr，"
                         "方向是动量与梯度混合后的符号。它的动量使用比混合系数 β1 更慢的速率 β2。"
                         "由于每步大小相同，它需要比 Adam 更小的学习率（通常小 3–10 倍），"
-                        "而且除非学习率衰减，在极小值附近不会减速。")},
+                        "而且除非学习率衰减，在极小值附近不会减速。"
+                        "Cautious（pytorch_optimizer 的 Lion）只移动步子符号与梯度一致的分量："
+                        "两个都一致时各走 2/3 lr，只有一个时走 lr。")},
 )

@@ -65,6 +65,11 @@ compares step for step, live against torch too). The spec gives:
   its results with :func:`join`, so the float run is still the array run bit for bit.
 - ``gradient_at``: the name of a ``path`` state quantity where the runner takes the gradient
   instead of the run's point (Schedule-Free: the gradient at y, the loss read at the average x).
+- ``one_row`` (transitional; new code uses ``joint``): an update written for (B, 2) arrays only
+  that couples the coordinates (LAMB's, LARS's and MARS's norms; cautious masking's mean; Adan's
+  gradient-norm clipping): a single run's float kernel passes it the run's one-row arrays once
+  per step (a per-run reduction is ``coordinate_sum``), still bit for bit the array path, at
+  NumPy's per-call cost.
 """
 
 from __future__ import annotations
@@ -277,10 +282,9 @@ class OptimizerSpec:
     check: CheckFn | None = None
     momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
     needs_oracle: bool = False
-    # Transitional: an update written for (B, 2) arrays only that couples the coordinates
-    # (LAMB's and LARS's trust ratio, MARS's clipped correction): a single run's float kernel
-    # passes it its one-row arrays. New code uses ``joint`` (pairs on floats) instead.
-    one_row: bool = False
+    # Transitional: an update written for (B, 2) arrays only that couples the coordinates (see
+    # the module docstring), or a function of the hyperparameters saying when it does.
+    one_row: bool | Callable[[Hyper], bool] = False
     # A wrapper (lookahead): the optimizer it makes around an inner one, whose records it nests
     # (hyperparameters ``{..., "inner": {...}}``, state ``{..., "inner": {...}}``).
     around: Callable[[OptimizerSpec], OptimizerSpec] | None = None
@@ -304,12 +308,17 @@ class OptimizerSpec:
     # masking's mean over the mask): the others keep the per-coordinate float kernel.
     joint: bool | Callable[[Hyper], bool] = False
 
-    def joint_for(self, hp: Hyper) -> bool:
-        """Whether a run with these (driven) hyperparameters steps on (x, y) pairs."""
-        return bool(self.joint(hp)) if callable(self.joint) else self.joint
     # The state quantity (a ``path`` point) where the gradient is taken, when it is not the
     # run's point (Schedule-Free's y: the path is the average x, where the loss is read).
     gradient_at: str | None = None
+
+    def joint_for(self, hp: Hyper) -> bool:
+        """Whether a run with these (driven) hyperparameters steps on (x, y) pairs."""
+        return bool(self.joint(hp)) if callable(self.joint) else self.joint
+
+    def one_row_for(self, hp: Hyper) -> bool:
+        """Whether a run with these (driven) hyperparameters steps on its one-row arrays."""
+        return bool(self.one_row(hp)) if callable(self.one_row) else self.one_row
 
     @property
     def wraps(self) -> bool:
@@ -557,6 +566,38 @@ def join(x: Any, y: Any, like: Any) -> Any:
         return (x, y)
     rows = (like.shape[0], 1)
     return np.concatenate((np.broadcast_to(x, rows), np.broadcast_to(y, rows)), axis=1)
+def coordinate_sum(x: Array) -> Array:
+    """The sum over a run's coordinates, one value per run (B, 1): only a coupled step (see
+    ``OptimizerSpec.one_row``) calls it, on arrays."""
+    return x.sum(axis=-1, keepdims=True)
+
+
+def cautious_mask(update: Array, grad: Array) -> Array:
+    """pytorch_optimizer's (and timm's) cautious mask, the factor the update is multiplied by:
+    0 where the update's sign disagrees with the gradient's (``update * grad <= 0``), elsewhere
+    the number of coordinates over the agreeing ones plus one (2/3 when both agree, 1 when one
+    does)."""
+    mask = (update * grad > 0).astype(float)
+    return mask * (update.shape[-1] / (coordinate_sum(mask) + 1))
+
+
+CAUTIOUS = Param("cautious", False, kind="bool",
+                 help="zero the update where its sign disagrees with the gradient's "
+                      "(cautious masking)",
+                 zh={"help": "在更新与梯度符号相反的分量上把更新置零（谨慎掩码）"})
+CAUTIOUS_MASK = StateVar(
+    "cautious_mask", r"\phi",
+    "cautious mask: 0 where the update's sign disagrees with the gradient's, else "
+    "2 / (1 + the number of agreeing coordinates)",
+    zh={"help": "谨慎掩码：更新与梯度符号相反处为 0，其余为 2 /（1 + 符号一致的分量数）"},
+)
+CAUTIOUS_LINE = Line(r"\phi_t = \frac{2\,[u_t \odot g_t > 0]}{1 + \#\{i : u_{t,i}\, g_{t,i} > 0\}}",
+                     (on("cautious"),))
+
+
+def cautious_on(hp: Hyper) -> bool:
+    """Whether a run masks its update (a ``one_row`` rule: the mask's mean spans coordinates)."""
+    return bool(hp.get("cautious", False))
 
 
 def require(condition: bool, field_name: str, message: str) -> None:

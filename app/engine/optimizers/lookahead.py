@@ -47,9 +47,10 @@ def lookahead_around(inner: OptimizerSpec) -> OptimizerSpec:
             new_p = copy(slow)
         return new_p, {INNER: inner_state, SLOW: slow}
 
+    # how the float kernel steps it (joint, one_row) is the inner optimizer's: the runner asks
+    # the driven spec
     return replace(LOOKAHEAD, init=init, update=update, around=None,
-                   needs_oracle=inner.needs_oracle, joint=inner.joint,
-                   one_row=inner.one_row)
+                   needs_oracle=inner.needs_oracle)
 
 
 LOOKAHEAD = OptimizerSpec(
