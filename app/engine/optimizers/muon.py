@@ -195,8 +195,9 @@ MUON = OptimizerSpec(
         r"B_t = B_{t-1} + (1 - \mu)(g_t - B_{t-1})",
         Line(r"U_t = g_t + \mu\,(B_t - g_t)", (on("nesterov"),)),
         Line(r"U_t = B_t", (off("nesterov"),)),
-        r"O_t = \mathrm{NS}_k(U_t) \approx 0.7\,U_t / \lVert U_t \rVert"
-        r"\quad (X \leftarrow a X + b\,(XX^\top) X + c\,(XX^\top)^2 X)",
+        r"X_0 = U_t / \max(\lVert U_t \rVert, \epsilon)",
+        r"X_{j+1} = (a + b A_j + c A_j^2)\,X_j,\quad A_j = X_j X_j^\top",
+        r"O_t = X_k \approx 0.7\,U_t / \lVert U_t \rVert \quad (\mathrm{bfloat16})",
         Line(r"\eta' = \eta", (ORIGINAL,)),
         Line(r"\eta' = 0.2\sqrt{2}\,\eta", (ADJUSTED,)),
         Line(r"\theta_t = (1 - \eta\lambda)\,\theta_{t-1} - \eta'\, O_t",

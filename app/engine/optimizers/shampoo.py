@@ -185,8 +185,8 @@ SHAMPOO = OptimizerSpec(
         Line(r"\theta_{t-1} \leftarrow (1 - \lambda)\,\theta_{t-1}",
              (on("weight_decouple"), on("fixed_decay"), positive("weight_decay"))),
         r"H_t = H_{t-1} + g_t g_t^\top \quad (H_0 = \epsilon I,\ 2\times 2)",
-        r"R_t = H_t^{-1/2} = U\,\mathrm{diag}(s^{-1/2})\,V^\top"
-        r"\quad (\mathrm{SVD}\ H_t = U \mathrm{diag}(s) V^\top,\ \text{every } k \text{ steps})",
+        r"t \bmod k = 0:\quad H_t = U\,\mathrm{diag}(s)\,V^\top\ (\mathrm{SVD})",
+        r"R_t = H_t^{-1/2} = U\,\mathrm{diag}(s^{-1/2})\,V^\top",
         r"u_t = R_t\, g_t",
         r"\theta_t = \theta_{t-1} - \eta\, u_t",
     ),
