@@ -5,7 +5,9 @@ choice whose null (torch's None) means "original". torch runs the Newton-Schulz 
 bfloat16: every operation computes in float32 from bfloat16 inputs and rounds its result to
 bfloat16 (round to nearest, ties to even). :func:`newton_schulz` emulates exactly that with
 NumPy float32 arithmetic and a bit mask, on floats and arrays alike, so the orthogonalised update
-is torch's bit for bit (tests/test_matrix_optimizers.py checks the fixtures' ``ns_update``).
+is torch's bit for bit (tests/test_matrix_optimizers.py checks the fixtures' ``ns_update``, and
+torch's own function on random inputs); the path stays within 3e-14 (relative) of torch's, which
+rounds its momentum's lerp with a fused multiply-add.
 
 On one row, orthogonalisation is normalisation: NS(U) = U/|U| times a length that the quintic
 maps to about 0.7 (0.68-0.72 after bfloat16 rounding), so every step has nearly the same length
