@@ -93,6 +93,10 @@ def test_muon_on_one_row_normalises_every_step_to_about_0_7_lr() -> None:
     p = np.column_stack([t.x, t.y])
     moves = np.hypot(*np.diff(np.vstack([[-1.2, 1.0], p]), axis=0).T)
     np.testing.assert_allclose(moves, lr * length, rtol=1e-9)
+    near = _run("muon", {"lr": 0.01, "weight_decay": 0.0}, steps=300,
+                surface={"name": "quadratic"})  # around the minimum: it jitters at that pace
+    last = np.hypot(np.diff(near.x[-50:]), np.diff(near.y[-50:]))
+    assert last.min() > 0.6 * 0.01 and np.hypot(near.x[-50:], near.y[-50:]).max() > 0.003
     g = np.hypot(_grad(t)[:, 0], _grad(t)[:, 1])
     assert g.max() / g.min() > 100  # the gradient's size varied by orders of magnitude
     # the direction is U's: momentum (Nesterov), normalised
@@ -220,6 +224,8 @@ def test_shampoo_is_rotation_invariant_and_adam_is_not(params: dict[str, Any]) -
     assert np.abs(got - want).max() < 1e-9 * scale
     want, got = paths("adam", {"lr": params["lr"]})
     assert np.abs(got - want).max() > 1e-2 * scale
+    want, got = paths("sgd", {"lr": 0.03})  # invariant too, but it adapts nothing
+    assert np.abs(got - want).max() < 1e-9 * scale
 
 
 def test_shampoo_preconditioner_is_the_sum_of_outer_products() -> None:
