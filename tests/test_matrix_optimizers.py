@@ -93,6 +93,10 @@ def test_muon_on_one_row_normalises_every_step_to_about_0_7_lr() -> None:
     p = np.column_stack([t.x, t.y])
     moves = np.hypot(*np.diff(np.vstack([[-1.2, 1.0], p]), axis=0).T)
     np.testing.assert_allclose(moves, lr * length, rtol=1e-9)
+    near = _run("muon", {"lr": 0.01, "weight_decay": 0.0}, steps=300,
+                surface={"name": "quadratic"})  # around the minimum: it jitters at that pace
+    last = np.hypot(np.diff(near.x[-50:]), np.diff(near.y[-50:]))
+    assert last.min() > 0.6 * 0.01 and np.hypot(near.x[-50:], near.y[-50:]).max() > 0.003
     g = np.hypot(_grad(t)[:, 0], _grad(t)[:, 1])
     assert g.max() / g.min() > 100  # the gradient's size varied by orders of magnitude
     # the direction is U's: momentum (Nesterov), normalised
@@ -220,6 +224,8 @@ def test_shampoo_is_rotation_invariant_and_adam_is_not(params: dict[str, Any]) -
     assert np.abs(got - want).max() < 1e-9 * scale
     want, got = paths("adam", {"lr": params["lr"]})
     assert np.abs(got - want).max() > 1e-2 * scale
+    want, got = paths("sgd", {"lr": 0.03})  # invariant too, but it adapts nothing
+    assert np.abs(got - want).max() < 1e-9 * scale
 
 
 def test_shampoo_preconditioner_is_the_sum_of_outer_products() -> None:
@@ -351,3 +357,38 @@ def test_cost_grows_with_the_matrix_work() -> None:
 
     assert seconds("muon", {"ns_steps": 20}) > 2 * seconds("muon", {}) > 2 * seconds("sgd", {})
     assert seconds("shampoo", {}) > 2 * seconds("shampoo", {"preconditioning_compute_steps": 50})
+
+
+# ---------------------------------------------------------------- maps
+MAPS = [
+    ({"optimizer": "adafactor", "params": {"lr": 0.05}},
+     {"param": "eps1", "min": 1e-30, "max": 1e-2, "scale": "log"},
+     {"param": "beta2_decay", "min": -1.0, "max": -0.5}),
+    ({"optimizer": "muon", "params": {"lr": 0.01}}, {"param": "ns_a", "min": 3.0, "max": 3.6},
+     {"param": "momentum", "min": 0.5, "max": 0.99}),
+    ({"optimizer": "shampoo", "params": {"lr": 0.05}},
+     {"param": "matrix_eps", "min": 1e-6, "max": 0.1, "scale": "log"},
+     {"param": "momentum", "min": 0.0, "max": 0.9}),
+    ({"optimizer": "shampoo", "params": {"lr": 0.05}},
+     {"param": "weight_decay", "min": 0.0, "max": 0.2}, {"param": "lr", "min": 0.01, "max": 0.3}),
+    ({"optimizer": "lookahead", "params": {"k": 3}, "inner": {"optimizer": "muon",
+                                                               "params": {"lr": 0.02}}},
+     {"param": "lr", "min": 0.005, "max": 0.05}, {"param": "weight_decay", "min": 0.0,
+                                                  "max": 0.2}),
+]
+
+
+@pytest.mark.parametrize("run_cfg, x, y", MAPS, ids=lambda v: str(v)[:40])
+def test_every_map_cell_is_its_single_run_bit_for_bit(run_cfg: dict[str, Any], x: dict[str, Any],
+                                                      y: dict[str, Any]) -> None:
+    """The array path over a map's rows (per-row hyperparameters) is each cell's float run."""
+    from app.engine.maps import cell_run, hyper_map
+
+    config = validate_config({"surface": {"name": "himmelblau"}, "steps": 40, "runs": [run_cfg]})
+    result = hyper_map(config, {"x": {**x, "cells": 3}, "y": {**y, "cells": 2}})
+    for j, yv in enumerate(result.y.tolist()):
+        for i, xv in enumerate(result.x.tolist()):
+            cell = cell_run(config["runs"][0], {x["param"]: xv, y["param"]: yv})
+            single = run({**config, "runs": [cell]}).runs[0]
+            assert single.status == "completed"
+            assert result.values["final_loss"][j, i] == single.loss[-1]

@@ -486,7 +486,8 @@ class _Kernel:
 
 
 class FloatKernel(_Kernel):
-    """One run on Python floats: the optimizer's ``update`` once per coordinate, the surface's
+    """One run on Python floats: the optimizer's ``update`` once per coordinate (once per step
+    on (x, y) pairs for a ``joint`` one: a norm or a 2x2 matrix couples them), the surface's
     point functions, the schedule on a ParamGroup of floats. Every number equals the array
     kernel's (:class:`ArrayKernel`, the vectorised core) bit for bit; an ArithmeticError (a
     float raising where NumPy gives inf or nan) is re-raised as :class:`_Unsupported`, and the

@@ -5,7 +5,9 @@ choice whose null (torch's None) means "original". torch runs the Newton-Schulz 
 bfloat16: every operation computes in float32 from bfloat16 inputs and rounds its result to
 bfloat16 (round to nearest, ties to even). :func:`newton_schulz` emulates exactly that with
 NumPy float32 arithmetic and a bit mask, on floats and arrays alike, so the orthogonalised update
-is torch's bit for bit (tests/test_matrix_optimizers.py checks the fixtures' ``ns_update``).
+is torch's bit for bit (tests/test_matrix_optimizers.py checks the fixtures' ``ns_update``, and
+torch's own function on random inputs); the path stays within 3e-14 (relative) of torch's, which
+rounds its momentum's lerp with a fused multiply-add.
 
 On one row, orthogonalisation is normalisation: NS(U) = U/|U| times a length that the quintic
 maps to about 0.7 (0.68-0.72 after bfloat16 rounding), so every step has nearly the same length
@@ -195,8 +197,9 @@ MUON = OptimizerSpec(
         r"B_t = B_{t-1} + (1 - \mu)(g_t - B_{t-1})",
         Line(r"U_t = g_t + \mu\,(B_t - g_t)", (on("nesterov"),)),
         Line(r"U_t = B_t", (off("nesterov"),)),
-        r"O_t = \mathrm{NS}_k(U_t) \approx 0.7\,U_t / \lVert U_t \rVert"
-        r"\quad (X \leftarrow a X + b\,(XX^\top) X + c\,(XX^\top)^2 X)",
+        r"X_0 = U_t / \max(\lVert U_t \rVert, \epsilon)",
+        r"X_{j+1} = (a + b A_j + c A_j^2)\,X_j,\quad A_j = X_j X_j^\top",
+        r"O_t = X_k \approx 0.7\,U_t / \lVert U_t \rVert \quad (\mathrm{bfloat16})",
         Line(r"\eta' = \eta", (ORIGINAL,)),
         Line(r"\eta' = 0.2\sqrt{2}\,\eta", (ADJUSTED,)),
         Line(r"\theta_t = (1 - \eta\lambda)\,\theta_{t-1} - \eta'\, O_t",

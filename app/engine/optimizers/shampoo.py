@@ -7,7 +7,8 @@ U diag(s^(-1/2)) V^T), on floats and arrays alike, so a single run and a map cel
 bit. H is recorded as its diagonal (per coordinate) and its off-diagonal entry (per run); so is
 the inverse root (whose two off-diagonal entries agree to rounding; the step uses both).
 Because H^(-1/2) rotates with the surface, the path on a rotated surface is the rotated path
-(tests/test_matrix_optimizers.py): no other optimizer here is rotation invariant.
+(tests/test_matrix_optimizers.py), as for plain SGD and unlike the per-coordinate adaptive
+methods (AdaGrad, RMSprop, Adam).
 """
 
 from __future__ import annotations
@@ -146,8 +147,9 @@ SHAMPOO = OptimizerSpec(
         "outer products g g^T into a 2x2 matrix H and steps along H^(-1/2) g, full-matrix "
         "AdaGrad. Per-coordinate methods (AdaGrad, Adam) only rescale the x and y axes, so a "
         "long valley tilted between them still makes them zigzag. H learns the valley's own "
-        "axes: it is the one optimizer here that is rotation invariant, and on a rotated "
-        "ill-conditioned bowl (angle) its path is the rotated path of the unrotated bowl."
+        "axes: unlike them (and like plain SGD, which does not adapt at all) Shampoo is rotation "
+        "invariant, and on a rotated ill-conditioned bowl (angle) its path is the rotated path "
+        "of the unrotated bowl."
     ),
     family="second_order",
     year=2018,
@@ -185,8 +187,8 @@ SHAMPOO = OptimizerSpec(
         Line(r"\theta_{t-1} \leftarrow (1 - \lambda)\,\theta_{t-1}",
              (on("weight_decouple"), on("fixed_decay"), positive("weight_decay"))),
         r"H_t = H_{t-1} + g_t g_t^\top \quad (H_0 = \epsilon I,\ 2\times 2)",
-        r"R_t = H_t^{-1/2} = U\,\mathrm{diag}(s^{-1/2})\,V^\top"
-        r"\quad (\mathrm{SVD}\ H_t = U \mathrm{diag}(s) V^\top,\ \text{every } k \text{ steps})",
+        r"t \bmod k = 0:\quad H_t = U\,\mathrm{diag}(s)\,V^\top\ (\mathrm{SVD})",
+        r"R_t = H_t^{-1/2} = U\,\mathrm{diag}(s^{-1/2})\,V^\top",
         r"u_t = R_t\, g_t",
         r"\theta_t = \theta_{t-1} - \eta\, u_t",
     ),
@@ -216,6 +218,7 @@ SHAMPOO = OptimizerSpec(
         "description": "Shampoo 用完整矩阵对梯度做预条件：在这个二维向量上，它把外积 g g^T 累加成 "
                        "2x2 矩阵 H，并沿 H^(-1/2) g 前进，即全矩阵 AdaGrad。逐坐标的方法（AdaGrad、"
                        "Adam）只缩放 x 轴和 y 轴，所以夹在两轴之间的倾斜长谷仍会让它们之字形前进。"
-                       "H 学到的是山谷自身的轴：它是这里唯一具有旋转不变性的优化器；在旋转过的"
-                       "病态碗（angle）上，它的路径就是未旋转碗上路径的旋转。"},
+                       "H 学到的是山谷自身的轴：与它们不同（而与完全不做自适应的普通 SGD 一样），"
+                       "Shampoo 具有旋转不变性；在旋转过的病态碗（angle）上，它的路径就是未旋转碗上"
+                       "路径的旋转。"},
 )
