@@ -48,6 +48,11 @@ LBFGS_PAIR_US = 0.25
 LBFGS_EVALS = 2.0  # evaluations of a step without a line search (the start and the loss)
 LINE_SEARCH_EVALS = 1.5  # typical extra evaluations of a strong-Wolfe step (measured mean ~1)
 WRAPPER_STEP_US = 2.0  # Lookahead's own bookkeeping on top of its inner optimizer
+# Optimizers whose update sums over both coordinates (``whole_vector``): a single run steps on
+# arrays (ARRAY_STEP_US) and their own NumPy work per step is this, measured on one row
+# (Prodigy's and D-Adaptation's estimate d: dot products, norms, the skipped-step selects).
+WHOLE_VECTOR_STEP_US = {"prodigy": 65.0, "dadapt_adam": 65.0, "dadapt_sgd": 60.0,
+                        "dadapt_adagrad": 60.0}
 
 # One evaluation (value and gradient) of a surface at one point.
 ANALYTIC_FLOAT_US = 0.5  # plain float arithmetic
@@ -211,12 +216,21 @@ def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bo
         own += WRAPPER_STEP_US * US
         name = f"{spec.name}({inner['optimizer']})"
     for part, params in parts:
+        own += WHOLE_VECTOR_STEP_US.get(part.name, 0.0) * US
         if part.needs_oracle:
             own, evals = _lbfgs(params, steps)
             array = True
             if params.get("line_search_fn") == "strong_wolfe":
                 name += " with its line search"
     return own, evals, array, name
+
+
+def on_arrays(run: Mapping[str, Any]) -> bool:
+    """Whether a single run of this optimizer (or a wrapper's inner one) steps on arrays
+    because its update sums over both coordinates (``whole_vector``)."""
+    inner = run.get("inner")
+    return OPTIMIZERS[run["optimizer"]].whole_vector or bool(
+        inner and OPTIMIZERS[inner["optimizer"]].whole_vector)
 
 
 # ------------------------------------------------------------------------------- requests
@@ -226,7 +240,7 @@ def run_step(run: Mapping[str, Any], surface: SurfaceCost, steps: int, index: in
              ) -> tuple[float, list[Part]]:
     """Seconds per step of one run and its parts (optimizer with its evaluations, schedule)."""
     own, evals, array, name = optimizer_step(run, steps)
-    if array or surface.array:
+    if array or surface.array or on_arrays(run):
         own += ARRAY_STEP_US * US
     optimizer = own + evals * surface.eval_s
     parts = [Part(f"runs[{index}]", optimizer,

@@ -510,10 +510,12 @@ class FloatKernel(_Kernel):
 
     @staticmethod
     def supports(sim: Simulation) -> bool:
-        """One row, the full-data gradient, no line search, every hyperparameter a number."""
+        """One row, the full-data gradient, no line search, an update per coordinate (not
+        ``whole_vector``), every hyperparameter a number."""
         records = (sim.hp, sim.initial) if sim.nested else (sim.initial,)  # as configured
         return (
             sim.rows == 1 and sim.batch_size is None and not sim.spec.needs_oracle
+            and not sim.spec.whole_vector
             and not any(isinstance(v, np.ndarray) for hp in records for v in hp.values())
         )
 

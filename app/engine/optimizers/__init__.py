@@ -11,8 +11,10 @@ from .adaptive import ADABOUND, ADAM, ADAMAX, ADAMW, LION, NADAM, RADAM
 from .asgd import ASGD
 from .base import FAMILIES, Family, OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
+from .dadapt import DADAPT_ADAGRAD, DADAPT_ADAM, DADAPT_SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
+from .lrfree import PRODIGY
 from .rprop import RPROP
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
@@ -20,6 +22,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     for spec in (
         SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
         LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
+        PRODIGY, DADAPT_ADAM, DADAPT_SGD, DADAPT_ADAGRAD,
     )
 }
 

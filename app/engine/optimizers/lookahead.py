@@ -44,7 +44,7 @@ def lookahead_around(inner: OptimizerSpec) -> OptimizerSpec:
         return new_p, {INNER: inner_state, SLOW: slow}
 
     return replace(LOOKAHEAD, init=init, update=update, around=None,
-                   needs_oracle=inner.needs_oracle)
+                   needs_oracle=inner.needs_oracle, whole_vector=inner.whole_vector)
 
 
 LOOKAHEAD = OptimizerSpec(
