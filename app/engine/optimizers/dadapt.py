@@ -261,7 +261,7 @@ DADAPT_SGD = OptimizerSpec(
         "running average). d is a lower bound on the distance to the minimum, 2 <g, s> summed "
         "over the norm of s; it starts at the tiny d0 and never decreases, so the path creeps "
         "at first and speeds up as d grows. Without per-coordinate scaling it can overshoot: "
-        "on Himmelblau it diverges. The lr chart shows d x lr."
+        "on Himmelblau and the ill-conditioned bowl it diverges. The lr chart shows d x lr."
     ),
     family="lr_free",
     year=2023,
@@ -308,7 +308,7 @@ DADAPT_SGD = OptimizerSpec(
                        "|g_1| 的累计和，点跟随 z（有动量时为滑动平均）。d 是到极小值距离的下界，"
                        "等于 2 <g, s> 的累计和除以 s 的范数；它从极小的 d0 开始且从不减小，所以"
                        "路径起初几乎不动，随着 d 增长而加速。没有逐坐标缩放，它可能冲过头：在 "
-                       "Himmelblau 上会发散。学习率图显示 d × lr。"},
+                       "Himmelblau 和病态碗上会发散。学习率图显示 d × lr。"},
 )
 
 
@@ -400,7 +400,7 @@ DADAPT_ADAGRAD = OptimizerSpec(
     state=(
         StateVar("alphak", r"\alpha_t", "sum of the squared gradients (from 1e-6)", log=True,
                  zh={"help": "梯度平方的累计和（从 1e-6 开始）"}),
-        StateVar("sk", "s", "running sum of gamma x g", zh={"help": "gamma × g 的累计和"}),
+        StateVar("sk", "s_k", "running sum of gamma x g", zh={"help": "gamma × g 的累计和"}),
         StateVar("z", "z_t", Z_HELP, path=True, zh={"help": Z_ZH}),
         D_STATE,
         gamma_state("the step's multiplier: d before the step x lr",

@@ -116,7 +116,7 @@ def d0_param() -> Param:
 def growth_param() -> Param:
     """growth_rate: null is the references' default infinity (no limit)."""
     return Param("growth_rate", None, min=1.0, max=1e6, nullable=True, scale="log",
-                 slider_min=1.0, slider_max=100.0, symbol=r"\rho",
+                 slider_min=1.01, slider_max=100.0, symbol=r"\rho",
                  help="largest factor d may grow by in one step; empty: no limit",
                  extra={"null_label": "no limit"},
                  zh={"help": "d 每步最多增大的倍数；留空：不限", "null_label": "不限"})
@@ -244,7 +244,7 @@ PRODIGY = OptimizerSpec(
         beta_param("beta2", 0.999, r"\beta_2", "decay rate of the second moment",
                    "二阶矩的衰减率"),
         Param("beta3", None, min=0.0, max=1.0, max_open=True, nullable=True, scale="beta",
-              slider_min=0.0, slider_max=0.9999, symbol=r"\beta_3",
+              slider_min=0.9, slider_max=0.9999, symbol=r"\beta_3",
               help="decay of the estimate's sums r and s; empty: sqrt(beta2)",
               extra={"null_label": "sqrt(beta2)"},
               zh={"help": "估计量中求和 r 与 s 的衰减率；留空：sqrt(beta2)",
