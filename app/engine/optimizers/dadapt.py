@@ -52,6 +52,7 @@ from .lrfree import (
     lr_multiplier,
     rows,
     smaller,
+    uniform,
 )
 
 D_UPDATE_LINES = (
@@ -90,7 +91,7 @@ def dadapt_adam_update(
     dlr = d * lr * bias_correction(hp, k)
     sb2 = half_power(beta2)
     g = grad if decouple else coupled_decay(grad, p, wd)
-    active = lr > 0
+    active = uniform(lr > 0)
     m0, v0, s0 = state["exp_avg"], state["exp_avg_sq"], state["s"]
     acc = select(active, dlr * dot(g, s0 / (np.sqrt(v0) + eps)), 0.0)  # the old s and v
     m = select(active, m0 * beta1 + (dlr * (1 - beta1)) * g, m0)
@@ -98,7 +99,7 @@ def dadapt_adam_update(
     s = select(active, s0 * sb2 + (dlr * (1 - sb2)) * g, s0)
     sk_l1 = select(active, coordinate_sum(np.abs(s)), 0.0)
     numerator = sb2 * state["numerator_weighted"] + (1 - sb2) * acc
-    ok = sk_l1 != 0  # else: nothing moves (the reference returns early)
+    ok = uniform(sk_l1 != 0)  # else: nothing moves (the reference returns early)
     d_new = _d_next(d, numerator / ((1 - sb2) * sk_l1), hp)
     new_p = p + (-wd * dlr) * p if decouple and not _plain_zero(wd) else p
     new_p = new_p + (-1) * (m / (np.sqrt(v) + eps))
@@ -207,17 +208,18 @@ def dadapt_sgd_update(
     """One dadaptation.DAdaptSGD step (REFERENCES.md section 3). Where the reference divides
     by a zero |g_1| or a zero ||s|| (a start at a stationary point; lr 0) and raises, no step."""
     lr, d = hp["lr"], state["d"]
-    active = lr > 0
-    first = state["k"] == 0
-    g0 = select(first, select(active, sqrt(dot(grad, grad)), 0.0), state["g0_norm"])
-    has_g0 = g0 > 0
-    dlr = select(has_g0, d * lr / select(has_g0, g0, 1.0), 0.0)
+    active = uniform(lr > 0)
+    first = uniform(state["k"] == 0)
+    none = 0.0 * d  # a per-run zero (state quantities stay (B, 1) arrays)
+    g0 = select(first, select(active, sqrt(dot(grad, grad)), none), state["g0_norm"])
+    has_g0 = uniform(g0 > 0)
+    dlr = select(has_g0, d * lr / select(has_g0, g0, 1.0), none)
     g = coupled_decay(grad, p, hp["weight_decay"])
     numerator = select(active, state["numerator_weighted"] + dlr * dot(g, state["s"]),
                        state["numerator_weighted"])
     s = select(active, state["s"] + dlr * g, state["s"])
     sk_sq = coordinate_sum(s * s)
-    ok = active & (sk_sq != 0)
+    ok = uniform(active & (sk_sq != 0))
     d_new = _d_next(d, 2 * numerator / np.sqrt(sk_sq), hp)
     z = state["x0"] - s
     ck = 1 - hp["momentum"]
@@ -340,12 +342,12 @@ def dadapt_adagrad_update(
     sk = sk0 + dlr * g
     sksq = state["sksq_weighted"] + (coordinate_sum((sk * sk) / denom) - old_w)
     skl1 = state["skl1"] + (coordinate_sum(np.abs(sk)) - old_l1)
-    ok = skl1 != 0  # else: nothing moves (the reference returns early)
+    ok = uniform(skl1 != 0)  # else: nothing moves (the reference returns early)
     gsq = state["gsq_weighted"] + dlr * dlr * g_sq
-    d_new = select(lr > 0, _d_next(d, (sksq - gsq) / skl1, hp), d)
+    d_new = select(uniform(lr > 0), _d_next(d, (sksq - gsq) / skl1, hp), d)
     z = state["x0"] - sk / denom
     ck = 1 - momentum
-    new_p = select(momentum != 0, p * (1 - ck) + ck * z, z)
+    new_p = select(uniform(momentum != 0), p * (1 - ck) + ck * z, z)
     return select(ok, new_p, p), {
         "alphak": alphak, "sk": sk, "x0": state["x0"], "z": select(ok, z, state["z"]),
         "d": select(ok, d_new, d), "gsq_weighted": select(ok, gsq, state["gsq_weighted"]),

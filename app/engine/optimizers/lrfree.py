@@ -53,6 +53,17 @@ def dot(a: Array, b: Array) -> Array:
     return coordinate_sum(a * b)
 
 
+def uniform(cond: Any) -> Any:
+    """A per-run condition as a plain bool when every run agrees (always, for a single run),
+    so that ``select`` picks without an ``np.where``; the values picked are the same."""
+    if isinstance(cond, np.ndarray):
+        if cond.all():
+            return True
+        if not cond.any():
+            return False
+    return cond
+
+
 def larger(a: Any, b: Any) -> Any:
     """Python's ``max(a, b)``: b only if b > a (a NaN b never wins)."""
     return select(b > a, b, a)
@@ -163,7 +174,7 @@ def prodigy_update(
     k, d = state["k"], state["d"]
     dlr = d * lr * bias_correction(hp, k)  # the old d
     g = grad if decouple else coupled_decay(grad, p, wd)
-    active = lr > 0  # the reference skips the accumulation at lr 0
+    active = uniform(lr > 0)  # the reference skips the accumulation at lr 0
     delta = (d / d0) * dlr * dot(g, state["p0"] - p)
     m = select(beta1 > 0, state["exp_avg"] * beta1 + (d * (1 - beta1)) * g, state["exp_avg"])
     v = state["exp_avg_sq"] * beta2 + (d * d * (1 - beta2)) * (g * g)
@@ -172,10 +183,10 @@ def prodigy_update(
     m, v, s = (select(active, new, old) for new, old in
                ((m, state["exp_avg"]), (v, state["exp_avg_sq"]), (s, state["s"])))
     d_denom = select(active, coordinate_sum(np.abs(s)), 0.0)
-    ok = d_denom != 0  # else: nothing moves, k does not count (the reference returns early)
+    ok = uniform(d_denom != 0)  # else: nothing moves, k does not count (it returns early)
     numerator = state["d_numerator"] * beta3 + delta
     d_hat = hp["d_coef"] * numerator / d_denom
-    d_new = select(d == d0, larger(d, d_hat), d)
+    d_new = select(uniform(d == d0), larger(d, d_hat), d)
     d_max = larger(state["d_max"], d_hat)
     d_new = smaller(d_max, growth_limit(d_new, hp))
     denom = sqrt(v) + d_new * hp["eps"]  # the new d
