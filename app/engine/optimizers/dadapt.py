@@ -3,8 +3,7 @@
 Each estimates d, the distance from the start to a solution, from the weighted gradient sum s
 it keeps; the pieces they share with Prodigy are in ``lrfree.py``. DAdaptSGD and DAdaptAdaGrad
 are dual averaging: the point is the start minus the (preconditioned) gradient sum, ``z``,
-which the iterate follows directly or, with momentum, as a running average (``z`` is a
-companion path of the run).
+which the iterate follows directly or, with momentum, as a running average.
 """
 
 from __future__ import annotations
@@ -290,7 +289,7 @@ DADAPT_SGD = OptimizerSpec(
         r"\hat\eta_t = \gamma_t, \quad z_t = z_{t-1} - \hat\eta_t\, g_t",
     ),
     state=(
-        StateVar("z", "z_t", Z_HELP, path=True, zh={"help": Z_ZH}),
+        StateVar("z", "z_t", Z_HELP, zh={"help": Z_ZH}),
         StateVar("s", "s", "running sum of gamma x g: the estimate's denominator is its norm",
                  zh={"help": "gamma × g 的累计和：估计量的分母是它的范数"}),
         StateVar("numerator_weighted", "r_t", "the estimate's numerator: the sum of "
@@ -403,7 +402,7 @@ DADAPT_ADAGRAD = OptimizerSpec(
         StateVar("alphak", r"\alpha_t", "sum of the squared gradients (from 1e-6)", log=True,
                  zh={"help": "梯度平方的累计和（从 1e-6 开始）"}),
         StateVar("sk", "s_k", "running sum of gamma x g", zh={"help": "gamma × g 的累计和"}),
-        StateVar("z", "z_t", Z_HELP, path=True, zh={"help": Z_ZH}),
+        StateVar("z", "z_t", Z_HELP, zh={"help": Z_ZH}),
         D_STATE,
         gamma_state("the step's multiplier: d before the step x lr",
                     "本步的乘数：本步之前的 d × lr"),
