@@ -154,6 +154,28 @@ def test_the_path_starts_with_tiny_steps_then_accelerates(name: str, surface: st
     assert steps.max() > 1e3 * steps[0]
 
 
+def _step_scale_formula(name: str, s: dict[str, np.ndarray]) -> np.ndarray:
+    """The catalog's step-scale formula from the recorded state (default eps)."""
+    if name == "dadapt_sgd":
+        return s["dlr"]
+    eps = OPTIMIZERS[name].param("eps").default
+    if name == "prodigy":
+        return s["dlr"] / (np.sqrt(s["exp_avg_sq"]) + s["d"] * eps)
+    if name == "dadapt_adam":
+        return 1 / (np.sqrt(s["exp_avg_sq"]) + eps)
+    return s["dlr"] / (np.sqrt(s["alphak"]) + eps)
+
+
+@pytest.mark.parametrize("name", LR_FREE)
+@pytest.mark.parametrize("surface", ["rosenbrock", "himmelblau", "rastrigin"])
+def test_the_step_scale_is_positive_and_its_catalog_formula(name: str, surface: str) -> None:
+    """gamma_t / (sqrt(v_t) + d_t eps) (Prodigy), 1 / (sqrt(v_t) + eps) (D-Adapt Adam),
+    gamma_t (D-Adapt SGD), gamma_t / (sqrt(alpha_t) + eps) (D-Adapt AdaGrad)."""
+    s = run(_config(name, {}, surface, 60)).runs[0].state
+    assert np.isfinite(s["step_scale"]).all() and (s["step_scale"] > 0).all()
+    np.testing.assert_allclose(s["step_scale"], _step_scale_formula(name, s), rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", LR_FREE)
 def test_lr_multiplies_d_and_the_lr_chart_shows_d_times_lr(name: str) -> None:
     """The lr series is d x lr with the d the step used (d_0 x lr at the first step)."""

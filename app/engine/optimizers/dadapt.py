@@ -181,6 +181,7 @@ DADAPT_ADAM = OptimizerSpec(
     teaching=dadapt_adam_teaching,
     applied_lr=applied_d_lr,
     whole_vector=True,
+    momentum_name="beta1",
     zh={"label": "D-Adapt Adam",
         "description": "运行中估计步长 d 的 Adam：d 是起点到极小值距离的下界，等于 <g, s> 的加权和"
                        "除以 s 的 L1 范数，s 是各步梯度的累计和。d 从极小的 d0 开始且从不减小，所以"
@@ -304,6 +305,7 @@ DADAPT_SGD = OptimizerSpec(
     teaching=dadapt_sgd_teaching,
     applied_lr=applied_d_lr,
     whole_vector=True,
+    momentum_name="momentum",
     zh={"label": "D-Adapt SGD",
         "description": "带步长估计的对偶平均：z 是起点减去 s，s 是梯度乘以 gamma_t = d × lr / "
                        "|g_1| 的累计和，点跟随 z（有动量时为滑动平均）。d 是到极小值距离的下界，"
@@ -396,7 +398,7 @@ DADAPT_ADAGRAD = OptimizerSpec(
     ),
     step_scale=(
         r"\hat\eta_t = \frac{\gamma_t}{\sqrt{\alpha_t} + \epsilon}, \quad "
-        r"z_t \ni -\hat\eta_t\, g_t",
+        r"z_t = \theta_0 - \frac{s_{t-1}}{\sqrt{\alpha_t} + \epsilon} - \hat\eta_t\, g_t",
     ),
     state=(
         StateVar("alphak", r"\alpha_t", "sum of the squared gradients (from 1e-6)", log=True,
@@ -413,6 +415,7 @@ DADAPT_ADAGRAD = OptimizerSpec(
     teaching=dadapt_adagrad_teaching,
     applied_lr=applied_d_lr,
     whole_vector=True,
+    momentum_name="momentum",
     zh={"label": "D-Adapt AdaGrad",
         "description": "以对偶平均实现、带步长估计的 AdaGrad：z 是起点减去 gamma_t g（gamma_t = "
                        "d × lr）的累计和 s，每个坐标再除以梯度平方累计和的平方根，点跟随 z。d 是到"

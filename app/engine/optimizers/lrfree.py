@@ -322,6 +322,7 @@ PRODIGY = OptimizerSpec(
     teaching=prodigy_teaching,
     applied_lr=applied_d_lr,
     whole_vector=True,
+    momentum_name="beta1",
     zh={"label": "Prodigy",
         "description": "运行中自行估计步长的 Adam：d_t 估计起点到极小值的距离，依据是路径逆着梯度"
                        "走了多远（<g, theta_0 - theta>）与梯度加权和 s 之比。d 从极小的 d0 开始且"
