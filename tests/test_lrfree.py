@@ -18,7 +18,7 @@ from app.engine.config import validate_config
 from app.engine.errors import ConfigError
 from app.engine.maps import cell_run, hyper_map
 from app.engine.optimizers import OPTIMIZERS
-from app.engine.runner import ArrayKernel, Simulation, record_steps, run
+from app.engine.runner import ArrayKernel, FloatKernel, Simulation, record_steps, run
 
 LR_FREE = ("prodigy", "dadapt_adam", "dadapt_sgd", "dadapt_adagrad")
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "reference_optimizers.json")
@@ -218,24 +218,26 @@ def _flag_variants() -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("case", _flag_variants(), ids=lambda c: f"{c[0]} {c[1]}")
-def test_a_single_run_records_row_0_of_identical_rows_bit_for_bit(
+def test_the_float_path_records_row_0_of_identical_rows_bit_for_bit(
     case: tuple[str, dict[str, Any]]
 ) -> None:
-    """These run on arrays only: a single run (one row) is row 0 of a batch, so a map cell is
-    its single run exactly (noise and a schedule included)."""
+    """A single run steps on Vec2 pairs of floats (the float kernel's whole_vector path); it
+    records what row 0 of a batch records on arrays, so a map cell is its single run exactly
+    (noise and a schedule included)."""
     name, params = case
     raw = {"surface": {"name": "himmelblau"}, "steps": 60, "noise": 0.1, "seed": 2,
            "runs": [{"optimizer": name, "params": params,
                      "schedule": {"name": "CosineAnnealingLR", "params": {}}}]}
     config = validate_config(raw)
 
-    def blocks(rows: int) -> Any:
+    def simulation(rows: int) -> Simulation:
         start = np.tile(np.asarray(config["start"], dtype=float), (rows, 1))
-        sim = Simulation(run_objective(config), config["runs"][0], start, config["steps"],
-                         noise=config["noise"], seed=config["seed"])
-        return record_steps(ArrayKernel(sim), 60)
+        return Simulation(run_objective(config), config["runs"][0], start, config["steps"],
+                          noise=config["noise"], seed=config["seed"])
 
-    one, two = blocks(1), blocks(2)
+    floats = FloatKernel(simulation(1))
+    assert floats.pair_state is not None
+    one, two = record_steps(floats, 60), record_steps(ArrayKernel(simulation(2)), 60)
     for field in ("p", "loss", "lr", "grad"):
         np.testing.assert_array_equal(getattr(one, field), getattr(two, field), err_msg=field)
     assert list(one.state) == list(two.state)

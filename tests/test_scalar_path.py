@@ -174,11 +174,9 @@ def _assert_same_blocks(config: dict[str, Any], first: int) -> None:
     _assert_same_block(record_steps(floats, rest), record_steps(arrays, rest))
 
 
-@pytest.mark.parametrize("name", [n for n, spec in OPTIMIZERS.items()
-                                  if n != "lbfgs" and not spec.whole_vector])
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "lbfgs"])
 def test_every_registered_optimizer_with_its_defaults_records_the_same(name: str) -> None:
-    """A new registry entry is covered too: its update and teach must run on floats exactly
-    (a ``whole_vector`` one steps on arrays: tests/test_lrfree.py checks its single run)."""
+    """A new registry entry is covered too: its update and teach must run on floats exactly."""
     run: dict[str, Any] = {"optimizer": name}
     if OPTIMIZERS[name].wraps:
         run["inner"] = {"optimizer": "adam", "params": {"lr": 0.05}}
@@ -193,7 +191,7 @@ def _flag_variants() -> list[tuple[str, str, dict[str, Any]]]:
     every branch of every update runs on floats."""
     out = []
     for name, spec in OPTIMIZERS.items():
-        if spec.wraps or spec.needs_oracle or spec.whole_vector:
+        if spec.wraps or spec.needs_oracle:
             continue
         names = {p.name for p in spec.params}
         base: dict[str, Any] = {"lr": 0.01} if name not in ("adadelta", "sgd") else {}
@@ -224,7 +222,7 @@ def _lookahead_variants() -> list[tuple[str, str, dict[str, Any]]]:
     then each boolean hyperparameter switched on; RMSprop with an alpha of its own."""
     out = []
     for name, spec in OPTIMIZERS.items():
-        if spec.wraps or spec.needs_oracle or spec.whole_vector:
+        if spec.wraps or spec.needs_oracle:
             continue
         base: dict[str, Any] = {"lr": 0.02} if name not in ("adadelta", "sgd") else {}
         if name == "rmsprop":
@@ -271,12 +269,9 @@ def test_every_optimizer_but_lbfgs_takes_the_float_path() -> None:
         run = {"optimizer": name}
         if spec.wraps:
             run["inner"] = {"optimizer": "adam"}
-        assert FloatKernel.supports(_simulation(_config(run, {}), 1)) == (
-            name != "lbfgs" and not spec.whole_vector)
-    for inner, spec in OPTIMIZERS.items():
-        if spec.needs_oracle or spec.whole_vector:
-            around = {"optimizer": "lookahead", "inner": {"optimizer": inner}}
-            assert not FloatKernel.supports(_simulation(_config(around, {}), 1))
+        assert FloatKernel.supports(_simulation(_config(run, {}), 1)) == (name != "lbfgs")
+    around_lbfgs = {"optimizer": "lookahead", "inner": {"optimizer": "lbfgs"}}
+    assert not FloatKernel.supports(_simulation(_config(around_lbfgs, {}), 1))
 
 
 def test_mini_batches_take_the_array_path() -> None:

@@ -48,12 +48,12 @@ LBFGS_PAIR_US = 0.25
 LBFGS_EVALS = 2.0  # evaluations of a step without a line search (the start and the loss)
 LINE_SEARCH_EVALS = 1.5  # typical extra evaluations of a strong-Wolfe step (measured mean ~1)
 WRAPPER_STEP_US = 2.0  # Lookahead's own bookkeeping on top of its inner optimizer
-# Optimizers whose update sums over both coordinates (``whole_vector``): a single run steps on
-# arrays (ARRAY_STEP_US) and does this much more NumPy work per step than Adam on arrays,
-# measured on one row (Prodigy's and D-Adaptation's estimate d: dot products, norms; one row
-# measured 40-50 us a step in all, CPU time, Adam on arrays 20 us).
-WHOLE_VECTOR_STEP_US = {"prodigy": 10.0, "dadapt_adam": 5.0, "dadapt_sgd": 5.0,
-                        "dadapt_adagrad": 5.0}
+# Optimizers whose update sums over both coordinates (``whole_vector``: Prodigy's and
+# D-Adaptation's estimate d from dot products and norms): their own work per step beyond
+# STEP_US, measured on the float path (one run steps on Vec2 pairs of floats: 16-18 us a step
+# in CPU time where Adam took 5 us).
+WHOLE_VECTOR_STEP_US = {"prodigy": 12.0, "dadapt_adam": 11.0, "dadapt_sgd": 11.0,
+                        "dadapt_adagrad": 11.0}
 
 # One evaluation (value and gradient) of a surface at one point.
 ANALYTIC_FLOAT_US = 0.5  # plain float arithmetic
@@ -226,14 +226,6 @@ def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bo
     return own, evals, array, name
 
 
-def on_arrays(run: Mapping[str, Any]) -> bool:
-    """Whether a single run of this optimizer (or a wrapper's inner one) steps on arrays
-    because its update sums over both coordinates (``whole_vector``)."""
-    inner = run.get("inner")
-    return OPTIMIZERS[run["optimizer"]].whole_vector or bool(
-        inner and OPTIMIZERS[inner["optimizer"]].whole_vector)
-
-
 # ------------------------------------------------------------------------------- requests
 
 
@@ -241,7 +233,7 @@ def run_step(run: Mapping[str, Any], surface: SurfaceCost, steps: int, index: in
              ) -> tuple[float, list[Part]]:
     """Seconds per step of one run and its parts (optimizer with its evaluations, schedule)."""
     own, evals, array, name = optimizer_step(run, steps)
-    if array or surface.array or on_arrays(run):
+    if array or surface.array:
         own += ARRAY_STEP_US * US
     optimizer = own + evals * surface.eval_s
     parts = [Part(f"runs[{index}]", optimizer,

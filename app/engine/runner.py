@@ -4,7 +4,8 @@ The stepping core is vectorised over B rows (B = cells for the hyperparameter an
 A single run (a page's runs, ``run()``) goes through one stepping loop, :func:`record_steps`,
 which owns the step count, the schedule, the step's constants, the bounds and the recording, with
 one of two kernels: :class:`FloatKernel` steps the same optimizer functions on Python floats, one
-coordinate at a time (NumPy's per-call overhead on (1, 2) arrays is ~20x the arithmetic);
+coordinate at a time (NumPy's per-call overhead on (1, 2) arrays is ~20x the arithmetic), or
+both at once as a Vec2 pair for an update that sums over them (``whole_vector``);
 :class:`ArrayKernel` steps a one-row :class:`Simulation` (mini-batches, line searches). IEEE
 arithmetic is the same on floats and float64 arrays, so a map cell and a single run are still the
 very same computation, bit for bit; whatever the float kernel cannot reproduce exactly (a Python
@@ -26,6 +27,7 @@ import numpy as np
 from .config import build_objective, validate_config
 from .optimizers import OPTIMIZERS, OptimizerSpec, constant_vars, state_vars
 from .optimizers.base import INNER, NO_CONSTANTS, Constants, State
+from .optimizers.pair import Vec2, paired
 from .schedules import ParamGroup, build_scheduler
 
 log = logging.getLogger("app.engine")
@@ -483,6 +485,8 @@ class FloatKernel(_Kernel):
         self.sim = sim
         self.x, self.y = float(sim.p[0, 0]), float(sim.p[0, 1])
         self.states = (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
+        # a whole_vector update steps both coordinates at once, on Vec2 pairs (optimizers/pair.py)
+        self.pair_state = paired(sim.state) if sim.spec.whole_vector else None
         self.hp, self.driven = copy_record(sim.hp, sim.nested)
         self.initial = sim.initial
         # The schedule on floats, from the configured lr and momentum, as the array one was.
@@ -510,12 +514,10 @@ class FloatKernel(_Kernel):
 
     @staticmethod
     def supports(sim: Simulation) -> bool:
-        """One row, the full-data gradient, no line search, an update per coordinate (not
-        ``whole_vector``), every hyperparameter a number."""
+        """One row, the full-data gradient, no line search, every hyperparameter a number."""
         records = (sim.hp, sim.initial) if sim.nested else (sim.initial,)  # as configured
         return (
             sim.rows == 1 and sim.batch_size is None and not sim.spec.needs_oracle
-            and not sim.spec.whole_vector
             and not any(isinstance(v, np.ndarray) for hp in records for v in hp.values())
         )
 
@@ -529,6 +531,8 @@ class FloatKernel(_Kernel):
         self.scheduler.advance(loss)  # type: ignore[union-attr]
 
     def open(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
+        if self.pair_state is not None:
+            return self._open_pair(n)
         sim = self.sim
         update, state_of = sim.spec.update, self._state_of
         point_value, point_grad = sim.objective.point_functions()
@@ -559,6 +563,43 @@ class FloatKernel(_Kernel):
 
         def applied(hp: Mapping[str, Any], consts: Constants) -> float:
             return applied_lr(sx[INNER] if nested else sx, hp, consts)
+
+        return move, close, applied
+
+
+    def _open_pair(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
+        """``open`` for a whole_vector update: one call per step on the two coordinates as a
+        Vec2, one state record (per-coordinate quantities as Vec2, per-run ones as floats)."""
+        sim = self.sim
+        update, state_of = sim.spec.update, self._state_of
+        point_value, point_grad = sim.objective.point_functions()
+        noise = sim.noise
+        x, y, state = self.x, self.y, self.pair_state
+        draws = iter(sim.rng.standard_normal((n, 2)).tolist() if noise else ())
+
+        def move(hp: dict[str, Any], consts: Constants, t: int) -> tuple[float, ...]:
+            nonlocal x, y, state
+            gx, gy = point_grad(x, y)
+            if noise:
+                zx, zy = next(draws)
+                gx = gx + noise * zx
+                gy = gy + noise * zy
+            p, state = update(Vec2(x, y), Vec2(gx, gy), state, hp, consts, t, None)
+            x, y = p.x, p.y
+            values = state_of(state)
+            return (x, y, point_value(x, y), gx, gy,
+                    *(v.x if type(v) is Vec2 else v for v in values),
+                    *(v.y if type(v) is Vec2 else v for v in values), *consts.values())
+
+        def close() -> None:
+            self.x, self.y, self.pair_state = x, y, state
+
+        applied_lr, nested = sim.driven.applied_lr, sim.nested
+        if applied_lr is None:
+            return move, close, None
+
+        def applied(hp: Mapping[str, Any], consts: Constants) -> float:
+            return applied_lr(state[INNER] if nested else state, hp, consts)
 
         return move, close, applied
 

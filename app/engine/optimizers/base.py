@@ -53,8 +53,10 @@ compares step for step, live against torch too). The spec gives:
 - ``needs_oracle=True`` when a step evaluates the objective more than once (L-BFGS's line search,
   SAM's second gradient): ``update`` then gets an :class:`Oracle` and the run steps on arrays.
 - ``whole_vector=True`` when ``update`` sums over the two coordinates (Prodigy's and
-  D-Adaptation's estimate d from dot products and norms): it then always gets (B, 2) arrays,
-  a single run as one row, since the float kernel calls it once per coordinate.
+  D-Adaptation's estimate d from dot products and norms): the float kernel then calls it once
+  per step with both coordinates as :class:`~.pair.Vec2` pairs of floats (per-run quantities as
+  floats), written with ``pair.py``'s helpers (``coordinate_sum``, ``dot``, ``vabs``,
+  ``vsqrt``), which act on (B, 2) arrays alike.
 - ``applied_lr(state, hp, consts)`` when the lr the step applies is not the scheduled one
   (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
   ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
@@ -272,8 +274,8 @@ class OptimizerSpec:
     momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
     needs_oracle: bool = False
     # The update reduces over both coordinates (a dot product, a norm: the learning-rate-free
-    # methods' estimate d): the float kernel steps one coordinate at a time, so a single run
-    # steps on arrays (a one-row Simulation), like a map's cells.
+    # methods' estimate d): the float kernel calls it once per step on Vec2 pairs of floats
+    # (optimizers/pair.py) instead of once per coordinate.
     whole_vector: bool = False
     # A wrapper (lookahead): the optimizer it makes around an inner one, whose records it nests
     # (hyperparameters ``{..., "inner": {...}}``, state ``{..., "inner": {...}}``).

@@ -40,9 +40,7 @@ from .lrfree import (
     GAMMA_LINES,
     applied_d_lr,
     bias_correction,
-    coordinate_sum,
     d0_param,
-    dot,
     gamma_state,
     growth_limit,
     growth_param,
@@ -53,6 +51,7 @@ from .lrfree import (
     smaller,
     uniform,
 )
+from .pair import coordinate_sum, dot, vabs, vsqrt
 
 D_UPDATE_LINES = (
     Line(r"d_t = \max(d_{t-1},\ \hat d_t)", (("growth_rate", "==", None),)),
@@ -92,16 +91,16 @@ def dadapt_adam_update(
     g = grad if decouple else coupled_decay(grad, p, wd)
     active = uniform(lr > 0)
     m0, v0, s0 = state["exp_avg"], state["exp_avg_sq"], state["s"]
-    acc = select(active, dlr * dot(g, s0 / (np.sqrt(v0) + eps)), 0.0)  # the old s and v
+    acc = select(active, dlr * dot(g, s0 / (vsqrt(v0) + eps)), 0.0)  # the old s and v
     m = select(active, m0 * beta1 + (dlr * (1 - beta1)) * g, m0)
     v = select(active, v0 * beta2 + (1 - beta2) * (g * g), v0)
     s = select(active, s0 * sb2 + (dlr * (1 - sb2)) * g, s0)
-    sk_l1 = select(active, coordinate_sum(np.abs(s)), 0.0)
+    sk_l1 = select(active, coordinate_sum(vabs(s)), 0.0)
     numerator = sb2 * state["numerator_weighted"] + (1 - sb2) * acc
     ok = uniform(sk_l1 != 0)  # else: nothing moves (the reference returns early)
-    d_new = _d_next(d, numerator / ((1 - sb2) * sk_l1), hp)
+    d_new = _d_next(d, numerator / ((1 - sb2) * select(ok, sk_l1, 1.0)), hp)  # used where ok
     new_p = p + (-wd * dlr) * p if decouple and not _plain_zero(wd) else p
-    new_p = new_p + (-1) * (m / (np.sqrt(v) + eps))
+    new_p = new_p + (-1) * (m / (vsqrt(v) + eps))
     return select(ok, new_p, p), {
         "exp_avg": m, "exp_avg_sq": v, "s": s,
         "numerator_weighted": select(ok, numerator, state["numerator_weighted"]),
@@ -220,7 +219,7 @@ def dadapt_sgd_update(
     s = select(active, state["s"] + dlr * g, state["s"])
     sk_sq = coordinate_sum(s * s)
     ok = uniform(active & (sk_sq != 0))
-    d_new = _d_next(d, 2 * numerator / np.sqrt(sk_sq), hp)
+    d_new = _d_next(d, 2 * numerator / vsqrt(select(ok, sk_sq, 1.0)), hp)  # used where ok
     z = state["x0"] - s
     ck = 1 - hp["momentum"]
     new_p = p * (1 - ck) + ck * z
@@ -335,17 +334,17 @@ def dadapt_adagrad_update(
     dlr = d * lr
     g = coupled_decay(grad, p, hp["weight_decay"])
     sk0, a0 = state["sk"], state["alphak"]
-    old_w = coordinate_sum((sk0 * sk0) / (np.sqrt(a0) + eps))
-    old_l1 = coordinate_sum(np.abs(sk0))
+    old_w = coordinate_sum((sk0 * sk0) / (vsqrt(a0) + eps))
+    old_l1 = coordinate_sum(vabs(sk0))
     alphak = a0 + g * g
-    denom = np.sqrt(alphak) + eps
+    denom = vsqrt(alphak) + eps
     g_sq = coordinate_sum((g * g) / denom)
     sk = sk0 + dlr * g
     sksq = state["sksq_weighted"] + (coordinate_sum((sk * sk) / denom) - old_w)
-    skl1 = state["skl1"] + (coordinate_sum(np.abs(sk)) - old_l1)
+    skl1 = state["skl1"] + (coordinate_sum(vabs(sk)) - old_l1)
     ok = uniform(skl1 != 0)  # else: nothing moves (the reference returns early)
     gsq = state["gsq_weighted"] + dlr * dlr * g_sq
-    d_new = select(uniform(lr > 0), _d_next(d, (sksq - gsq) / skl1, hp), d)
+    d_new = select(uniform(lr > 0), _d_next(d, (sksq - gsq) / select(ok, skl1, 1.0), hp), d)
     z = state["x0"] - sk / denom
     ck = 1 - momentum
     new_p = select(uniform(momentum != 0), p * (1 - ck) + ck * z, z)

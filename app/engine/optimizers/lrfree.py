@@ -3,12 +3,13 @@
 Prodigy and D-Adaptation (``dadapt.py``) estimate d, the distance from the start to a solution,
 while running, and step with d x lr: lr is a multiplier on the estimate, 1.0 by default. d starts
 at the tiny d0 and never decreases, so a path starts with tiny steps and speeds up as d grows.
-The estimate sums over both coordinates (dot products, norms), so these updates run on (B, 2)
-arrays only (``whole_vector``; a single run is one row). Each keeps the reference's group
-scalars (d, its numerator and denominator, the step counter k) as per-run (B, 1) state; a step
-whose denominator is exactly 0 moves nothing and does not count, as in the references. The
-references' ``max``/``min`` of Python floats never return a NaN argument: :func:`larger` and
-:func:`smaller` keep that rule on arrays.
+The estimate sums over both coordinates (dot products, norms), so these updates take both
+coordinates at once (``whole_vector``): (B, 2) arrays, or on the float path a
+:class:`~.pair.Vec2` of one run's two coordinates, with the helpers of ``pair.py``. Each keeps
+the reference's group scalars (d, its numerator and denominator, the step counter k) as per-run
+state; a step whose denominator is exactly 0 moves nothing and does not count, as in the
+references. The references' ``max``/``min`` of Python floats never return a NaN argument:
+:func:`larger` and :func:`smaller` keep that rule on arrays.
 """
 
 from __future__ import annotations
@@ -40,19 +41,10 @@ from .base import (
     sqrt,
     zero,
 )
+from .pair import coordinate_sum, dot, vabs, vsqrt
 
 
 # ---------------------------------------------------------------- shared pieces
-def coordinate_sum(x: Array) -> Array:
-    """The sum over the two coordinates, per run (B, 1): torch's ``.sum()`` of a 2-vector."""
-    return x[:, :1] + x[:, 1:]
-
-
-def dot(a: Array, b: Array) -> Array:
-    """The dot product of two (B, 2) arrays, per run (B, 1)."""
-    return coordinate_sum(a * b)
-
-
 def uniform(cond: Any) -> Any:
     """A per-run condition as a plain bool when every run agrees (always, for a single run),
     so that ``select`` picks without an ``np.where``; the values picked are the same."""
@@ -182,14 +174,14 @@ def prodigy_update(
     s = state["s"] * beta3 + weight * g
     m, v, s = (select(active, new, old) for new, old in
                ((m, state["exp_avg"]), (v, state["exp_avg_sq"]), (s, state["s"])))
-    d_denom = select(active, coordinate_sum(np.abs(s)), 0.0)
+    d_denom = select(active, coordinate_sum(vabs(s)), 0.0)
     ok = uniform(d_denom != 0)  # else: nothing moves, k does not count (it returns early)
     numerator = state["d_numerator"] * beta3 + delta
-    d_hat = hp["d_coef"] * numerator / d_denom
+    d_hat = hp["d_coef"] * numerator / select(ok, d_denom, 1.0)  # (unused where not ok)
     d_new = select(uniform(d == d0), larger(d, d_hat), d)
     d_max = larger(state["d_max"], d_hat)
     d_new = smaller(d_max, growth_limit(d_new, hp))
-    denom = sqrt(v) + d_new * hp["eps"]  # the new d
+    denom = vsqrt(v) + d_new * hp["eps"]  # the new d
     new_p = p + (-wd * dlr) * p if decouple and not _is_plain_zero(wd) else p
     new_p = select(beta1 > 0, new_p + (-dlr) * (m / denom), new_p + (-dlr * d_new) * (g / denom))
     return select(ok, new_p, p), {
