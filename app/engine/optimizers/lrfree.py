@@ -116,13 +116,17 @@ def d0_param() -> Param:
                  zh={"help": "d 的初始估计：很小，所以最初几步也很小"})
 
 
-def growth_param() -> Param:
-    """growth_rate: null is the references' default infinity (no limit)."""
+def growth_param(first_rise_free: bool = False) -> Param:
+    """growth_rate: null is the references' default infinity (no limit); Prodigy does not limit
+    d's first rise from d0."""
+    help_text = "largest factor d may grow by in one step; empty: no limit"
+    zh_help = "d 每步最多增大的倍数；留空：不限"
+    if first_rise_free:
+        help_text += " (its first rise from d0 is never limited)"
+        zh_help += "（d 从 d0 的第一次增大不受限制）"
     return Param("growth_rate", None, min=1.0, max=1e6, nullable=True, scale="log",
-                 slider_min=1.01, slider_max=100.0, symbol=r"\rho",
-                 help="largest factor d may grow by in one step; empty: no limit",
-                 extra={"null_label": "no limit"},
-                 zh={"help": "d 每步最多增大的倍数；留空：不限", "null_label": "不限"})
+                 slider_min=1.01, slider_max=100.0, symbol=r"\rho", help=help_text,
+                 extra={"null_label": "no limit"}, zh={"help": zh_help, "null_label": "不限"})
 
 
 D_STATE = StateVar("d", "d_t", "the estimate d after this step: the step size the method "
@@ -209,19 +213,19 @@ def prodigy_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Ar
 DECOUPLE_HELP = ("weight decay on the parameters, AdamW style, instead of added to the "
                  "gradient")
 DECOUPLE_ZH = "权重衰减直接作用于参数（AdamW 方式），而不是加到梯度上"
-BIAS_HELP = "Adam's bias correction, folded into the step gamma_t"
-BIAS_ZH = "Adam 的偏差修正，并入步长 gamma_t"
+BIAS_HELP = ("Adam's bias correction, folded into the step gamma_t (t counts the steps that "
+             "moved)")
+BIAS_ZH = "Adam 的偏差修正，并入步长 gamma_t（t 只计实际移动的步）"
 
 GAMMA_LINES = (
     Line(r"\gamma_t = d_{t-1}\,\eta", (off("use_bias_correction"),)),
-    Line(r"\gamma_t = d_{t-1}\,\eta\,\frac{\sqrt{1-\beta_2^{k}}}{1-\beta_1^{k}}"
-         r"\quad (k\text{: steps taken} + 1)", (on("use_bias_correction"),)),
+    Line(r"\gamma_t = d_{t-1}\,\eta\,\frac{\sqrt{1-\beta_2^{t}}}{1-\beta_1^{t}}",
+         (on("use_bias_correction"),)),
 )
 D_LIMIT_LINES = (
     Line(r"d_t = \max(d_{t-1},\ \hat d_t)", (("growth_rate", "==", None),)),
-    Line(r"d_t = \min\left(\max(d_0, \hat d_1, \dots, \hat d_t),\ \rho\, d_{t-1}\right)"
-         r"\quad (\text{the first rise from } d_0 \text{ is not limited})",
-         (("growth_rate", "!=", None),)),
+    Line(r"d_t = \min\left(\max_{i \le t} \hat d_i,\ \rho\, d_{t-1}\right) \quad "
+         r"(\hat d_0 = d_0)", (("growth_rate", "!=", None),)),
 )
 
 PRODIGY = OptimizerSpec(
@@ -264,7 +268,7 @@ PRODIGY = OptimizerSpec(
               slider_max=100.0, symbol="c",
               help="multiplies the estimate: below 1 smaller steps, above 1 larger ones",
               zh={"help": "估计值的系数：小于 1 步子更小，大于 1 步子更大"}),
-        growth_param(),
+        growth_param(first_rise_free=True),
     ),
     equations=(
         Line(r"g_t = \nabla f(\theta_{t-1})"),
