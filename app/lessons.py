@@ -728,6 +728,52 @@ LESSONS: tuple[Lesson, ...] = (
                   {"run": 1, "step": -1, "above": 1e-2}, scene=1),
         ),
     ),
+    Lesson(
+        id="learning-rate-free",
+        title=_lang("Learning-rate free: Prodigy and D-Adaptation estimate the step",
+                    "免学习率：Prodigy 与 D-Adaptation 自己估计步长"),
+        text=_lang(
+            "Prodigy and D-Adapt Adam run with lr = 1: they step with d x lr, where d estimates "
+            "the distance from the start to the minimum. "
+            "d starts at d0 = 1e-6, so for the first steps the runs barely move (the loss after "
+            "5 steps is still the start's). "
+            "d only grows: on the lr chart (log axis) d x lr climbs six decades to about 1 within "
+            "20 steps, and both reach a loss of 1e-3 while Adam at its usual lr = 1e-3 is still "
+            "far away after 150 steps. "
+            "Adam with a hand-tuned lr = 1 is as fast: the estimate replaces the tuning.",
+            "Prodigy 与 D-Adapt Adam 以 lr = 1 运行：它们的步长是 d × lr，其中 d 估计起点到最小值的"
+            "距离。d 从 d0 = 1e-6 开始，所以最初几步几乎不动（5 步后的损失仍与起点相同）。d 只增不减："
+            "在学习率图（对数坐标）上，d × lr 在 20 步内上升六个数量级到约 1，两者都把损失降到 1e-3，"
+            "而用常见 lr = 1e-3 的 Adam 在 150 步后仍离得很远。手动调到 lr = 1 的 Adam 同样快："
+            "估计取代了调参。"),
+        question=_lang(
+            "Why does d start tiny instead of at 1, and what would a d0 far too large do on a "
+            "narrow valley?",
+            "为什么 d 从极小值开始而不是从 1 开始？在狭窄的山谷里，过大的 d0 会怎样？"),
+        scenes=(
+            _scene("surface=quadratic&start=-2.5,2&steps=150&r0=prodigy&r1=dadapt_adam"
+                   "&r2=adam&r3=adam,lr=1&p.lrlog=1",
+                   "Press play and watch the lr chart and the first steps of runs 1 and 2.",
+                   "按播放，观察学习率图以及运行 1、2 的最初几步。"),
+        ),
+        claims=(
+            Claim("lr_at", "the first step uses d0 x lr = 1e-6", {"run": 0, "step": 1,
+                                                                  "equals": 1e-6}),
+            Claim("loss", "after 5 steps Prodigy's loss is still the start's",
+                  {"run": 0, "step": 5, "above": 5.1}),
+            Claim("state_monotone", "d never decreases", {"run": 0, "name": "d",
+                                                          "direction": "nondecreasing"}),
+            Claim("lr_at", "d x lr is about 1 at step 20", {"run": 0, "step": 20, "equals": 1.0,
+                                                            "rtol": 0.1}),
+            Claim("reaches_first", "Prodigy reaches 1e-3 before Adam with lr = 1e-3",
+                  {"run": 0, "other": 2, "below": 1e-3}),
+            Claim("reaches_first", "D-Adapt Adam too", {"run": 1, "other": 2, "below": 1e-3}),
+            Claim("loss", "Adam with lr = 1e-3 is far away after 150 steps",
+                  {"run": 2, "step": -1, "above": 1.0}),
+            Claim("reaches_first", "hand-tuned Adam (lr = 1) is as fast",
+                  {"run": 3, "other": 0, "below": 1e-3}),
+        ),
+    ),
 )
 
 

@@ -4,7 +4,8 @@ The stepping core is vectorised over B rows (B = cells for the hyperparameter an
 A single run (a page's runs, ``run()``) goes through one stepping loop, :func:`record_steps`,
 which owns the step count, the schedule, the step's constants, the bounds and the recording, with
 one of two kernels: :class:`FloatKernel` steps the same optimizer functions on Python floats, one
-coordinate at a time (NumPy's per-call overhead on (1, 2) arrays is ~20x the arithmetic);
+coordinate at a time (NumPy's per-call overhead on (1, 2) arrays is ~20x the arithmetic), or
+both at once as a Vec2 pair for an update that couples them (``joint``);
 :class:`ArrayKernel` steps a one-row :class:`Simulation` (mini-batches, line searches). IEEE
 arithmetic is the same on floats and float64 arrays, so a map cell and a single run are still the
 very same computation, bit for bit; whatever the float kernel cannot reproduce exactly (a Python
@@ -26,6 +27,7 @@ import numpy as np
 from .config import build_objective, validate_config
 from .optimizers import OPTIMIZERS, OptimizerSpec, constant_vars, state_vars
 from .optimizers.base import INNER, NO_CONSTANTS, Constants, State
+from .optimizers.pair import Vec2, paired
 from .schedules import ParamGroup, build_scheduler
 
 log = logging.getLogger("app.engine")
@@ -420,20 +422,6 @@ def _coordinate(state: State, c: int) -> State:
     return out
 
 
-def _pair(state: State) -> State:
-    """A one-row state record for a joint update on floats: (1, 2) arrays as (x, y) pairs of
-    floats, per-run (1, 1) arrays as floats, a nested record likewise, anything else kept."""
-    out: State = {}
-    for name, value in state.items():
-        if isinstance(value, np.ndarray):
-            value = (float(value[0, 0]), float(value[0, 1])) if value.shape[-1] == 2 \
-                else float(value[0, 0])
-        elif isinstance(value, dict):
-            value = _pair(value)
-        out[name] = value
-    return out
-
-
 def _getter(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """A function returning the values of ``names`` of a dict, as a tuple."""
     if not names:
@@ -501,7 +489,7 @@ class FloatKernel(_Kernel):
         self.x, self.y = float(sim.p[0, 0]), float(sim.p[0, 1])
         # one update of both coordinates, on (x, y) pairs (the driven optimizer decides)
         self.joint = sim.driven.joint_for(sim.driven_hp)
-        self.states = (_pair(sim.state), {}) if self.joint \
+        self.states = (paired(sim.state), {}) if self.joint \
             else (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
         self.hp, self.driven = copy_record(sim.hp, sim.nested)
         self.initial = sim.initial
@@ -588,11 +576,12 @@ class FloatKernel(_Kernel):
                     zx, zy = next(draws)
                     gx = gx + noise * zx
                     gy = gy + noise * zy
-                (x, y), sx = update((x, y), (gx, gy), sx, hp, consts, t, None)
+                p, sx = update(Vec2(x, y), Vec2(gx, gy), sx, hp, consts, t, None)
+                x, y = p.x, p.y
                 values = state_of(sx)
                 return (x, y, point_value(x, y), gx, gy,
-                        *(v[0] if type(v) is tuple else v for v in values),
-                        *(v[1] if type(v) is tuple else v for v in values), *consts.values())
+                        *(v.x if type(v) is Vec2 else v for v in values),
+                        *(v.y if type(v) is Vec2 else v for v in values), *consts.values())
 
         def close() -> None:
             self.x, self.y, self.states = x, y, (sx, sy)

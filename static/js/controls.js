@@ -283,7 +283,7 @@ function bareControl(spec, value, field, onChange) {
       if (auto.checked) onChange(null, { live: false });
       else emit(Number(num.value), false);
     });
-    inputs.appendChild(h("label", { class: "auto", for: `${id}-auto` }, auto, h("span", { text: t("param.auto") })));
+    inputs.appendChild(h("label", { class: "auto", for: `${id}-auto` }, auto, h("span", { text: tc(spec, "null_label") || t("param.auto") })));
   }
   wrap.append(labelFor(spec, id), inputs, h("p", { class: "help", id: helpId, text: help }), error);
   return wrap;

@@ -16,9 +16,11 @@ from .adopt import ADOPT
 from .asgd import ASGD
 from .base import FAMILIES, Family, OptimizerSpec, Oracle, Preset, StateVar
 from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
+from .dadapt import DADAPT_ADAGRAD, DADAPT_ADAM, DADAPT_SGD
 from .laprop import LAPROP
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
+from .lrfree import PRODIGY
 from .madgrad import MADGRAD
 from .mars import MARS
 from .muon import MUON
@@ -39,6 +41,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         SGD_SCHEDULEFREE, ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, MADGRAD,
         SIGNSGD, QHM, QHADAM, MARS, LAMB, LARS,
         ADABELIEF, YOGI, ADAN, ADOPT, ADEMAMIX, LAPROP,
+        PRODIGY, DADAPT_ADAM, DADAPT_SGD, DADAPT_ADAGRAD,
     )
 }
 

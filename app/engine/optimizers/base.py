@@ -57,12 +57,14 @@ compares step for step, live against torch too). The spec gives:
   ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
 - ``momentum_name`` if CyclicLR / OneCycleLR may cycle one of its hyperparameters.
 - ``joint=True`` (or a function of the hyperparameters) when the update couples the two
-  coordinates (a norm of the parameter or of the update, a 2x2 preconditioner, Muon's
-  orthogonalisation, cautious masking's mean): on floats it is then called once per step with
-  ``p``, ``grad`` and each per-coordinate state quantity as an ``(x, y)`` pair of floats (a
-  per-run one a float), instead of once per coordinate. Such an update reads the two
-  coordinates with :func:`split` (the pair itself, or an array's two (B, 1) columns) and builds
-  its results with :func:`join`, so the float run is still the array run bit for bit.
+  coordinates (a norm of the parameter or of the update, a dot product, a 2x2 preconditioner,
+  Muon's orthogonalisation, cautious masking's mean): on floats it is then called once per step
+  with ``p``, ``grad`` and each per-coordinate state quantity as a :class:`~.pair.Vec2` of the
+  two coordinates' floats (a per-run one a float), instead of once per coordinate. ``+ - * /``
+  act per coordinate on a Vec2 as on an array; an update reads the coordinates with
+  :func:`split` (a Vec2's x and y, or an array's two (B, 1) columns), builds results with
+  :func:`join`, and reduces with ``pair.py``'s helpers (``coordinate_sum``, ``dot``, ``vabs``,
+  ``vsqrt``), so the float run is still the array run bit for bit.
 - ``gradient_at``: the name of a ``path`` state quantity where the runner takes the gradient
   instead of the run's point (Schedule-Free: the gradient at y, the loss read at the average x).
 - ``one_row`` (transitional; new code uses ``joint``): an update written for (B, 2) arrays only
@@ -84,6 +86,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..params import Param
 from ..text import Translations, i18n
+from .pair import Vec2, coordinate_sum
 
 Array = np.ndarray
 State = dict[str, Any]
@@ -548,30 +551,21 @@ def bias_correction_and_sqrt(beta: Any, t: int) -> tuple[Any, Any]:
     return correction, correction**0.5
 
 
-Pair = tuple[Any, Any]  # a joint update's (x, y) on floats
-
-
-def split(v: Any) -> Pair:
-    """The two coordinates of a joint update's quantity: an (x, y) pair as it is, an array's
+def split(v: Any) -> tuple[Any, Any]:
+    """The two coordinates of a joint update's quantity: a Vec2's x and y (floats), an array's
     (B, 1) columns."""
-    if type(v) is tuple:
-        return v
+    if type(v) is Vec2:
+        return v.x, v.y
     return v[:, :1], v[:, 1:]
 
 
 def join(x: Any, y: Any, like: Any) -> Any:
-    """The quantity with coordinates ``x`` and ``y``, in the form of ``like`` (a pair of floats,
+    """The quantity with coordinates ``x`` and ``y``, in the form of ``like`` (a Vec2 of floats,
     or an array of B rows: (B, 2), each coordinate broadcast to a column)."""
-    if type(like) is tuple:
-        return (x, y)
+    if type(like) is Vec2:
+        return Vec2(x, y)
     rows = (like.shape[0], 1)
     return np.concatenate((np.broadcast_to(x, rows), np.broadcast_to(y, rows)), axis=1)
-def coordinate_sum(x: Array) -> Array:
-    """The sum over a run's coordinates, one value per run (B, 1): only a coupled step (see
-    ``OptimizerSpec.one_row``) calls it, on arrays."""
-    return x.sum(axis=-1, keepdims=True)
-
-
 def cautious_mask(update: Array, grad: Array) -> Array:
     """pytorch_optimizer's (and timm's) cautious mask, the factor the update is multiplied by:
     0 where the update's sign disagrees with the gradient's (``update * grad <= 0``), elsewhere

@@ -39,11 +39,7 @@ def lookahead_around(inner: OptimizerSpec) -> OptimizerSpec:
         new_p, inner_state = inner_update(p, grad, state[INNER], hp[INNER], consts, t, oracle)
         slow = state[SLOW]
         if t % hp["k"] == 0:
-            alpha = hp["alpha"]
-            if type(slow) is tuple:  # a joint inner update on floats: (x, y) pairs
-                slow = tuple(s + alpha * (n - s) for s, n in zip(slow, new_p, strict=True))
-            else:
-                slow = slow + alpha * (new_p - slow)
+            slow = slow + hp["alpha"] * (new_p - slow)  # arrays, floats or Vec2 pairs alike
             new_p = copy(slow)
         return new_p, {INNER: inner_state, SLOW: slow}
 

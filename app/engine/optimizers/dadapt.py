@@ -1,0 +1,423 @@
+"""D-Adaptation (dadaptation 3.2): DAdaptAdam, DAdaptSGD and DAdaptAdaGrad.
+
+Each estimates d, the distance from the start to a solution, from the weighted gradient sum s
+it keeps; the pieces they share with Prodigy are in ``lrfree.py``. DAdaptSGD and DAdaptAdaGrad
+are dual averaging: the point is the start minus the (preconditioned) gradient sum, ``z``,
+which the iterate follows directly or, with momentum, as a running average.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..params import Param, beta_param, eps_param, weight_decay_param
+from .base import (
+    STEP_SCALE,
+    Array,
+    Constants,
+    Hyper,
+    Line,
+    OptimizerSpec,
+    Oracle,
+    State,
+    StateVar,
+    coupled_decay,
+    off,
+    on,
+    per_run,
+    positive,
+    scale_of,
+    select,
+    sqrt,
+    zero,
+)
+from .lrfree import (
+    BIAS_HELP,
+    BIAS_ZH,
+    D_STATE,
+    GAMMA_LINES,
+    applied_d_lr,
+    bias_correction,
+    d0_param,
+    gamma_state,
+    growth_limit,
+    growth_param,
+    half_power,
+    larger,
+    lr_multiplier,
+    rows,
+    smaller,
+    uniform,
+)
+from .pair import coordinate_sum, dot, vabs, vsqrt
+
+D_UPDATE_LINES = (
+    Line(r"d_t = \max(d_{t-1},\ \hat d_t)", (("growth_rate", "==", None),)),
+    Line(r"d_t = \max\left(d_{t-1},\ \min(\hat d_t,\ \rho\, d_{t-1})\right)",
+         (("growth_rate", "!=", None),)),
+)
+
+
+def _d_next(d: Any, d_hat: Any, hp: Hyper) -> Any:
+    """The references' ``max(d, min(d_hat, d * growth_rate))``."""
+    return larger(d, smaller(d_hat, growth_limit(d, hp)))
+
+
+def _plain_zero(value: Any) -> bool:
+    return not isinstance(value, np.ndarray) and value == 0
+
+
+# ---------------------------------------------------------------- DAdaptAdam
+def dadapt_adam_init(p: Array, hp: Hyper) -> State:
+    """Zero moments and s; d = d0; the weighted numerator and k at 0."""
+    zero_run = np.zeros(rows(p))
+    return {"exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p), "s": np.zeros_like(p),
+            "numerator_weighted": zero_run, "d": per_run(hp["d0"], p), "k": zero_run.copy(),
+            "d_lr": zero_run.copy()}
+
+
+def dadapt_adam_update(
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
+    oracle: Oracle | None,
+) -> tuple[Array, State]:
+    """One dadaptation.DAdaptAdam step (REFERENCES.md section 3), every group scalar per run."""
+    beta1, beta2, eps = hp["beta1"], hp["beta2"], hp["eps"]
+    lr, wd, decouple = hp["lr"], hp["weight_decay"], hp["decouple"]
+    k, d = state["k"], state["d"]
+    dlr = d * lr * bias_correction(hp, k)
+    sb2 = half_power(beta2)
+    g = grad if decouple else coupled_decay(grad, p, wd)
+    active = uniform(lr > 0)
+    m0, v0, s0 = state["exp_avg"], state["exp_avg_sq"], state["s"]
+    acc = select(active, dlr * dot(g, s0 / (vsqrt(v0) + eps)), 0.0)  # the old s and v
+    m = select(active, m0 * beta1 + (dlr * (1 - beta1)) * g, m0)
+    v = select(active, v0 * beta2 + (1 - beta2) * (g * g), v0)
+    s = select(active, s0 * sb2 + (dlr * (1 - sb2)) * g, s0)
+    sk_l1 = select(active, coordinate_sum(vabs(s)), 0.0)
+    numerator = sb2 * state["numerator_weighted"] + (1 - sb2) * acc
+    ok = uniform(sk_l1 != 0)  # else: nothing moves (the reference returns early)
+    d_new = _d_next(d, numerator / ((1 - sb2) * select(ok, sk_l1, 1.0)), hp)  # used where ok
+    new_p = p + (-wd * dlr) * p if decouple and not _plain_zero(wd) else p
+    new_p = new_p + (-1) * (m / (vsqrt(v) + eps))
+    return select(ok, new_p, p), {
+        "exp_avg": m, "exp_avg_sq": v, "s": s,
+        "numerator_weighted": select(ok, numerator, state["numerator_weighted"]),
+        "d": select(ok, d_new, d), "k": select(ok, k + 1, k), "d_lr": d * lr,
+    }
+
+
+def dadapt_adam_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
+    """The step scale on m_t (which carries gamma_t): 1 / (sqrt(v_t) + eps)."""
+    return {"step_scale": 1.0 / (np.sqrt(state["exp_avg_sq"]) + hp["eps"])}
+
+
+DADAPT_ADAM = OptimizerSpec(
+    name="dadapt_adam",
+    label="D-Adapt Adam",
+    description=(
+        "Adam with its step size d estimated while it runs: d is a lower bound on the distance "
+        "from the start to the minimum, the weighted sum of <g, s> over the L1 norm of s, the "
+        "running sum of the steps' gradients. It starts at the tiny d0 and never decreases, so "
+        "the path creeps at first and speeds up as d grows. lr multiplies d (1.0: as "
+        "estimated); the lr chart shows d x lr. The step is Adam's with gamma_t = d x lr folded "
+        "into the first moment."
+    ),
+    family="lr_free",
+    year=2023,
+    paper="Defazio & Mishchenko 2023, Learning-Rate-Free Learning by D-Adaptation",
+    reference="dadaptation.DAdaptAdam 3.2",
+    params=(
+        lr_multiplier(),
+        beta_param("beta1", 0.9, r"\beta_1", "decay rate of the first moment",
+                   "一阶矩的衰减率"),
+        beta_param("beta2", 0.999, r"\beta_2", "decay rate of the second moment",
+                   "二阶矩的衰减率"),
+        eps_param(1e-8),
+        weight_decay_param(),
+        Param("decouple", False, kind="bool", help="weight decay on the parameters, AdamW "
+              "style, instead of added to the gradient",
+              zh={"help": "权重衰减直接作用于参数（AdamW 方式），而不是加到梯度上"}),
+        Param("use_bias_correction", False, kind="bool", help=BIAS_HELP, zh={"help": BIAS_ZH}),
+        d0_param(),
+        growth_param(),
+    ),
+    equations=(
+        Line(r"g_t = \nabla f(\theta_{t-1})"),
+        Line(r"g_t \leftarrow g_t + \lambda\,\theta_{t-1}", (positive("weight_decay"),
+                                                             off("decouple"))),
+        *GAMMA_LINES,
+        r"r_t = \sqrt{\beta_2}\, r_{t-1} + (1-\sqrt{\beta_2})\,\gamma_t\,"
+        r"\left\langle g_t,\ \frac{s_{t-1}}{\sqrt{v_{t-1}} + \epsilon}\right\rangle",
+        r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\,\gamma_t\, g_t, \quad "
+        r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2",
+        r"s_t = \sqrt{\beta_2}\, s_{t-1} + (1-\sqrt{\beta_2})\,\gamma_t\, g_t, \quad "
+        r"\hat d_t = \frac{r_t}{(1-\sqrt{\beta_2})\,\|s_t\|_1}",
+        *D_UPDATE_LINES,
+        Line(r"\theta_{t-1} \leftarrow (1 - \lambda\gamma_t)\,\theta_{t-1}",
+             (positive("weight_decay"), on("decouple"))),
+        r"\theta_t = \theta_{t-1} - \frac{m_t}{\sqrt{v_t} + \epsilon}",
+    ),
+    step_scale=(
+        r"\hat\eta_t = \frac{1}{\sqrt{v_t} + \epsilon}, \quad "
+        r"\theta_t = \theta_{t-1} - \hat\eta_t\, m_t \quad (m_t \text{ carries } \gamma_t)",
+    ),
+    state=(
+        StateVar("exp_avg", "m", "first moment: a running mean of gamma x g (it carries the "
+                 "step size)", zh={"help": "一阶矩：gamma × g 的滑动平均（其中含步长）"}),
+        StateVar("exp_avg_sq", "v", "second moment: a running mean of g^2", log=True,
+                 zh={"help": "二阶矩：g^2 的滑动平均"}),
+        StateVar("s", "s", "weighted running sum of the gradients: the estimate's denominator "
+                 "is its L1 norm", zh={"help": "梯度的加权累计和：估计量的分母是它的 L1 范数"}),
+        StateVar("numerator_weighted", "r_t", "the estimate's numerator: weighted sum of "
+                 "<g, s>", scalar=True, zh={"help": "估计量的分子：<g, s> 的加权和"}),
+        D_STATE,
+        STEP_SCALE,
+    ),
+    init=dadapt_adam_init,
+    update=dadapt_adam_update,
+    teaching=dadapt_adam_teaching,
+    applied_lr=applied_d_lr,
+    joint=True,
+    momentum_name="beta1",
+    zh={"label": "D-Adapt Adam",
+        "description": "运行中估计步长 d 的 Adam：d 是起点到极小值距离的下界，等于 <g, s> 的加权和"
+                       "除以 s 的 L1 范数，s 是各步梯度的累计和。d 从极小的 d0 开始且从不减小，所以"
+                       "路径起初几乎不动，随着 d 增长而加速。lr 是 d 的乘数（1.0：按估计值）；"
+                       "学习率图显示 d × lr。更新就是 Adam 的更新，"
+                       "只是 gamma_t = d × lr 并入了一阶矩。"},
+)
+
+
+# ---------------------------------------------------------------- DAdaptSGD
+def dadapt_sgd_init(p: Array, hp: Hyper) -> State:
+    """z and x0 at the start, s = 0, d = d0, k, numerator and |g_1| at 0."""
+    zero_run = np.zeros(rows(p))
+    return {"z": p.copy(), "s": np.zeros_like(p), "x0": p.copy(),
+            "numerator_weighted": zero_run, "d": per_run(hp["d0"], p),
+            "g0_norm": zero_run.copy(), "k": zero_run.copy(), "dlr": zero_run.copy(),
+            "d_lr": zero_run.copy()}
+
+
+def dadapt_sgd_update(
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
+    oracle: Oracle | None,
+) -> tuple[Array, State]:
+    """One dadaptation.DAdaptSGD step (REFERENCES.md section 3). Where the reference divides
+    by a zero |g_1| or a zero ||s|| (a start at a stationary point; lr 0) and raises, no step."""
+    lr, d = hp["lr"], state["d"]
+    active = uniform(lr > 0)
+    first = uniform(state["k"] == 0)
+    none = 0.0 * d  # a per-run zero (state quantities stay (B, 1) arrays)
+    g0 = select(first, select(active, sqrt(dot(grad, grad)), none), state["g0_norm"])
+    has_g0 = uniform(g0 > 0)
+    dlr = select(has_g0, d * lr / select(has_g0, g0, 1.0), none)
+    g = coupled_decay(grad, p, hp["weight_decay"])
+    numerator = select(active, state["numerator_weighted"] + dlr * dot(g, state["s"]),
+                       state["numerator_weighted"])
+    s = select(active, state["s"] + dlr * g, state["s"])
+    sk_sq = coordinate_sum(s * s)
+    ok = uniform(active & (sk_sq != 0))
+    d_new = _d_next(d, 2 * numerator / vsqrt(select(ok, sk_sq, 1.0)), hp)  # used where ok
+    z = state["x0"] - s
+    ck = 1 - hp["momentum"]
+    new_p = p * (1 - ck) + ck * z
+    return select(ok, new_p, p), {
+        "z": select(ok, z, state["z"]), "s": s, "x0": state["x0"],
+        "numerator_weighted": select(ok, numerator, state["numerator_weighted"]),
+        "d": select(ok, d_new, d), "g0_norm": g0, "k": select(ok, state["k"] + 1, state["k"]),
+        "dlr": dlr, "d_lr": d * lr,
+    }
+
+
+def dadapt_sgd_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
+    """The step scale of the dual step z_t = z_{t-1} - gamma_t g_t: gamma_t = d x lr / |g_1|."""
+    return {"step_scale": scale_of(state["dlr"], state["s"])}
+
+
+MOMENTUM_LINES = (
+    Line(r"\theta_t = z_t", (zero("momentum"),)),
+    Line(r"\theta_t = \mu\,\theta_{t-1} + (1-\mu)\, z_t", (positive("momentum"),)),
+)
+
+
+def momentum_param() -> Param:
+    """The weight of the previous point in theta <- mu theta + (1 - mu) z."""
+    return Param("momentum", 0.0, min=0.0, max=1.0, max_open=True, scale="beta",
+                 slider_max=0.999, symbol=r"\mu",
+                 help="momentum: the point trails z, theta = mu theta + (1 - mu) z (0: theta = z)",
+                 zh={"help": "动量：点跟随 z 移动，theta = mu theta + (1 - mu) z（0：theta = z）"})
+
+
+Z_HELP = "dual-averaging point: the start minus the gradient sum; the path follows it"
+Z_ZH = "对偶平均点：起点减去梯度累计和；路径跟随它"
+
+DADAPT_SGD = OptimizerSpec(
+    name="dadapt_sgd",
+    label="D-Adapt SGD",
+    description=(
+        "Dual averaging with an estimated step size: z is the start minus s, the sum of the "
+        "gradients times gamma_t = d x lr / |g_1|, and the point follows z (with momentum, as a "
+        "running average). d is a lower bound on the distance to the minimum, 2 <g, s> summed "
+        "over the norm of s; it starts at the tiny d0 and never decreases, so the path creeps "
+        "at first and speeds up as d grows. Without per-coordinate scaling it can overshoot: "
+        "on Himmelblau and the ill-conditioned bowl it diverges. The lr chart shows d x lr."
+    ),
+    family="lr_free",
+    year=2023,
+    paper="Defazio & Mishchenko 2023, Learning-Rate-Free Learning by D-Adaptation",
+    reference="dadaptation.DAdaptSGD 3.2",
+    params=(
+        lr_multiplier(),
+        momentum_param(),
+        weight_decay_param(),
+        d0_param(),
+        growth_param(),
+    ),
+    equations=(
+        Line(r"g_t = \nabla f(\theta_{t-1})"),
+        Line(r"g_t \leftarrow g_t + \lambda\,\theta_{t-1}", (positive("weight_decay"),)),
+        r"\gamma_t = \frac{d_{t-1}\,\eta}{\|g_1\|}",
+        r"r_t = r_{t-1} + \gamma_t \langle g_t,\ s_{t-1}\rangle, \quad "
+        r"s_t = s_{t-1} + \gamma_t\, g_t, \quad \hat d_t = \frac{2\, r_t}{\|s_t\|}",
+        *D_UPDATE_LINES,
+        r"z_t = \theta_0 - s_t",
+        *MOMENTUM_LINES,
+    ),
+    step_scale=(
+        r"\hat\eta_t = \gamma_t, \quad z_t = z_{t-1} - \hat\eta_t\, g_t",
+    ),
+    state=(
+        StateVar("z", "z_t", Z_HELP, zh={"help": Z_ZH}),
+        StateVar("s", "s", "running sum of gamma x g: the estimate's denominator is its norm",
+                 zh={"help": "gamma × g 的累计和：估计量的分母是它的范数"}),
+        StateVar("numerator_weighted", "r_t", "the estimate's numerator: the sum of "
+                 "gamma <g, s>", scalar=True, zh={"help": "估计量的分子：gamma <g, s> 的累计和"}),
+        D_STATE,
+        gamma_state("the step's multiplier: d before the step x lr / |g_1|",
+                    "本步的乘数：本步之前的 d × lr / |g_1|"),
+        STEP_SCALE,
+    ),
+    init=dadapt_sgd_init,
+    update=dadapt_sgd_update,
+    teaching=dadapt_sgd_teaching,
+    applied_lr=applied_d_lr,
+    joint=True,
+    momentum_name="momentum",
+    zh={"label": "D-Adapt SGD",
+        "description": "带步长估计的对偶平均：z 是起点减去 s，s 是梯度乘以 gamma_t = d × lr / "
+                       "|g_1| 的累计和，点跟随 z（有动量时为滑动平均）。d 是到极小值距离的下界，"
+                       "等于 2 <g, s> 的累计和除以 s 的范数；它从极小的 d0 开始且从不减小，所以"
+                       "路径起初几乎不动，随着 d 增长而加速。没有逐坐标缩放，它可能冲过头：在 "
+                       "Himmelblau 和病态碗上会发散。学习率图显示 d × lr。"},
+)
+
+
+# ---------------------------------------------------------------- DAdaptAdaGrad
+def dadapt_adagrad_init(p: Array, hp: Hyper) -> State:
+    """alphak at 1e-6 (as the reference fills it), s = 0, x0 = z = the start, d = d0."""
+    zero_run = np.zeros(rows(p))
+    return {"alphak": np.full_like(p, 1e-6), "sk": np.zeros_like(p), "x0": p.copy(),
+            "z": p.copy(), "d": per_run(hp["d0"], p), "gsq_weighted": zero_run,
+            "sksq_weighted": zero_run.copy(), "skl1": zero_run.copy(), "dlr": zero_run.copy(),
+            "d_lr": zero_run.copy()}
+
+
+def dadapt_adagrad_update(
+    p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
+    oracle: Oracle | None,
+) -> tuple[Array, State]:
+    """One dadaptation.DAdaptAdaGrad step (REFERENCES.md section 3): alphak and sk grow even on
+    a step that moves nothing, as in the reference."""
+    lr, d, eps, momentum = hp["lr"], state["d"], hp["eps"], hp["momentum"]
+    dlr = d * lr
+    g = coupled_decay(grad, p, hp["weight_decay"])
+    sk0, a0 = state["sk"], state["alphak"]
+    old_w = coordinate_sum((sk0 * sk0) / (vsqrt(a0) + eps))
+    old_l1 = coordinate_sum(vabs(sk0))
+    alphak = a0 + g * g
+    denom = vsqrt(alphak) + eps
+    g_sq = coordinate_sum((g * g) / denom)
+    sk = sk0 + dlr * g
+    sksq = state["sksq_weighted"] + (coordinate_sum((sk * sk) / denom) - old_w)
+    skl1 = state["skl1"] + (coordinate_sum(vabs(sk)) - old_l1)
+    ok = uniform(skl1 != 0)  # else: nothing moves (the reference returns early)
+    gsq = state["gsq_weighted"] + dlr * dlr * g_sq
+    d_new = select(uniform(lr > 0), _d_next(d, (sksq - gsq) / select(ok, skl1, 1.0), hp), d)
+    z = state["x0"] - sk / denom
+    ck = 1 - momentum
+    new_p = select(uniform(momentum != 0), p * (1 - ck) + ck * z, z)
+    return select(ok, new_p, p), {
+        "alphak": alphak, "sk": sk, "x0": state["x0"], "z": select(ok, z, state["z"]),
+        "d": select(ok, d_new, d), "gsq_weighted": select(ok, gsq, state["gsq_weighted"]),
+        "sksq_weighted": select(ok, sksq, state["sksq_weighted"]),
+        "skl1": select(ok, skl1, state["skl1"]), "dlr": dlr, "d_lr": dlr,
+    }
+
+
+def dadapt_adagrad_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
+    """The step scale of this step's gradient in z: gamma_t / (sqrt(alpha_t) + eps)."""
+    return {"step_scale": state["dlr"] / (np.sqrt(state["alphak"]) + hp["eps"])}
+
+
+DADAPT_ADAGRAD = OptimizerSpec(
+    name="dadapt_adagrad",
+    label="D-Adapt AdaGrad",
+    description=(
+        "AdaGrad by dual averaging with an estimated step size: z is the start minus the sum s "
+        "of gamma_t g (gamma_t = d x lr), divided per coordinate by the root of the summed "
+        "squared gradients, and the point follows z. d, a lower bound on the distance to the "
+        "minimum from s and the gradients, starts at the tiny d0 and never decreases: the path "
+        "creeps at first, then speeds up as d grows. The lr chart shows d x lr."
+    ),
+    family="lr_free",
+    year=2023,
+    paper="Defazio & Mishchenko 2023, Learning-Rate-Free Learning by D-Adaptation",
+    reference="dadaptation.DAdaptAdaGrad 3.2",
+    params=(
+        lr_multiplier(),
+        momentum_param(),
+        weight_decay_param(),
+        eps_param(1e-6),
+        d0_param(),
+        growth_param(),
+    ),
+    equations=(
+        Line(r"g_t = \nabla f(\theta_{t-1})"),
+        Line(r"g_t \leftarrow g_t + \lambda\,\theta_{t-1}", (positive("weight_decay"),)),
+        r"\gamma_t = d_{t-1}\,\eta, \quad \alpha_t = \alpha_{t-1} + g_t^2 \quad "
+        r"(\alpha_0 = 10^{-6}), \quad s_t = s_{t-1} + \gamma_t\, g_t",
+        r"\hat d_t = \frac{\sum_{i} \frac{s_{t,i}^2}{\sqrt{\alpha_{t,i}} + \epsilon} "
+        r"- \sum_{k \le t} \gamma_k^2 \sum_i \frac{g_{k,i}^2}{\sqrt{\alpha_{k,i}} + \epsilon}}"
+        r"{\|s_t\|_1}",
+        *D_UPDATE_LINES,
+        r"z_t = \theta_0 - \frac{s_t}{\sqrt{\alpha_t} + \epsilon}",
+        *MOMENTUM_LINES,
+    ),
+    step_scale=(
+        r"\hat\eta_t = \frac{\gamma_t}{\sqrt{\alpha_t} + \epsilon}, \quad "
+        r"z_t = \theta_0 - \frac{s_{t-1}}{\sqrt{\alpha_t} + \epsilon} - \hat\eta_t\, g_t",
+    ),
+    state=(
+        StateVar("alphak", r"\alpha_t", "sum of the squared gradients (from 1e-6)", log=True,
+                 zh={"help": "梯度平方的累计和（从 1e-6 开始）"}),
+        StateVar("sk", "s_k", "running sum of gamma x g", zh={"help": "gamma × g 的累计和"}),
+        StateVar("z", "z_t", Z_HELP, zh={"help": Z_ZH}),
+        D_STATE,
+        gamma_state("the step's multiplier: d before the step x lr",
+                    "本步的乘数：本步之前的 d × lr"),
+        STEP_SCALE,
+    ),
+    init=dadapt_adagrad_init,
+    update=dadapt_adagrad_update,
+    teaching=dadapt_adagrad_teaching,
+    applied_lr=applied_d_lr,
+    joint=True,
+    momentum_name="momentum",
+    zh={"label": "D-Adapt AdaGrad",
+        "description": "以对偶平均实现、带步长估计的 AdaGrad：z 是起点减去 gamma_t g（gamma_t = "
+                       "d × lr）的累计和 s，每个坐标再除以梯度平方累计和的平方根，点跟随 z。d 是到"
+                       "极小值距离的下界，由 s 与梯度算出，从极小的 d0 开始且从不减小：路径起初几乎"
+                       "不动，随后随 d 增长而加速。学习率图显示 d × lr。"},
+)
