@@ -17,12 +17,28 @@ export function surfaceId(surface) {
   return surface.expression !== undefined && surface.expression !== null ? `expr:${surface.expression}` : `name:${surface.name}`;
 }
 
+// A new answer's first blocks replace the paths on screen only if its rest is slow to come:
+// a small answer (a slider's one run, a drag's few hundred steps) then costs one frame, not two
+// (each frame of paths costs a paint and a composite, which on a busy machine delays the next).
+const PARTIAL_WAIT = 80; // ms after the request started
+
 let drawQueued = null;
 let lastHeavy = 0;
 let heavyTimer = 0;
+let partialTimer = 0;
 
-/** Draw `ds` at the next frame (the latest of the answers given before it). */
+/** Draw `ds` at the next frame (the latest of the answers given before it); an incomplete
+ * answer not before PARTIAL_WAIT ms after its request began when paths are already shown. */
 export function scheduleDraw(ds) {
+  const wait = ds.done || !app.dataset || !ds.born ? 0 : ds.born + PARTIAL_WAIT - performance.now();
+  if (wait > 0) {
+    clearTimeout(partialTimer);
+    partialTimer = setTimeout(() => {
+      partialTimer = 0;
+      if (ds.seq === app.seq && !ds.done) scheduleDraw(ds);
+    }, wait);
+    return;
+  }
   if (drawQueued) {
     drawQueued = ds;
     return;
@@ -44,7 +60,8 @@ function draw(ds) {
   app.views.contour.dataSurfaceId = surfaceId(ds.config.surface);
   app.views.contour.setData(ds, st);
   renderRunLegends(ds, st);
-  $("scrubber").max = String(ds.steps);
+  const scrub = $("scrubber");
+  if (scrub.max !== String(ds.steps)) scrub.max = String(ds.steps);
   const now = performance.now();
   if (fresh) lastHeavy = now; // a new answer's first blocks: paths only; its curves follow
   // While the start marker is dragged only the paths follow the pointer; the other views catch
@@ -60,7 +77,8 @@ function draw(ds) {
       if (app.dataset && !app.dragging) drawHeavy();
     }, wait);
   }
-  setStep(app.step, { force: true, fromPlayback: app.dragging }); // the teaching panel at 10 Hz while dragging
+  // The teaching panel: at 10 Hz while dragging, else with the other views after the paint.
+  setStep(app.step, { force: true, fromPlayback: app.dragging, teach: app.dragging });
   document.dispatchEvent(new CustomEvent("optviz:draw", { detail: { seq: ds.seq, done: ds.done } }));
   if (ds.done) {
     document.body.dataset.drawnSeq = String(ds.seq);
@@ -99,9 +117,9 @@ function scheduleSlow() {
     afterPaint(() => {
       if (app.dataset !== ds || app.inflight > ds.seq) return;
       const st2 = style();
+      updateTeach(false);
       app.views.state.setData(ds, st2, stateQuantities(ds, st2));
       renderStateChips(ds, st2);
-      updateTeach(false);
       if (app.page.view === "3d") draw3d();
       if (ds.done) {
         document.body.dataset.settledSeq = String(ds.seq);

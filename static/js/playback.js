@@ -25,7 +25,7 @@ export function updateTeach(force) {
 
 let teachTimer = 0;
 /** Show step `s` (clamped to the answer) everywhere; the address follows unless playing. */
-export function setStep(s, { force = false, fromPlayback = false } = {}) {
+export function setStep(s, { force = false, fromPlayback = false, teach = true } = {}) {
   const max = app.dataset ? app.dataset.steps : Number($("scrubber").max) || 0;
   const step = Math.max(0, Math.min(Math.round(s), Math.max(max, 0)));
   if (step === app.step && !force) return;
@@ -38,9 +38,15 @@ export function setStep(s, { force = false, fromPlayback = false } = {}) {
   if (app.page.view === "3d") v.surface3d.setCursor(step);
   const scrub = $("scrubber");
   if (Number(scrub.value) !== step) scrub.value = String(step);
-  scrub.setAttribute("aria-valuetext", t("play.stepOf", { t: step, n: max }));
-  $("step-readout").textContent = t("play.stepOf", { t: step, n: max });
-  if (fromPlayback) {
+  // Written only when it changed: every drawn answer sets the step again, and a text written
+  // anew costs the frame a layout and a paint of its box.
+  const text = t("play.stepOf", { t: step, n: max });
+  if (scrub.getAttribute("aria-valuetext") !== text) scrub.setAttribute("aria-valuetext", text);
+  const readout = $("step-readout");
+  if (readout.textContent !== text) readout.textContent = text;
+  if (!teach) {
+    // the caller updates the teaching panel later (a drawn answer: after its paths are painted)
+  } else if (fromPlayback) {
     // The teaching panel rebuilds DOM: at most ten times a second while playing.
     if (!teachTimer) {
       teachTimer = setTimeout(() => {

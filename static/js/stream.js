@@ -57,6 +57,7 @@ export async function compute() {
   app.controller = controller;
   app.seq += 1;
   const seq = app.seq;
+  const born = performance.now();
   app.inflight = seq;
   const editSeq = app.editSeq;
   const config = structuredClone(app.config);
@@ -96,6 +97,7 @@ export async function compute() {
               onStart(rec);
             }
             ds.sent = config;
+            ds.born = born;
             return;
           }
           if (!ds) return;
