@@ -64,27 +64,47 @@ function draw(ds) {
   if (scrub.max !== String(ds.steps)) scrub.max = String(ds.steps);
   const now = performance.now();
   if (fresh) lastHeavy = now; // a new answer's first blocks: paths only; its curves follow
-  // While the start marker is dragged only the paths follow the pointer; the other views catch
-  // up at the release.
+  // While the start marker is dragged or a slider held only the paths follow the pointer; the
+  // other views catch up at the release.
+  const following = app.dragging || held;
   const wait = HEAVY_INTERVAL;
-  if (app.dragging) {
+  if (following) {
     // nothing heavy
   } else if (ds.done || now - lastHeavy >= wait) {
     drawHeavy();
   } else if (!heavyTimer) {
     heavyTimer = setTimeout(() => {
       heavyTimer = 0;
-      if (app.dataset && !app.dragging) drawHeavy();
+      if (app.dataset && !app.dragging && !held) drawHeavy();
     }, wait);
   }
   // The teaching panel: at 10 Hz while dragging, else with the other views after the paint.
-  setStep(app.step, { force: true, fromPlayback: app.dragging, teach: app.dragging });
+  setStep(app.step, { force: true, fromPlayback: following, teach: following });
   document.dispatchEvent(new CustomEvent("optviz:draw", { detail: { seq: ds.seq, done: ds.done } }));
   if (ds.done) {
     document.body.dataset.drawnSeq = String(ds.seq);
     document.dispatchEvent(new CustomEvent("optviz:drawn", { detail: { seq: ds.seq } }));
   }
 }
+
+// A slider held by the pointer (a hyperparameter's, the surface's, ...; not the step scrubber)
+// asks for new paths at every move: its answers draw their paths only, as while the start is
+// dragged, so a view costing a long task (the state view: one Plotly chart per quantity) never
+// delays the next move. The release (or a change event) draws them all.
+let held = false;
+document.addEventListener("pointerdown", (ev) => {
+  const el = ev.target;
+  held = el instanceof HTMLInputElement && el.type === "range" && el.id !== "scrubber" && ev.isPrimary;
+}, true);
+const release = () => {
+  if (!held) return;
+  held = false;
+  if (app.dataset && app.dataset.done && !app.inflight) drawHeavy();
+};
+window.addEventListener("pointerup", release, true);
+window.addEventListener("pointercancel", release, true);
+window.addEventListener("blur", (ev) => ev.target === window && release());
+document.addEventListener("change", release, true);
 
 /** The lr and loss curves, then the state view and teaching panel, after the next paint. */
 export function drawHeavy() {
