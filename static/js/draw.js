@@ -69,7 +69,7 @@ function draw(ds) {
   const following = app.dragging || held;
   const wait = HEAVY_INTERVAL;
   if (following) {
-    // nothing heavy
+    skipped = held; // drawn at the release
   } else if (ds.done || now - lastHeavy >= wait) {
     drawHeavy();
   } else if (!heavyTimer) {
@@ -92,6 +92,7 @@ function draw(ds) {
 // dragged, so a view costing a long task (the state view: one Plotly chart per quantity) never
 // delays the next move. The release (or a change event) draws them all.
 let held = false;
+let skipped = false; // an answer's views were skipped while held
 document.addEventListener("pointerdown", (ev) => {
   const el = ev.target;
   held = el instanceof HTMLInputElement && el.type === "range" && el.id !== "scrubber" && ev.isPrimary;
@@ -99,7 +100,8 @@ document.addEventListener("pointerdown", (ev) => {
 const release = () => {
   if (!held) return;
   held = false;
-  if (app.dataset && app.dataset.done && !app.inflight) drawHeavy();
+  if (skipped && app.dataset && app.dataset.done && !app.inflight) drawHeavy();
+  skipped = false;
 };
 window.addEventListener("pointerup", release, true);
 window.addEventListener("pointercancel", release, true);
