@@ -109,21 +109,19 @@ function plain(node) {
   }
 }
 
-const textOf = new Map(); // LaTeX -> its plain text (latexToText)
+const textOf = new Map();
 
 /** Plain Unicode text for a short LaTeX symbol (for plot axis titles, which take no math). */
 export function latexToText(src) {
   const text = String(src ?? "");
   if (!katex()) return text;
-  // Remembered: the state view titles its axes with the same few symbols after every answer,
-  // and each conversion parses a document.
   const known = textOf.get(text);
   if (known !== undefined) return known;
   const html = katex().renderToString(text, { output: "mathml", throwOnError: false, strict: "ignore" });
   const doc = new DOMParser().parseFromString(html, "text/html");
   const math = doc.querySelector("math");
   const out = (math ? plain(math) : text).replace(/\s+/g, " ").trim();
-  if (textOf.size < 2000) textOf.set(text, out);
+  textOf.set(text, out); // few: the catalog's symbols
   return out;
 }
 

@@ -1,9 +1,5 @@
-// The step shown and how it moves: the step cursor (every view's cursor, the scrubber, the
-// teaching panel kept on the selected run), playback (play, pause, step by one, speed), a press
-// on a line chart that picks a step, and the player's keyboard shortcuts (space plays or pauses,
-// arrows step, Shift: ten steps, Home and End jump; keys typed into a control are left alone).
-//
-// One module: each extra file costs the first load ~1.3 kB (its headers and compression).
+// The step shown and how it moves: the step cursor, playback, a press on a line chart that picks
+// a step, and the player's keyboard shortcuts (keys typed into a control are left alone).
 
 import { PALETTE, h } from "./controls.js";
 import { getLang, t } from "./i18n.js";
@@ -38,14 +34,13 @@ export function setStep(s, { force = false, fromPlayback = false, teach = true }
   if (app.page.view === "3d") v.surface3d.setCursor(step);
   const scrub = $("scrubber");
   if (Number(scrub.value) !== step) scrub.value = String(step);
-  // Written only when it changed: every drawn answer sets the step again, and a text written
-  // anew costs the frame a layout and a paint of its box.
   const text = t("play.stepOf", { t: step, n: max });
-  if (scrub.getAttribute("aria-valuetext") !== text) scrub.setAttribute("aria-valuetext", text);
-  const readout = $("step-readout");
-  if (readout.textContent !== text) readout.textContent = text;
+  if ($("step-readout").textContent !== text) { // unchanged: no layout
+    scrub.setAttribute("aria-valuetext", text);
+    $("step-readout").textContent = text;
+  }
   if (!teach) {
-    // the caller updates the teaching panel later (a drawn answer: after its paths are painted)
+    // the caller updates the panel
   } else if (fromPlayback) {
     // The teaching panel rebuilds DOM: at most ten times a second while playing.
     if (!teachTimer) {

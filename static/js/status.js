@@ -11,11 +11,8 @@ let statusVars = {};
 export function setStatus(key, extra = "", vars = {}) {
   statusKey = key;
   statusVars = vars;
-  // Unchanged text and flag are not written again (each write costs the next frame a paint).
-  const text = t(key, vars) + (extra ? ` ${extra}` : "");
-  if ($("status").textContent !== text) $("status").textContent = text;
-  const busy = key === "status.computing" ? "1" : "0";
-  if (document.body.dataset.busy !== busy) document.body.dataset.busy = busy;
+  $("status").textContent = t(key, vars) + (extra ? ` ${extra}` : "");
+  document.body.dataset.busy = key === "status.computing" ? "1" : "0";
 }
 
 /** The status line again in the current language. */
