@@ -7,6 +7,8 @@ through Playwright and prints:
 
 * latency from a slider's `input` event to the new paths drawn (4 runs x 500 steps), p50 / p95
   over N changes, both to the first partial paths and to the complete answer (all views);
+* the same while the slider is held by the pointer (a press, then input events: the other views
+  wait for the release), p50 / p95 to the complete paths;
 * latency from a pointer move dragging the start marker to the new paths drawn (4 runs x 300
   steps), p50 / p95 over N moves, to the first partial paths and to the complete paths;
 * first load: navigation to the first drawn path on loopback, and the bytes transferred (and on a
@@ -136,6 +138,35 @@ DRAG = """async (moves) => {
   return out;
 }"""
 
+# A slider held by the pointer and moved: a press on it, then N input events, each timed from its
+# event to the frame showing the new answer's complete paths (the other views follow the
+# release), then the release. Each move waits for the previous answer, as the drag does.
+HELD = """async (moves) => {
+  const app = optviz.app;
+  const slider = document.querySelector('.run-card[data-run="0"] .param[data-key="lr"] input[type=range]');
+  const ev = (type) => new PointerEvent(type, { bubbles: true, cancelable: true, pointerId: 9,
+    pointerType: 'mouse', isPrimary: true, button: 0, buttons: type === 'pointerup' ? 0 : 1 });
+  const afterThisFrame = () => new Promise((r) => setTimeout(() => r(performance.now()), 0));
+  slider.dispatchEvent(ev('pointerdown'));
+  const out = [];
+  for (let k = 0; k < moves; k += 1) {
+    const before = app.seq;
+    out.push(await new Promise((resolve) => {
+      const t0 = performance.now();
+      const onDraw = async (e) => {
+        if (e.detail.seq <= before || !e.detail.done) return;
+        document.removeEventListener('optviz:draw', onDraw);
+        resolve((await afterThisFrame()) - t0);
+      };
+      document.addEventListener('optviz:draw', onDraw);
+      slider.value = String(380 + (k % 2) * 60 + (k % 7));
+      slider.dispatchEvent(new Event('input', { bubbles: true }));
+    }));
+  }
+  window.dispatchEvent(ev('pointerup'));
+  return out;
+}"""
+
 # Recorded from the first script on: the time of the first drawn path since navigation.
 FIRST_DRAW = """document.addEventListener('optviz:draw', () => {
   if (window.__firstDraw === undefined) window.__firstDraw = performance.now();
@@ -241,6 +272,11 @@ def main() -> int:
                 print(f"  {name:20s} p50 {statistics.median(values):6.1f} ms   "
                       f"p95 {pct(values, 0.95):6.1f} ms")
             print("  target: p95 <= 60 ms (new paths complete)")
+
+            held = page.evaluate(HELD, args.changes + 3)[3:]  # warm-up moves not counted
+            print(f"slider held and moved -> drawn, 4 runs x 500 steps, {len(held)} moves")
+            print(f"  {'new paths complete':20s} p50 {statistics.median(held):6.1f} ms   "
+                  f"p95 {pct(held, 0.95):6.1f} ms")
 
             page.goto(base + FOUR_RUNS_300)
             page.wait_for_function("Number(document.body.dataset.settledSeq || 0) > 0")

@@ -1,7 +1,4 @@
-// What is drawn from the state: an answer's paths at once (one frame per burst of records), its
-// lr and loss curves after the paint, then the state view, the teaching panel and the 3D view;
-// restyling after a colour or visibility change; the view box and start shown in their inputs.
-//
+// What is drawn from the state: an answer's paths, then (after the paint) the other views.
 // An answer whose sequence number is not the latest is never drawn.
 
 import { formatValue } from "./controls.js";
@@ -17,12 +14,25 @@ export function surfaceId(surface) {
   return surface.expression !== undefined && surface.expression !== null ? `expr:${surface.expression}` : `name:${surface.name}`;
 }
 
+// A small answer's first blocks wait for its rest: one frame of paths, not two.
+const PARTIAL_WAIT = 80; // ms after the request started
+
 let drawQueued = null;
 let lastHeavy = 0;
 let heavyTimer = 0;
+let partialTimer = 0;
 
-/** Draw `ds` at the next frame (the latest of the answers given before it). */
+/** Draw `ds` at the next frame; a partial one PARTIAL_WAIT ms after its request. */
 export function scheduleDraw(ds) {
+  const wait = ds.done || !app.dataset || !ds.born ? 0 : ds.born + PARTIAL_WAIT - performance.now();
+  if (wait > 0) {
+    clearTimeout(partialTimer);
+    partialTimer = setTimeout(() => {
+      partialTimer = 0;
+      if (ds.seq === app.seq && !ds.done) scheduleDraw(ds);
+    }, wait);
+    return;
+  }
   if (drawQueued) {
     drawQueued = ds;
     return;
@@ -44,23 +54,25 @@ function draw(ds) {
   app.views.contour.dataSurfaceId = surfaceId(ds.config.surface);
   app.views.contour.setData(ds, st);
   renderRunLegends(ds, st);
-  $("scrubber").max = String(ds.steps);
+  const scrub = $("scrubber");
+  if (scrub.max !== String(ds.steps)) scrub.max = String(ds.steps);
   const now = performance.now();
   if (fresh) lastHeavy = now; // a new answer's first blocks: paths only; its curves follow
-  // While the start marker is dragged only the paths follow the pointer; the other views catch
-  // up at the release.
+  // Dragging the start or holding a slider: the paths only; the rest at the release.
+  const following = app.dragging || held;
   const wait = HEAVY_INTERVAL;
-  if (app.dragging) {
-    // nothing heavy
+  if (following) {
+    skipped = held; // drawn at the release
   } else if (ds.done || now - lastHeavy >= wait) {
     drawHeavy();
   } else if (!heavyTimer) {
     heavyTimer = setTimeout(() => {
       heavyTimer = 0;
-      if (app.dataset && !app.dragging) drawHeavy();
+      if (app.dataset && !app.dragging && !held) drawHeavy();
     }, wait);
   }
-  setStep(app.step, { force: true, fromPlayback: app.dragging }); // the teaching panel at 10 Hz while dragging
+  // The teaching panel at 10 Hz while held, else after the paint.
+  setStep(app.step, { force: true, fromPlayback: following, teach: following });
   document.dispatchEvent(new CustomEvent("optviz:draw", { detail: { seq: ds.seq, done: ds.done } }));
   if (ds.done) {
     document.body.dataset.drawnSeq = String(ds.seq);
@@ -68,14 +80,28 @@ function draw(ds) {
   }
 }
 
-/** The lr and loss curves, then the state view and teaching panel, after the next paint. */
+// A slider held (not the scrubber): paths only; the release draws the rest.
+let held = false;
+let skipped = false;
+document.addEventListener("pointerdown", (ev) => {
+  held = ev.isPrimary && ev.target.matches("input[type=range]:not(#scrubber)");
+}, true);
+const release = () => {
+  if (!held) return;
+  held = false;
+  if (skipped && app.dataset && app.dataset.done && !app.inflight) drawHeavy();
+  skipped = false;
+};
+for (const type of ["pointerup", "pointercancel", "change"]) window.addEventListener(type, release, true);
+window.addEventListener("blur", (ev) => ev.target === window && release());
+
+/** The other views, after the next paint. */
 export function drawHeavy() {
   lastHeavy = performance.now();
   scheduleSlow();
 }
 
-// After the paths are painted: the lr and loss curves in the next task, then (after one more
-// paint) the state view (many traces), the teaching panel and the 3D view.
+// After the paint: the lr and loss curves, then (another paint later) the rest.
 const afterPaint = (fn) => requestAnimationFrame(() => setTimeout(fn, 0));
 let slowQueued = false;
 function scheduleSlow() {
@@ -84,8 +110,7 @@ function scheduleSlow() {
   afterPaint(() => {
     slowQueued = false;
     const ds = app.dataset;
-    // A newer answer on its way draws these views when it completes (or fails): none is drawn
-    // for an answer already superseded (a slider moved on keeps its paths following it).
+    // None for an answer superseded: the newer one draws them when it completes (or fails).
     if (!ds || app.inflight > ds.seq) return;
     const st = style();
     app.views.lr.setData(ds, st, { log: app.page.lrlog }).then(() => {
@@ -99,9 +124,9 @@ function scheduleSlow() {
     afterPaint(() => {
       if (app.dataset !== ds || app.inflight > ds.seq) return;
       const st2 = style();
+      updateTeach(false);
       app.views.state.setData(ds, st2, stateQuantities(ds, st2));
       renderStateChips(ds, st2);
-      updateTeach(false);
       if (app.page.view === "3d") draw3d();
       if (ds.done) {
         document.body.dataset.settledSeq = String(ds.seq);
@@ -119,7 +144,7 @@ export function draw3d() {
   app.views.surface3d.draw(app.step);
 }
 
-/** Colours and visibility changed: the same data drawn again in the new style. */
+/** The same data in a new style (colours, visibility). */
 export function restyle() {
   if (!app.dataset) return;
   const st = style();
@@ -128,7 +153,7 @@ export function restyle() {
   drawHeavy();
 }
 
-/** The config's view box and start in their inputs (unless being typed in) and on the contour. */
+/** The view box and start in their inputs (unless being typed in) and on the contour. */
 export function syncSurfaceInputs() {
   const v = app.config.surface.view;
   if (v) {

@@ -109,14 +109,20 @@ function plain(node) {
   }
 }
 
+const textOf = new Map();
+
 /** Plain Unicode text for a short LaTeX symbol (for plot axis titles, which take no math). */
 export function latexToText(src) {
   const text = String(src ?? "");
   if (!katex()) return text;
+  const known = textOf.get(text);
+  if (known !== undefined) return known;
   const html = katex().renderToString(text, { output: "mathml", throwOnError: false, strict: "ignore" });
   const doc = new DOMParser().parseFromString(html, "text/html");
   const math = doc.querySelector("math");
-  return (math ? plain(math) : text).replace(/\s+/g, " ").trim();
+  const out = (math ? plain(math) : text).replace(/\s+/g, " ").trim();
+  textOf.set(text, out); // few: the catalog's symbols
+  return out;
 }
 
 // ------------------------------------------------------------------ fitting to the panel

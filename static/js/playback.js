@@ -1,9 +1,5 @@
-// The step shown and how it moves: the step cursor (every view's cursor, the scrubber, the
-// teaching panel kept on the selected run), playback (play, pause, step by one, speed), a press
-// on a line chart that picks a step, and the player's keyboard shortcuts (space plays or pauses,
-// arrows step, Shift: ten steps, Home and End jump; keys typed into a control are left alone).
-//
-// One module: each extra file costs the first load ~1.3 kB (its headers and compression).
+// The step shown and how it moves: the step cursor, playback, a press on a line chart that picks
+// a step, and the player's keyboard shortcuts (keys typed into a control are left alone).
 
 import { PALETTE, h } from "./controls.js";
 import { getLang, t } from "./i18n.js";
@@ -25,7 +21,7 @@ export function updateTeach(force) {
 
 let teachTimer = 0;
 /** Show step `s` (clamped to the answer) everywhere; the address follows unless playing. */
-export function setStep(s, { force = false, fromPlayback = false } = {}) {
+export function setStep(s, { force = false, fromPlayback = false, teach = true } = {}) {
   const max = app.dataset ? app.dataset.steps : Number($("scrubber").max) || 0;
   const step = Math.max(0, Math.min(Math.round(s), Math.max(max, 0)));
   if (step === app.step && !force) return;
@@ -38,9 +34,14 @@ export function setStep(s, { force = false, fromPlayback = false } = {}) {
   if (app.page.view === "3d") v.surface3d.setCursor(step);
   const scrub = $("scrubber");
   if (Number(scrub.value) !== step) scrub.value = String(step);
-  scrub.setAttribute("aria-valuetext", t("play.stepOf", { t: step, n: max }));
-  $("step-readout").textContent = t("play.stepOf", { t: step, n: max });
-  if (fromPlayback) {
+  const text = t("play.stepOf", { t: step, n: max });
+  if ($("step-readout").textContent !== text) { // unchanged: no layout
+    scrub.setAttribute("aria-valuetext", text);
+    $("step-readout").textContent = text;
+  }
+  if (!teach) {
+    // the caller updates the panel
+  } else if (fromPlayback) {
     // The teaching panel rebuilds DOM: at most ten times a second while playing.
     if (!teachTimer) {
       teachTimer = setTimeout(() => {

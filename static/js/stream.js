@@ -1,7 +1,5 @@
-// Asking the server: every edit bumps a sequence number and starts one trajectory request (the
-// edits of one task coalesce); a newer request aborts the older one; runs unchanged since the
-// last complete answer are reused, and only the others are computed. The surface's grid is
-// fetched when its function or view changes.
+// Asking the server: one request per edit (a newer aborts the older), unchanged runs reused; the
+// surface's grid when its function or view changes.
 
 import { ApiError, fetchStart, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { formatValue } from "./controls.js";
@@ -29,11 +27,7 @@ export function configChanged() {
 const sharedKey = (cfg) => JSON.stringify({ ...cfg, runs: undefined });
 const runKey = (run) => JSON.stringify(run);
 
-/**
- * Complete traces of the last complete answer that can stand for runs of `config`: runs are
- * independent (each is seeded from the config's seed alone), so when only some runs changed only
- * those are computed again.
- */
+/** The last complete answer's traces of runs unchanged in `config` (runs are independent). */
 function reusable(config) {
   const last = app.complete;
   if (!last || !last.sent || sharedKey(last.sent) !== sharedKey(config)) return null;
@@ -57,6 +51,7 @@ export async function compute() {
   app.controller = controller;
   app.seq += 1;
   const seq = app.seq;
+  const born = performance.now();
   app.inflight = seq;
   const editSeq = app.editSeq;
   const config = structuredClone(app.config);
@@ -96,6 +91,7 @@ export async function compute() {
               onStart(rec);
             }
             ds.sent = config;
+            ds.born = born;
             return;
           }
           if (!ds) return;
@@ -117,8 +113,7 @@ export async function compute() {
       setStatus("status.ready");
     }
     if (partial) {
-      // The canonical query of the whole config, once the new paths are drawn (POST /api/config:
-      // validated, not run).
+      // The whole config's canonical query (POST /api/config: validated, not run).
       fetchStart(config, controller.signal).then((rec) => {
         if (rec && seq === app.seq) onStart(rec);
       }).catch((err) => {

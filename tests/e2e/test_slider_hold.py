@@ -1,0 +1,39 @@
+"""A slider held by the pointer: the paths follow every move; the other views follow the release.
+
+Each move of a held slider asks for new paths; their answers draw the paths on the contour only
+(as while the start marker is dragged), so the chart views, which cost long tasks, never delay
+the next move. Once released, every view shows the last answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import drawn_seq, open_app
+from .test_views_current import TWO_RUNS, check_current
+
+SLIDER = '.run-card[data-run="0"] .param[data-key="lr"] input[type=range]'
+
+
+def test_held_slider_draws_paths_then_every_view_at_release(page: Any, e2e_url: str) -> None:
+    open_app(page, e2e_url + TWO_RUNS)
+    settled = drawn_seq(page)
+    slider = page.locator(SLIDER)
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    frac = page.evaluate(f"(() => {{ const s = document.querySelector('{SLIDER}'); "
+                         "return Number(s.value) / Number(s.max); })()")
+    x = box["x"] + 8 + frac * (box["width"] - 16)  # the thumb (16 px wide)
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y, steps=6)
+    # New paths while held; the chart views still wait for the release.
+    page.wait_for_function(f"Number(document.body.dataset.drawnSeq || 0) > {settled}")
+    held = page.evaluate("""() => ({ drawn: Number(document.body.dataset.drawnSeq),
+        settled: Number(document.body.dataset.settledSeq) })""")
+    assert held["drawn"] > settled and held["settled"] == settled, held
+    page.mouse.up()
+    page.wait_for_function("optviz.app.dataset.seq === optviz.app.seq && optviz.app.dataset.done && "
+                           "Number(document.body.dataset.settledSeq) === optviz.app.seq")
+    check_current(page)
