@@ -52,6 +52,10 @@ def trajectories(steps: int) -> list[tuple[str, dict[str, Any]]]:
                                 "runs": [{"optimizer": opt, "params": params}]}))
     out.append(("rosenbrock lookahead(adam)", {"steps": steps, "runs": [
         {"optimizer": "lookahead", "inner": {"optimizer": "adam"}}]}))
+    for surface in ("rosenbrock", "ackley"):
+        out.append((f"{surface} sam(adam)", {"surface": {"name": surface}, "steps": steps,
+                                             "runs": [{"optimizer": "sam",
+                                                       "inner": {"optimizer": "adam"}}]}))
     for surface in ("linear_regression", "logistic_regression"):
         for n in (64, 1024):
             for batch in (None, 8):
@@ -124,6 +128,11 @@ def map_set() -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
             {"optimizer": "adam", "schedule": lam}]}, {"cells": 64}),
         ("hyper 64x64 adam x200", "hyper", {"steps": 200, "runs": [{"optimizer": "adam"}]},
          {"x": {"param": "lr", "cells": 64}, "y": {"param": "beta1", "cells": 64}}),
+        ("basin 128 sam(adam) x200", "basin", {"steps": 200, "runs": [
+            {"optimizer": "sam", "inner": {"optimizer": "adam"}}]}, {"cells": 128}),
+        ("hyper 64x64 sam(sgd) rho x lr x200", "hyper", {"steps": 200, "runs": [
+            {"optimizer": "sam", "inner": {"optimizer": "sgd"}}]},
+         {"x": {"param": "rho", "cells": 64}, "y": {"param": "lr", "cells": 64}}),
     ]
 
 

@@ -42,7 +42,11 @@ def test_fixtures_cover_every_optimizer_on_three_surfaces() -> None:
         run_cfg = case["config"]["runs"][0]
         surface = case["config"]["surface"].get("name", "formula")
         seen.setdefault(run_cfg["optimizer"], set()).add(surface)
-    assert set(seen) == set(OPTIMIZERS)
+    # the optimizers added after these torch fixtures have theirs in reference_optimizers.json
+    # (tests/test_reference_fixtures.py: on three surfaces too)
+    later = json.loads((Path(__file__).parent / "fixtures" / "reference_optimizers.json")
+                       .read_text())["cases"]
+    assert set(seen) <= set(OPTIMIZERS) <= set(seen) | {c["optimizer"] for c in later}
     assert all(len(surfaces) >= 3 for surfaces in seen.values())
 
 
@@ -162,7 +166,7 @@ def test_teaching_quantities_are_recorded() -> None:
 
 # ---------------------------------------------------------------- live comparison with torch
 def _random_run(rng: random.Random) -> dict[str, Any]:
-    name = rng.choice([n for n in OPTIMIZERS if n not in ("lookahead",)])
+    name = rng.choice([n for n in OPTIMIZERS if not OPTIMIZERS[n].wraps])
     spec = OPTIMIZERS[name]
     params: dict[str, Any] = {}
     for p in spec.params:
@@ -342,8 +346,9 @@ def test_a_companion_path_is_flagged_in_the_catalog_and_streamed_as_state() -> N
     entries = {s["name"]: s for s in OPTIMIZERS["asgd"].to_catalog()["state"]}
     assert entries["ax"]["path"] is True
     assert not any(s["path"] for n, s in entries.items() if n != "ax")
-    assert not any(s["path"] for spec in OPTIMIZERS.values() if spec.name != "asgd"
-                   for s in spec.to_catalog()["state"])
+    for spec in OPTIMIZERS.values():  # a path is a point of the plane: two coordinates
+        assert not any(s["path"] and (s["scalar"] or s["teaching"])
+                       for s in spec.to_catalog()["state"]), spec.name
     t0 = 20
     traj = run({"surface": {"name": "himmelblau"}, "steps": 60,
                 "runs": [{"optimizer": "asgd", "params": {"lr": 0.01, "t0": t0}}]}).runs[0]

@@ -127,7 +127,8 @@ def copy_record(hp: Mapping[str, Any], nested: bool) -> tuple[dict[str, Any], di
 
 
 class _StepOracle:
-    """Gradient and loss evaluations of one step, for optimizers with a line search."""
+    """Gradient and loss evaluations of one step, for optimizers that evaluate more than once
+    (L-BFGS's line search, SAM's second gradient)."""
 
     def __init__(self, stepper: Simulation, p: np.ndarray, batch: np.ndarray | None) -> None:
         self._stepper, self._p, self._batch = stepper, p, batch
@@ -146,6 +147,12 @@ class _StepOracle:
             for k, row in enumerate(np.asarray(rows).reshape(-1).tolist()):
                 grad[k] += stepper.noise * stepper.search_rngs[row].standard_normal(2)
         return loss, grad
+
+    def gradient(self, points: np.ndarray) -> np.ndarray:
+        """The gradient at one point per row (B, 2), every row at once (SAM's second gradient):
+        the step's mini-batch, and one noise draw shared by the rows as the step's gradient
+        has, from a stream of its own, so a map cell sees its single run's noise."""
+        return self._stepper.grad_at(points, self._batch, self._stepper.second_rng)
 
 
 class Simulation:
@@ -189,6 +196,7 @@ class Simulation:
         # map cell's search sees the same noise as the single run of its configuration.
         self.search_rngs = [np.random.default_rng([seed, 1])
                             for _ in range(rows if self.spec.needs_oracle and noise else 0)]
+        self.second_rng = np.random.default_rng([seed, 2])  # the oracle's gradient(): SAM's
         n_samples = getattr(objective, "n_samples", None)
         self.batch_size = batch_size if n_samples and batch_size and batch_size < n_samples \
             else None

@@ -14,12 +14,14 @@ from .classic import ADADELTA, ADAGRAD, RMSPROP, SGD
 from .lbfgs import LBFGS
 from .lookahead import LOOKAHEAD
 from .rprop import RPROP
+from .sam import SAM
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
         SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX, ADABOUND,
         LION, ASGD, RPROP, LBFGS, LOOKAHEAD,
+        SAM,
     )
 }
 
@@ -57,9 +59,21 @@ def validate_optimizer(run: Mapping[str, Any], prefix: str) -> dict[str, Any]:
         if "inner" in inner:
             raise ConfigError(f"{prefix}.inner.inner", "only one level of wrapping is allowed")
         out["inner"] = validate_optimizer(inner, f"{prefix}.inner")
+        _check_nesting(spec, OPTIMIZERS[out["inner"]["optimizer"]], f"{prefix}.inner.optimizer")
     elif run.get("inner") is not None:
         raise ConfigError(f"{prefix}.inner", f"{spec.name} does not wrap an inner optimizer")
     return out
+
+
+def _check_nesting(spec: OptimizerSpec, inner: OptimizerSpec, field: str) -> None:
+    """One level of wrapping: a wrapper's inner optimizer is no wrapper; and a wrapper that
+    evaluates the objective itself (SAM) steps no inner optimizer that does too (L-BFGS)."""
+    if inner.wraps:
+        raise ConfigError(field, f"{spec.name} cannot wrap the wrapper {inner.name}: only one "
+                                 "level of wrapping is allowed")
+    if spec.needs_oracle and inner.needs_oracle:
+        raise ConfigError(field, f"{spec.name} cannot wrap {inner.name}: {inner.name} "
+                                 "evaluates the objective itself within its step")
 
 
 def state_vars(run: Mapping[str, Any]) -> tuple[StateVar, ...]:

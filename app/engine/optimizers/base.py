@@ -51,7 +51,8 @@ compares step for step, live against torch too). The spec gives:
 - ``equations`` and ``step_scale`` (:class:`Line` entries, shown per configuration), ``label``,
   ``description``, ``reference`` and Chinese in the ``zh`` fields.
 - ``needs_oracle=True`` when a step evaluates the objective more than once (L-BFGS's line search,
-  SAM's second gradient): ``update`` then gets an :class:`Oracle` and the run steps on arrays.
+  SAM's second gradient): ``update`` then gets an :class:`Oracle` and the run steps on arrays;
+  ``by_row=True`` too when the update loops over the runs in Python (L-BFGS), not vectorised.
 - ``applied_lr(state, hp, consts)`` when the lr the step applies is not the scheduled one
   (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
   ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
@@ -78,7 +79,8 @@ Constants = Mapping[str, Any]  # the step's constants, from ``constants(hp, t, i
 
 
 class Oracle(Protocol):
-    """Evaluates the objective for optimizers that need a closure (L-BFGS's line search)."""
+    """Evaluates the objective for optimizers that need a closure (L-BFGS's line search, SAM's
+    second gradient)."""
 
     def start_loss(self) -> Array:
         """The loss (B,) at the step's starting point, consistent with the gradient passed in."""
@@ -86,6 +88,10 @@ class Oracle(Protocol):
 
     def __call__(self, points: Array, rows: Array) -> tuple[Array, Array]:
         """Loss (n,) and gradient (n, 2) at ``points`` (n, 2), which belong to runs ``rows``."""
+        ...
+
+    def gradient(self, points: Array) -> Array:
+        """The gradient (B, 2) at one point per run, every run at once (SAM's second one)."""
         ...
 
 # The key of a wrapper's inner optimizer's record, in its hyperparameters and its state, as in a
@@ -268,6 +274,9 @@ class OptimizerSpec:
     check: CheckFn | None = None
     momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
     needs_oracle: bool = False
+    # Steps each run on its own in Python (L-BFGS's per-run line search), even in a map: its
+    # cells cost as single runs (maps bound them, cost.py counts them so). SAM's oracle is not.
+    by_row: bool = False
     # A wrapper (lookahead): the optimizer it makes around an inner one, whose records it nests
     # (hyperparameters ``{..., "inner": {...}}``, state ``{..., "inner": {...}}``).
     around: Callable[[OptimizerSpec], OptimizerSpec] | None = None
