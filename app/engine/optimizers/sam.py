@@ -87,14 +87,15 @@ SAM = OptimizerSpec(
     name="sam",
     label="SAM",
     description=(
-        "Sharpness-aware minimization wraps any optimizer and takes two gradients a step. From "
-        "the point it first moves a distance rho uphill, along the gradient, to the perturbed "
-        "point (drawn beside the path); the inner optimizer then steps from the point with the "
-        "gradient found there. In a sharp valley the loss climbs fast within rho and that "
-        "gradient pushes the run out; in a wide one it barely differs from the plain gradient: "
-        "SAM prefers flat minima, which generalize better. ASAM (adaptive) measures the "
-        "neighbourhood relative to |theta| per coordinate, so rescaling a parameter no longer "
-        "changes where SAM looks."
+        "Sharpness-aware minimization wraps any optimizer and takes two gradients a step: it "
+        "first moves a distance rho uphill along the gradient, to the perturbed point (drawn "
+        "beside the path), and the inner optimizer steps from the point with the gradient "
+        "found there. So it descends the worst loss within rho, not the loss: high around a "
+        "narrow minimum, barely above the loss in a wide one, hence its preference for flat "
+        "minima, which generalize better. On a 2-D surface a run can also hover on the rim of a "
+        "narrow pit, its perturbed point jumping across the rim and back. ASAM (adaptive) "
+        "measures the neighbourhood relative to |theta| per coordinate, so rescaling a "
+        "parameter no longer changes where SAM looks."
     ),
     family="wrapper",
     year=2021,
@@ -128,10 +129,11 @@ SAM = OptimizerSpec(
     around=sam_around,
     needs_oracle=True,
     zh={"label": "SAM",
-        "description": ("锐度感知最小化（SAM）可以包裹任何优化器，每步计算两次梯度。它先从当前点"
-                        "沿梯度方向（上坡）移动距离 rho，到达扰动点（画在路径旁），"
-                        "内层优化器再用该点的梯度从当前点出发更新。在陡峭的山谷中，损失在 rho "
-                        "范围内迅速上升，这个梯度会把轨迹推出去；在宽阔的山谷中它与普通梯度几乎相同："
-                        "SAM 偏好平坦的极小值，这类极小值泛化更好。ASAM（adaptive）按每个坐标的 "
+        "description": ("锐度感知最小化（SAM）可以包裹任何优化器，每步计算两次梯度：它先沿梯度方向"
+                        "（上坡）移动距离 rho，到达扰动点（画在路径旁），内层优化器再用该点的梯度"
+                        "从当前点出发更新。因此它下降的是 rho 范围内最坏的损失，而不是损失本身："
+                        "在狭窄的极小值周围它很高，在宽阔的极小值中只比损失略高，所以 SAM 偏好"
+                        "平坦的极小值，这类极小值泛化更好。在二维曲面上，轨迹也可能徘徊在狭窄深坑的"
+                        "边缘，扰动点在边缘两侧来回跳动。ASAM（adaptive）按每个坐标的 "
                         "|theta| 度量邻域，因此缩放某个参数不再改变 SAM 的探测位置。")},
 )
