@@ -107,7 +107,56 @@ def test_the_catalog_flags_the_perturbed_point_as_a_companion_path() -> None:
     assert {"exp_avg", "exp_avg_sq", "perturbed", "step_scale"} <= set(traj.state)
 
 
-# ---------------------------------------------------------------- arrays: runs, maps, noise
+# ---------------------------------------------------------------- floats, arrays, maps, noise
+def _inner_variants() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """SAM (then ASAM) around every inner optimizer it takes, each boolean switched on in turn."""
+    out = []
+    for name, spec in OPTIMIZERS.items():
+        if spec.wraps or spec.needs_oracle:
+            continue
+        base: dict[str, Any] = {"lr": 0.02} if name not in ("adadelta", "sgd") else {}
+        flags = [p.name for p in spec.params if p.kind == "bool" and p.name != "maximize"]
+        for k, flag in enumerate([None, *flags]):
+            params = dict(base)
+            if flag is not None:
+                params[flag] = True
+            if flag == "nesterov":
+                params["momentum"] = 0.9
+            sam = {"rho": 0.05 * (k + 1), "adaptive": k % 2 == 1}
+            out.append((f"{name} {flag or 'defaults'}", sam, {"optimizer": name,
+                                                               "params": params}))
+    return out
+
+
+@pytest.mark.parametrize("case", _inner_variants(), ids=lambda c: c[0])
+def test_a_single_run_on_floats_records_the_array_path_bit_for_bit(
+        case: tuple[str, dict[str, Any], dict[str, Any]]) -> None:
+    """SAM's pair_update (both coordinates at once, float32 scale on NumPy scalars) is its
+    array update with the oracle, bit for bit, noise and the inner's applied lr included."""
+    from tests.test_scalar_path import _assert_same_blocks, _config
+
+    _, sam, inner = case
+    config = _config({"optimizer": "sam", "params": sam, "inner": inner},
+                     {"noise": 0.2, "seed": 4}, steps=50)
+    _assert_same_blocks(config, 23)
+
+
+@pytest.mark.parametrize("extra", [
+    {"surface": {"name": "rastrigin"}},
+    {"surface": {"expression": "sin(x)*y**2 + exp(0.1*x) + x**3/10"}, "noise": 0.5, "seed": 9},
+    {"runs_schedule": {"name": "OneCycleLR", "params": {}}},
+], ids=["numpy surface", "formula noise", "one-cycle"])
+def test_floats_equal_arrays_on_other_surfaces_and_schedules(extra: dict[str, Any]) -> None:
+    from tests.test_scalar_path import _assert_same_blocks, _config
+
+    extra = dict(extra)
+    run_cfg = _sam({"rho": 0.1, "adaptive": True}, "adam", lr=0.05)
+    schedule = extra.pop("runs_schedule", None)
+    if schedule:
+        run_cfg["schedule"] = schedule
+    _assert_same_blocks(_config(run_cfg, extra, steps=60), 17)
+
+
 @pytest.mark.parametrize("extra", [{}, {"noise": 0.4, "seed": 3}], ids=["exact", "noise"])
 def test_a_single_run_is_row_zero_of_two_identical_rows(extra: dict[str, Any]) -> None:
     """SAM steps on arrays (the oracle's second gradient): one row and two rows agree bit for

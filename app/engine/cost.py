@@ -7,7 +7,7 @@ Every estimate is in seconds of one core's compute and is built from the parts t
   mini-batch), an analytic one by whether it runs in plain floats or in NumPy;
 * each run's optimizer: its own per-step work and how many evaluations a step makes (L-BFGS:
   the start of the step, the loss, the strong-Wolfe line search and its history's two loops;
-  SAM: the gradient at the perturbed point, on arrays, plus its inner optimizer's work);
+  SAM: the gradient at the perturbed point, plus its inner optimizer's work);
 * each run's schedule tree: its schedulers and the nodes of every ``lr_lambda`` formula,
   evaluated every step;
 
@@ -49,9 +49,10 @@ LBFGS_PAIR_US = 0.25
 LBFGS_EVALS = 2.0  # evaluations of a step without a line search (the start and the loss)
 LINE_SEARCH_EVALS = 1.5  # typical extra evaluations of a strong-Wolfe step (measured mean ~1)
 WRAPPER_STEP_US = 2.0  # Lookahead's own bookkeeping on top of its inner optimizer
-# SAM: its perturbation (the gradient's norm, the float32 scale, the perturbed point) on arrays,
-# and its second gradient (an evaluation more per step, for a single run and per map cell).
-SAM_STEP_US = 10.0
+# SAM: its perturbation (the gradient's norm, the float32 scale, the perturbed point; a single
+# run steps on floats through its pair_update), and its second gradient (an evaluation more per
+# step, for a single run and per map cell).
+SAM_STEP_US = 4.0
 SAM_EVALS = 2.0
 
 # One evaluation (value and gradient) of a surface at one point.
@@ -222,10 +223,10 @@ def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bo
             array = True
             if params.get("line_search_fn") == "strong_wolfe":
                 name += " with its line search"
-        elif part.needs_oracle:  # SAM: vectorised, a second gradient
+        elif part.needs_oracle:  # SAM: a second gradient (floats for a single run)
             own += SAM_STEP_US * US
             evals = SAM_EVALS
-            array = True
+            array = part.pair_update is None
     return own, evals, array, name
 
 

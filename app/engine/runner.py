@@ -518,10 +518,12 @@ class FloatKernel(_Kernel):
 
     @staticmethod
     def supports(sim: Simulation) -> bool:
-        """One row, the full-data gradient, no line search, every hyperparameter a number."""
+        """One row, the full-data gradient, no line search (a second gradient only through a
+        ``pair_update``), every hyperparameter a number."""
         records = (sim.hp, sim.initial) if sim.nested else (sim.initial,)  # as configured
         return (
-            sim.rows == 1 and sim.batch_size is None and not sim.spec.needs_oracle
+            sim.rows == 1 and sim.batch_size is None
+            and (not sim.spec.needs_oracle or sim.spec.pair_update is not None)
             and not any(isinstance(v, np.ndarray) for hp in records for v in hp.values())
         )
 
@@ -556,17 +558,44 @@ class FloatKernel(_Kernel):
             return (x, y, point_value(x, y), gx, gy, *state_of(sx), *state_of(sy),
                     *consts.values())
 
+        step: Move = move
+        pair = sim.spec.pair_update
+        if pair is not None:  # both coordinates at once, a second gradient at hand
+            # the oracle's own stream (runner._StepOracle.gradient), drawn for the block at once
+            seconds = iter(sim.second_rng.standard_normal((n, 2)).tolist() if noise else ())
+
+            def grad_at(px: float, py: float) -> tuple[float, float]:
+                gx, gy = point_grad(px, py)
+                if noise:
+                    zx, zy = next(seconds)
+                    return gx + noise * zx, gy + noise * zy
+                return gx, gy
+
+            def pair_move(hp: dict[str, Any], consts: Constants, t: int
+                          ) -> tuple[float, ...]:
+                nonlocal x, y, sx, sy
+                gx, gy = point_grad(x, y)
+                if noise:
+                    zx, zy = next(draws)
+                    gx = gx + noise * zx
+                    gy = gy + noise * zy
+                x, y, sx, sy = pair(x, y, gx, gy, sx, sy, hp, consts, t, grad_at)
+                return (x, y, point_value(x, y), gx, gy, *state_of(sx), *state_of(sy),
+                        *consts.values())
+
+            step = pair_move
+
         def close() -> None:
             self.x, self.y, self.states = x, y, (sx, sy)
 
         applied_lr, nested = sim.driven.applied_lr, sim.nested
         if applied_lr is None:
-            return move, close, None
+            return step, close, None
 
         def applied(hp: Mapping[str, Any], consts: Constants) -> float:
             return applied_lr(sx[INNER] if nested else sx, hp, consts)
 
-        return move, close, applied
+        return step, close, applied
 
 
 class ArrayKernel(_Kernel):

@@ -9,11 +9,14 @@ companion path ``perturbed``.
 The reference computes the perturbation's scale rho / (||g|| + perturb_eps) in float32 (the norm
 is rounded to float32, squared, square-rooted and inverted there); the same float32 operations
 here give its scale bit for bit, which the fixtures need at 1e-9. The norm couples both
-coordinates, so SAM steps on arrays (``needs_oracle``: the second gradient is the oracle's).
+coordinates: on arrays the second gradient is the oracle's (``needs_oracle``); a single run steps
+on floats through ``pair_update`` (both coordinates at once, the same float32 operations on NumPy
+float32 scalars), bit for bit the array step.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any, NoReturn
 
@@ -24,6 +27,7 @@ from .base import (
     INNER,
     Array,
     Constants,
+    GradAt,
     Hyper,
     Line,
     OptimizerSpec,
@@ -61,6 +65,23 @@ def perturbation(p: Array, grad: Array, hp: Hyper) -> Array:
     return (p * p) * grad * scale if adaptive else grad * scale
 
 
+def _scale_f32(norm: float, rho: float, perturb_eps: float) -> float:
+    """:func:`perturbation_scale` of one run: the same float32 operations on NumPy scalars."""
+    n32 = np.float32(norm)
+    r = np.sqrt(n32 * n32) + np.float32(perturb_eps)
+    return float((np.float32(1.0) / r) * np.float32(rho))
+
+
+def perturbed_pair(x: float, y: float, gx: float, gy: float, hp: Hyper) -> tuple[float, float]:
+    """The perturbed point of one run on floats, as :func:`perturbation` computes it."""
+    if hp["adaptive"]:
+        wx, wy = gx * abs(x), gy * abs(y)
+        scale = _scale_f32(math.sqrt(wx * wx + wy * wy), hp["rho"], hp["perturb_eps"])
+        return x + (x * x) * gx * scale, y + (y * y) * gy * scale
+    scale = _scale_f32(math.sqrt(gx * gx + gy * gy), hp["rho"], hp["perturb_eps"])
+    return x + gx * scale, y + gy * scale
+
+
 def sam_around(inner: OptimizerSpec) -> OptimizerSpec:
     """SAM stepping ``inner``: the perturbed point's gradient (from the oracle) handed to the
     inner optimizer's update at the unperturbed point, on the nested records."""
@@ -80,7 +101,20 @@ def sam_around(inner: OptimizerSpec) -> OptimizerSpec:
         new_p, inner_state = inner_update(p, second, state[INNER], hp[INNER], consts, t, None)
         return new_p, {INNER: inner_state, PERTURBED: perturbed}
 
-    return replace(SAM, init=init, update=update, around=None, needs_oracle=True)
+    def pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy: State, hp: Hyper,
+                    consts: Constants, t: int, grad_at: GradAt
+                    ) -> tuple[float, float, State, State]:
+        """One run's step on floats: the perturbed point, its gradient, the inner step on each
+        coordinate from the point."""
+        px, py = perturbed_pair(x, y, gx, gy, hp)
+        g2x, g2y = grad_at(px, py)
+        inner_hp = hp[INNER]
+        new_x, inner_x = inner_update(x, g2x, sx[INNER], inner_hp, consts, t, None)
+        new_y, inner_y = inner_update(y, g2y, sy[INNER], inner_hp, consts, t, None)
+        return new_x, new_y, {INNER: inner_x, PERTURBED: px}, {INNER: inner_y, PERTURBED: py}
+
+    return replace(SAM, init=init, update=update, around=None, needs_oracle=True,
+                   pair_update=pair_update)
 
 
 SAM = OptimizerSpec(
@@ -126,6 +160,7 @@ SAM = OptimizerSpec(
                     zh={"help": "扰动点：计算第二个梯度的位置（以及内层优化器的状态）"}),),
     init=_unbound,
     update=_unbound,
+    pair_update=_unbound,
     around=sam_around,
     needs_oracle=True,
     zh={"label": "SAM",
