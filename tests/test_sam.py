@@ -99,6 +99,19 @@ def test_a_run_can_hover_on_the_rim_of_a_narrow_pit() -> None:
     assert (sides > 0).sum() > 20 and (sides < 0).sum() > 20
 
 
+def test_the_catalog_names_the_inner_optimizers_sam_refuses() -> None:
+    """The page's inner select leaves out what validation refuses (L-BFGS's own line search)."""
+    refused = set()
+    for name, spec in OPTIMIZERS.items():
+        if spec.wraps:
+            continue
+        try:
+            validate_config({"runs": [{"optimizer": "sam", "inner": {"optimizer": name}}]})
+        except ConfigError:
+            refused.add(name)
+    assert refused == set(OPTIMIZERS["sam"].to_catalog()["inner_excludes"]) == {"lbfgs"}
+
+
 def test_the_catalog_flags_the_perturbed_point_as_a_companion_path() -> None:
     entry = OPTIMIZERS["sam"].to_catalog()
     assert entry["wraps"] and entry["family"] == "wrapper"
