@@ -78,11 +78,32 @@ def test_the_inner_optimizer_steps_from_the_point_with_the_perturbed_gradient() 
     np.testing.assert_allclose(traj.points, _before(traj, start) - lr * second, rtol=1e-14)
 
 
+PIT = {"expression": "y**2 + 1 - 1.2*exp(-50*(x+1)**2) - exp(-0.25*(x-1.5)**2)"}
+
+
+def test_the_worst_loss_within_rho_is_high_in_a_narrow_pit_and_low_in_a_wide_basin() -> None:
+    """The loss at the perturbed point above the loss where the step started (what SAM descends
+    beyond the loss): far larger in the narrow pit than in the wide basin, for the same rho."""
+    objective = build_objective(validate_config({"surface": PIT})["surface"])
+
+    def excess(start: list[float]) -> float:
+        traj = run({"surface": PIT, "start": start, "steps": 300,
+                    "runs": [_sam({"rho": 0.05}, lr=0.01)]}).runs[0]
+        p = traj.state["perturbed"]
+        worst = objective.value(p[:, 0], p[:, 1])
+        before = np.concatenate([objective.value(np.array(start[:1]), np.array(start[1:])),
+                                 traj.loss[:-1]])
+        return float(np.mean((worst - before)[-50:]))
+
+    narrow, wide = excess([-0.95, 0.3]), excess([1.2, 0.3])
+    assert 0 < wide and 50 * wide < narrow
+
+
 def test_a_run_can_hover_on_the_rim_of_a_narrow_pit() -> None:
     """The description's caveat on engine data: plain SGD (rho = 0) settles in the narrow pit;
     SAM stays on the pit's rim (the ridge between the pit and the wide basin), its perturbed
     point landing on either side of the rim in turn, each gradient pushing the run back."""
-    surface = {"expression": "y**2 + 1 - 1.2*exp(-50*(x+1)**2) - exp(-0.25*(x-1.5)**2)"}
+    surface = PIT
 
     def final(rho: float) -> Trajectory:
         return run({"surface": surface, "start": [-0.85, 0.5], "steps": 600,
