@@ -58,6 +58,10 @@ def trajectories(steps: int) -> list[tuple[str, dict[str, Any]]]:
     for opt, params in MATRIX:  # matrix work per step (cost.matrix_work)
         out.append((f"rosenbrock matrix {opt} {params or ''}".rstrip(), {
             "steps": steps, "runs": [{"optimizer": opt, "params": params}]}))
+    for surface in ("rosenbrock", "ackley"):
+        out.append((f"{surface} sam(adam)", {"surface": {"name": surface}, "steps": steps,
+                                             "runs": [{"optimizer": "sam",
+                                                       "inner": {"optimizer": "adam"}}]}))
     for surface in ("linear_regression", "logistic_regression"):
         for n in (64, 1024):
             for batch in (None, 8):
@@ -135,6 +139,11 @@ def map_set() -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
            {"x": {"param": "lr", "cells": 48}, "y": {"param": "weight_decay", "min": 0.0,
                                                      "max": 0.1, "cells": 48}})
           for opt, params in MATRIX),
+        ("basin 128 sam(adam) x200", "basin", {"steps": 200, "runs": [
+            {"optimizer": "sam", "inner": {"optimizer": "adam"}}]}, {"cells": 128}),
+        ("hyper 64x64 sam(sgd) rho x lr x200", "hyper", {"steps": 200, "runs": [
+            {"optimizer": "sam", "inner": {"optimizer": "sgd"}}]},
+         {"x": {"param": "rho", "cells": 64}, "y": {"param": "lr", "cells": 64}}),
     ]
 
 

@@ -7,6 +7,13 @@
    (loss in torch ops, backward, ``optimizer.step()``), and their ratio. Target: engine >= 30x.
 2. A batch of 10 000 Adam runs from different starts x 500 steps through the vectorised core:
    run-steps per second. Target: >= 3e7 on one core.
+3. Per family of the optimizer picker (``FAMILIES``), generic over the registry (bench/families.py):
+   every registered optimizer races its reference on its fixture cases' trajectories (torch.optim
+   through tests/torch_reference.py, the later optimizers through tests/reference_optimizers.py,
+   both with the engine surface's gradient), summed per family: the ratio reference / engine
+   (target: engine >= 30x, as for torch above), with each member's own ratio; and each
+   family's slowest member's batch (``--rows`` runs x ``--batch-steps`` steps) in run-steps per
+   second. An optimizer whose reference package is not importable is skipped with a line.
 
 ``--json`` prints the figures as the last line for the benchmark runner (``python -m bench``);
 without torch the ratio is reported as skipped.
@@ -26,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.engine.config import build_objective, validate_config  # noqa: E402
 from app.engine.runner import Simulation, run  # noqa: E402
 from bench.common import emit, figure  # noqa: E402
+from bench.families import batch_families, races, time_families  # noqa: E402
 
 FAMILIES = [
     ("sgd", {"lr": 1e-3, "momentum": 0.9}),
@@ -111,6 +119,11 @@ def main() -> None:
     """Measure, print the table, and the figures as JSON with --json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON last")
+    parser.add_argument("--cases", type=int, default=2,
+                        help="fixture trajectories per optimizer in the family ratios")
+    parser.add_argument("--repeats", type=int, default=3, help="timings per side (best kept)")
+    parser.add_argument("--rows", type=int, default=10_000, help="runs of a family batch")
+    parser.add_argument("--batch-steps", type=int, default=100, help="steps of a family batch")
     args = parser.parse_args()
     engine = engine_families()
     reference = torch_families()
@@ -125,6 +138,7 @@ def main() -> None:
     print(f"{'batch: 10 000 Adam runs x 500 steps (run-steps/s)':58s} {rate:12.3e} "
           f"{'>= 3e7':>10s}")
     ratio_name = "engine vs torch.optim, 8 families x 1000 steps"
+    family_figures = per_family(args)
     emit([
         figure(ISSUE, ratio_name, round(reference / engine, 2), "x", RATIO_TARGET, "higher")
         if reference is not None else
@@ -134,7 +148,38 @@ def main() -> None:
                None, "lower"),
         figure(ISSUE, "batch of 10 000 Adam runs x 500 steps", round(rate), "run-steps/s",
                BATCH_TARGET, "higher"),
+        *family_figures,
     ], args.json)
+
+
+def per_family(args: argparse.Namespace) -> list[dict]:
+    """Print the per-family ratios and batch rates; their figures."""
+    found, notes = races(args.cases)
+    print(f"\nper family: every registered optimizer against its reference on "
+          f"{args.cases} fixture trajector{'y' if args.cases == 1 else 'ies'} each "
+          f"(best of {args.repeats})")
+    for note in notes:
+        print(f"  {note}")
+    if not found:
+        return [figure(ISSUE, "engine vs reference, per family", None, "x", RATIO_TARGET,
+                       "higher", skipped=notes[0] if notes else "no reference")]
+    print(f"{'family':16s} {'cases':>5s} {'engine s':>9s} {'ref s':>9s} {'ratio':>7s}  "
+          "each member's ratio")
+    out = []
+    for fam in time_families(found, args.repeats):
+        assert fam.members is not None
+        members = ", ".join(f"{name} {r / e:.0f}x" for name, (e, r) in fam.members.items())
+        print(f"{fam.family:16s} {fam.cases:5d} {fam.engine:9.4f} {fam.reference:9.4f} "
+              f"{fam.ratio:7.1f}  {members}")
+        out.append(figure(ISSUE, f"engine vs reference: {fam.family}", round(fam.ratio, 1),
+                          "x", RATIO_TARGET, "higher"))
+    print(f"\nbatch per family: {args.rows} runs x {args.batch_steps} steps of each optimizer "
+          "(row-by-row L-BFGS: rows / 50); the slowest member")
+    for family, name, rate in batch_families(found, args.rows, args.batch_steps, 2):
+        print(f"{family:16s} {name:22s} {rate:12.3e} run-steps/s")
+        out.append(figure(ISSUE, f"batch run-steps/s: {family} ({name})", round(rate),
+                          "run-steps/s", None, "higher"))
+    return out
 
 
 if __name__ == "__main__":

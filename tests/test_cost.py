@@ -23,12 +23,13 @@ SW = {"line_search_fn": "strong_wolfe"}
 
 def _runs() -> list[dict[str, Any]]:
     """Every optimizer once with its defaults, L-BFGS also with its line search, Lookahead
-    around Adam and around L-BFGS."""
+    around Adam and around L-BFGS, SAM around Adam (two gradients a step)."""
     runs: list[dict[str, Any]] = [{"optimizer": name} for name in OPTIMIZERS
                                   if not OPTIMIZERS[name].wraps]
     runs.append({"optimizer": "lbfgs", "params": SW})
     runs.append({"optimizer": "lookahead", "inner": {"optimizer": "adam"}})
     runs.append({"optimizer": "lookahead", "inner": {"optimizer": "lbfgs", "params": SW}})
+    runs.append({"optimizer": "sam", "inner": {"optimizer": "adam"}})
     return runs
 
 

@@ -157,12 +157,32 @@ def _engine_params(case: dict[str, Any]) -> dict[str, Any] | None:
     """The case's hyperparameters the engine's optimizer takes, or None when the case sets one
     it does not have (cautious=True, lion-pytorch's decoupled_weight_decay, ...)."""
     spec = OPTIMIZERS.get(case["optimizer"])
-    if spec is None or case.get("variant") or case.get("inner"):
+    if spec is None or case.get("variant") or bool(case.get("inner")) != spec.wraps:
+        return None
+    if case.get("inner") and _engine_inner(case) is None:
         return None
     names = {p.name for p in spec.params}
     if any(k not in names and v != case["defaults"][k] for k, v in case["params"].items()):
         return None
     return {k: v for k, v in case["params"].items() if k in names}
+
+
+def _engine_inner(case: dict[str, Any]) -> dict[str, Any] | None:
+    """A wrapper's case's inner optimizer as the engine's run takes it (SAM's torch SGD / Adam,
+    every hyperparameter in the engine's names), or None if the engine lacks one of them."""
+    inner = case["inner"]
+    spec = OPTIMIZERS.get(inner["optimizer"])
+    if spec is None or not set(inner["params"]) <= {p.name for p in spec.params}:
+        return None
+    return {"optimizer": spec.name, "params": dict(inner["params"])}
+
+
+def _engine_run(case: dict[str, Any]) -> dict[str, Any]:
+    """The engine's run of a case (a wrapper's inner optimizer nested)."""
+    out = {"optimizer": case["optimizer"], "params": _engine_params(case)}
+    if case.get("inner"):
+        out["inner"] = _engine_inner(case)
+    return out
 
 
 ENGINE_CASES = [c for c in CASES if _engine_params(c) is not None]
@@ -173,19 +193,23 @@ def test_the_optimizers_we_have_are_compared() -> None:
     assert ("lion", "lion-pytorch") in compared
     assert ("lion", "pytorch_optimizer") in compared
     assert ("adamw", "pytorch_optimizer") in compared
+    assert {c["inner"]["optimizer"] for c in ENGINE_CASES if c["optimizer"] == "sam"} == {
+        "sgd", "adam"}
 
 
 @pytest.mark.parametrize("case", ENGINE_CASES, ids=[c["id"] for c in ENGINE_CASES])
 def test_engine_matches_the_reference_up_to_the_horizon(case: dict[str, Any]) -> None:
     config = validate_config({"surface": {"name": case["surface"]}, "start": case["start"],
                               "steps": FIXTURES["steps"],
-                              "runs": [{"optimizer": case["optimizer"],
-                                        "params": _engine_params(case)}]})
+                              "runs": [_engine_run(case)]})
     result = run(config).runs[0]
     n = min(case["horizon"], result.steps)
     assert n == case["horizon"] or result.status == "diverged"
     assert _rel_err(result.x[:n], np.array(case["x"][:n])) < RTOL
     assert _rel_err(result.y[:n], np.array(case["y"][:n])) < RTOL
+    for name, seq in case["companions"].items():  # a companion path recorded as its state
+        if spec_of(case).wraps and name in {v.name for v in spec_of(case).state if v.path}:
+            assert _rel_err(result.state[name][:n], np.array(seq[:n])) < RTOL, name
     if spec_of(case).applied_lr is None:
         np.testing.assert_allclose(result.lr[:n], case["lr"][:n], rtol=1e-12, atol=0)
     else:  # the lr chart shows the lr the step applied: the reference's own record of it

@@ -6,7 +6,8 @@ Every estimate is in seconds of one core's compute and is built from the parts t
   formula and both derivatives), a data surface by the samples it sums (the whole set, or the
   mini-batch), an analytic one by whether it runs in plain floats or in NumPy;
 * each run's optimizer: its own per-step work and how many evaluations a step makes (L-BFGS:
-  the start of the step, the loss, the strong-Wolfe line search and its history's two loops);
+  the start of the step, the loss, the strong-Wolfe line search and its history's two loops;
+  SAM: the gradient at the perturbed point, plus its inner optimizer's work);
 * each run's schedule tree: its schedulers and the nodes of every ``lr_lambda`` formula,
   evaluated every step;
 
@@ -64,6 +65,11 @@ EXTRA_STEP_US: dict[str, float] = {
 # step in all, 4-7x a plain Adam step; Adan's clipping adds its float32 norm emulation.
 ONE_ROW_STEP_US = 35.0
 ONE_ROW_EXTRA_US = {"adan": 30.0}
+# SAM: its perturbation (the gradient's norm, the float32 scale, the perturbed point; a single
+# run steps on floats through its pair_update), and its second gradient (an evaluation more per
+# step, for a single run and per map cell).
+SAM_STEP_US = 4.0
+SAM_EVALS = 2.0
 
 # One evaluation (value and gradient) of a surface at one point.
 ANALYTIC_FLOAT_US = 0.5  # plain float arithmetic
@@ -82,6 +88,7 @@ LAMBDA_NODE_US = 0.8
 # cost; per block and step (NumPy calls, the schedule on arrays); L-BFGS steps cell by cell.
 MAP_CELL_US = 0.08
 MAP_BLOCK_STEP_US = 60.0
+MAP_EXTRA_EVAL = 0.5  # each evaluation beyond a step's first (SAM's), per cell: of a cell-step
 # Grids: per point, times the surface's relative cost.
 GRID_POINT_US = 0.05
 FORMULA_NODES_PER_UNIT = 200.0  # tree nodes that cost one analytic evaluation (vectorised)
@@ -260,12 +267,23 @@ def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bo
         if part.one_row_for({p.name: p.default for p in part.params} | params):
             own += (ONE_ROW_STEP_US + ONE_ROW_EXTRA_US.get(part.name, 0.0)) * US
             name += " (coupled step)"
-        if part.needs_oracle:
+        if part.by_row:
             own, evals = _lbfgs(params, steps)
             array = True
             if params.get("line_search_fn") == "strong_wolfe":
                 name += " with its line search"
+        elif part.needs_oracle:  # SAM: a second gradient (floats for a single run)
+            own += SAM_STEP_US * US
+            evals = SAM_EVALS
+            array = part.pair_update is None
     return own + _matrix_parts(run)[0], evals, array, name
+
+
+def by_row(run: Mapping[str, Any]) -> bool:
+    """Whether a map steps each cell of this run on its own (L-BFGS, or a wrapper around it)."""
+    inner = run.get("inner")
+    return OPTIMIZERS[run["optimizer"]].by_row or bool(
+        inner and OPTIMIZERS[inner["optimizer"]].by_row)
 
 
 # ------------------------------------------------------------------------------- requests
@@ -302,6 +320,11 @@ def trajectory_cost(config: Mapping[str, Any]) -> Estimate:
     return Estimate(sum(per_run) * steps, steps, tuple(parts), tuple(per_run))
 
 
+def _map_evals(evals: float) -> float:
+    """A vectorised map cell-step's cost relative to one with a single evaluation."""
+    return 1.0 + MAP_EXTRA_EVAL * (evals - 1.0)
+
+
 def map_cost(config: Mapping[str, Any], run_index: int, cells: int,
              block_cells: int) -> Estimate:
     """The estimate of a map of ``cells`` cells of run ``run_index``, stepped ``block_cells``
@@ -312,15 +335,15 @@ def map_cost(config: Mapping[str, Any], run_index: int, cells: int,
     surface = surface_cost(config["surface"], config.get("batch_size"))
     field = f"runs[{run_index}]"
     blocks = -(-cells // max(block_cells, 1))
-    own, evals, by_row, name = optimizer_step(run, steps)  # L-BFGS steps cell by cell
+    own, evals, _, name = optimizer_step(run, steps)
     parts: list[Part] = []
-    if by_row:
+    if by_row(run):  # L-BFGS steps cell by cell
         per_cell = own + ARRAY_STEP_US * US + evals * surface.eval_s
         parts.append(Part(field, per_cell * cells, f"{name} on {surface.what}, each cell "
                                                     "stepped on its own"))
-    else:
+    else:  # vectorised (SAM's second gradient too, over every cell at once)
         _, cell, block = _matrix_parts(run)
-        parts.append(Part(field, (MAP_CELL_US * surface.relative * cells
+        parts.append(Part(field, (MAP_CELL_US * surface.relative * _map_evals(evals) * cells
                                   + MAP_BLOCK_STEP_US * blocks) * US + cell * cells
                           + block * blocks, f"{name} on {surface.what}"))
     if run.get("schedule") is not None:
@@ -338,9 +361,9 @@ def map_block(config: Mapping[str, Any], run_index: int, target: float, configur
     steps = int(config["steps"])
     run = config["runs"][run_index]
     surface = surface_cost(config["surface"], config.get("batch_size"))
-    own, evals, by_row, _ = optimizer_step(run, steps)
-    per_cell = own + ARRAY_STEP_US * US + evals * surface.eval_s if by_row \
-        else MAP_CELL_US * US * surface.relative + _matrix_parts(run)[1]
+    own, evals, _, _ = optimizer_step(run, steps)
+    per_cell = own + ARRAY_STEP_US * US + evals * surface.eval_s if by_row(run) \
+        else MAP_CELL_US * US * surface.relative * _map_evals(evals) + _matrix_parts(run)[1]
     chunk_steps = -(-steps // progress_records)
     return max(1, min(configured, int(target / (per_cell * chunk_steps))))
 

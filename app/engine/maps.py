@@ -172,8 +172,8 @@ def _map_steps(config: Mapping[str, Any]) -> None:
 
 def _python_stepped_work(run: Mapping[str, Any], cells: int, steps: int, field_name: str) -> None:
     """Bound optimizers that step each row in Python (L-BFGS), which are ~100x slower per cell."""
-    needs_rows = OPTIMIZERS[run["optimizer"]].needs_oracle or (
-        run.get("inner") is not None and OPTIMIZERS[run["inner"]["optimizer"]].needs_oracle)
+    needs_rows = OPTIMIZERS[run["optimizer"]].by_row or (
+        run.get("inner") is not None and OPTIMIZERS[run["inner"]["optimizer"]].by_row)
     if needs_rows and cells * steps > PYTHON_STEPPED_MAX_WORK:
         raise ConfigError(field_name, f"{run['optimizer']} steps each cell on its own: at most "
                                       f"{PYTHON_STEPPED_MAX_WORK} cells x steps, got "

@@ -129,7 +129,8 @@ def copy_record(hp: Mapping[str, Any], nested: bool) -> tuple[dict[str, Any], di
 
 
 class _StepOracle:
-    """Gradient and loss evaluations of one step, for optimizers with a line search."""
+    """Gradient and loss evaluations of one step, for optimizers that evaluate more than once
+    (L-BFGS's line search, SAM's second gradient)."""
 
     def __init__(self, stepper: Simulation, p: np.ndarray, batch: np.ndarray | None) -> None:
         self._stepper, self._p, self._batch = stepper, p, batch
@@ -148,6 +149,12 @@ class _StepOracle:
             for k, row in enumerate(np.asarray(rows).reshape(-1).tolist()):
                 grad[k] += stepper.noise * stepper.search_rngs[row].standard_normal(2)
         return loss, grad
+
+    def gradient(self, points: np.ndarray) -> np.ndarray:
+        """The gradient at one point per row (B, 2), every row at once (SAM's second gradient):
+        the step's mini-batch, and one noise draw shared by the rows as the step's gradient
+        has, from a stream of its own, so a map cell sees its single run's noise."""
+        return self._stepper.grad_at(points, self._batch, self._stepper.second_rng)
 
 
 class Simulation:
@@ -191,6 +198,7 @@ class Simulation:
         # map cell's search sees the same noise as the single run of its configuration.
         self.search_rngs = [np.random.default_rng([seed, 1])
                             for _ in range(rows if self.spec.needs_oracle and noise else 0)]
+        self.second_rng = np.random.default_rng([seed, 2])  # the oracle's gradient(): SAM's
         n_samples = getattr(objective, "n_samples", None)
         self.batch_size = batch_size if n_samples and batch_size and batch_size < n_samples \
             else None
@@ -522,10 +530,15 @@ class FloatKernel(_Kernel):
 
     @staticmethod
     def supports(sim: Simulation) -> bool:
-        """One row, the full-data gradient, no line search, every hyperparameter a number."""
+        """One row, the full-data gradient, no line search (a second gradient only through a
+        ``pair_update``), every hyperparameter a number."""
         records = (sim.hp, sim.initial) if sim.nested else (sim.initial,)  # as configured
+        # a pair_update steps the inner optimizer one coordinate at a time: not a coupled one
+        pairs = sim.spec.pair_update is not None and not (
+            sim.driven.joint_for(sim.driven_hp) or sim.driven.one_row_for(sim.driven_hp))
         return (
-            sim.rows == 1 and sim.batch_size is None and not sim.spec.needs_oracle
+            sim.rows == 1 and sim.batch_size is None
+            and (not sim.spec.needs_oracle or pairs)
             and not any(isinstance(v, np.ndarray) for hp in records for v in hp.values())
         )
 
@@ -568,8 +581,9 @@ class FloatKernel(_Kernel):
             return (x, y, point_value(x, y), gx, gy, *state_of(sx), *state_of(sy),
                     *consts.values())
 
+        step: Move = move
         if self.joint:
-            def move(hp: dict[str, Any], consts: Constants, t: int) -> tuple[float, ...]:
+            def joint_move(hp: dict[str, Any], consts: Constants, t: int) -> tuple[float, ...]:
                 nonlocal x, y, sx
                 gx, gy = point_grad(x, y)
                 if noise:
@@ -583,17 +597,44 @@ class FloatKernel(_Kernel):
                         *(v.x if type(v) is Vec2 else v for v in values),
                         *(v.y if type(v) is Vec2 else v for v in values), *consts.values())
 
+            step = joint_move
+        pair = sim.spec.pair_update
+        if pair is not None:  # both coordinates at once, a second gradient at hand
+            # the oracle's own stream (runner._StepOracle.gradient), drawn for the block at once
+            seconds = iter(sim.second_rng.standard_normal((n, 2)).tolist() if noise else ())
+
+            def grad_at(px: float, py: float) -> tuple[float, float]:
+                gx, gy = point_grad(px, py)
+                if noise:
+                    zx, zy = next(seconds)
+                    return gx + noise * zx, gy + noise * zy
+                return gx, gy
+
+            def pair_move(hp: dict[str, Any], consts: Constants, t: int
+                          ) -> tuple[float, ...]:
+                nonlocal x, y, sx, sy
+                gx, gy = point_grad(x, y)
+                if noise:
+                    zx, zy = next(draws)
+                    gx = gx + noise * zx
+                    gy = gy + noise * zy
+                x, y, sx, sy = pair(x, y, gx, gy, sx, sy, hp, consts, t, grad_at)
+                return (x, y, point_value(x, y), gx, gy, *state_of(sx), *state_of(sy),
+                        *consts.values())
+
+            step = pair_move
+
         def close() -> None:
             self.x, self.y, self.states = x, y, (sx, sy)
 
         applied_lr = sim.driven.applied_lr
         if applied_lr is None:
-            return move, close, None
+            return step, close, None
 
         def applied(hp: Mapping[str, Any], consts: Constants) -> float:
             return applied_lr(sx[INNER] if nested else sx, hp, consts)
 
-        return move, close, applied
+        return step, close, applied
 
     def _open_one_row(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
         """``open`` for a one_row step: the update once per step on both coordinates, a (1, 2)

@@ -24,11 +24,12 @@ export function optimizerChoice(spec, params) {
   return preset ? `${spec.name}${SEP}${preset.name}` : spec.name;
 }
 
-/** A select listing every optimizer of the catalog and, grouped under it, its presets. */
-function optimizerSelect(catalog, id, { wrappers = true } = {}) {
+/** A select listing every optimizer of the catalog and, grouped under it, its presets
+ * (an inner one's: no wrapper, nothing the wrapper's `inner_excludes` names). */
+function optimizerSelect(catalog, id, { wrappers = true, excludes = [] } = {}) {
   const sel = h("select", { id });
   for (const o of catalog.optimizers) {
-    if (!wrappers && o.wraps) continue;
+    if ((!wrappers && o.wraps) || excludes.includes(o.name)) continue;
     const label = tc(o, "label") || o.name;
     if (o.presets && o.presets.length) {
       const group = h("optgroup", { label });
@@ -57,8 +58,8 @@ function optimizerFromChoice(catalog, value, previous) {
   const out = { optimizer: name, params };
   if (spec.wraps) {
     const inner = catalog.optimizers.find((o) => !o.wraps);
-    out.inner = previous && previous.inner ? previous.inner
-      : { optimizer: inner.name, params: defaults(inner.params) };
+    const kept = previous && previous.inner && !(spec.inner_excludes || []).includes(previous.inner.optimizer);
+    out.inner = kept ? previous.inner : { optimizer: inner.name, params: defaults(inner.params) };
   }
   return out;
 }
@@ -165,7 +166,7 @@ export class RunCard {
     if (spec.wraps && this.run.inner) {
       const innerSpec = this.catalog.optimizers.find((o) => o.name === this.run.inner.optimizer);
       const innerId = `run-${i}-inner`;
-      const innerSel = optimizerSelect(this.catalog, innerId, { wrappers: false });
+      const innerSel = optimizerSelect(this.catalog, innerId, { wrappers: false, excludes: spec.inner_excludes || [] });
       if (innerSpec) innerSel.value = optimizerChoice(innerSpec, this.run.inner.params);
       innerSel.addEventListener("change", () => {
         this.run.inner = optimizerFromChoice(this.catalog, innerSel.value, this.run.inner);

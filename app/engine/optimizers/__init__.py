@@ -26,6 +26,7 @@ from .mars import MARS
 from .muon import MUON
 from .quasi_hyperbolic import QHADAM, QHM
 from .rprop import RPROP
+from .sam import SAM
 from .schedulefree import ADAMW_SCHEDULEFREE, RADAM_SCHEDULEFREE, SGD_SCHEDULEFREE
 from .shampoo import SHAMPOO
 from .signsgd import SIGNSGD
@@ -42,6 +43,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         SIGNSGD, QHM, QHADAM, MARS, LAMB, LARS,
         ADABELIEF, YOGI, ADAN, ADOPT, ADEMAMIX, LAPROP,
         PRODIGY, DADAPT_ADAM, DADAPT_SGD, DADAPT_ADAGRAD,
+        SAM,
     )
 }
 
@@ -79,9 +81,26 @@ def validate_optimizer(run: Mapping[str, Any], prefix: str) -> dict[str, Any]:
         if "inner" in inner:
             raise ConfigError(f"{prefix}.inner.inner", "only one level of wrapping is allowed")
         out["inner"] = validate_optimizer(inner, f"{prefix}.inner")
+        _check_nesting(spec, OPTIMIZERS[out["inner"]["optimizer"]], f"{prefix}.inner.optimizer")
     elif run.get("inner") is not None:
         raise ConfigError(f"{prefix}.inner", f"{spec.name} does not wrap an inner optimizer")
     return out
+
+
+def _check_nesting(spec: OptimizerSpec, inner: OptimizerSpec, field: str) -> None:
+    """One level of wrapping: a wrapper's inner optimizer is no wrapper; and a wrapper that
+    evaluates the objective itself (SAM) steps no inner optimizer that does too (L-BFGS) nor one
+    that takes its gradient elsewhere than at the run's point (Schedule-Free's y)."""
+    if inner.wraps:
+        raise ConfigError(field, f"{spec.name} cannot wrap the wrapper {inner.name}: only one "
+                                 "level of wrapping is allowed")
+    if spec.needs_oracle and inner.needs_oracle:
+        raise ConfigError(field, f"{spec.name} cannot wrap {inner.name}: {inner.name} "
+                                 "evaluates the objective itself within its step")
+    if spec.needs_oracle and inner.gradient_at is not None:
+        raise ConfigError(field, f"{spec.name} cannot wrap {inner.name}: {inner.name} takes its "
+                                 f"gradient at its own point {inner.gradient_at}, not at the "
+                                 f"point {spec.name} perturbs")
 
 
 def state_vars(run: Mapping[str, Any]) -> tuple[StateVar, ...]:
@@ -99,3 +118,21 @@ def constant_vars(run: Mapping[str, Any]) -> tuple[StateVar, ...]:
     """The step's constants a validated run records (a wrapper's are its inner's)."""
     spec = OPTIMIZERS[run["optimizer"]]
     return constant_vars(run["inner"]) if spec.wraps else spec.constant_vars
+
+
+def _inner_excludes(wrapper: OptimizerSpec) -> list[str]:
+    """The optimizers a wrapper refuses to step (the page's inner select leaves them out)."""
+    out = []
+    for inner in OPTIMIZERS.values():
+        if inner.wraps:
+            continue
+        try:
+            _check_nesting(wrapper, inner, "inner.optimizer")
+        except ConfigError:
+            out.append(inner.name)
+    return out
+
+
+for _wrapper in OPTIMIZERS.values():
+    if _wrapper.wraps:  # derived from the nesting rules, so the catalog cannot disagree
+        _wrapper.extra["inner_excludes"] = _inner_excludes(_wrapper)

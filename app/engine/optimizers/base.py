@@ -51,7 +51,10 @@ compares step for step, live against torch too). The spec gives:
 - ``equations`` and ``step_scale`` (:class:`Line` entries, shown per configuration), ``label``,
   ``description``, ``reference`` and Chinese in the ``zh`` fields.
 - ``needs_oracle=True`` when a step evaluates the objective more than once (L-BFGS's line search,
-  SAM's second gradient): ``update`` then gets an :class:`Oracle` and the run steps on arrays.
+  SAM's second gradient): ``update`` then gets an :class:`Oracle` and the run steps on arrays;
+  ``by_row=True`` too when the update loops over the runs in Python (L-BFGS), not vectorised.
+  ``pair_update`` lets a single run of such an optimizer step on floats all the same, both
+  coordinates at once (SAM: its perturbation's norm couples them), bit for bit its ``update``.
 - ``applied_lr(state, hp, consts)`` when the lr the step applies is not the scheduled one
   (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
   ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
@@ -95,7 +98,8 @@ Constants = Mapping[str, Any]  # the step's constants, from ``constants(hp, t, i
 
 
 class Oracle(Protocol):
-    """Evaluates the objective for optimizers that need a closure (L-BFGS's line search)."""
+    """Evaluates the objective for optimizers that need a closure (L-BFGS's line search, SAM's
+    second gradient)."""
 
     def start_loss(self) -> Array:
         """The loss (B,) at the step's starting point, consistent with the gradient passed in."""
@@ -103,6 +107,10 @@ class Oracle(Protocol):
 
     def __call__(self, points: Array, rows: Array) -> tuple[Array, Array]:
         """Loss (n,) and gradient (n, 2) at ``points`` (n, 2), which belong to runs ``rows``."""
+        ...
+
+    def gradient(self, points: Array) -> Array:
+        """The gradient (B, 2) at one point per run, every run at once (SAM's second one)."""
         ...
 
 # The key of a wrapper's inner optimizer's record, in its hyperparameters and its state, as in a
@@ -115,6 +123,10 @@ UpdateFn = Callable[[Array, Array, State, Hyper, Constants, int, Oracle | None],
 TeachingFn = Callable[[State, Hyper, Constants], dict[str, Array]]
 ConstantsFn = Callable[[Hyper, int, Hyper], dict[str, Any]]
 AppliedLrFn = Callable[[State, Hyper, Constants], Any]
+GradAt = Callable[[float, float], tuple[float, float]]  # a single run's gradient at a point
+# (x, y, grad x, grad y, state x, state y, hp, consts, t, grad_at) -> (x, y, state x, state y)
+PairUpdateFn = Callable[[float, float, float, float, State, State, Hyper, Constants, int,
+                         GradAt], tuple[float, float, State, State]]
 CheckFn = Callable[[dict[str, Any], str], None]
 NO_CONSTANTS: Constants = {}  # the step's constants of an optimizer without any
 
@@ -288,6 +300,13 @@ class OptimizerSpec:
     # Transitional: an update written for (B, 2) arrays only that couples the coordinates (see
     # the module docstring), or a function of the hyperparameters saying when it does.
     one_row: bool | Callable[[Hyper], bool] = False
+    # Steps each run on its own in Python (L-BFGS's per-run line search), even in a map: its
+    # cells cost as single runs (maps bound them, cost.py counts them so). SAM's oracle is not.
+    by_row: bool = False
+    # A single run's step on floats over both coordinates at once, for an optimizer whose
+    # update couples them or evaluates the objective again (SAM): ``grad_at`` is the gradient
+    # at another point, with the step's noise. Bit for bit ``update`` on one row of arrays.
+    pair_update: PairUpdateFn | None = None
     # A wrapper (lookahead): the optimizer it makes around an inner one, whose records it nests
     # (hyperparameters ``{..., "inner": {...}}``, state ``{..., "inner": {...}}``).
     around: Callable[[OptimizerSpec], OptimizerSpec] | None = None

@@ -344,6 +344,7 @@ LBFGS = OptimizerSpec(
     update=lbfgs_update,
     teaching=lbfgs_teaching,
     needs_oracle=True,
+    by_row=True,
     zh={"label": "L-BFGS",
         "description": ("L-BFGS 是拟牛顿法：它根据最近几步的位移和梯度变化构造逆曲率（Hessian "
                         "的逆）的近似，沿 −H g 迈步；在二次函数上几乎直奔极小值。使用强 Wolfe "
