@@ -23,6 +23,11 @@ FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "optimizers.json").r
 # step-for-step check against torch runs over both files.
 LOOKAHEAD = json.loads((Path(__file__).parent / "fixtures" / "lookahead.json").read_text())
 CASES = FIXTURES["cases"]
+# torch.optim's optimizers are compared here; the later ones (pytorch_optimizer, schedulefree,
+# ...) against their own references in tests/test_reference_fixtures.py.
+TORCH_NAMES = {c["config"]["runs"][0]["optimizer"] for c in CASES}
+NEXT_NAMES = {c["optimizer"] for c in json.loads(
+    (Path(__file__).parent / "fixtures" / "reference_optimizers.json").read_text())["cases"]}
 REFERENCE_CASES = CASES + LOOKAHEAD["cases"]
 RTOL = 1e-9
 
