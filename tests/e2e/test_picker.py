@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import open_app, wait_redraw, drawn_seq
+from .conftest import drawn_seq, open_app, wait_redraw
 
 pytestmark = pytest.mark.e2e
 
