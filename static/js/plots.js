@@ -19,6 +19,7 @@ function line(trace, key, values) {
 import { latexToText } from "./math.js";
 import { t } from "./i18n.js";
 import { drawSymbol, escapePlotly, runMarks } from "./names.js";
+import { markCompanions, strokeCompanions } from "./companions.js";
 
 const Plotly = () => window.Plotly;
 const FONT = { family: "system-ui, -apple-system, 'Segoe UI', 'Noto Sans SC', sans-serif", size: 12, color: "#1f2933" };
@@ -403,6 +404,10 @@ export class ContourView {
       for (let k = 0; k < r.n; k += 1) ctx.lineTo(cl(axisToPx(xa, r.x[k])), cl(axisToPx(ya, r.y[k], true)));
       ctx.stroke();
       ctx.setLineDash([]);
+      const comps = this.style.companions && this.style.companions[i];
+      if (comps && comps.length) {
+        strokeCompanions(ctx, r, comps, this.style.colors[i], (x) => cl(axisToPx(xa, x)), (y) => cl(axisToPx(ya, y, true)), thick());
+      }
       if (r.status === "diverged") {
         // A cross at the last finite point (kept on the plot's edge when it lies outside).
         ctx.globalAlpha = 1;
@@ -509,6 +514,10 @@ export class ContourView {
           arrow(ctx, p0x, p0y, p1x, p1y, color, { width: 1.4 * k, head: 7 * k });
         }
         drawSymbol(ctx, runMarks(i).symbol, p1x, p1y, 5.5 * thick(), color);
+        const comps = this.style.companions && this.style.companions[i];
+        if (comps && comps.length) {
+          markCompanions(ctx, r, comps, s, color, (x) => cl(axisToPx(xa, x)), (y) => cl(axisToPx(ya, y, true)), thick());
+        }
       }
     }
     ctx.restore();
