@@ -20,6 +20,7 @@ import { latexToText } from "./math.js";
 import { t } from "./i18n.js";
 import { drawSymbol, escapePlotly, runMarks } from "./names.js";
 import { markCompanions, strokeCompanions } from "./companions.js";
+import { lrScalarAxis, lrScalarSeries } from "./lrscalars.js";
 
 const Plotly = () => window.Plotly;
 const FONT = { family: "system-ui, -apple-system, 'Segoe UI', 'Noto Sans SC', sans-serif", size: 12, color: "#1f2933" };
@@ -953,9 +954,23 @@ export class LineView extends StepChart {
         cliponaxis: false, marker: { symbol: "x-thin-open", size: 14, color: style.colors[m.i], line: { width: 3.5, color: style.colors[m.i] } } });
     }
     const layout = this.baseLayout();
+    // The lr chart's per-run scalars (d_t, c_t): dotted, on a second axis at the right.
+    const extra = this.field === "lr" ? lrScalarSeries(dataset, runs, style) : [];
+    for (const s of extra) {
+      const dec = line(dataset.runs[s.run], `state.${s.name}`, s.values);
+      const name = escapePlotly(`${(style.names && style.names[s.run]) || s.run + 1}: ${s.symbol}`);
+      traces.push({ type: "scatter", mode: "lines", x: dec.x, y: dec.y, yaxis: "y2", name,
+        hovertemplate: "%{y:.4g}", line: { color: style.colors[s.run], width: 2, dash: "dot" } });
+      this.series.push({ run: s.run, yaxis: "yaxis2", values: s.values });
+    }
+    if (extra.length) {
+      layout.yaxis2 = lrScalarAxis(extra);
+      layout.margin = { ...layout.margin, r: 64 };
+    }
     layout.xaxis = { title: { text: t("plot.step"), standoff: 2 }, range: [0, Math.max(dataset.steps, 1)], zeroline: false };
     layout.yaxis = { type: useLog ? "log" : "linear", exponentformat: "power", zeroline: false,
       autorange: !range, ...(range ? { range } : {}) };
+    if (extra.length) layout.yaxis.title = { text: "lr", standoff: 2 };
     layout.uirevision = `${this.field}-${useLog}`;
     await Plotly().react(this.gd, traces, layout, LINE_CONFIG);
     this.bindAfterPlot();

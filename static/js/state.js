@@ -3,6 +3,7 @@
 // bar is written from (onStateChange). Every other module reads and edits this record.
 
 import { companionsOf } from "./companions.js";
+import { lrScalarsOf } from "./lrscalars.js";
 import { PALETTE } from "./controls.js";
 import { runNames } from "./names.js";
 import { composeSearch } from "./urlstate.js";
@@ -71,6 +72,7 @@ export function style() {
     visible: app.config.runs.map((_, i) => app.isVisible(i)),
     names: runNames(app.catalog, app.config.runs),
     companions: companionsOf(app.catalog, app.config.runs, app.page.companions !== false),
+    lrScalars: lrScalarsOf(app.catalog, app.config.runs),
   };
 }
 

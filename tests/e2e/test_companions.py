@@ -74,3 +74,41 @@ def test_no_toggle_without_companions(page: Any, e2e_url: str) -> None:
     open_app(page, e2e_url + "/?surface=rosenbrock&r0=adam,lr=0.05&p.lang=zh")
     assert not page.is_visible("#companions-toggle")
     assert page.locator(".companion-legend-item").count() == 0
+
+
+def with_lr_chart_scalar(page: Any, optimizer: str, state: str) -> None:
+    """Serve the page a catalog where `optimizer`'s state `state` has lr_chart: true (a
+    test-only catalog: the optimizers that set it are added elsewhere)."""
+    def handle(route: Any) -> None:
+        response = route.fetch()
+        catalog = response.json()
+        for o in catalog["optimizers"]:
+            for s in o["state"]:
+                if o["name"] == optimizer and s["name"] == state:
+                    s["lr_chart"] = True
+        route.fulfill(response=response, json=catalog)
+
+    page.route("**/api/catalog", handle)
+
+
+def test_lr_chart_draws_per_run_scalars(page: Any, e2e_url: str) -> None:
+    with_lr_chart_scalar(page, "asgd", "mu")
+    open_app(page, e2e_url + LINK)
+    page.wait_for_function("document.querySelectorAll('#lr-plot .scatterlayer .trace').length >= 3")
+    got = page.evaluate(
+        """() => {
+            const gd = document.getElementById('lr-plot');
+            const extra = gd.data.filter((tr) => tr.yaxis === 'y2');
+            return { names: extra.map((tr) => tr.name), dash: extra.map((tr) => tr.line.dash),
+                     y: extra.length ? Array.from(extra[0].y) : [],
+                     axis: gd._fullLayout.yaxis2 && gd._fullLayout.yaxis2.side,
+                     title: gd._fullLayout.yaxis2 && gd._fullLayout.yaxis2.title.text,
+                     mu: Array.from(optviz.app.dataset.runs[0].state.mu.x.subarray(0, 300)) };
+        }""")
+    names = page.evaluate("optviz.app.views.lr.style.names")
+    assert got["names"] == [f"{names[0]}: μₜ₊₁"] and got["dash"] == ["dot"]
+    assert got["axis"] == "right" and got["title"] == "μₜ₊₁"
+    assert got["y"] == got["mu"]  # the streamed values, as they are
+    item = page.locator("#lr-plot").locator("xpath=ancestor::section").locator(".scalar-legend-item")
+    assert item.count() == 1 and "averaging weight" in item.inner_text()
+    shot(page, "lr-scalars")
