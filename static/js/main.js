@@ -4,7 +4,8 @@
 //   field errors), stream.js (requests, cancellation, merging answers), draw.js (what is drawn
 //   from the state), legend.js (legends, alerts, state chips), playback.js (the step cursor,
 //   play/pause/step/speed, keyboard shortcuts), runlist.js (run cards), surfacecontrols.js,
-//   training.js, display.js (the other controls), export.js (the menu).
+//   training.js, display.js (the other controls), exportmenu.js (the menu; its work, export.js,
+//   loads on use).
 //
 // Data flows one way: address -> /api/config -> config -> /api/trajectory stream -> views.
 // Every edit bumps a sequence number; a newer request aborts the older one, and an answer whose
@@ -15,7 +16,7 @@ import { ApiError, getCatalog, getConfig } from "./api.js";
 import { PALETTE } from "./controls.js";
 import { applyHide, bindViewsControls, setMode } from "./display.js";
 import { drawHeavy } from "./draw.js";
-import { initExport } from "./export.js";
+import { initExport } from "./exportmenu.js";
 import { applyI18n, getLang, setLang, tc } from "./i18n.js";
 import { renderLegend, renderRunLegends } from "./legend.js";
 import { usePalette } from "./palette.js";
