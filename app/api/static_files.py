@@ -103,7 +103,7 @@ def write_best(cache_dir: Path, raw: bytes) -> bytes:
 
 def load_asset(path: Path, cache_dir: Path | None = None) -> Asset | None:
     """The file at ``path`` ready to serve (compressed on first use, again when it changes; a
-    big file's best brotli comes from ``cache_dir`` when it is there)."""
+    file's best brotli comes from ``cache_dir`` when it is there)."""
     try:
         stat = path.stat()
     except OSError:
@@ -329,7 +329,7 @@ async def get_static(path: str, request: Request) -> Response:
         if head == tree.current():
             cache = IMMUTABLE
     found = tree.file(path)
-    asset = await run_in_threadpool(load_asset, found) if found else None
+    asset = await run_in_threadpool(load_asset, found, cache_dir_of(request.app)) if found else None
     if asset is None:
         return Response("Not Found", status_code=404, media_type="text/plain")
     return asset_response(request, asset, cache)
