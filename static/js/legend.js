@@ -81,7 +81,7 @@ function scalarItem(s, color, runName, i) {
   ctx.lineTo(29, 6);
   ctx.stroke();
   return h("span", { class: "legend-item scalar-legend-item", dataset: { run: String(i), scalar: s.name } },
-    c, h("span", { class: "run-name", text: `${runName}: ${s.text}, ${t("plot.rightAxis")}` }));
+    c, h("span", { class: "run-name", text: `${runName}: ${t("plot.rightAxis", { text: s.text })}` }));
 }
 
 /** Words for what went wrong: runs that diverged (name and step), a start where f is undefined. */
