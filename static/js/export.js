@@ -261,6 +261,16 @@ function contourFigure(ctx, ds, config, st) {
     data.push({ type: "scatter", mode: "markers", x: [x[r.n]], y: [y[r.n]], showlegend: false, hoverinfo: "skip",
       marker: { symbol: diverged ? "x" : "circle", size: diverged ? 12 : 9, color: st.colors[i], line: { color: "#ffffff", width: 1.5 } },
       ...over });
+    // Its companion paths (an average, a perturbed point) as the page draws them: dotted, a ring.
+    for (const c of (st.companions && st.companions[i]) || []) {
+      const s = r.state[c.name];
+      if (!s) continue;
+      data.push({ type: "scatter", mode: "lines", x: s.x.subarray(0, r.n), y: s.y.subarray(0, r.n),
+        name: escapePlotly(`${runNames(app.catalog, config.runs)[i]}: ${c.text}`), showlegend: true, hoverinfo: "skip",
+        line: { color: st.colors[i], width: 1.4, dash: "dot" }, ...over });
+      data.push({ type: "scatter", mode: "markers", x: [s.x[r.n - 1]], y: [s.y[r.n - 1]], showlegend: false,
+        hoverinfo: "skip", marker: { symbol: "circle-open", size: 10, color: st.colors[i], line: { width: 2 } }, ...over });
+    }
   }
   data.push({ type: "scatter", mode: "markers", x: [start[0]], y: [start[1]], showlegend: false, hoverinfo: "skip",
     marker: { symbol: "circle-dot", size: 13, color: "#ffffff", line: { color: INK, width: 2 } }, ...over });

@@ -112,3 +112,15 @@ def test_lr_chart_draws_per_run_scalars(page: Any, e2e_url: str) -> None:
     item = page.locator("#lr-plot").locator("xpath=ancestor::section").locator(".scalar-legend-item")
     assert item.count() == 1 and "averaging weight" in item.inner_text()
     shot(page, "lr-scalars")
+
+
+def test_contour_image_has_the_companion_path(page: Any, e2e_url: str, tmp_path: Any) -> None:
+    from .test_export import download
+
+    open_app(page, e2e_url + LINK)
+    _, body = download(page, "svg", tmp_path, figure="contour")
+    names = page.evaluate("optviz.app.views.contour.style.names")
+    assert f"{names[0]}: ax θ̄ (averaged parameters)" in body.decode()
+    page.uncheck("#companions")
+    _, body = download(page, "svg", tmp_path, figure="contour")
+    assert "averaged parameters" not in body.decode()
