@@ -109,10 +109,20 @@ function plain(node) {
   }
 }
 
+const plainCache = new Map(); // symbol -> text: the legends ask again at every drawn frame
+
 /** Plain Unicode text for a short LaTeX symbol (for plot axis titles, which take no math). */
 export function latexToText(src) {
   const text = String(src ?? "");
   if (!katex()) return text;
+  if (!plainCache.has(text)) {
+    if (plainCache.size > 500) plainCache.clear();
+    plainCache.set(text, plainText(text));
+  }
+  return plainCache.get(text);
+}
+
+function plainText(text) {
   const html = katex().renderToString(text, { output: "mathml", throwOnError: false, strict: "ignore" });
   const doc = new DOMParser().parseFromString(html, "text/html");
   const math = doc.querySelector("math");
