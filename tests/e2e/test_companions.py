@@ -88,7 +88,7 @@ def with_lr_chart_scalar(page: Any, optimizer: str, state: str) -> None:
                     s["lr_chart"] = True
         route.fulfill(response=response, json=catalog)
 
-    page.route("**/api/catalog", handle)
+    page.route("**/api/catalog*", handle)
 
 
 def test_lr_chart_draws_per_run_scalars(page: Any, e2e_url: str) -> None:
