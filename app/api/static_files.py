@@ -140,14 +140,16 @@ def improve_in_background(paths: Path | list[Path], cache_dir: Path) -> None:
 
     def improve(path: Path) -> None:
         raw = path.read_bytes()
-        if path.suffix not in COMPRESSIBLE or len(raw) < MIN_COMPRESS:
-            return
-        if read_best(cache_dir, raw) is None:
+        if path.suffix in COMPRESSIBLE and len(raw) >= MIN_COMPRESS \
+                and read_best(cache_dir, raw) is None:
             write_best(cache_dir, raw)
-        with _cache_lock:
-            _cache.pop(path, None)  # the next load reads the best from the cache
+            with _cache_lock:
+                _cache.pop(path, None)
+            load_asset(path, cache_dir)  # the best from now on
 
     def work() -> None:
+        for path in todo:  # what is served until then, ready here rather than on a request
+            load_asset(path, cache_dir)
         for path in todo:
             try:
                 improve(path)
