@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from app.address.table import PAGE_PREFIX, rows
 from app.engine.optimizers import OPTIMIZERS
 from tests.fixtures.make_link_corpus import OUT, page_js, record
 
@@ -72,10 +73,19 @@ def test_every_link_decodes_and_encodes_as_recorded() -> None:
     assert not wrong, f"{len(wrong)} links differ, e.g. {wrong[:5]}"
 
 
+def _without_new_page_keys(js: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
+    """The page state read now, less the page keys added since the corpus was made that the
+    link leaves at their default (such a link opens as it did: p.companions, on by default)."""
+    defaults = {k.name.removeprefix(PAGE_PREFIX): k.default for k in rows("page")}
+    page = {k: v for k, v in js.get("page", {}).items()
+            if k in recorded.get("page", {}) or k not in defaults or v != defaults[k]}
+    return {**js, "page": page} if "page" in js else js
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_every_link_reads_the_same_on_the_page() -> None:
     """static/js/urlstate.js's splitQuery reads the p.* keys as recorded."""
     got = page_js([e["query"] for e in CORPUS])
     wrong = [e["query"] for e, js in zip(CORPUS, got, strict=True)
-             if not _same(_text(js), _text(e["page_js"]))]
+             if not _same(_text(_without_new_page_keys(js, e["page_js"])), _text(e["page_js"]))]
     assert not wrong, f"{len(wrong)} links differ on the page, e.g. {wrong[:5]}"

@@ -150,6 +150,8 @@ KEYS: tuple[Key, ...] = (
         notebook="log_loss"),
     Key("p.lrlog", "page", "bool", "the lr chart on a log axis (absent: automatic)", "1"),
     Key("p.stretch", "page", "bool", "the contour stretched to its box", "1", default=False),
+    Key("p.companions", "page", "bool",
+        "companion paths on the contour (an average, a perturbed point)", "0", default=True),
     Key("p.speed", "page", "decimal", "playback speed in steps per second", "120", default=60,
         lo=1, hi=10_000),
     Key("p.colors", "page", "ints", "palette index per run", "3,1", default=[], lo=0,

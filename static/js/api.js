@@ -63,8 +63,17 @@ function getJSON(url, signal) {
   return fetchJSON(url, signal);
 }
 
+// The page opens with the catalog less its lessons (9 kB of texts the first screen does not show);
+// the lessons come from /api/lessons when a lesson is opened or the gallery shown.
+export const CATALOG_URL = "/api/catalog?lessons=0";
+
 export function getCatalog(signal) {
-  return getJSON("/api/catalog", signal);
+  return getJSON(CATALOG_URL, signal);
+}
+
+/** The catalog's lessons ({lessons: [...]}). */
+export function getLessons(signal) {
+  return getJSON("/api/lessons", signal);
 }
 
 /** The lenient decoder's URL for a page query. */

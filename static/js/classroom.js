@@ -3,6 +3,7 @@
 // controls to hide, mode). Lessons and their texts come from the catalog; this module owns only
 // its DOM and talks to the page through the small `ctx` handed to initClassroom.
 
+import { getLessons } from "./api.js";
 import { extendStrings, getLang, t } from "./i18n.js";
 import { HIDEABLE, composeSearch, splitQuery } from "./urlstate.js";
 
@@ -132,7 +133,7 @@ function resizePlots() {
 export class Classroom {
   constructor(ctx) {
     this.ctx = ctx; // { app, catalog, pageChanged, writeNow }
-    this.lessons = ctx.catalog.lessons || [];
+    this.lessons = ctx.catalog.lessons || null; // loaded when first needed (loadLessons)
     this.enteredFullscreen = false;
   }
 
@@ -154,7 +155,7 @@ export class Classroom {
     for (const wrap of document.querySelectorAll(".plot-grid .plot-wrap")) this.observer.observe(wrap);
     this.bindButtons();
     this.applyModes();
-    this.renderLessonBar();
+    if (this.page.lesson) this.loadLessons().then(() => this.renderLessonBar());
     document.addEventListener("keydown", (ev) => this.onKey(ev));
     document.addEventListener("fullscreenchange", () => {
       if (!document.fullscreenElement && this.enteredFullscreen) {
@@ -251,7 +252,17 @@ export class Classroom {
 
   // ---------------------------------------------------------------- lessons
 
-  openGallery() {
+  /** The lessons, asked of the server the first time (the page's catalog leaves them out). */
+  async loadLessons() {
+    if (!this.lessons) {
+      this.lessons = (await getLessons()).lessons;
+      this.ctx.catalog.lessons = this.lessons;
+    }
+    return this.lessons;
+  }
+
+  async openGallery() {
+    await this.loadLessons();
     let dialog = $("lessons-dialog");
     if (!dialog) {
       dialog = el("dialog", { id: "lessons-dialog", class: "lessons-dialog", "aria-labelledby": "lessons-h" });
@@ -277,7 +288,7 @@ export class Classroom {
   }
 
   currentLesson() {
-    return this.lessons.find((l) => l.id === this.page.lesson) || null;
+    return (this.lessons || []).find((l) => l.id === this.page.lesson) || null;
   }
 
   renderLessonBar() {

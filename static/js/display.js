@@ -1,7 +1,7 @@
 // The page's display options: log axes, stretch to fill, 2D or 3D, the language, the notice's
 // dismiss button; and what a classroom link hides.
 
-import { draw3d } from "./draw.js";
+import { draw3d, restyle } from "./draw.js";
 import { setLang } from "./i18n.js";
 import { $, app, pageChanged, style } from "./state.js";
 
@@ -26,6 +26,13 @@ export function bindViewsControls({ renderAllText }) {
     app.page.stretch = stretch.checked;
     app.views.contour.setStretch(app.page.stretch);
     if (app.page.view === "3d") draw3d();
+    pageChanged();
+  });
+  const comps = $("companions");
+  comps.checked = app.page.companions !== false;
+  comps.addEventListener("change", () => {
+    app.page.companions = comps.checked;
+    restyle();
     pageChanged();
   });
   $("mode-2d").addEventListener("click", () => setMode("2d"));

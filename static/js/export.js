@@ -1,4 +1,4 @@
-// The export menu: the drawn trajectory as CSV and JSON, each figure (the hyperparameter map
+// The export menu's work (loaded when a button is first pressed): the drawn trajectory as CSV and JSON, each figure (the hyperparameter map
 // too, once computed) as PNG and SVG, the computed maps' cells as CSV, and the Python script that
 // reproduces the runs and maps (from GET /api/snippet, the one place it is written).
 //
@@ -13,11 +13,9 @@ import { OVERLAY_AXES } from "./plots.js";
 import { escapePlotly, runMarks, runNames } from "./names.js";
 import { pageQuery } from "./urlstate.js";
 
-const $ = (id) => document.getElementById(id);
 const SERIES = [["x", "x"], ["y", "y"], ["loss", "loss"], ["lr", "lr"], ["grad_x", "gx"], ["grad_y", "gy"]];
 const INK = "#1f2933";
 const SIZES = { contour: [900, 760], loss: [900, 440], lr: [900, 440], state: [900, 0], hyper: [900, 720] };
-const MAP_KINDS = ["hyper", "basin"];
 
 /** A number as the shortest text that reads back exactly (and -0 keeps its sign). */
 export function numberText(v) {
@@ -168,7 +166,7 @@ export function trajectoryJSON(ds, config, query) {
     + `"runs":[\n${runs.join(",\n")}\n]}\n`;
 }
 
-// What every function below works on (made once by initExport):
+// What every function below works on (made once by exportmenu.js's initExport):
 // `app` the page's state (dataset, config, catalog, views, page, maps), `style()` the run
 // colours and visibility as drawn, `note` the menu's line that says what happened.
 
@@ -263,6 +261,16 @@ function contourFigure(ctx, ds, config, st) {
     data.push({ type: "scatter", mode: "markers", x: [x[r.n]], y: [y[r.n]], showlegend: false, hoverinfo: "skip",
       marker: { symbol: diverged ? "x" : "circle", size: diverged ? 12 : 9, color: st.colors[i], line: { color: "#ffffff", width: 1.5 } },
       ...over });
+    // Its companion paths (an average, a perturbed point) as the page draws them: dotted, a ring.
+    for (const c of (st.companions && st.companions[i]) || []) {
+      const s = r.state[c.name];
+      if (!s) continue;
+      data.push({ type: "scatter", mode: "lines", x: s.x.subarray(0, r.n), y: s.y.subarray(0, r.n),
+        name: escapePlotly(`${runNames(app.catalog, config.runs)[i]}: ${c.text}`), showlegend: true, hoverinfo: "skip",
+        line: { color: st.colors[i], width: 1.4, dash: "dot" }, ...over });
+      data.push({ type: "scatter", mode: "markers", x: [s.x[r.n - 1]], y: [s.y[r.n - 1]], showlegend: false,
+        hoverinfo: "skip", marker: { symbol: "circle-open", size: 10, color: st.colors[i], line: { width: 2 } }, ...over });
+    }
   }
   data.push({ type: "scatter", mode: "markers", x: [start[0]], y: [start[1]], showlegend: false, hoverinfo: "skip",
     marker: { symbol: "circle-dot", size: 13, color: "#ffffff", line: { color: INK, width: 2 } }, ...over });
@@ -344,31 +352,11 @@ async function mapFile(ctx, kind) {
 }
 
 /** Offer what is computed: each complete map's CSV, and the hyperparameter map's image. */
-function refreshMaps(ctx) {
-  for (const kind of MAP_KINDS) {
-    const button = $(`export-map-${kind}`);
-    button.disabled = !mapData(ctx, kind);
-    button.title = button.disabled ? t("export.mapWait") : "";
-  }
-  const select = $("export-figure");
-  let option = select.querySelector('option[value="hyper"]');
-  if (mapData(ctx, "hyper") && !option) {
-    option = document.createElement("option");
-    option.value = "hyper";
-    option.dataset.i18n = "maps.hyper";
-    option.textContent = t("maps.hyper");
-    select.appendChild(option);
-  } else if (!mapData(ctx, "hyper") && option) {
-    if (select.value === "hyper") select.value = "contour";
-    option.remove();
-  }
-}
-
 async function image(ctx, format) {
-  if ($("export-figure").value === "hyper") return hyperImage(ctx, format);
+  if (document.getElementById("export-figure").value === "hyper") return hyperImage(ctx, format);
   const got = await current(ctx);
   if (!got) return say(ctx, "export.wait");
-  const kind = $("export-figure").value;
+  const kind = document.getElementById("export-figure").value;
   const st = ctx.style();
   const fig = kind === "contour" ? contourFigure(ctx, got.ds, got.config, st)
     : kind === "state" ? stateFigure(ctx, got.ds, got.config, st)
@@ -422,43 +410,17 @@ async function snippetCopy(ctx) {
   }
 }
 
-/** A button's handler running `fn(ctx)`: clears the note, then says what failed instead of throwing. */
-const guard = (ctx, fn) => async () => {
-  say(ctx, "");
-  try {
-    await fn(ctx);
-  } catch (err) {
-    say(ctx, "export.failed", { msg: String((err && err.message) || err) });
-  }
-};
-
 /**
- * Wire the export menu. `app`: the page's state (dataset, config, catalog, views, page);
- * `style()`: the run colours and visibility as drawn.
+ * What each button of the menu does with `ctx` ({app, style, note}); exportmenu.js wires the
+ * buttons and loads this module the first time one is pressed.
  */
-export function initExport(app, { style }) {
-  const ctx = { app, style, note: $("export-note") };
-  $("export-csv").addEventListener("click", guard(ctx, (c) => data(c, "csv")));
-  $("export-json").addEventListener("click", guard(ctx, (c) => data(c, "json")));
-  $("export-png").addEventListener("click", guard(ctx, (c) => image(c, "png")));
-  $("export-svg").addEventListener("click", guard(ctx, (c) => image(c, "svg")));
-  $("export-py").addEventListener("click", guard(ctx, snippetDownload));
-  $("export-py-copy").addEventListener("click", guard(ctx, snippetCopy));
-  for (const kind of MAP_KINDS) $(`export-map-${kind}`).addEventListener("click", guard(ctx, (c) => mapFile(c, kind)));
-  document.addEventListener("optviz:maps", () => refreshMaps(ctx));
-  // Close the menu with Escape, back on its button.
-  const menu = $("export-menu");
-  menu.addEventListener("toggle", () => {
-    if (menu.open) refreshMaps(ctx);
-  });
-  refreshMaps(ctx);
-  menu.addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape" && menu.open) {
-      menu.open = false;
-      menu.querySelector("summary").focus();
-    }
-  });
-  document.addEventListener("optviz:drawn", () => {
-    if (ctx.note.textContent === t("export.wait")) say(ctx, "");
-  });
-}
+export const ACTIONS = {
+  csv: (c) => data(c, "csv"),
+  json: (c) => data(c, "json"),
+  png: (c) => image(c, "png"),
+  svg: (c) => image(c, "svg"),
+  py: snippetDownload,
+  "py-copy": snippetCopy,
+  "map-hyper": (c) => mapFile(c, "hyper"),
+  "map-basin": (c) => mapFile(c, "basin"),
+};

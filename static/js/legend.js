@@ -5,6 +5,7 @@
 import { formatValue, h } from "./controls.js";
 import { getLang, t, tc } from "./i18n.js";
 import { renderMath } from "./math.js";
+import { anyCompanion, companionSwatch } from "./companions.js";
 import { drawSwatch } from "./names.js";
 import { $, app, pageChanged, style } from "./state.js";
 
@@ -12,11 +13,13 @@ import { $, app, pageChanged, style } from "./state.js";
 export function renderRunLegends(ds, st) {
   const runs = ds ? ds.runs.map((r, i) => i).filter((i) => st.visible[i]) : [];
   // Only a divergence (and its step) shows: while an answer streams in, the legends stay.
+  const comps = (i) => (st.companions && st.companions[i]) || [];
+  const scalars = (i) => (st.lrScalars && st.lrScalars[i]) || [];
   const key = JSON.stringify([runs, runs.map((i) => [st.names[i], st.colors[i],
-    ds.runs[i].status === "diverged" ? ds.runs[i].n : 0])]);
+    ds.runs[i].status === "diverged" ? ds.runs[i].n : 0, comps(i).map((c) => c.text), scalars(i).map((s) => s.text)])]);
   if (key !== renderRunLegends.key) {
     renderRunLegends.key = key;
-    const items = (full) => runs.map((i) => {
+    const items = (full, lr) => runs.map((i) => {
       const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
       c.style.width = "30px";
       c.style.height = "12px";
@@ -27,9 +30,12 @@ export function renderRunLegends(ds, st) {
       const gone = r.status === "diverged" ? t("run.divergedAt", { n: r.n }) : "";
       // The contour's legend says it in words; the narrower charts' legends mark it with a cross.
       const mark = gone && (full ? ` ✕ ${gone}` : " ✕");
-      return h("span", { class: "legend-item run-legend-item", dataset: { run: String(i) } }, c,
+      const item = h("span", { class: "legend-item run-legend-item", dataset: { run: String(i) } }, c,
         h("span", { class: "run-name", text: st.names[i] }),
         mark ? h("span", { class: "run-gone", text: mark, title: gone }) : null);
+      // The contour's legend names each companion path drawn beside the run's own.
+      if (lr) return [item, ...scalars(i).map((s) => scalarItem(s, st.colors[i], st.names[i], i))];
+      return full ? [item, ...comps(i).map((cp) => companionItem(cp, st.colors[i], st.names[i], i))] : item;
     });
     for (const id of ["contour-plot", "lr-plot", "loss-plot", "state-plot"]) {
       const full = id === "contour-plot";
@@ -40,10 +46,42 @@ export function renderRunLegends(ds, st) {
         const after = card.querySelector(":scope > .legend:not(.run-legend)") || card.querySelector(":scope > .card-head");
         after.after(box);
       }
-      box.replaceChildren(...items(full));
+      box.replaceChildren(...items(full, id === "lr-plot").flat());
     }
+    const toggle = $("companions-toggle");
+    if (toggle && ds) toggle.hidden = !anyCompanion(app.catalog, runs.map((i) => ds.config.runs[i]));
   }
   renderAlerts(ds, st);
+}
+
+/** A companion path's legend entry: "Adam, lr=0.05: ax θ̄ (averaged parameters)". */
+function companionItem(comp, color, runName, i) {
+  const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
+  c.style.width = "30px";
+  c.style.height = "12px";
+  const ctx = c.getContext("2d");
+  ctx.scale(2, 2);
+  companionSwatch(ctx, comp, color);
+  return h("span", { class: "legend-item companion-legend-item", dataset: { run: String(i), companion: comp.name } },
+    c, h("span", { class: "run-name", text: `${runName}: ${comp.text}` }));
+}
+
+/** An lr-chart scalar's legend entry: a dotted line, "Prodigy, lr=1: d (…)". */
+function scalarItem(s, color, runName, i) {
+  const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
+  c.style.width = "30px";
+  c.style.height = "12px";
+  const ctx = c.getContext("2d");
+  ctx.scale(2, 2);
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2;
+  ctx.setLineDash([1.5, 3]);
+  ctx.beginPath();
+  ctx.moveTo(1, 6);
+  ctx.lineTo(29, 6);
+  ctx.stroke();
+  return h("span", { class: "legend-item scalar-legend-item", dataset: { run: String(i), scalar: s.name } },
+    c, h("span", { class: "run-name", text: `${runName}: ${t("plot.rightAxis", { text: s.text })}` }));
 }
 
 /** Words for what went wrong: runs that diverged (name and step), a start where f is undefined. */

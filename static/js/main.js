@@ -4,7 +4,8 @@
 //   field errors), stream.js (requests, cancellation, merging answers), draw.js (what is drawn
 //   from the state), legend.js (legends, alerts, state chips), playback.js (the step cursor,
 //   play/pause/step/speed, keyboard shortcuts), runlist.js (run cards), surfacecontrols.js,
-//   training.js, display.js (the other controls), export.js (the menu).
+//   training.js, display.js (the other controls), exportmenu.js (the menu; its work, export.js,
+//   loads on use).
 //
 // Data flows one way: address -> /api/config -> config -> /api/trajectory stream -> views.
 // Every edit bumps a sequence number; a newer request aborts the older one, and an answer whose
@@ -15,10 +16,9 @@ import { ApiError, getCatalog, getConfig } from "./api.js";
 import { PALETTE } from "./controls.js";
 import { applyHide, bindViewsControls, setMode } from "./display.js";
 import { drawHeavy } from "./draw.js";
-import { initExport } from "./export.js";
+import { initExport } from "./exportmenu.js";
 import { applyI18n, getLang, setLang, tc } from "./i18n.js";
 import { renderLegend, renderRunLegends } from "./legend.js";
-import { MapsPanel } from "./maps.js";
 import { usePalette } from "./palette.js";
 import { runNames } from "./names.js";
 import { bindKeys, bindPlayback, pause, pickStep, play, setStep, updateTeach } from "./playback.js";
@@ -70,6 +70,20 @@ function updateDataView() {
     });
     app.dataView.update();
   });
+}
+
+/** Call `fn` once when `el` comes within 300 px of the screen (at once without an observer). */
+function whenNear(el, fn) {
+  if (!el || typeof IntersectionObserver === "undefined") {
+    fn();
+    return;
+  }
+  const io = new IntersectionObserver((entries) => {
+    if (!entries.some((e) => e.isIntersecting)) return;
+    io.disconnect();
+    fn();
+  }, { rootMargin: "300px 0px" });
+  io.observe(el);
 }
 
 // ------------------------------------------------------------------ start
@@ -134,7 +148,10 @@ async function main() {
   app.views.loss = new LineView($("loss-plot"), $("loss-cursor"), "loss", pickStep);
   app.views.state = new StateView($("state-plot"), $("state-cursor"), pickStep);
   app.teach = new TeachPanel($("teach"));
-  app.maps = new MapsPanel($("maps"), {
+  // The maps card's code loads when the card comes near the screen (or at once for a link with
+  // a map): the first screen does not show it.
+  const initialSearch = window.location.search;
+  const mapsHost = {
     catalog,
     contour: app.views.contour,
     config: () => app.config,
@@ -156,8 +173,16 @@ async function main() {
     onQueryChange: () => onStateChange(),
     showErrors: (details) => showFieldErrors(details.filter((d) => !d.field.startsWith("map"))
       .map((d) => ({ ...d, field: d.field.replace(/^config\./, "") }))),
+  };
+  const loadMaps = () => import("./maps.js").then(({ MapsPanel }) => {
+    if (app.maps) return;
+    app.maps = new MapsPanel($("maps"), mapsHost);
+    app.maps.setInitial(initialSearch);
   });
-  app.maps.setInitial(window.location.search);
+  if (/(?:^|[?&])(?:hmap|basin)\./.test(initialSearch)) await loadMaps();
+  else {
+    whenNear($("maps").closest(".card"), () => loadMaps().then(() => app.maps.render()));
+  }
 
   renderLegend();
   renderSurfaceControls();

@@ -25,9 +25,6 @@ const BASIN_OPACITY = 0.75;
 
 extendStrings({
   en: {
-    "maps.title": "Maps",
-    "maps.hyper": "Hyperparameter map",
-    "maps.basin": "Basins of attraction",
     "maps.run": "Run",
     "maps.x": "x axis",
     "maps.y": "y axis",
@@ -76,9 +73,6 @@ extendStrings({
     "maps.noParams": "This optimizer has fewer than two real-valued hyperparameters.",
   },
   zh: {
-    "maps.title": "全局图",
-    "maps.hyper": "超参数图",
-    "maps.basin": "吸引域",
     "maps.run": "运行",
     "maps.x": "横轴",
     "maps.y": "纵轴",

@@ -109,20 +109,24 @@ function plain(node) {
   }
 }
 
-const textOf = new Map();
+const plainCache = new Map(); // symbol -> text: the legends ask again at every drawn frame
 
 /** Plain Unicode text for a short LaTeX symbol (for plot axis titles, which take no math). */
 export function latexToText(src) {
   const text = String(src ?? "");
   if (!katex()) return text;
-  const known = textOf.get(text);
-  if (known !== undefined) return known;
+  if (!plainCache.has(text)) {
+    if (plainCache.size > 500) plainCache.clear();
+    plainCache.set(text, plainText(text));
+  }
+  return plainCache.get(text);
+}
+
+function plainText(text) {
   const html = katex().renderToString(text, { output: "mathml", throwOnError: false, strict: "ignore" });
   const doc = new DOMParser().parseFromString(html, "text/html");
   const math = doc.querySelector("math");
-  const out = (math ? plain(math) : text).replace(/\s+/g, " ").trim();
-  textOf.set(text, out); // few: the catalog's symbols
-  return out;
+  return (math ? plain(math) : text).replace(/\s+/g, " ").trim();
 }
 
 // ------------------------------------------------------------------ fitting to the panel

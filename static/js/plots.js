@@ -19,6 +19,8 @@ function line(trace, key, values) {
 import { latexToText } from "./math.js";
 import { t } from "./i18n.js";
 import { drawSymbol, escapePlotly, runMarks } from "./names.js";
+import { markCompanions, strokeCompanions } from "./companions.js";
+import { lrScalarAxis, lrScalarSeries } from "./lrscalars.js";
 
 const Plotly = () => window.Plotly;
 const FONT = { family: "system-ui, -apple-system, 'Segoe UI', 'Noto Sans SC', sans-serif", size: 12, color: "#1f2933" };
@@ -403,6 +405,10 @@ export class ContourView {
       for (let k = 0; k < r.n; k += 1) ctx.lineTo(cl(axisToPx(xa, r.x[k])), cl(axisToPx(ya, r.y[k], true)));
       ctx.stroke();
       ctx.setLineDash([]);
+      const comps = this.style.companions && this.style.companions[i];
+      if (comps && comps.length) {
+        strokeCompanions(ctx, r, comps, this.style.colors[i], (x) => cl(axisToPx(xa, x)), (y) => cl(axisToPx(ya, y, true)), thick());
+      }
       if (r.status === "diverged") {
         // A cross at the last finite point (kept on the plot's edge when it lies outside).
         ctx.globalAlpha = 1;
@@ -509,6 +515,10 @@ export class ContourView {
           arrow(ctx, p0x, p0y, p1x, p1y, color, { width: 1.4 * k, head: 7 * k });
         }
         drawSymbol(ctx, runMarks(i).symbol, p1x, p1y, 5.5 * thick(), color);
+        const comps = this.style.companions && this.style.companions[i];
+        if (comps && comps.length) {
+          markCompanions(ctx, r, comps, s, color, (x) => cl(axisToPx(xa, x)), (y) => cl(axisToPx(ya, y, true)), thick());
+        }
       }
     }
     ctx.restore();
@@ -944,9 +954,23 @@ export class LineView extends StepChart {
         cliponaxis: false, marker: { symbol: "x-thin-open", size: 14, color: style.colors[m.i], line: { width: 3.5, color: style.colors[m.i] } } });
     }
     const layout = this.baseLayout();
+    // The lr chart's per-run scalars (d_t, c_t): dotted, on a second axis at the right.
+    const extra = this.field === "lr" ? lrScalarSeries(dataset, runs, style) : [];
+    for (const s of extra) {
+      const dec = line(dataset.runs[s.run], `state.${s.name}`, s.values);
+      const name = escapePlotly(`${(style.names && style.names[s.run]) || s.run + 1}: ${s.symbol}`);
+      traces.push({ type: "scatter", mode: "lines", x: dec.x, y: dec.y, yaxis: "y2", name,
+        hovertemplate: "%{y:.4g}", line: { color: style.colors[s.run], width: 2, dash: "dot" } });
+      this.series.push({ run: s.run, yaxis: "yaxis2", values: s.values });
+    }
+    if (extra.length) {
+      layout.yaxis2 = lrScalarAxis(extra);
+      layout.margin = { ...layout.margin, r: 64 };
+    }
     layout.xaxis = { title: { text: t("plot.step"), standoff: 2 }, range: [0, Math.max(dataset.steps, 1)], zeroline: false };
     layout.yaxis = { type: useLog ? "log" : "linear", exponentformat: "power", zeroline: false,
       autorange: !range, ...(range ? { range } : {}) };
+    if (extra.length) layout.yaxis.title = { text: "lr", standoff: 2 };
     layout.uirevision = `${this.field}-${useLog}`;
     await Plotly().react(this.gd, traces, layout, LINE_CONFIG);
     this.bindAfterPlot();

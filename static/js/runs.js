@@ -1,68 +1,9 @@
 // One card per run: colour, visibility, optimizer (with its presets), hyperparameters, schedule.
 
-import { PALETTE, ScheduleEditor, defaults, h, paramList } from "./controls.js";
+import { PALETTE, ScheduleEditor, h, paramList } from "./controls.js";
 import { t, tc } from "./i18n.js";
 import { runName } from "./names.js";
-
-const SEP = ":";
-
-function matchesPreset(preset, params) {
-  return Object.entries(preset.params).every(([k, v]) => params[k] === v);
-}
-
-// The presets listed under an optimizer (a preset that only restates the defaults under the
-// optimizer's own label is the optimizer itself).
-function listedPresets(spec) {
-  const label = tc(spec, "label") || spec.name;
-  const base = defaults(spec.params);
-  return (spec.presets || []).filter((p) => !((tc(p, "label") || p.name) === label && matchesPreset(p, base)));
-}
-
-/** The option value for a run: "adam" or "sgd:momentum" when the params match a preset. */
-export function optimizerChoice(spec, params) {
-  const preset = listedPresets(spec).find((p) => matchesPreset(p, params));
-  return preset ? `${spec.name}${SEP}${preset.name}` : spec.name;
-}
-
-/** A select listing every optimizer of the catalog and, grouped under it, its presets
- * (an inner one's: no wrapper, nothing the wrapper's `inner_excludes` names). */
-function optimizerSelect(catalog, id, { wrappers = true, excludes = [] } = {}) {
-  const sel = h("select", { id });
-  for (const o of catalog.optimizers) {
-    if ((!wrappers && o.wraps) || excludes.includes(o.name)) continue;
-    const label = tc(o, "label") || o.name;
-    if (o.presets && o.presets.length) {
-      const group = h("optgroup", { label });
-      group.appendChild(h("option", { value: o.name, text: label }));
-      for (const p of listedPresets(o)) {
-        group.appendChild(h("option", { value: `${o.name}${SEP}${p.name}`, text: `${label} · ${tc(p, "label") || p.name}`, title: tc(p, "help") }));
-      }
-      sel.appendChild(group);
-    } else {
-      sel.appendChild(h("option", { value: o.name, text: label }));
-    }
-  }
-  return sel;
-}
-
-/** A fresh optimizer config for a select value, keeping lr when staying on the same optimizer. */
-function optimizerFromChoice(catalog, value, previous) {
-  const [name, presetName] = value.split(SEP);
-  const spec = catalog.optimizers.find((o) => o.name === name);
-  const params = defaults(spec.params);
-  if (previous && previous.optimizer === name && "lr" in params && "lr" in previous.params) {
-    params.lr = previous.params.lr;
-  }
-  const preset = (spec.presets || []).find((p) => p.name === presetName);
-  if (preset) Object.assign(params, structuredClone(preset.params));
-  const out = { optimizer: name, params };
-  if (spec.wraps) {
-    const inner = catalog.optimizers.find((o) => !o.wraps);
-    const kept = previous && previous.inner && !(spec.inner_excludes || []).includes(previous.inner.optimizer);
-    out.inner = kept ? previous.inner : { optimizer: inner.name, params: defaults(inner.params) };
-  }
-  return out;
-}
+import { optimizerChoice, optimizerFromChoice, optimizerPicker } from "./picker.js";
 
 export class RunCard {
   /**
@@ -143,19 +84,21 @@ export class RunCard {
     this.el.append(head, tools);
     if (this.collapsed) return;
 
-    // Optimizer + presets.
+    // Optimizer + presets, grouped by family, with a search box.
     const optId = `run-${i}-optimizer`;
-    const opt = optimizerSelect(this.catalog, optId);
-    if (spec) opt.value = optimizerChoice(spec, this.run.params);
-    opt.addEventListener("change", () => {
-      const fresh = optimizerFromChoice(this.catalog, opt.value, this.run);
-      for (const k of Object.keys(this.run)) if (k !== "schedule" && k !== "label") delete this.run[k];
-      Object.assign(this.run, fresh);
-      this.render();
-      this.changed({ structural: true });
-    });
+    const picker = optimizerPicker(this.catalog, optId, spec ? optimizerChoice(spec, this.run.params) : "",
+      (value) => {
+        const fresh = optimizerFromChoice(this.catalog, value, this.run);
+        for (const k of Object.keys(this.run)) if (k !== "schedule" && k !== "label") delete this.run[k];
+        Object.assign(this.run, fresh);
+        this.render();
+        this.changed({ structural: true });
+        const again = document.getElementById(optId); // the card is built anew: keep the focus
+        if (again) again.focus();
+      });
+    const opt = picker.select;
     this.el.appendChild(h("div", { class: "field", dataset: { key: "optimizer", field: this.field(".optimizer") } },
-      h("label", { for: optId, class: "param-label", text: t("run.optimizer") }), opt));
+      h("label", { for: optId, class: "param-label", text: t("run.optimizer") }), picker.el));
     if (!spec) return;
     this.el.appendChild(paramList(spec.params, this.run.params, this.field(".params"), (opts) => {
       opt.value = optimizerChoice(spec, this.run.params);
@@ -166,15 +109,17 @@ export class RunCard {
     if (spec.wraps && this.run.inner) {
       const innerSpec = this.catalog.optimizers.find((o) => o.name === this.run.inner.optimizer);
       const innerId = `run-${i}-inner`;
-      const innerSel = optimizerSelect(this.catalog, innerId, { wrappers: false, excludes: spec.inner_excludes || [] });
-      if (innerSpec) innerSel.value = optimizerChoice(innerSpec, this.run.inner.params);
-      innerSel.addEventListener("change", () => {
-        this.run.inner = optimizerFromChoice(this.catalog, innerSel.value, this.run.inner);
-        this.render();
-        this.changed({ structural: true });
-      });
+      const innerPicker = optimizerPicker(this.catalog, innerId,
+        innerSpec ? optimizerChoice(innerSpec, this.run.inner.params) : "", (value) => {
+          this.run.inner = optimizerFromChoice(this.catalog, value, this.run.inner);
+          this.render();
+          this.changed({ structural: true });
+          const again = document.getElementById(innerId);
+          if (again) again.focus();
+        }, { wrappers: false, excludes: spec.inner_excludes || [], label: t("run.inner") });
+      const innerSel = innerPicker.select;
       const box = h("div", { class: "inner", dataset: { field: this.field(".inner") } },
-        h("label", { for: innerId, class: "param-label", text: t("run.inner") }), innerSel);
+        h("label", { for: innerId, class: "param-label", text: t("run.inner") }), innerPicker.el);
       if (innerSpec) {
         box.appendChild(paramList(innerSpec.params, this.run.inner.params, this.field(".inner.params"),
           (opts) => {

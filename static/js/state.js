@@ -2,6 +2,8 @@
 // mutations that keep page-only run state attached to its runs, and the one place the address
 // bar is written from (onStateChange). Every other module reads and edits this record.
 
+import { companionsOf } from "./companions.js";
+import { lrScalarsOf } from "./lrscalars.js";
 import { PALETTE } from "./controls.js";
 import { runNames } from "./names.js";
 import { composeSearch } from "./urlstate.js";
@@ -69,6 +71,8 @@ export function style() {
     colors: app.config.runs.map((_, i) => PALETTE[app.colorOf(i)].hex),
     visible: app.config.runs.map((_, i) => app.isVisible(i)),
     names: runNames(app.catalog, app.config.runs),
+    companions: companionsOf(app.catalog, app.config.runs, app.page.companions !== false),
+    lrScalars: lrScalarsOf(app.catalog, app.config.runs),
   };
 }
 

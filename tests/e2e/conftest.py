@@ -184,6 +184,12 @@ def open_app(pg: Any, url: str) -> None:
     pg.wait_for_function("window.optviz && optviz.app.surface !== null")
 
 
+def show_maps(pg: Any) -> None:
+    """Scroll the maps card into view: its code loads when it comes near the screen."""
+    pg.locator(".maps-card").scroll_into_view_if_needed()
+    pg.wait_for_selector("#maps-tab-hyper", state="attached")
+
+
 def wait_redraw(pg: Any, after: int) -> int:
     """Wait for a complete answer newer than sequence number ``after`` to be drawn."""
     pg.wait_for_function(

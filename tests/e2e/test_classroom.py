@@ -43,7 +43,8 @@ def test_the_gallery_lists_every_lesson_in_both_languages(
         page: Any, e2e_url: str, lessons: list[dict[str, Any]]) -> None:
     assert len(lessons) >= 16
     open_app(page, e2e_url + "/?r0=adam")
-    page.click("#lessons-open")
+    page.click("#lessons-open")  # the lessons come from /api/lessons the first time
+    page.wait_for_selector("#lessons-dialog .lesson-card")
     cards = page.locator("#lessons-dialog .lesson-card")
     assert cards.count() == len(lessons)
     assert lessons[0]["title"]["en"] in page.locator("#lessons-dialog").inner_text()
@@ -61,9 +62,9 @@ def test_every_lesson_opens_shows_its_text_and_streams(
     for lesson in lessons:
         for index, scene in enumerate(lesson["scenes"]):
             href = page.evaluate(
-                "([id, i]) => import(document.querySelector('script[type=module]').src.replace(/main\\.js.*$/, 'classroom.js')).then((m) => m.sceneHref("
-                "optviz.app.catalog.lessons.find((l) => l.id === id), i))",
-                [lesson["id"], index])
+                "([lesson, i]) => import(document.querySelector('script[type=module]').src.replace(/main\\.js.*$/, 'classroom.js')).then((m) => m.sceneHref("
+                "lesson, i))",
+                [lesson, index])
             open_app(page, e2e_url + href)
             page.wait_for_function("optviz.app.dataset.runs.every((r) => r.status)")
             bar = page.locator("#lesson-bar").inner_text()

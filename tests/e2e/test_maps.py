@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from .conftest import open_app, shot, wait_redraw
+from .conftest import open_app, shot, show_maps, wait_redraw
 
 pytestmark = pytest.mark.e2e
 
@@ -98,6 +98,7 @@ def test_a_shared_map_link_draws_the_map_and_a_click_loads_the_cell(page, e2e_ur
 
 def test_basin_map_over_the_contour_and_in_the_link(page, e2e_url):
     open_app(page, e2e_url + "/?surface=himmelblau&steps=120&r0=adam,lr=0.1")
+    show_maps(page)
     page.click("#maps-tab-basin")
     page.select_option("#basin-cells", "64")
     page.click("#basin-compute")
@@ -122,6 +123,7 @@ def test_basin_map_over_the_contour_and_in_the_link(page, e2e_url):
 
 def test_cancel_stops_a_long_map(page, e2e_url):
     open_app(page, e2e_url + "/?surface=rosenbrock&steps=1000&r0=adam")
+    show_maps(page)
     page.click("#maps-tab-basin")
     page.select_option("#basin-cells", "256")
     page.click("#basin-compute")
@@ -142,6 +144,7 @@ def test_cancel_stops_a_long_map(page, e2e_url):
 
 def test_bad_map_values_show_the_servers_message(page, e2e_url):
     open_app(page, e2e_url + "/?surface=rosenbrock&steps=50&r0=adam")
+    show_maps(page)
     page.fill("#hyper-x-min", "-1")
     page.dispatch_event("#hyper-x-min", "change")
     page.click("#hyper-compute")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import new_page, open_app, shot
+from .conftest import new_page, open_app, shot, show_maps
 
 pytestmark = pytest.mark.e2e
 
@@ -116,7 +116,7 @@ def test_plots_first_drawer_and_no_overflow(browser, console, e2e_url, name, lan
         assert bar["y"] + bar["height"] <= teach["y"] + 1 and teach["y"] < size[1] / 2
         shot(pg, f"small-{name}-{lang}-explain")
         # the maps card fits the screen too
-        pg.locator(".maps-card").scroll_into_view_if_needed()
+        show_maps(pg)
         no_overflow(pg)
         pg.locator(".maps-card").screenshot(path=str(shot_path(f"small-{name}-{lang}-maps")))
     finally:
@@ -150,6 +150,7 @@ def test_desktop_keeps_its_sidebar(browser, console, e2e_url, name, lang):
         assert not pg.locator(".touch-hint").first.is_visible()
         no_overflow(pg)
         shot(pg, f"wide-{name}-{lang}")
+        show_maps(pg)
         pg.locator(".maps-card").screenshot(path=str(shot_path(f"wide-{name}-{lang}-maps")))
     finally:
         pg.context.close()
@@ -167,6 +168,7 @@ def test_touch_devices_get_touch_hints(browser, console, e2e_url):
         pg.click("#tab-controls")
         pg.wait_for_timeout(400)
         assert pg.locator("#controls .touch-hint").first.is_visible()
+        show_maps(pg)
         assert "tap" in pg.locator("#maps").inner_text().lower()
     finally:
         pg.context.close()

@@ -64,25 +64,42 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
     }
 
 
-def catalog_bytes(request: Request) -> tuple[bytes, str]:
-    """The catalog serialised once per app, with its ETag."""
+def catalog_bytes(request: Request, part: str = "all") -> tuple[bytes, str]:
+    """The catalog serialised once per app, with its ETag: whole (``all``), without its lessons
+    (``page``: what a page needs to open) or its lessons alone (``lessons``)."""
     state = request.app.state
-    cached = getattr(state, "catalog", None)
-    if cached is None:
+    cache = getattr(state, "catalog_parts", None)
+    if cache is None:
+        cache = state.catalog_parts = {}
+    if part not in cache:
+        whole = build_catalog(settings_of(request))
+        value = {"all": whole, "lessons": {"lessons": whole["lessons"]},
+                 "page": {k: v for k, v in whole.items() if k != "lessons"}}[part]
         # UTF-8 as is (JSON's encoding): the Chinese texts' \uXXXX escapes would cost the
         # first load ~1.5 kB more after brotli.
-        body = json.dumps(build_catalog(settings_of(request)), allow_nan=False,
-                          separators=(",", ":"), ensure_ascii=False).encode()
-        cached = (body, etag_of(body.decode()))
-        state.catalog = cached
-    return cached
+        body = json.dumps(value, allow_nan=False, separators=(",", ":"),
+                          ensure_ascii=False).encode()
+        cache[part] = (body, etag_of(body.decode()))
+    return cache[part]
 
 
-@router.get("/catalog", response_model=Catalog)
-async def get_catalog(request: Request) -> Response:
-    """Everything the page builds its controls from: optimizers, schedules, surfaces, limits."""
-    body, etag = catalog_bytes(request)
+async def answer(request: Request, part: str) -> Response:
+    """A catalog part, revalidated by its ETag."""
+    body, etag = catalog_bytes(request, part)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     return await whole_response(request, body, etag, headers)
+
+
+@router.get("/catalog", response_model=Catalog)
+async def get_catalog(request: Request, lessons: bool = True) -> Response:
+    """Everything the page builds its controls from: optimizers, schedules, surfaces, limits;
+    ``lessons=0`` leaves the lessons out (the page loads them from /api/lessons when asked)."""
+    return await answer(request, "all" if lessons else "page")
+
+
+@router.get("/lessons")
+async def get_lessons(request: Request) -> Response:
+    """The catalog's lessons alone (``{"lessons": [...]}``), as in GET /api/catalog."""
+    return await answer(request, "lessons")

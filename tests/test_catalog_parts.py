@@ -1,0 +1,32 @@
+"""The catalog's parts: the page opens with the catalog less its lessons
+(GET /api/catalog?lessons=0) and loads them from GET /api/lessons when asked; GET /api/catalog
+stays whole."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_the_parts_make_the_whole(client: TestClient) -> None:
+    whole = client.get("/api/catalog").json()
+    page = client.get("/api/catalog?lessons=0")
+    lessons = client.get("/api/lessons")
+    assert page.status_code == lessons.status_code == 200
+    assert "lessons" in whole and "lessons" not in page.json()
+    assert {**page.json(), **lessons.json()} == whole
+    assert lessons.json() == {"lessons": whole["lessons"]}
+    assert client.get("/api/catalog?lessons=1").json() == whole
+
+
+def test_each_part_is_revalidated_by_its_own_etag(client: TestClient) -> None:
+    tags = {url: client.get(url).headers["etag"]
+            for url in ("/api/catalog", "/api/catalog?lessons=0", "/api/lessons")}
+    assert len(set(tags.values())) == 3
+    for url, tag in tags.items():
+        again = client.get(url, headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.headers["etag"] == tag
+
+
+def test_a_bad_flag_is_a_4xx_naming_it(client: TestClient) -> None:
+    response = client.get("/api/catalog?lessons=maybe")
+    assert 400 <= response.status_code < 500 and "lessons" in response.text
