@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import Array, split, sqrt
+from .base import cautious_mask as mask_of
+from .base import split, sqrt
 
 
 def row_norm(x: Any) -> Any:
@@ -20,12 +21,11 @@ def row_norm(x: Any) -> Any:
     return sqrt(a * a + b * b)
 
 
-def cautious_mask(update: Array, grad: Array) -> Array:
+def cautious_mask(update: Any, grad: Any) -> Any:
     """pytorch_optimizer's ``apply_cautious``: keep the coordinates where the update agrees
-    with the gradient's sign, rescaled by n / (kept + 1) (n = 2 coordinates)."""
-    mask = (update * grad > 0).astype(np.float64)
-    kept = mask[:, :1] + mask[:, 1:]
-    return update * (mask * (2 / (kept + 1)))
+    with the gradient's sign, rescaled by n / (kept + 1) (n = 2 coordinates): the update times
+    base's mask (a Vec2 on the float path, (B, 2) on arrays)."""
+    return update * mask_of(update, grad)
 
 
 def float32(x: Any) -> Any:
