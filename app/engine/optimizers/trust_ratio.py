@@ -5,7 +5,7 @@ gradient's) norm. Here the layer is the 2-vector (x, y): the trust ratio is one 
 coordinates, so it changes the step's length, never its direction. pytorch_optimizer's LARS
 computes it only for a parameter with two or more dimensions; ``matrix`` steps the 2-vector as a
 1x2 matrix so that it acts (off, the reference's path on a 1-D parameter: SGD with momentum).
-Both are ``joint``: the norms couple the coordinates.
+Both are ``joint`` (LARS with ``matrix`` on): the norms couple the coordinates.
 """
 
 from __future__ import annotations
@@ -331,6 +331,11 @@ def lars_update(
     return p + (-hp["lr"]) * step, {"momentum_buffer": buf, "trust_ratio": trust}
 
 
+def _lars_couples(hp: Hyper) -> bool:
+    """The trust ratio's norms span both coordinates only as a 1x2 matrix (off: momentum SGD)."""
+    return bool(hp["matrix"])
+
+
 def lars_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
     """The step scale: the lr (the trust ratio is inside the direction, buffer included)."""
     return {"step_scale": scale_of(hp["lr"], state["momentum_buffer"])}
@@ -419,7 +424,7 @@ LARS = OptimizerSpec(
     update=lars_update,
     teaching=lars_teaching,
     momentum_name="momentum",
-    joint=True,
+    joint=_lars_couples,
     zh={"label": "LARS",
         "description": "LARS 是带逐层信任比的动量 SGD：每层的梯度（加上权重衰减）乘以 tc ||theta|| "
                        "/ (||g|| + lambda ||theta||)，因此无论梯度大小，每层每步约移动 lr × tc × "
