@@ -64,14 +64,11 @@ compares step for step, live against torch too). The spec gives:
   act per coordinate on a Vec2 as on an array; an update reads the coordinates with
   :func:`split` (a Vec2's x and y, or an array's two (B, 1) columns), builds results with
   :func:`join`, and reduces with ``pair.py``'s helpers (``coordinate_sum``, ``dot``, ``vabs``,
-  ``vsqrt``), so the float run is still the array run bit for bit.
+  ``vsqrt``), so the float run is still the array run bit for bit. The element-wise helpers here
+  (``sqrt``, ``maximum``, ``minimum``, ``absolute``, ``sign``) also take a Vec2, per coordinate;
+  ``select`` does not (its condition is one choice per run: split a per-coordinate one first).
 - ``gradient_at``: the name of a ``path`` state quantity where the runner takes the gradient
   instead of the run's point (Schedule-Free: the gradient at y, the loss read at the average x).
-- ``one_row`` (transitional; new code uses ``joint``): an update written for (B, 2) arrays only
-  that couples the coordinates (LAMB's, LARS's and MARS's norms; cautious masking's mean; Adan's
-  gradient-norm clipping): a single run's float kernel passes it the run's one-row arrays once
-  per step (a per-run reduction is ``coordinate_sum``), still bit for bit the array path, at
-  NumPy's per-call cost.
 """
 
 from __future__ import annotations
@@ -285,9 +282,6 @@ class OptimizerSpec:
     check: CheckFn | None = None
     momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
     needs_oracle: bool = False
-    # Transitional: an update written for (B, 2) arrays only that couples the coordinates (see
-    # the module docstring), or a function of the hyperparameters saying when it does.
-    one_row: bool | Callable[[Hyper], bool] = False
     # A wrapper (lookahead): the optimizer it makes around an inner one, whose records it nests
     # (hyperparameters ``{..., "inner": {...}}``, state ``{..., "inner": {...}}``).
     around: Callable[[OptimizerSpec], OptimizerSpec] | None = None
@@ -318,10 +312,6 @@ class OptimizerSpec:
     def joint_for(self, hp: Hyper) -> bool:
         """Whether a run with these (driven) hyperparameters steps on (x, y) pairs."""
         return bool(self.joint(hp)) if callable(self.joint) else self.joint
-
-    def one_row_for(self, hp: Hyper) -> bool:
-        """Whether a run with these (driven) hyperparameters steps on its one-row arrays."""
-        return bool(self.one_row(hp)) if callable(self.one_row) else self.one_row
 
     @property
     def wraps(self) -> bool:
