@@ -179,17 +179,20 @@ def test_a_coupled_step_keeps_the_float_kernel_and_the_array_paths_bits(
 
 
 def test_a_coupled_step_costs_more_in_the_estimate() -> None:
-    from app.engine.cost import optimizer_step
+    """A joint float step costs a few microseconds more than the per-coordinate one, far below
+    an array step."""
+    from app.engine.cost import ARRAY_STEP_US, US, optimizer_step
 
     def own(run_cfg: dict[str, Any]) -> float:
         return optimizer_step(validate_config({"runs": [run_cfg]})["runs"][0], 100)[0]
 
     for name, params in (("adamw", {"cautious": True}), ("lion", {"cautious": True}),
                          ("laprop", {"cautious": True}), ("adan", {"max_grad_norm": 1.0})):
-        assert own({"optimizer": name, "params": params}) > 4 * own({"optimizer": name}), name
+        coupled, plain = own({"optimizer": name, "params": params}), own({"optimizer": name})
+        assert plain < coupled < min(3 * plain, ARRAY_STEP_US * US), name
     wrapped = {"optimizer": "lookahead", "inner": {"optimizer": "lion",
                                                    "params": {"cautious": True}}}
-    assert own(wrapped) > 4 * own({"optimizer": "lookahead", "inner": {"optimizer": "lion"}})
+    assert own(wrapped) > own({"optimizer": "lookahead", "inner": {"optimizer": "lion"}})
 
 
 def test_clipping_scales_the_gradient_to_max_grad_norm() -> None:
@@ -200,7 +203,8 @@ def test_clipping_scales_the_gradient_to_max_grad_norm() -> None:
     g = np.array([[3.0, 4.0], [0.3, 0.4], [30.0, -40.0]])
     clip = clip_factor(g, 1.0, 1e-8)
     np.testing.assert_allclose(clip[:, 0], [0.2, 1.0, 0.02], rtol=1e-7)
-    assert clip_factor(g, 0.0, 1e-8).tolist() == [[1.0]] * 3
+    assert np.broadcast_to(clip_factor(g, 0.0, 1e-8), (3, 1)).tolist() == [[1.0]] * 3
+    assert clip_factor(g, np.array([[0.0], [1.0], [0.0]]), 1e-8)[:, 0].tolist() == [1.0, 1.0, 1.0]
     clipped = _run("adan", {"lr": 0.05, "max_grad_norm": 1e6}, "rosenbrock", 50)
     plain = _run("adan", {"lr": 0.05}, "rosenbrock", 50)
     np.testing.assert_array_equal(clipped.x, plain.x)

@@ -182,7 +182,7 @@ def test_a_single_run_on_floats_records_the_array_path_bit_for_bit(
     config = _config({"optimizer": "sam", "params": sam, "inner": inner},
                      {"noise": 0.2, "seed": 4}, steps=50)
     one = _simulation(config, 1)
-    if one.driven.joint_for(one.driven_hp) or one.driven.one_row_for(one.driven_hp):
+    if one.driven.joint_for(one.driven_hp):
         # an inner update coupling the coordinates cannot step one coordinate at a time
         assert not FloatKernel.supports(one)
         return

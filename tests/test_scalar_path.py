@@ -380,3 +380,31 @@ def test_float_helpers_follow_numpy_nan_and_signed_zero_rules(a: float, b: float
             assert np.isnan(got)
         else:
             assert _bits(np.array(got)) == _bits(want)[0, 0]
+
+
+@pytest.mark.parametrize("a, b", [
+    (0.0, -0.0), (-0.0, 0.0), (1.0, 2.0), (np.nan, 1.0), (-np.inf, np.inf), (-3.5, 4.0),
+])
+def test_float_helpers_on_vec2_pairs_are_numpy_per_coordinate(a: float, b: float) -> None:
+    """A joint update's pairs through sqrt, maximum, minimum, abs, sign and the cautious mask:
+    each coordinate as NumPy computes that column (NaN-ness only for a NaN)."""
+    from app.engine.optimizers.pair import Vec2
+
+    pa, pb, arr_a, arr_b = Vec2(a, b), Vec2(b, a), np.array([[a, b]]), np.array([[b, a]])
+    with np.errstate(all="ignore"):
+        pairs = [
+            (opt_base.maximum(pa, pb), np.maximum(arr_a, arr_b)),
+            (opt_base.minimum(pa, 1), np.minimum(arr_a, 1)),
+            (opt_base.maximum(0.5, pb), np.maximum(0.5, arr_b)),
+            (opt_base.sqrt(pa), np.sqrt(arr_a)),
+            (opt_base.absolute(pa), np.abs(arr_a)),
+            (opt_base.sign(pa), np.sign(arr_a)),
+            (opt_base.cautious_mask(pa, pb), opt_base.cautious_mask(arr_a, arr_b)),
+        ]
+    for got, want in pairs:
+        assert type(got) is Vec2 and type(got.x) is float and type(got.y) is float
+        for value, column in ((got.x, want[0, 0]), (got.y, want[0, 1])):
+            if np.isnan(column):
+                assert np.isnan(value)
+            else:
+                assert _bits(np.array(value)) == _bits(np.array(column))

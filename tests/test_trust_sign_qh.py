@@ -350,7 +350,8 @@ def test_random_configurations_match_live_pytorch_optimizer(name: str) -> None:
 
 
 def test_every_joint_optimizer_has_its_own_step_cost() -> None:
-    """A joint step runs NumPy on the run's one-row arrays: the cost model counts it."""
+    """A joint step (the trust ratio's norms on the run's two floats) costs a little more than
+    Adam's: the cost model counts it."""
     from app.engine.cost import optimizer_step
 
     alone = optimizer_step({"optimizer": "lamb"}, 100)[0]

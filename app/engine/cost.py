@@ -60,11 +60,16 @@ EXTRA_STEP_US: dict[str, float] = {
     # products and norms: 16-18 us a step in CPU time where Adam took 5 us)
     "prodigy": 12.0, "dadapt_adam": 11.0, "dadapt_sgd": 11.0, "dadapt_adagrad": 11.0,
 }
-# A step on the run's one-row arrays (OptimizerSpec.one_row: LAMB, LARS and MARS's norms,
-# cautious masking, Adan's gradient-norm clipping) even for a single run: measured 16-47 us a
-# step in all, 4-7x a plain Adam step; Adan's clipping adds its float32 norm emulation.
-ONE_ROW_STEP_US = 35.0
-ONE_ROW_EXTRA_US = {"adan": 30.0}
+# What a joint step (OptimizerSpec.joint_for: both coordinates at once, on Vec2 pairs of floats)
+# adds to the optimizer's float step when only some configurations couple the coordinates:
+# LAMB's and LARS's (matrix) trust-ratio norms, cautious masking's mean, Adan's float32
+# gradient-norm clipping, MARS's clipping of c (optimize_1d) and its cautious mask. Measured
+# with 1000 rosenbrock steps in CPU time against the same optimizer's per-coordinate step (a
+# plain Adam run: 5.7 us a step in all): +2-5 us, Adan's clipping +9 (its float32 roundings).
+JOINT_EXTRA_US: dict[str, float] = {
+    "lamb": 4.0, "lars": 3.0, "adamw": 5.0, "lion": 5.0, "laprop": 5.0, "adan": 9.0,
+    "mars": 5.0,
+}
 # SAM: its perturbation (the gradient's norm, the float32 scale, the perturbed point; a single
 # run steps on floats through its pair_update), and its second gradient (an evaluation more per
 # step, for a single run and per map cell).
@@ -264,8 +269,9 @@ def optimizer_step(run: Mapping[str, Any], steps: int) -> tuple[float, float, bo
         name = f"{spec.name}({inner['optimizer']})"
     for part, params in parts:
         own += EXTRA_STEP_US.get(part.name, 0.0) * US
-        if part.one_row_for({p.name: p.default for p in part.params} | params):
-            own += (ONE_ROW_STEP_US + ONE_ROW_EXTRA_US.get(part.name, 0.0)) * US
+        if part.name in JOINT_EXTRA_US and \
+                part.joint_for({p.name: p.default for p in part.params} | params):
+            own += JOINT_EXTRA_US[part.name] * US
             name += " (coupled step)"
         if part.by_row:
             own, evals = _lbfgs(params, steps)

@@ -517,10 +517,6 @@ class FloatKernel(_Kernel):
             raise _Unsupported(str(exc)) from exc
         self.schedule = _Schedule(group, self.driven, self.initial, momentum0, True) \
             if self.scheduler is not None else None
-        # A one_row step (an update written for arrays that couples the coordinates) runs once
-        # on (1, 2) arrays holding both: the update is then the array kernel's, bit for bit.
-        self.one_row_state: State | None = \
-            sim.state if sim.driven.one_row_for(sim.driven_hp) else None
         own_of = _getter(sim.own_state_names)
         if sim.nested:
             inner_of = _getter(sim.inner_state_names)
@@ -535,7 +531,7 @@ class FloatKernel(_Kernel):
         records = (sim.hp, sim.initial) if sim.nested else (sim.initial,)  # as configured
         # a pair_update steps the inner optimizer one coordinate at a time: not a coupled one
         pairs = sim.spec.pair_update is not None and not (
-            sim.driven.joint_for(sim.driven_hp) or sim.driven.one_row_for(sim.driven_hp))
+            sim.driven.joint_for(sim.driven_hp))
         return (
             sim.rows == 1 and sim.batch_size is None
             and (not sim.spec.needs_oracle or pairs)
@@ -552,8 +548,6 @@ class FloatKernel(_Kernel):
         self.scheduler.advance(loss)  # type: ignore[union-attr]
 
     def open(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
-        if self.one_row_state is not None:
-            return self._open_one_row(n)
         sim = self.sim
         update, state_of = sim.spec.update, self._state_of
         point_value, point_grad = sim.objective.point_functions()
@@ -635,42 +629,6 @@ class FloatKernel(_Kernel):
             return applied_lr(sx[INNER] if nested else sx, hp, consts)
 
         return step, close, applied
-
-    def _open_one_row(self, n: int) -> tuple[Move, Callable[[], None], Applied | None]:
-        """``open`` for a one_row step: the update once per step on both coordinates, a (1, 2)
-        array, its state a one-row array record (recorded per coordinate as floats)."""
-        sim = self.sim
-        update, state_of = sim.spec.update, self._state_of
-        point_value, point_grad = sim.objective.point_functions()
-        noise = sim.noise
-        x, y, state = self.x, self.y, self.one_row_state
-        draws = iter(sim.rng.standard_normal((n, 2)).tolist() if noise else ())
-
-        def move(hp: dict[str, Any], consts: Constants, t: int) -> tuple[float, ...]:
-            nonlocal x, y, state
-            gx, gy = point_grad(x, y)
-            if noise:
-                zx, zy = next(draws)
-                gx = gx + noise * zx
-                gy = gy + noise * zy
-            p, state = update(np.array([[x, y]]), np.array([[gx, gy]]), state, hp, consts, t,
-                              None)
-            x, y = np.broadcast_to(p, (1, 2)).tolist()[0]
-            return (x, y, point_value(x, y), gx, gy, *state_of(_coordinate(state, 0)),
-                    *state_of(_coordinate(state, 1)), *consts.values())
-
-        def close() -> None:
-            self.x, self.y, self.one_row_state = x, y, state
-
-        applied_lr, nested = sim.driven.applied_lr, sim.nested
-        if applied_lr is None:
-            return move, close, None
-
-        def applied(hp: Mapping[str, Any], consts: Constants) -> float:
-            own = state[INNER] if nested else state  # type: ignore[index]
-            return float(np.asarray(applied_lr(own, hp, consts), dtype=float).reshape(-1)[0])
-
-        return move, close, applied
 
 
 class ArrayKernel(_Kernel):

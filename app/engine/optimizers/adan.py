@@ -20,22 +20,22 @@ from .base import (
     Oracle,
     State,
     StateVar,
-    coordinate_sum,
     copy,
     ema_sq,
     is_zero,
     lerp,
     maybe_maximize,
+    minimum,
     off,
     on,
     positive,
     power,
+    select,
     sqrt,
 )
 from .classic import MAXIMIZE
+from .norms import float32, row_norm
 from .ptopt import weight_decouple
-
-F32 = np.float32
 
 
 def adan_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
@@ -52,13 +52,14 @@ def adan_init(p: Array, hp: Hyper) -> State:
             "exp_avg_sq": np.zeros_like(p), "previous_grad": np.zeros_like(p)}
 
 
-def clip_factor(grad: Array, max_grad_norm: Any, eps: Any) -> Array:
+def clip_factor(grad: Any, max_grad_norm: Any, eps: Any) -> Any:
     """min(1, max_grad_norm / (||g|| + eps)) per run, as pytorch_optimizer computes it: the
-    float64 norm rounded to float32, then float32 throughout (a reciprocal, then a product)."""
-    norm = np.sqrt(coordinate_sum(grad * grad)).astype(F32)
-    r = (np.sqrt(norm * norm) + np.asarray(eps, dtype=F32)).astype(F32)
-    scale = ((F32(1) / r).astype(F32) * np.asarray(max_grad_norm, dtype=F32)).astype(F32)
-    return np.where(np.asarray(max_grad_norm) > 0, np.minimum(1.0, scale.astype(float)), 1.0)
+    float64 norm rounded to float32, then float32 throughout (a reciprocal, then a product;
+    each float32 operation done in float64 and rounded once, which is the float32 result)."""
+    norm = float32(row_norm(grad))
+    r = float32(float32(sqrt(float32(norm * norm))) + float32(eps))
+    scale = float32(float32(1.0 / r) * float32(max_grad_norm))
+    return select(max_grad_norm > 0, minimum(1.0, scale), 1.0)
 
 
 def adan_update(
@@ -166,7 +167,7 @@ ADAN = OptimizerSpec(
     update=adan_update,
     teaching=_teaching,
     constants=adan_constants,
-    one_row=_couples,
+    joint=_couples,
     zh={"label": "Adan",
         "description": ("Adan（自适应 Nesterov 动量）在 Adam 的步子之外，再沿 n 走一步；"
                         "n 是梯度差 g_t − g_{t−1} 的平均：梯度不断转向时（如绕弯曲的山谷），"

@@ -67,14 +67,11 @@ compares step for step, live against torch too). The spec gives:
   act per coordinate on a Vec2 as on an array; an update reads the coordinates with
   :func:`split` (a Vec2's x and y, or an array's two (B, 1) columns), builds results with
   :func:`join`, and reduces with ``pair.py``'s helpers (``coordinate_sum``, ``dot``, ``vabs``,
-  ``vsqrt``), so the float run is still the array run bit for bit.
+  ``vsqrt``), so the float run is still the array run bit for bit. The element-wise helpers here
+  (``sqrt``, ``maximum``, ``minimum``, ``absolute``, ``sign``) also take a Vec2, per coordinate;
+  ``select`` does not (its condition is one choice per run: split a per-coordinate one first).
 - ``gradient_at``: the name of a ``path`` state quantity where the runner takes the gradient
   instead of the run's point (Schedule-Free: the gradient at y, the loss read at the average x).
-- ``one_row`` (transitional; new code uses ``joint``): an update written for (B, 2) arrays only
-  that couples the coordinates (LAMB's, LARS's and MARS's norms; cautious masking's mean; Adan's
-  gradient-norm clipping): a single run's float kernel passes it the run's one-row arrays once
-  per step (a per-run reduction is ``coordinate_sum``), still bit for bit the array path, at
-  NumPy's per-call cost.
 """
 
 from __future__ import annotations
@@ -89,7 +86,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..params import Param
 from ..text import Translations, i18n
-from .pair import Vec2, coordinate_sum
+from .pair import Vec2
 
 Array = np.ndarray
 State = dict[str, Any]
@@ -297,9 +294,6 @@ class OptimizerSpec:
     check: CheckFn | None = None
     momentum_name: str | None = None  # which hyperparameter CyclicLR / OneCycleLR cycle
     needs_oracle: bool = False
-    # Transitional: an update written for (B, 2) arrays only that couples the coordinates (see
-    # the module docstring), or a function of the hyperparameters saying when it does.
-    one_row: bool | Callable[[Hyper], bool] = False
     # Steps each run on its own in Python (L-BFGS's per-run line search), even in a map: its
     # cells cost as single runs (maps bound them, cost.py counts them so). SAM's oracle is not.
     by_row: bool = False
@@ -337,10 +331,6 @@ class OptimizerSpec:
     def joint_for(self, hp: Hyper) -> bool:
         """Whether a run with these (driven) hyperparameters steps on (x, y) pairs."""
         return bool(self.joint(hp)) if callable(self.joint) else self.joint
-
-    def one_row_for(self, hp: Hyper) -> bool:
-        """Whether a run with these (driven) hyperparameters steps on its one-row arrays."""
-        return bool(self.one_row(hp)) if callable(self.one_row) else self.one_row
 
     @property
     def wraps(self) -> bool:
@@ -417,11 +407,21 @@ def select(cond: Any, a: Any, b: Any) -> Any:
     return a if cond else b
 
 
-# -- element-wise helpers for floats and arrays alike ------------------------------------------
+# -- element-wise helpers for floats, Vec2 pairs and arrays alike -----------------------------
+# A Vec2 (a joint update's float path) goes through the float route once per coordinate, so a
+# joint update may use these helpers on its pairs as a per-coordinate one uses them on floats.
+def _per_coordinate(fn: Callable[..., Any], *args: Any) -> Vec2:
+    """``fn`` on the x coordinates and on the y coordinates of Vec2 (or float) arguments."""
+    return Vec2(fn(*(a.x if type(a) is Vec2 else a for a in args)),
+                fn(*(a.y if type(a) is Vec2 else a for a in args)))
+
+
 def sqrt(x: Any) -> Any:
     """``np.sqrt``; for a float ``math.sqrt`` (NaN below zero, as NumPy, instead of raising)."""
     if type(x) is float:
         return math.sqrt(x) if x >= 0.0 else math.nan
+    if type(x) is Vec2:
+        return _per_coordinate(sqrt, x)
     return np.sqrt(x)
 
 
@@ -429,6 +429,9 @@ def maximum(a: Any, b: Any) -> Any:
     """``np.maximum``: NaN if either is NaN; on a tie (0.0 and -0.0) the second argument."""
     if type(a) is float and type(b) is float:
         return a if a > b or a != a else b
+    if type(a) is Vec2 or type(b) is Vec2:
+        return _per_coordinate(maximum, float(a) if type(a) is int else a,
+                               float(b) if type(b) is int else b)
     return np.maximum(a, b)
 
 
@@ -436,11 +439,16 @@ def minimum(a: Any, b: Any) -> Any:
     """``np.minimum``: NaN if either is NaN; on a tie (0.0 and -0.0) the second argument."""
     if type(a) is float and type(b) is float:
         return a if a < b or a != a else b
+    if type(a) is Vec2 or type(b) is Vec2:
+        return _per_coordinate(minimum, float(a) if type(a) is int else a,
+                               float(b) if type(b) is int else b)
     return np.minimum(a, b)
 
 
 def absolute(x: Any) -> Any:
     """``np.abs`` (``abs`` of a float is the same IEEE fabs)."""
+    if type(x) is Vec2:
+        return Vec2(abs(x.x), abs(x.y))
     return abs(x) if type(x) is float else np.abs(x)
 
 
@@ -452,6 +460,8 @@ def sign(x: Any) -> Any:
         if x < 0.0:
             return -1.0
         return 0.0 if x == 0.0 else x
+    if type(x) is Vec2:
+        return _per_coordinate(sign, x)
     return np.sign(x)
 
 
@@ -585,13 +595,15 @@ def join(x: Any, y: Any, like: Any) -> Any:
         return Vec2(x, y)
     rows = (like.shape[0], 1)
     return np.concatenate((np.broadcast_to(x, rows), np.broadcast_to(y, rows)), axis=1)
-def cautious_mask(update: Array, grad: Array) -> Array:
+def cautious_mask(update: Any, grad: Any) -> Any:
     """pytorch_optimizer's (and timm's) cautious mask, the factor the update is multiplied by:
     0 where the update's sign disagrees with the gradient's (``update * grad <= 0``), elsewhere
     the number of coordinates over the agreeing ones plus one (2/3 when both agree, 1 when one
-    does)."""
-    mask = (update * grad > 0).astype(float)
-    return mask * (update.shape[-1] / (coordinate_sum(mask) + 1))
+    does). A joint quantity: a Vec2 on the float path, (B, 2) on arrays."""
+    (ux, uy), (gx, gy) = split(update), split(grad)
+    mx, my = select(ux * gx > 0, 1.0, 0.0), select(uy * gy > 0, 1.0, 0.0)
+    scale = 2 / (mx + my + 1)
+    return join(mx * scale, my * scale, update)
 
 
 CAUTIOUS = Param("cautious", False, kind="bool",
@@ -609,7 +621,7 @@ CAUTIOUS_LINE = Line(r"\phi_t = \frac{2\,[u_t \odot g_t > 0]}{1 + \#\{i : u_{t,i
 
 
 def cautious_on(hp: Hyper) -> bool:
-    """Whether a run masks its update (a ``one_row`` rule: the mask's mean spans coordinates)."""
+    """Whether a run masks its update (a ``joint`` rule: the mask's mean spans coordinates)."""
     return bool(hp.get("cautious", False))
 
 

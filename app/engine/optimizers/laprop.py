@@ -176,7 +176,7 @@ LAPROP = OptimizerSpec(
     update=laprop_update,
     teaching=_teaching,
     constants=laprop_constants,
-    one_row=cautious_on,
+    joint=cautious_on,
     momentum_name="beta1",
     zh={"label": "LaProp",
         "description": ("LaProp 把动量与自适应分开：它先用 v 的平方根去除每个梯度，"

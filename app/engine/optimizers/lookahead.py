@@ -43,7 +43,7 @@ def lookahead_around(inner: OptimizerSpec) -> OptimizerSpec:
             new_p = copy(slow)
         return new_p, {INNER: inner_state, SLOW: slow}
 
-    # how the float kernel steps it (joint, one_row) is the inner optimizer's: the runner asks
+    # how the float kernel steps it (joint) is the inner optimizer's: the runner asks
     # the driven spec
     return replace(LOOKAHEAD, init=init, update=update, around=None,
                    needs_oracle=inner.needs_oracle)

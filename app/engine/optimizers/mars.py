@@ -39,6 +39,7 @@ from .base import (
     power,
     scale_of,
     sign,
+    sqrt,
     zero,
 )
 from .classic import MAXIMIZE
@@ -90,7 +91,10 @@ def mars_update(
     if mixed:
         c = (g - state["last_grad"]) * (hp["gamma"] * (beta1 / (1 - beta1))) + g
         norm = row_norm(c)
-        c = np.where(norm > 1, c / norm, c)
+        if type(norm) is float:  # the float path: one run, Python's choice
+            c = c / norm if norm > 1 else c
+        else:
+            c = np.where(norm > 1, c / norm, c)
     m = lerp(state["exp_avg"], c, 1 - beta1)
     u = cautious_mask(m, g) if hp["cautious"] else m
     v = state["exp_avg_sq"]
@@ -105,13 +109,18 @@ def mars_update(
         if hp["ams_bound"]:
             second = maximum(state["max_exp_avg_sq"], v)
             new_state["max_exp_avg_sq"] = second
-        denom = (np.sqrt(second + AMS_EPS) + hp["eps"]) / consts["bias_correction2_sqrt"] \
+        denom = (sqrt(second + AMS_EPS) + hp["eps"]) / consts["bias_correction2_sqrt"] \
             * consts["bias_correction1"]
         u = u / denom
     wd = hp["weight_decay"] if mixed else hp["weight_decay_1d"]
     p, g = apply_decay(p, g, lr, wd, hp["weight_decouple"], hp["fixed_decay"])
     new_state.update(exp_avg=m, exp_avg_sq=v, last_grad=g)
     return p + (-lr) * u, new_state
+
+
+def _couples(hp: Hyper) -> bool:
+    """The clipping of c to norm 1 (optimize_1d) and cautious masking span both coordinates."""
+    return bool(hp["optimize_1d"] or hp["cautious"])
 
 
 def mars_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
@@ -268,7 +277,7 @@ MARS = OptimizerSpec(
     constants=mars_constants,
     applied_lr=mars_applied_lr,
     momentum_name="beta1",  # torch's schedulers cycle betas[0] (unused by the fallback)
-    one_row=True,
+    joint=_couples,
     zh={"label": "MARS",
         "description": "MARS 给 AdamW 的动量加上方差缩减：动量平均的是 c = g + gamma beta1 / "
                        "(1 - beta1) (g - g_prev)，即按上一步以来梯度的变化修正后的梯度，并在整个"

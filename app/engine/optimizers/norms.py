@@ -1,31 +1,36 @@
 """Quantities over the whole parameter (both coordinates at once), for the ``joint`` optimizers.
 
-Each takes (B, 2) arrays and gives one value per run, shape (B, 1): the coordinates are summed
-in a fixed order, so a run's value does not depend on the other rows.
+``row_norm`` and ``float32`` take a Vec2 (the float path) or (B, 2) arrays and give one value per
+run (a float, or shape (B, 1)): the coordinates are summed in a fixed order (x then y), so a
+run's value does not depend on the other rows and the float path is the array path bit for bit.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .base import Array
+from .base import cautious_mask as mask_of
+from .base import split, sqrt
 
 
-def row_norm(x: Array) -> Array:
-    """The Euclidean norm of each run's 2-vector, shape (B, 1)."""
-    a, b = x[:, :1], x[:, 1:]
-    return np.sqrt(a * a + b * b)
+def row_norm(x: Any) -> Any:
+    """The Euclidean norm of each run's 2-vector (a float for a Vec2, shape (B, 1) for arrays)."""
+    a, b = split(x)
+    return sqrt(a * a + b * b)
 
 
-def cautious_mask(update: Array, grad: Array) -> Array:
+def cautious_mask(update: Any, grad: Any) -> Any:
     """pytorch_optimizer's ``apply_cautious``: keep the coordinates where the update agrees
-    with the gradient's sign, rescaled by n / (kept + 1) (n = 2 coordinates)."""
-    mask = (update * grad > 0).astype(np.float64)
-    kept = mask[:, :1] + mask[:, 1:]
-    return update * (mask * (2 / (kept + 1)))
+    with the gradient's sign, rescaled by n / (kept + 1) (n = 2 coordinates): the update times
+    base's mask (a Vec2 on the float path, (B, 2) on arrays)."""
+    return update * mask_of(update, grad)
 
 
-def float32(x: object) -> Array:
+def float32(x: Any) -> Any:
     """Values rounded to float32, kept as float64 (a float32 operation on float32 inputs done
-    in float64 and rounded once is the float32 operation itself)."""
+    in float64 and rounded once is the float32 operation itself); a float stays a float."""
+    if type(x) is float:
+        return float(np.float32(x))
     return np.asarray(x, dtype=np.float32).astype(np.float64)

@@ -5,7 +5,7 @@ gradient's) norm. Here the layer is the 2-vector (x, y): the trust ratio is one 
 coordinates, so it changes the step's length, never its direction. pytorch_optimizer's LARS
 computes it only for a parameter with two or more dimensions; ``matrix`` steps the 2-vector as a
 1x2 matrix so that it acts (off, the reference's path on a 1-D parameter: SGD with momentum).
-Both are ``joint``: the norms couple the coordinates.
+Both are ``joint`` (LARS with ``matrix`` on): the norms couple the coordinates.
 """
 
 from __future__ import annotations
@@ -32,17 +32,20 @@ from .base import (
     is_zero,
     levelwise,
     maybe_maximize,
+    minimum,
     off,
     on,
     positive,
     power,
     scale_of,
     select,
+    sqrt,
     zero,
 )
 from .classic import MAXIMIZE
 from .decay import FIXED_DECAY, weight_decouple_param
 from .norms import float32, row_norm
+from .pair import vsqrt
 
 WEIGHT_NORM_CLAMP = 10.0  # pytorch_optimizer's Lamb.clamp: ||theta|| counts up to 10
 
@@ -77,13 +80,13 @@ def lamb_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
             "n_sma": levelwise(_n_sma, hp["beta2"], t)}
 
 
-def clip_factor(grad: Array, max_grad_norm: Any, eps: Any) -> Array:
+def clip_factor(grad: Any, max_grad_norm: Any, eps: Any) -> Any:
     """pre_norm's factor min(1, max_grad_norm / (||g|| + eps)), in float32 as the reference
     computes its global gradient norm; 1 where max_grad_norm is 0."""
     n32 = float32(row_norm(grad))
-    root = float32(np.sqrt(float32(n32 * n32)))
+    root = float32(sqrt(float32(n32 * n32)))
     scale = float32(float32(1.0 / float32(root + float32(eps))) * float32(max_grad_norm))
-    return np.where(np.asarray(max_grad_norm) == 0, 1.0, np.minimum(scale, 1.0))
+    return select(max_grad_norm == 0, 1.0, minimum(scale, 1.0))
 
 
 def lamb_init(p: Array, hp: Hyper) -> State:
@@ -111,7 +114,7 @@ def lamb_update(
     if decouple and not is_zero(wd):
         p = p * (1 - wd * (1.0 if hp["fixed_decay"] else lr))
     step = consts["step_size"]
-    denom = np.sqrt(v) + eps
+    denom = vsqrt(v) + eps
     if hp["rectify"]:  # the norm is the one of the moved parameter, as the reference's
         direction = select(consts["n_sma"] >= hp["n_sma_threshold"], m / denom, m)
         u = p + (-step) * direction
@@ -120,17 +123,21 @@ def lamb_update(
         if not decouple:
             u = select(wd > 0, u + wd * p, u)
         direction = u
-    weight_norm = np.minimum(row_norm(p), WEIGHT_NORM_CLAMP)
+    weight_norm = minimum(row_norm(p), WEIGHT_NORM_CLAMP)
     adam_norm = row_norm(u)
-    trust = np.where((weight_norm == 0) | (adam_norm == 0), 1.0, weight_norm / (adam_norm + eps))
+    if type(adam_norm) is float:  # the float path: one run, Python's choice
+        trust = 1.0 if weight_norm == 0 or adam_norm == 0 else weight_norm / (adam_norm + eps)
+    else:
+        trust = np.where((weight_norm == 0) | (adam_norm == 0), 1.0,
+                         weight_norm / (adam_norm + eps))
     new_p = p + (-step * (1.0 if hp["adam"] else trust)) * direction
     new_state = {"exp_avg": m, "exp_avg_sq": v, "weight_norm": weight_norm,
                  "adam_norm": adam_norm, "trust_ratio": trust}
     if hp["rectify"]:  # a step size <= 0 stops after the moments and the decay
-        moves = np.asarray(step) > 0
-        new_p = np.where(moves, new_p, p)
+        moves = step > 0
+        new_p = select(moves, new_p, p)
         for name in ("weight_norm", "adam_norm", "trust_ratio"):
-            new_state[name] = np.where(moves, new_state[name], state[name])
+            new_state[name] = select(moves, new_state[name], state[name])
     return new_p, new_state
 
 
@@ -280,7 +287,7 @@ LAMB = OptimizerSpec(
     teaching=lamb_teaching,
     constants=lamb_constants,
     momentum_name="beta1",
-    one_row=True,
+    joint=True,
     zh={"label": "LAMB",
         "description": "LAMB 是带逐层信任比的 Adam：先算出 Adam 的方向 u = m / (√v + eps)（v 不做"
                        "偏差校正），再把整层的步长乘以 r = ||theta|| / ||u||，因此无论梯度多大，"
@@ -310,15 +317,23 @@ def lars_update(
         wd = hp["weight_decay"]
         pn, gn = row_norm(p), row_norm(g)
         den = gn + wd * pn
-        with np.errstate(all="ignore"):
-            ratio = hp["trust_coefficient"] * pn / den
-        trust = np.where(pn > 0, np.where(den > 0, ratio, 1.0), 1.0)
+        if type(den) is float:  # the float path: one run, Python's choice
+            trust = hp["trust_coefficient"] * pn / den if pn > 0 and den > 0 else 1.0
+        else:
+            with np.errstate(all="ignore"):
+                ratio = hp["trust_coefficient"] * pn / den
+            trust = np.where(pn > 0, np.where(den > 0, ratio, 1.0), 1.0)
         g = (g + wd * p) * trust
     momentum = hp["momentum"]
     buf = state["momentum_buffer"]
     buf = select(momentum > 0, buf * momentum + (1 - hp["dampening"]) * g, buf)
     step = select(momentum > 0, g + momentum * buf if hp["nesterov"] else buf, g)
     return p + (-hp["lr"]) * step, {"momentum_buffer": buf, "trust_ratio": trust}
+
+
+def _lars_couples(hp: Hyper) -> bool:
+    """The trust ratio's norms span both coordinates only as a 1x2 matrix (off: momentum SGD)."""
+    return bool(hp["matrix"])
 
 
 def lars_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
@@ -409,7 +424,7 @@ LARS = OptimizerSpec(
     update=lars_update,
     teaching=lars_teaching,
     momentum_name="momentum",
-    one_row=True,
+    joint=_lars_couples,
     zh={"label": "LARS",
         "description": "LARS 是带逐层信任比的动量 SGD：每层的梯度（加上权重衰减）乘以 tc ||theta|| "
                        "/ (||g|| + lambda ||theta||)，因此无论梯度大小，每层每步约移动 lr × tc × "
