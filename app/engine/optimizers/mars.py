@@ -44,7 +44,7 @@ from .base import (
 )
 from .classic import MAXIMIZE
 from .decay import FIXED_DECAY, apply_decay, weight_decouple_param
-from .norms import cautious_mask, row_norm
+from .norms import apply_cautious, row_norm
 
 AMS_EPS = 1e-15  # pytorch_optimizer's apply_ams_bound adds it inside the root
 
@@ -96,7 +96,7 @@ def mars_update(
         else:
             c = np.where(norm > 1, c / norm, c)
     m = lerp(state["exp_avg"], c, 1 - beta1)
-    u = cautious_mask(m, g) if hp["cautious"] else m
+    u = apply_cautious(m, g) if hp["cautious"] else m
     v = state["exp_avg_sq"]
     new_state: State = {}
     if "max_exp_avg_sq" in state:  # Lion's branch leaves it as it is

@@ -21,7 +21,7 @@ def row_norm(x: Any) -> Any:
     return sqrt(a * a + b * b)
 
 
-def cautious_mask(update: Any, grad: Any) -> Any:
+def apply_cautious(update: Any, grad: Any) -> Any:
     """pytorch_optimizer's ``apply_cautious``: keep the coordinates where the update agrees
     with the gradient's sign, rescaled by n / (kept + 1) (n = 2 coordinates): the update times
     base's mask (a Vec2 on the float path, (B, 2) on arrays)."""
