@@ -71,7 +71,10 @@ class Reference:
         unknown = set(params) - set(self.defaults)
         if unknown:
             raise ValueError(f"{self.name}: unknown hyperparameters {sorted(unknown)}")
-        kw = {**self.defaults, **params}
+        # JSON has no infinity: null where the reference's default is infinity means infinity
+        # (the fixtures' growth_rate; REFERENCES.md section 0)
+        kw = {**self.defaults, **{k: INF if v is None and self.defaults.get(k) == INF else v
+                                  for k, v in params.items()}}
         for joined, parts in self.tuples.items():
             kw[joined] = tuple(kw.pop(p) if isinstance(p, str) else p for p in parts)
         kw.update(self.fixed)
