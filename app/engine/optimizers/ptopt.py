@@ -9,10 +9,10 @@ reaches the step).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from ..params import Param, eps_param
-from .base import Array, Hyper, Line, is_zero, off, on, positive
+from .base import Array, Hyper, Line, off, on, positive
+from .decay import apply_decay
 
 WEIGHT_DECOUPLE = Param("weight_decouple", True, kind="bool",
                         help="decoupled weight decay: shrink the parameters (AdamW-style) instead "
@@ -53,11 +53,7 @@ def decay_lines(fixed: bool = True) -> tuple[Line, ...]:
 
 
 def apply_weight_decay(p: Array, grad: Array, hp: Hyper) -> tuple[Array, Array]:
-    """pytorch_optimizer's apply_weight_decay: (p, g) after decoupled or coupled decay."""
-    wd = hp["weight_decay"]
-    if is_zero(wd):
-        return p, grad
-    if hp["weight_decouple"]:
-        factor: Any = 1.0 if hp.get("fixed_decay", False) else hp["lr"]
-        return p * (1 - wd * factor), grad
-    return p, grad + wd * p
+    """pytorch_optimizer's apply_weight_decay: (p, g) after decoupled or coupled decay, read
+    from the run's hyperparameters (decay.apply_decay, which the other optimizers call too)."""
+    return apply_decay(p, grad, hp["lr"], hp["weight_decay"], hp["weight_decouple"],
+                       hp.get("fixed_decay", False))
