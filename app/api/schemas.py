@@ -421,6 +421,18 @@ class StepsRecord(BaseModel):
     )
 
 
+class PointsRecord(BaseModel):
+    """Steps first, first+1, ... of run ``run``: the point after each step only, sent instead of
+    a steps record when POST /api/trajectory is asked ``fields=points`` (the page does so while
+    a start is dragged or a slider held, where it draws the paths and nothing else)."""
+
+    type: Literal["points"]
+    run: int
+    first: int = Field(..., ge=1, description="the step of index 0 (steps count from 1)")
+    x: list[float]
+    y: list[float]
+
+
 class EndRecord(BaseModel):
     """A run's end: completed, or diverged after ``steps`` finite steps."""
 
@@ -438,7 +450,7 @@ class ErrorRecord(BaseModel):
 
 
 TrajectoryRecord = Annotated[
-    StartRecord | StepsRecord | EndRecord | ErrorRecord, Field(discriminator="type")
+    StartRecord | StepsRecord | PointsRecord | EndRecord | ErrorRecord, Field(discriminator="type")
 ]
 
 

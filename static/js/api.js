@@ -112,11 +112,11 @@ export function surfaceURL(surface, { resolution = 120, log = false } = {}) {
 
 /**
  * POST the config and read the NDJSON stream, calling `onRecord(record)` for every record
- * (start, steps, end). Resolves when the stream ends; rejects with ApiError on a 4xx/5xx and with
+ * (start, steps, end; with `points`, points records instead of steps: x and y only). Resolves when the stream ends; rejects with ApiError on a 4xx/5xx and with
  * an AbortError when `signal` fires.
  */
-export async function streamTrajectory(config, { signal, onRecord }) {
-  const response = await fetch("/api/trajectory", {
+export async function streamTrajectory(config, { signal, onRecord, points = false }) {
+  const response = await fetch(points ? "/api/trajectory?fields=points" : "/api/trajectory", {
     method: "POST",
     signal,
     headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },

@@ -52,6 +52,14 @@ export class RunTrace {
     }
     this.n = Math.max(this.n, Math.min(off + len, this.capacity));
   }
+
+  /** A points record: the path only (the other series stay empty). */
+  addPoints(rec) {
+    const off = rec.first - 1;
+    copyInto(this.x, off, rec.x);
+    copyInto(this.y, off, rec.y);
+    this.n = Math.max(this.n, Math.min(off + rec.x.length, this.capacity));
+  }
 }
 
 export class Dataset {
@@ -70,6 +78,7 @@ export class Dataset {
     this.index = index;
     this.done = false;
     this.sent = null; // the config as the page sent it (keys for reuse)
+    this.pointsOnly = false; // streamed as points only (a drag or a held slider): paths only
     this.version = 0; // bumped on every change so views know when to redraw
   }
 
@@ -77,6 +86,7 @@ export class Dataset {
     const run = this.runs[this.index ? this.index[rec.run] : rec.run];
     if (!run) return;
     if (rec.type === "steps") run.add(rec);
+    else if (rec.type === "points") run.addPoints(rec);
     else if (rec.type === "end") run.status = rec.status;
     this.version += 1;
   }

@@ -58,21 +58,22 @@ function draw(ds) {
   if (scrub.max !== String(ds.steps)) scrub.max = String(ds.steps);
   const now = performance.now();
   if (fresh) lastHeavy = now; // a new answer's first blocks: paths only; its curves follow
-  // Dragging the start or holding a slider: the paths only; the rest at the release.
-  const following = app.dragging || held;
+  // Dragging the start or holding a slider: the paths only; the rest at the release (an answer
+  // of points only has nothing else to draw).
+  const follow = app.dragging || held || ds.pointsOnly;
   const wait = HEAVY_INTERVAL;
-  if (following) {
+  if (follow) {
     skipped = held; // drawn at the release
   } else if (ds.done || now - lastHeavy >= wait) {
     drawHeavy();
   } else if (!heavyTimer) {
     heavyTimer = setTimeout(() => {
       heavyTimer = 0;
-      if (app.dataset && !app.dragging && !held) drawHeavy();
+      if (app.dataset && !following()) drawHeavy();
     }, wait);
   }
   // The teaching panel at 10 Hz while held, else after the paint.
-  setStep(app.step, { force: true, fromPlayback: following, teach: following });
+  setStep(app.step, { force: true, fromPlayback: follow, teach: follow });
   document.dispatchEvent(new CustomEvent("optviz:draw", { detail: { seq: ds.seq, done: ds.done } }));
   if (ds.done) {
     document.body.dataset.drawnSeq = String(ds.seq);
@@ -83,12 +84,21 @@ function draw(ds) {
 // A slider held (not the scrubber): paths only; the release draws the rest.
 let held = false;
 let skipped = false;
+
+/** Whether the page follows the pointer (a start dragged, a slider held): it then asks for the
+ * points only and draws the paths only. */
+export function following() {
+  return Boolean(app.dragging || held);
+}
+
 document.addEventListener("pointerdown", (ev) => {
   held = ev.isPrimary && ev.target.matches("input[type=range]:not(#scrubber)");
 }, true);
 const release = () => {
   if (!held) return;
   held = false;
+  // An answer of points only is asked again whole (stream.js); a whole one draws the rest.
+  document.dispatchEvent(new CustomEvent("optviz:release"));
   if (skipped && app.dataset && app.dataset.done && !app.inflight) drawHeavy();
   skipped = false;
 };
@@ -97,6 +107,7 @@ window.addEventListener("blur", (ev) => ev.target === window && release());
 
 /** The other views, after the next paint. */
 export function drawHeavy() {
+  if (app.dataset && app.dataset.pointsOnly) return; // its whole answer follows
   lastHeavy = performance.now();
   scheduleSlow();
 }

@@ -12,6 +12,7 @@ const SPEEDS = [10, 30, 60, 120, 250, 500, 1000, 2500, 5000];
 /** The teaching panel on the selected run (rebuilt when `force`), at the current step. */
 export function updateTeach(force) {
   if (!app.teach || !app.config) return;
+  if (app.dataset && app.dataset.pointsOnly) return; // its whole answer updates the panel
   const i = app.selected;
   const run = app.config.runs[i];
   if (force) app.teach.key = null;

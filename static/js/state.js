@@ -21,6 +21,7 @@ export const app = {
   playing: false,
   seq: 0,
   inflight: 0, // the sequence number of the request being answered (0: none)
+  pointsSeq: 0, // the sequence number of the last request asked for points only (0: none)
   editSeq: 0,
   drawnSeq: 0,
   controller: null,

@@ -4,11 +4,16 @@
 import { ApiError, fetchStart, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { formatValue } from "./controls.js";
 import { Dataset } from "./data.js";
-import { draw3d, drawHeavy, scheduleDraw, surfaceId, syncSurfaceInputs } from "./draw.js";
+import { draw3d, drawHeavy, following, scheduleDraw, surfaceId, syncSurfaceInputs } from "./draw.js";
 import { showMinimumMark, updateRunStatus } from "./legend.js";
 import { renderMath } from "./math.js";
 import { $, app, onStateChange } from "./state.js";
 import { clearFieldErrors, setStatus, showFieldErrors, showNotice } from "./status.js";
+
+// A held slider released after an answer of points only: the same configuration, whole.
+document.addEventListener("optviz:release", () => {
+  if (app.pointsSeq && app.pointsSeq === app.seq) compute();
+});
 
 let computeQueued = false;
 /** The config was edited: one new request (and surface) for all edits of this task. */
@@ -59,6 +64,9 @@ export async function compute() {
   const missing = reuse ? config.runs.map((_, i) => i).filter((i) => !reuse[i]) : null;
   const partial = Boolean(reuse);
   const sent = partial ? { ...config, runs: missing.map((i) => config.runs[i]) } : config;
+  // Following the pointer: the points only (a fifth of the bytes); the release asks again.
+  const points = following();
+  app.pointsSeq = points ? seq : 0;
   let ds = null;
   setStatus("status.computing");
   const onStart = (rec) => {
@@ -76,6 +84,7 @@ export async function compute() {
     } else {
       await streamTrajectory(sent, {
         signal: controller.signal,
+        points,
         onRecord(rec) {
           if (seq !== app.seq) return;
           if (rec.type === "start") {
@@ -92,6 +101,7 @@ export async function compute() {
             }
             ds.sent = config;
             ds.born = born;
+            ds.pointsOnly = points;
             return;
           }
           if (!ds) return;
@@ -105,7 +115,7 @@ export async function compute() {
     app.inflight = 0;
     if (!ds) return;
     ds.done = true;
-    app.complete = ds;
+    if (!ds.pointsOnly) app.complete = ds; // reused runs must carry every series
     scheduleDraw(ds);
     if (ds.runs.length && ds.runs.every((r) => r.n === 0 && r.status === "diverged")) {
       setStatus("status.undefinedStart", "", { x: formatValue(ds.start[0]), y: formatValue(ds.start[1]) });

@@ -1,8 +1,9 @@
 """A slider held by the pointer: the paths follow every move; the other views follow the release.
 
-Each move of a held slider asks for new paths; their answers draw the paths on the contour only
-(as while the start marker is dragged), so the chart views, which cost long tasks, never delay
-the next move. Once released, every view shows the last answer.
+Each move of a held slider asks for new paths, as points only (``fields=points``, a fifth of the
+bytes); their answers draw the paths on the contour only (as while the start marker is dragged),
+so the chart views, which cost long tasks, never delay the next move. The release asks for the
+same configuration whole, and every view shows it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conftest import drawn_seq, open_app
-from .test_views_current import TWO_RUNS, check_current
+from .test_views_current import TWO_RUNS, check_current, trajectory_requests
 
 SLIDER = '.run-card[data-run="0"] .param[data-key="lr"] input[type=range]'
 
@@ -18,6 +19,7 @@ SLIDER = '.run-card[data-run="0"] .param[data-key="lr"] input[type=range]'
 def test_held_slider_draws_paths_then_every_view_at_release(page: Any, e2e_url: str) -> None:
     open_app(page, e2e_url + TWO_RUNS)
     settled = drawn_seq(page)
+    asked = trajectory_requests(page)
     slider = page.locator(SLIDER)
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
@@ -33,7 +35,11 @@ def test_held_slider_draws_paths_then_every_view_at_release(page: Any, e2e_url: 
     held = page.evaluate("""() => ({ drawn: Number(document.body.dataset.drawnSeq),
         settled: Number(document.body.dataset.settledSeq) })""")
     assert held["drawn"] > settled and held["settled"] == settled, held
+    # Held: the paths' points only (the teaching panel keeps the last whole answer meanwhile).
+    assert asked and all(u == "trajectory?fields=points" for u in asked), asked
+    assert page.evaluate("optviz.app.dataset.pointsOnly")
     page.mouse.up()
     page.wait_for_function("optviz.app.dataset.seq === optviz.app.seq && optviz.app.dataset.done && "
                            "Number(document.body.dataset.settledSeq) === optviz.app.seq")
     check_current(page)
+    assert asked[-1] == "trajectory", asked  # the release: the same configuration, whole

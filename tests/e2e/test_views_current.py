@@ -22,7 +22,7 @@ CURRENT = """() => {
   const lr = Array.from(ds.runs[0].lr.subarray(0, ds.runs[0].n));
   const state = document.getElementById('state-plot').data;
   return {
-    seq: ds.seq, latest: app.seq, done: ds.done,
+    seq: ds.seq, latest: app.seq, done: ds.done, whole: !ds.pointsOnly,
     loss: JSON.stringify(y('loss-plot')) === JSON.stringify(loss),
     lr: JSON.stringify(y('lr-plot')) === JSON.stringify(lr),
     state: state.length > 0 && state[0].x.length === ds.runs[0].n,
@@ -34,13 +34,22 @@ CURRENT = """() => {
 
 def check_current(pg: Any) -> None:
     got = pg.evaluate(CURRENT)
-    assert got["seq"] == got["latest"] == got["settled"] and got["done"], got
+    assert got["seq"] == got["latest"] == got["settled"] and got["done"] and got["whole"], got
     assert got["loss"] and got["lr"] and got["state"] and got["teach"], got
+
+
+def trajectory_requests(pg: Any) -> list[str]:
+    """The page's trajectory requests from now on, by URL (``?fields=points``: points only)."""
+    urls: list[str] = []
+    pg.on("request", lambda r: urls.append(r.url.split("/api/", 1)[1])
+          if "/api/trajectory" in r.url else None)
+    return urls
 
 
 def test_views_follow_a_drag_of_the_start(page: Any, e2e_url: str) -> None:
     open_app(page, e2e_url + TWO_RUNS)
     seq = drawn_seq(page)
+    asked = trajectory_requests(page)
     box = page.evaluate("""() => { const r = document.getElementById('contour-plot')
         .getBoundingClientRect(); return [r.left, r.top]; }""")
     sx, sy = page.evaluate("optviz.app.views.contour.startPx()")
@@ -52,6 +61,9 @@ def test_views_follow_a_drag_of_the_start(page: Any, e2e_url: str) -> None:
     page.wait_for_function("optviz.app.dataset.seq === optviz.app.seq && "
                            "Number(document.body.dataset.settledSeq) === optviz.app.seq")
     check_current(page)
+    # While dragged, the paths' points only; the release asks for the whole answer.
+    assert asked[:-1] and all(u == "trajectory?fields=points" for u in asked[:-1]), asked
+    assert asked[-1] == "trajectory", asked
 
 
 def test_views_follow_a_quick_slide(page: Any, e2e_url: str) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import __version__
@@ -79,6 +79,19 @@ def _steps_record(block: StepBlock) -> dict[str, Any]:
     }
 
 
+def _points_record(block: StepBlock) -> dict[str, Any]:
+    """A block of steps as its points only (``fields=points``): what a path needs."""
+    table = np.stack([block.x, block.y]).astype(float, copy=False)
+    return {"type": "points", "run": block.run, "first": block.first, "x": table[0], "y": table[1]}
+
+
+Fields = Literal["all", "points"]
+FIELDS_QUERY = Query(description="`all` (default): steps records with every series; `points`: "
+                                 "points records (x and y of each step) instead, a fifth of the "
+                                 "bytes, for a client that draws only the paths (the page while "
+                                 "a start is dragged or a slider held)")
+
+
 def start_record(config: Mapping[str, Any], query: str) -> bytes:
     """The first line: the configuration with every default filled, and its query string."""
     return dumps({"type": "start", "config": config, "query": query, "version": __version__,
@@ -93,23 +106,26 @@ def stream_sizes(config: Mapping[str, Any], settings: Settings) -> list[tuple[in
                         settings.first_block) for per_step in estimate.run_step]
 
 
-def produce(config: Mapping[str, Any], sizes: list[tuple[int, int]], stats: StreamStats
-            ) -> Iterator[bytes]:
+def produce(config: Mapping[str, Any], sizes: list[tuple[int, int]], stats: StreamStats,
+            fields: Fields = "all") -> Iterator[bytes]:
     """Lines after the start record, one per record (a pull of the stream takes as many as its
     time budget allows; errors and the deadline are the caller's, app.api.streaming.Guarded)."""
+    record = _points_record if fields == "points" else _steps_record
     for item in iter_config(config, sizes=sizes):
         if isinstance(item, StepBlock):
             stats.add_steps(len(item))
-            yield dumps(_steps_record(item))
+            yield dumps(record(item))
         else:
             yield dumps({"type": "end", "run": item.run, "status": item.status,
                          "steps": item.steps})
 
 
-def trajectory_etag(config: Mapping[str, Any], sizes: list[tuple[int, int]]) -> str:
-    """The stream's ETag: the canonical configuration, the version and the block sizes."""
-    return etag_of(json.dumps([config, __version__, sizes], sort_keys=True,
-                              separators=(",", ":"), allow_nan=False))
+def trajectory_etag(config: Mapping[str, Any], sizes: list[tuple[int, int]],
+                    fields: Fields = "all") -> str:
+    """The stream's ETag: the canonical configuration, the version, the block sizes (and the
+    fields asked, when not all)."""
+    tagged: list[Any] = [config, __version__, sizes] + ([fields] if fields != "all" else [])
+    return etag_of(json.dumps(tagged, sort_keys=True, separators=(",", ":"), allow_nan=False))
 
 
 def whole_s(config: Mapping[str, Any], settings: Settings) -> float:
@@ -122,11 +138,12 @@ def whole_s(config: Mapping[str, Any], settings: Settings) -> float:
 
 
 async def _stream(request: Request, config: dict[str, Any], sizes: list[tuple[int, int]],
-                  headers: dict[str, str], settings: Settings) -> Response:
+                  headers: dict[str, str], settings: Settings, fields: Fields = "all"
+                  ) -> Response:
     """The streaming response shared by GET and POST (its first block computed before the
     headers; a cheap stream sent whole in one piece)."""
     return await open_stream(request, start_record(config, encode(config)),
-                             produce(config, sizes, stats_of(request)), "trajectory",
+                             produce(config, sizes, stats_of(request), fields), "trajectory",
                              "trajectory", headers, whole_s=whole_s(config, settings))
 
 
@@ -137,12 +154,13 @@ async def _stream(request: Request, config: dict[str, Any], sizes: list[tuple[in
                                    "model": ErrorResponse}},
     openapi_extra=CONFIG_BODY,
 )
-async def post_trajectory(request: Request, config: BodyConfig, settings: SettingsDep
-                          ) -> Response:
-    """Run the JSON configuration in the body and stream its records as NDJSON."""
+async def post_trajectory(request: Request, config: BodyConfig, settings: SettingsDep,
+                          fields: Annotated[Fields, FIELDS_QUERY] = "all") -> Response:
+    """Run the JSON configuration in the body and stream its records as NDJSON (with
+    ``fields=points``, each block as its points only)."""
     sizes = stream_sizes(config, settings)
-    return await _stream(request, config, sizes, {"ETag": trajectory_etag(config, sizes)},
-                         settings)
+    return await _stream(request, config, sizes,
+                         {"ETag": trajectory_etag(config, sizes, fields)}, settings, fields)
 
 
 @router.get("/trajectory", response_class=StreamingResponse, responses={
