@@ -169,6 +169,7 @@ def test_touch_devices_get_touch_hints(browser, console, e2e_url):
         pg.wait_for_timeout(400)
         assert pg.locator("#controls .touch-hint").first.is_visible()
         show_maps(pg)
+        pg.locator("#maps").scroll_into_view_if_needed()  # a card out of sight is not rendered
         assert "tap" in pg.locator("#maps").inner_text().lower()
     finally:
         pg.context.close()
