@@ -15,10 +15,21 @@ export function renderRunLegends(ds, st) {
   // Only a divergence (and its step) shows: while an answer streams in, the legends stay.
   const comps = (i) => (st.companions && st.companions[i]) || [];
   const scalars = (i) => (st.lrScalars && st.lrScalars[i]) || [];
-  const key = JSON.stringify([runs, runs.map((i) => [st.names[i], st.colors[i],
+  // Built anew when what the items are changes; a run renamed (a slider moved: "Adam, lr=0.052")
+  // only rewrites the names' text (no new swatches: a slider held renames at every move).
+  const key = JSON.stringify([runs, runs.map((i) => [st.colors[i],
     ds.runs[i].status === "diverged" ? ds.runs[i].n : 0, comps(i).map((c) => c.text), scalars(i).map((s) => s.text)])]);
-  if (key !== renderRunLegends.key) {
+  const names = JSON.stringify(runs.map((i) => st.names[i]));
+  if (key === renderRunLegends.key && names !== renderRunLegends.names) {
+    renderRunLegends.names = names;
+    for (const el of document.querySelectorAll(".run-legend .legend-item[data-run]")) {
+      const label = el.querySelector(":scope > .run-name");
+      const text = label && label.dataset.tail !== undefined ? st.names[Number(el.dataset.run)] + label.dataset.tail : null;
+      if (text !== null && label.textContent !== text) label.textContent = text;
+    }
+  } else if (key !== renderRunLegends.key) {
     renderRunLegends.key = key;
+    renderRunLegends.names = names;
     const items = (full, lr) => runs.map((i) => {
       const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
       c.style.width = "30px";
@@ -31,7 +42,7 @@ export function renderRunLegends(ds, st) {
       // The contour's legend says it in words; the narrower charts' legends mark it with a cross.
       const mark = gone && (full ? ` ✕ ${gone}` : " ✕");
       const item = h("span", { class: "legend-item run-legend-item", dataset: { run: String(i) } }, c,
-        h("span", { class: "run-name", text: st.names[i] }),
+        h("span", { class: "run-name", text: st.names[i], dataset: { tail: "" } }),
         mark ? h("span", { class: "run-gone", text: mark, title: gone }) : null);
       // The contour's legend names each companion path drawn beside the run's own.
       if (lr) return [item, ...scalars(i).map((s) => scalarItem(s, st.colors[i], st.names[i], i))];
@@ -63,7 +74,7 @@ function companionItem(comp, color, runName, i) {
   ctx.scale(2, 2);
   companionSwatch(ctx, comp, color);
   return h("span", { class: "legend-item companion-legend-item", dataset: { run: String(i), companion: comp.name } },
-    c, h("span", { class: "run-name", text: `${runName}: ${comp.text}` }));
+    c, nameAnd(runName, `: ${comp.text}`));
 }
 
 /** An lr-chart scalar's legend entry: a dotted line, "Prodigy, lr=1: d (…)". */
@@ -81,7 +92,12 @@ function scalarItem(s, color, runName, i) {
   ctx.lineTo(29, 6);
   ctx.stroke();
   return h("span", { class: "legend-item scalar-legend-item", dataset: { run: String(i), scalar: s.name } },
-    c, h("span", { class: "run-name", text: `${runName}: ${t("plot.rightAxis", { text: s.text })}` }));
+    c, nameAnd(runName, `: ${t("plot.rightAxis", { text: s.text })}`));
+}
+
+/** A legend label: the run's name, then `tail` (kept apart so a renamed run rewrites the text). */
+function nameAnd(runName, tail) {
+  return h("span", { class: "run-name", text: runName + tail, dataset: { tail } });
 }
 
 /** Words for what went wrong: runs that diverged (name and step), a start where f is undefined. */

@@ -122,8 +122,9 @@ export async function compute() {
     } else {
       setStatus("status.ready");
     }
-    if (partial) {
-      // The whole config's canonical query (POST /api/config: validated, not run).
+    if (partial && !points) {
+      // The whole config's canonical query (POST /api/config: validated, not run); while
+      // following the pointer, the release's whole answer brings it.
       fetchStart(config, controller.signal).then((rec) => {
         if (rec && seq === app.seq) onStart(rec);
       }).catch((err) => {

@@ -43,3 +43,8 @@ def test_held_slider_draws_paths_then_every_view_at_release(page: Any, e2e_url: 
                            "Number(document.body.dataset.settledSeq) === optviz.app.seq")
     check_current(page)
     assert asked[-1] == "trajectory", asked  # the release: the same configuration, whole
+    # Every chart's legend names run 0 by its new lr (renamed in place at each move).
+    lr = page.locator('.run-card[data-run="0"] .param[data-key="lr"] input[type=number]').input_value()
+    names = page.evaluate("""() => [...document.querySelectorAll('.run-legend')].map((box) =>
+        box.querySelector('.run-legend-item[data-run="0"] .run-name').textContent)""")
+    assert len(names) == 4 and len(set(names)) == 1 and f"lr={lr}" in names[0], (names, lr)
