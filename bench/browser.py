@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import emit, figure  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
+from tests.e2e.test_first_load import wait_for_best_plotly, wait_for_best_static  # noqa: E402
 
 ISSUE = 4  # the page's issue
 LATENCY_TARGET_MS = 60.0
@@ -290,6 +291,11 @@ def main() -> int:
                       f"p95 {pct(values, 0.95):6.1f} ms")
             print("  target: p95 <= 50 ms (new paths complete)")
 
+            # A server just started answers at brotli's quality 9 while it compresses plotly.js
+            # and its own files at the best quality in the background (once per machine): the
+            # first load is measured as a visitor meets it, once that is done.
+            wait_for_best_static(base)
+            wait_for_best_plotly(base)
             fresh = browser.new_context(viewport={"width": 1280, "height": 720}, bypass_csp=True)
             fresh.add_init_script(FIRST_DRAW)
             cold = fresh.new_page()
