@@ -32,7 +32,7 @@ export function companionsOf(catalog, runs, on = true) {
   return runs.map((run) => (on && catalog ? pathStates(catalog, run) : []).map((s, k) => ({
     name: s.name,
     shape: SHAPES[k % SHAPES.length],
-    text: `${s.name}${s.symbol ? ` ${latexToText(s.symbol)}` : ""} (${tc(s, "help").split(/[:：;；]/)[0].trim()})`,
+    text: `${companionName(s)} (${tc(s, "help").split(/[:：;；]/)[0].trim()})`,
   })));
 }
 
@@ -119,4 +119,10 @@ export function markCompanions(ctx, r, comps, step, color, px, py, k = 1) {
     if (!s || !Number.isFinite(s.x[i]) || !Number.isFinite(s.y[i])) continue;
     companionMark(ctx, c.shape, px(s.x[i]), py(s.y[i]), 5 * k, color);
   }
+}
+
+/** A companion's name and its symbol ("ax θ̄"), the name once when the symbol is the name ("y"). */
+function companionName(s) {
+  const symbol = s.symbol ? latexToText(s.symbol) : "";
+  return symbol && symbol !== s.name ? `${s.name} ${symbol}` : s.name;
 }

@@ -124,3 +124,12 @@ def test_contour_image_has_the_companion_path(page: Any, e2e_url: str, tmp_path:
     page.uncheck("#companions")
     _, body = download(page, "svg", tmp_path, figure="contour")
     assert "averaged parameters" not in body.decode()
+
+
+def test_a_companion_named_by_its_symbol_reads_once(page: Any, e2e_url: str) -> None:
+    """Schedule-Free's y and z are their own symbols: "y (…)", never "y y (…)"."""
+    open_app(page, e2e_url + "/?surface=rosenbrock&r0=sgd_schedulefree,lr=0.5&steps=100")
+    texts = page.locator(".companion-legend-item .run-name").all_inner_texts()
+    name = page.evaluate("optviz.app.views.contour.style.names[0]")
+    tails = sorted(t.removeprefix(f"{name}: ") for t in texts)
+    assert [t.split(" (")[0] for t in tails] == ["y", "z"], tails
