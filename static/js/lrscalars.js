@@ -56,7 +56,9 @@ export function lrScalarAxis(series) {
   const symbols = [...new Set(series.map((s) => s.symbol))].join(", ");
   // A short log axis labels digits only (2, 5) unless it has one tick per decade (whose labels
   // Plotly draws 1.25 times the tick font).
-  return { overlaying: "y", side: "right", type: log ? "log" : "linear", showgrid: false, zeroline: false,
+  // Its own round ticks ("sync", Plotly's default for an overlaying axis, puts them at the left
+  // axis's grid lines: 0.07, 0.772, 1.474); it draws no grid, so nothing needs to line up.
+  return { overlaying: "y", side: "right", type: log ? "log" : "linear", tickmode: "auto", showgrid: false, zeroline: false,
     ...(log ? { dtick: 1 } : {}), tickfont: { size: 10 },
     exponentformat: "power", title: { text: symbols, standoff: 2 }, automargin: true };
 }

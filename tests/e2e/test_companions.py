@@ -114,6 +114,16 @@ def test_lr_chart_draws_per_run_scalars(page: Any, e2e_url: str) -> None:
     shot(page, "lr-scalars")
 
 
+def test_the_right_axis_ticks_at_round_values(page: Any, e2e_url: str) -> None:
+    """Schedule-Free's c_t on the lr chart's right axis: ticks at its own round values, not at
+    the left axis's grid lines (Plotly's "sync" put them at 0.07, 0.772, 1.474)."""
+    open_app(page, e2e_url + "/?surface=rosenbrock&r0=sgd_schedulefree,lr=0.5&r1=adam,lr=0.05&steps=200")
+    ticks = page.evaluate("document.getElementById('lr-plot')._fullLayout.yaxis2._vals.map((v) => v.x)")
+    assert len(ticks) >= 2
+    for v in ticks:
+        assert v == 0 or abs(v - float(f"{v:.2g}")) <= 1e-9 * abs(v), ticks  # 1.5, 0.25, 2e-3
+
+
 def test_contour_image_has_the_companion_path(page: Any, e2e_url: str, tmp_path: Any) -> None:
     from .test_export import download
 
