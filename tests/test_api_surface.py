@@ -131,3 +131,19 @@ def test_surface_keys_errors_name_the_key(client: httpx.Client) -> None:
         answer = client.get(f"/api/surface?{query}")
         assert answer.status_code == 422, query
         assert answer.json()["detail"][0]["field"] == field, query
+
+
+def test_a_big_grid_is_not_compressed_at_the_slowest_quality(client) -> None:
+    """Brotli's best quality takes ~5 s on a 400 x 400 grid (3 MB), a cost no budget counted:
+    a grid above the page's size travels at quality 5 (~0.1 s); the page's own at the best."""
+    import brotli
+
+    from app.api.static_files import WHOLE_BEST_MAX, WHOLE_BROTLI
+
+    for query, quality in (("name=ill_conditioned&resolution=400", WHOLE_BROTLI),
+                           ("name=rosenbrock&resolution=120&log=1&digits=5", 11)):
+        raw = client.get(f"/api/surface?{query}", headers={"accept-encoding": "identity"}).content
+        coded = client.get(f"/api/surface?{query}", headers={"accept-encoding": "br"})
+        assert coded.headers["content-encoding"] == "br"
+        assert (len(raw) > WHOLE_BEST_MAX) == (quality == WHOLE_BROTLI)
+        assert int(coded.headers["content-length"]) == len(brotli.compress(raw, quality=quality))

@@ -31,7 +31,7 @@ from app.address.table import match, row
 from app.api.deps import doubles_only, etag_of, not_modified, read_query, settings_of
 from app.api.errors import ApiError
 from app.api.schemas import ErrorResponse, SurfaceGrid
-from app.api.static_files import whole_response_sync
+from app.api.static_files import WHOLE_BEST_MAX, whole_response_sync
 from app.config import Settings
 from app.engine.config import validate_surface
 from app.engine.cost import grid_cost
@@ -229,4 +229,4 @@ def _grid_response(request: Request, settings: Settings, surface: dict[str, Any]
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     body = GRIDS.get(key, lambda: grid_body(surface, n, log, digits))
-    return whole_response_sync(request, body, etag, headers)
+    return whole_response_sync(request, body, etag, headers, best_max=WHOLE_BEST_MAX)
