@@ -200,12 +200,18 @@ class FamilyTimes:
 
 
 def time_families(all_races: list[Race], repeats: int) -> list[FamilyTimes]:
-    """Each race timed on both sides (best of ``repeats``), summed per family in FAMILIES'
-    order."""
+    """Each race timed on both sides (best of ``repeats``, the engine's and the reference's
+    runs alternating), summed per family in FAMILIES' order."""
     out = {name: FamilyTimes(name, members={}) for name in FAMILIES}
     for race in all_races:
-        engine = best_of(repeats, lambda r=race: run(r.config))
-        reference = best_of(repeats, race.reference)
+        engine, reference = math.inf, math.inf
+        for _ in range(repeats):  # interleaved: both sides sample the same stretch of load
+            t0 = time.perf_counter()
+            run(race.config)
+            t1 = time.perf_counter()
+            race.reference()
+            t2 = time.perf_counter()
+            engine, reference = min(engine, t1 - t0), min(reference, t2 - t1)
         fam = out[race.family]
         fam.engine += engine
         fam.reference += reference
