@@ -10,14 +10,29 @@ are measured as soon as they are registered and have fixture cases; one whose re
 is not importable is skipped with a line saying so. Times are summed per family
 (``FAMILIES`` in app/engine/optimizers/base.py) and compared as a ratio (reference / engine).
 
+The long race follows the headline's protocol (bench/engine.py: ``torch_families``): every
+registered optimizer runs 1000 steps on Rosenbrock from (-1.2, 1.0) and the reference computes the
+loss itself with torch autograd on each step (``(1 - p0)**2 + 100*(p1 - p0**2)**2``, then
+``backward()``, then ``step()``, as a torch user does); SAM gets its second gradient from autograd
+in its closure, L-BFGS evaluates its closure itself, Schedule-Free is put in ``train()`` mode, as
+the harness does. The hyperparameters are those of the optimizer's first fixture case on Rosenbrock
+whose engine run completes all 1000 steps, else its defaults with the lr of :data:`CHOSEN`; the
+bench prints which. The reference is built by the harness's constructors (``make_torch_optimizer``
+for a torch fixture case, ``Reference.build`` for a case of the reference fixtures); where an
+optimizer has both, the reference package is preferred to the harness's own transcription in
+torch ops (Lion: lion-pytorch rather than tests/torch_reference.py's ``Lion``).
+
 The batch figure steps many runs of each optimizer together through the vectorised core
 (``Simulation``), from starts scattered around its case's start: run-steps per second.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -185,12 +200,18 @@ class FamilyTimes:
 
 
 def time_families(all_races: list[Race], repeats: int) -> list[FamilyTimes]:
-    """Each race timed on both sides (best of ``repeats``), summed per family in FAMILIES'
-    order."""
+    """Each race timed on both sides (best of ``repeats``, the engine's and the reference's
+    runs alternating), summed per family in FAMILIES' order."""
     out = {name: FamilyTimes(name, members={}) for name in FAMILIES}
     for race in all_races:
-        engine = best_of(repeats, lambda r=race: run(r.config))
-        reference = best_of(repeats, race.reference)
+        engine, reference = math.inf, math.inf
+        for _ in range(repeats):  # interleaved: both sides sample the same stretch of load
+            t0 = time.perf_counter()
+            run(race.config)
+            t1 = time.perf_counter()
+            race.reference()
+            t2 = time.perf_counter()
+            engine, reference = min(engine, t1 - t0), min(reference, t2 - t1)
         fam = out[race.family]
         fam.engine += engine
         fam.reference += reference
@@ -231,3 +252,206 @@ def batch_families(all_races: list[Race], rows: int, steps: int, repeats: int
         if race.family not in slowest or rate < slowest[race.family][1]:
             slowest[race.family] = (name, rate)
     return [(family, *slowest[family]) for family in FAMILIES if family in slowest]
+
+
+# ---------------------------------------------------------------- the long race (autograd)
+LONG_STEPS = 1000
+LONG_START = [-1.2, 1.0]
+CHOSEN: dict[str, dict[str, Any]] = {
+    "radam": {"lr": 0.005},  # as the headline (0.01 diverges at step 4)
+    "dadapt_sgd": {"lr": 0.5},  # its case's lr 1.0: autograd's path parts and diverges
+}
+"""Hyperparameters of the optimizers without a fixture case on Rosenbrock that completes 1000
+steps from (-1.2, 1.0): their defaults with this lr (the engine's names)."""
+
+
+def _rosenbrock_loss(p: Any, index: tuple[tuple[int, ...], tuple[int, ...]]) -> Any:
+    """The Rosenbrock loss in torch ops on the parameter's two entries (as torch_families)."""
+    p0, p1 = p[index[0]], p[index[1]]
+    return (1 - p0) ** 2 + 100 * (p1 - p0 ** 2) ** 2
+
+
+def autograd_reference(build: Callable[[Any], Any], shape: tuple[int, ...], steps: int,
+                       mode: str, train: bool) -> Callable[[], list[float]]:
+    """A torch user's loop: build the optimizer over the start, then each step the loss in
+    torch ops, ``backward()`` and ``step()`` (``mode`` "sam": ``step(closure)`` after the first
+    backward, the closure computing the second gradient; "closure": ``step(closure)`` alone,
+    the optimizer evaluating it, as L-BFGS does)."""
+    import torch
+
+    index = ((0,), (1,)) if len(shape) == 1 else ((0, 0), (0, 1))
+
+    def go() -> list[float]:
+        p = torch.tensor(LONG_START, dtype=torch.float64).reshape(shape).requires_grad_(True)
+        opt = build(p)
+        if train:
+            with contextlib.redirect_stdout(io.StringIO()):  # the reference classes print modes
+                opt.train()
+
+        def closure() -> Any:
+            p.grad = None  # what zero_grad() does (set_to_none); Lookahead has no zero_grad
+            loss = _rosenbrock_loss(p, index)
+            loss.backward()
+            return loss
+
+        for _ in range(steps):
+            if mode == "closure":
+                opt.step(closure)
+                continue
+            p.grad = None
+            loss = _rosenbrock_loss(p, index)
+            loss.backward()
+            if mode == "sam":
+                opt.step(closure)
+            else:
+                opt.step()
+        return p.detach().reshape(-1).tolist()  # where it ended
+
+    return go
+
+
+def _long_config(run_cfg: dict[str, Any]) -> dict[str, Any] | None:
+    """The validated 1000-step Rosenbrock configuration of a run, or None if it is refused."""
+    try:
+        return validate_config({"surface": {"name": "rosenbrock"}, "start": LONG_START,
+                                "steps": LONG_STEPS, "runs": [run_cfg]})
+    except ConfigError:
+        return None
+
+
+def _mode(run_cfg: dict[str, Any]) -> str:
+    """How the reference steps: "closure" for L-BFGS (alone or inner), "sam", else "step"."""
+    names = (run_cfg["optimizer"], (run_cfg.get("inner") or {}).get("optimizer"))
+    return "closure" if "lbfgs" in names else "sam" if "sam" in names else "step"
+
+
+def _torch_long(run_cfg: dict[str, Any]) -> tuple[Callable[[Any], Any], tuple[int, ...], bool]:
+    """make_torch_optimizer's builder for a validated run; whether it is a package's class
+    (not one of tests/torch_reference.py's transcriptions in torch ops)."""
+    import torch
+
+    from tests.torch_reference import make_torch_optimizer
+
+    probe = make_torch_optimizer(run_cfg, torch.zeros(2, dtype=torch.float64,
+                                                      requires_grad=True))
+    return (lambda p: make_torch_optimizer(run_cfg, p)), (2,), \
+        type(probe).__module__ != "tests.torch_reference"
+
+
+def _long_candidates() -> Iterator[tuple[str, str, dict[str, Any], Callable[[Any], Any],
+                                         tuple[int, ...], tuple[str, ...], bool]]:
+    """(optimizer, source, validated config, builder, shape, packages, is a package's class)
+    of every fixture case on Rosenbrock, in fixture order."""
+    from tests.reference_optimizers import reference_for
+
+    for name in TORCH_FILES:
+        path = FIXTURES / name
+        if not path.exists():
+            continue
+        for case in json.loads(path.read_text())["cases"]:
+            cfg = case["config"]
+            one = cfg["runs"][0]
+            if (cfg["surface"] != {"name": "rosenbrock"} or one.get("schedule")
+                    or cfg.get("noise") or cfg.get("batch_size")):
+                continue
+            config = _long_config(one)
+            if config is None:
+                continue
+            run_cfg = config["runs"][0]
+            try:
+                build, shape, packaged = _torch_long(run_cfg)
+            except ValueError:
+                continue
+            yield run_cfg["optimizer"], case["id"], config, build, shape, ("torch",), packaged
+    data = json.loads((FIXTURES / NEXT_FILE).read_text())
+    for case in data["cases"]:
+        ours = _engine_run(case)
+        if ours is None or case["surface"] != "rosenbrock":
+            continue
+        config = _long_config(ours)
+        if config is None:
+            continue
+        ref = reference_for(case["optimizer"], case.get("package"))
+        packages = [ref.package]
+        inner = case.get("inner")
+        if inner:
+            packages.append(reference_for(inner["optimizer"]).package)
+
+        def build(p: Any, ref: Any = ref, case: dict[str, Any] = case) -> Any:
+            return ref.build(p, case["params"], case.get("inner"))
+
+        yield case["optimizer"], case["id"], config, build, ref.shape, tuple(packages), True
+
+
+def _chosen(name: str) -> tuple[dict[str, Any], Callable[[Any], Any], tuple[int, ...],
+                                 tuple[str, ...]] | None:
+    """An optimizer's defaults with its chosen lr, and the reference's builder."""
+    if name not in CHOSEN:
+        return None
+    from tests.reference_optimizers import REFERENCES
+
+    config = _long_config({"optimizer": name, "params": dict(CHOSEN[name])})
+    if config is None:
+        return None
+    if name in REFERENCES:
+        ref = REFERENCES[name]
+        return (config, lambda p: ref.build(p, CHOSEN[name]), ref.shape, (ref.package,))
+    build, shape, _ = _torch_long(config["runs"][0])
+    return config, build, shape, ("torch",)
+
+
+def _reference_completes(race: Race) -> bool:
+    """Whether the reference's own run (autograd's gradient, rounded unlike the surface's
+    analytic one) also ends at a finite point: a chaotic run may part from the engine's and
+    diverge, and a fair race steps finite numbers on both sides."""
+    return all(math.isfinite(v) for v in race.reference())
+
+
+def long_races(check_reference: bool = True) -> tuple[list[Race], list[str]]:
+    """One race per registered optimizer under the headline's protocol (1000 steps on
+    Rosenbrock, the reference's loss and gradient by torch autograd), and a line for each
+    optimizer that could not be raced, saying why. ``Race.case`` says where the hyperparameters
+    come from (a fixture case's id, or "defaults" with CHOSEN's lr); both sides run to the end
+    (the reference's side is run once to check it, unless ``check_reference`` is False: the
+    test of this selection runs the engine only)."""
+    if not _importable("torch"):
+        return [], ["every reference needs torch: not installed (pip install -e '.[reference]')"]
+    picked: dict[str, tuple[bool, Race]] = {}
+    missing: dict[str, str] = {}
+
+    def race(name: str, source: str, config: dict[str, Any], build: Callable[[Any], Any],
+             shape: tuple[int, ...]) -> Race:
+        run_cfg = config["runs"][0]
+        go = autograd_reference(build, shape, LONG_STEPS, _mode(run_cfg),
+                                name.endswith("_schedulefree"))
+        return Race(name, OPTIMIZERS[name].family, source, config, go)
+
+    for name, source, config, build, shape, packages, packaged in _long_candidates():
+        if name not in OPTIMIZERS or (name in picked and (picked[name][0] or not packaged)):
+            continue  # kept: the first completing case, a package's class over a transcription
+        absent = sorted(p for p in packages if not _importable(p))
+        if absent:
+            missing.setdefault(name, f"reference package {', '.join(absent)} not importable")
+            continue
+        one = race(name, source, config, build, shape)
+        if _completes(config) and (not check_reference or _reference_completes(one)):
+            picked[name] = (packaged, one)
+    for name in OPTIMIZERS:
+        if name in picked:
+            continue
+        chosen = _chosen(name)
+        if chosen is None:
+            continue
+        config, build, shape, packages = chosen
+        absent = sorted(p for p in packages if not _importable(p))
+        if absent:
+            missing.setdefault(name, f"reference package {', '.join(absent)} not importable")
+        else:
+            one = race(name, f"defaults, lr={CHOSEN[name].get('lr'):g}", config, build, shape)
+            if _completes(config) and (not check_reference or _reference_completes(one)):
+                picked[name] = (True, one)
+            else:
+                missing[name] = f"its defaults with lr {CHOSEN[name]['lr']} do not complete"
+    notes = [f"{name}: skipped, {missing.get(name, 'no Rosenbrock case completing 1000 steps')}"
+             for name in OPTIMIZERS if name not in picked]
+    return [picked[name][1] for name in OPTIMIZERS if name in picked], notes

@@ -410,3 +410,25 @@ def test_one_cycle_matches_live_pytorch_optimizer_with_torchs_scheduler(
     assert ours.steps == steps
     assert _rel_err(ours.x, np.array(xs)) < RTOL
     assert _rel_err(ours.y, np.array(ys)) < RTOL
+
+
+def test_float32_of_a_float_is_numpys_float32_bit_for_bit() -> None:
+    """norms.float32 rounds a Python float through struct (the float path's fast route): the
+    same value, sign and infinities as NumPy's float32, denormals and the range's edge too."""
+    import math
+    import warnings
+
+    from app.engine.optimizers.norms import float32
+
+    rng = random.Random(15)
+    values = [0.0, -0.0, 1e-50, -1e-50, 1.4e-45, 7e-46, 3.4028234663852886e38,
+              3.4028235677973366e38, 3.402823567797337e38, -3.5e38, 1e300, math.inf, -math.inf,
+              0.1, 1 / 3]
+    values += [rng.uniform(-1, 1) * 10 ** rng.uniform(-50, 40) for _ in range(20_000)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NumPy warns of the overflow to inf
+        expected = [float(np.float32(v)) for v in values]
+    got = [float32(v) for v in values]
+    assert [math.copysign(1, v) for v in got] == [math.copysign(1, v) for v in expected]
+    assert got == expected
+    assert math.isnan(float32(math.nan))

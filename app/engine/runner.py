@@ -14,6 +14,7 @@ float raising where NumPy returns inf or nan, ...) is rerun on arrays, counted a
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import operator
@@ -193,12 +194,11 @@ class Simulation:
         if self.p.shape[0] != rows:
             self.p = np.array(np.broadcast_to(self.p, (rows, 2)))
         self.rows = rows
-        self.rng = np.random.default_rng(seed)
+        self._seed = seed  # the streams below are made on first use (most runs never draw)
         # The line search's extra gradients draw their noise per row from the seed alone, so a
         # map cell's search sees the same noise as the single run of its configuration.
         self.search_rngs = [np.random.default_rng([seed, 1])
                             for _ in range(rows if self.spec.needs_oracle and noise else 0)]
-        self.second_rng = np.random.default_rng([seed, 2])  # the oracle's gradient(): SAM's
         n_samples = getattr(objective, "n_samples", None)
         self.batch_size = batch_size if n_samples and batch_size and batch_size < n_samples \
             else None
@@ -241,6 +241,19 @@ class Simulation:
         self.state_names = self.inner_state_names + self.own_state_names
         self.teach_names = [v.name for v in vars_ if v.teaching]
         self.factor_names = [v.name for v in constant_vars(run)]
+
+    @functools.cached_property
+    def rng(self) -> np.random.Generator:
+        """The stream of the gradient noise and the mini-batch permutations, from the seed;
+        made when first drawn from (a Generator costs ~10 us: a run without noise or
+        mini-batches never makes it)."""
+        return np.random.default_rng(self._seed)
+
+    @functools.cached_property
+    def second_rng(self) -> np.random.Generator:
+        """The oracle's gradient() noise stream (SAM's second gradient), from the seed; made
+        when first drawn from."""
+        return np.random.default_rng([self._seed, 2])
 
     # -- objective evaluations -------------------------------------------------------------
     def next_batch(self) -> np.ndarray | None:
@@ -394,6 +407,9 @@ def out_of_bounds(p: np.ndarray, loss: np.ndarray) -> np.ndarray:
 def _first_bad_row(*arrays: np.ndarray) -> int | None:
     """Index of the first row with a non-finite value in any array, or None."""
     if not arrays:
+        return None
+    # the common case at once: every value of every array checked in one pass
+    if np.isfinite(np.concatenate([a.reshape(-1) for a in arrays])).all():
         return None
     hits = np.flatnonzero(bad_rows(arrays[0].shape[0], *arrays))
     return int(hits[0]) if hits.size else None
@@ -586,10 +602,15 @@ class FloatKernel(_Kernel):
                     gy = gy + noise * zy
                 p, sx = update(Vec2(x, y), Vec2(gx, gy), sx, hp, consts, t, None)
                 x, y = p.x, p.y
-                values = state_of(sx)
-                return (x, y, point_value(x, y), gx, gy,
-                        *(v.x if type(v) is Vec2 else v for v in values),
-                        *(v.y if type(v) is Vec2 else v for v in values), *consts.values())
+                xs, ys = [], []  # each state quantity's x and y (a per-run float: both)
+                for v in state_of(sx):
+                    if type(v) is Vec2:
+                        xs.append(v.x)
+                        ys.append(v.y)
+                    else:
+                        xs.append(v)
+                        ys.append(v)
+                return (x, y, point_value(x, y), gx, gy, *xs, *ys, *consts.values())
 
             step = joint_move
         pair = sim.spec.pair_update
@@ -850,15 +871,17 @@ def iter_run(
 
 def iter_config(
     config: Mapping[str, Any], block_size: int = 500, first_block: int | None = None,
-    sizes: Sequence[tuple[int, int]] | None = None,
+    sizes: Sequence[tuple[int, int]] | None = None, objective: Any = None,
 ) -> Iterator[StepBlock | RunEnd]:
     """Every run of a validated configuration, blocks interleaved round-robin across runs.
 
     ``first_block`` makes each run's first block smaller, so a first paint comes quickly;
     ``sizes`` gives each run its own (first block, block) instead (a costly run gets smaller
-    blocks, so a block is a bounded amount of work).
+    blocks, so a block is a bounded amount of work). ``objective``: the surface, when the caller
+    has built it already (:func:`run`).
     """
-    objective = build_objective(config["surface"])
+    if objective is None:
+        objective = build_objective(config["surface"])
     iterators = [
         iter_run(objective, run, i, config, *(sizes[i][::-1] if sizes is not None
                                                else (block_size, first_block)))
@@ -890,7 +913,7 @@ def run(config: Mapping[str, Any]) -> Result:
     start_loss = float(objective.value(start[:1], start[1:])[0])
     parts: dict[int, list[StepBlock]] = {i: [] for i in range(len(cfg["runs"]))}
     ends: dict[int, RunEnd] = {}
-    for item in iter_config(cfg, block_size=max(cfg["steps"], 1)):
+    for item in iter_config(cfg, block_size=max(cfg["steps"], 1), objective=objective):
         if isinstance(item, RunEnd):
             ends[item.run] = item
         else:

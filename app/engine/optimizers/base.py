@@ -402,6 +402,10 @@ def is_zero(value: Any) -> bool:
 def select(cond: Any, a: Any, b: Any) -> Any:
     """``a`` where ``cond`` holds, else ``b``: per run (``np.where``) for an array condition,
     the plain choice for a Python or NumPy bool (one value for every run)."""
+    if cond is True:  # a Python bool first: the float path's every select (hot)
+        return a
+    if cond is False:
+        return b
     if isinstance(cond, np.ndarray):
         return np.where(cond, a, b)
     return a if cond else b

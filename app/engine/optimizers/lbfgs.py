@@ -197,17 +197,25 @@ def _lbfgs_step(
             mem.old_stps.append(s)
             mem.ro.append(1.0 / ys)
             mem.H_diag = ys / _dot(y, y)
-        num_old = len(mem.old_dirs)
+        # torch's two-loop recursion, _dot and _axpy written out on the coordinates (the same
+        # operations in the same order: up to 2 x history_size of each a step)
+        dirs, stps, ro = mem.old_dirs, mem.old_stps, mem.ro
+        num_old = len(dirs)
         al = [0.0] * num_old
-        q: Vec = (-g[0], -g[1])
+        qx, qy = -g[0], -g[1]
         for i in range(num_old - 1, -1, -1):
-            al[i] = _dot(mem.old_stps[i], q) * mem.ro[i]
-            q = _axpy(-al[i], mem.old_dirs[i], q)
-        r: Vec = (q[0] * mem.H_diag, q[1] * mem.H_diag)
+            sx, sy = stps[i]
+            yx, yy = dirs[i]
+            a = (sx * qx + sy * qy) * ro[i]
+            al[i] = a
+            qx, qy = qx + -a * yx, qy + -a * yy
+        rx, ry = qx * mem.H_diag, qy * mem.H_diag
         for i in range(num_old):
-            be_i = _dot(mem.old_dirs[i], r) * mem.ro[i]
-            r = _axpy(al[i] - be_i, mem.old_stps[i], r)
-        d = r
+            sx, sy = stps[i]
+            yx, yy = dirs[i]
+            c = al[i] - (yx * rx + yy * ry) * ro[i]
+            rx, ry = rx + c * sx, ry + c * sy
+        d = (rx, ry)
     mem.prev_flat_grad = g
     t = min(1.0, 1.0 / (abs(g[0]) + abs(g[1]))) * lr if mem.n_iter == 1 else lr
     gtd = _dot(g, d)

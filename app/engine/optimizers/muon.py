@@ -59,6 +59,8 @@ def bf16(a: Any) -> np.ndarray:
 
 _F32 = struct.Struct("<f")
 _U32 = struct.Struct("<I")
+_pack_f32, _unpack_f32 = _F32.pack, _F32.unpack  # bound once: Newton-Schulz calls them ~150
+_pack_u32, _unpack_u32 = _U32.pack, _U32.unpack  # times a step on the float path
 
 
 def _f32(x: float) -> float:
@@ -66,14 +68,14 @@ def _f32(x: float) -> float:
     an operation on float32 values computed in double and rounded once more is the float32
     operation's own result (double rounding is innocuous for + - * / sqrt). Beyond float32's
     range it raises OverflowError (an ArithmeticError: the run then steps on arrays)."""
-    return _F32.unpack(_F32.pack(x))[0]
+    return _unpack_f32(_pack_f32(x))[0]
 
 
 def _bf16(x: float) -> float:
     """A double rounded to float32, then to bfloat16 (to nearest even), as a double."""
-    bits = _U32.unpack(_F32.pack(x))[0]
+    bits = _unpack_u32(_pack_f32(x))[0]
     bits = (bits + (((bits >> 16) & 1) + 0x7FFF)) & 0xFFFF0000
-    return _F32.unpack(_U32.pack(bits))[0]
+    return _unpack_f32(_pack_u32(bits))[0]
 
 
 def _newton_schulz_floats(ux: float, uy: float, hp: Hyper) -> tuple[float, float]:

@@ -8,8 +8,6 @@ reference does: 1/w is rounded to float32 before it weights the moving averages.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..params import Param, beta_param, eps_param, lr_param, weight_decay_param
@@ -33,6 +31,7 @@ from .base import (
 )
 from .classic import MAXIMIZE
 from .decay import FIXED_DECAY, apply_decay, decay_lines, weight_decouple_param
+from .norms import float32
 
 
 def _nu(name: str, default: float, symbol: str, what: str, zh_what: str) -> Param:
@@ -133,12 +132,7 @@ QHM = OptimizerSpec(
 
 
 # ---------------------------------------------------------------- QHAdam
-def _f32(x: Any) -> Any:
-    """x rounded to float32 (kept as a float64 value): a float32 operation on float32 inputs,
-    done in float64 and rounded once, is the float32 operation itself."""
-    if type(x) is float:
-        return float(np.float32(x))
-    return np.asarray(x, dtype=np.float32).astype(np.float64)
+_f32 = float32  # the float32 rounding of the weights (norms.float32)
 
 
 def qhadam_init(p: Array, hp: Hyper) -> State:
