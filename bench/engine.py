@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.engine.config import build_objective, validate_config  # noqa: E402
 from app.engine.runner import Simulation, run  # noqa: E402
-from bench.common import emit, figure  # noqa: E402
+from bench.common import best_of, emit, figure  # noqa: E402
 from bench.families import (  # noqa: E402
     LONG_STEPS,
     batch_families,
@@ -66,15 +65,6 @@ STEP_ONLY = "engine vs reference, step only on fixture trajectories"
 RATIO_TARGET = 30.0
 BATCH_TARGET = 3e7
 
-
-def best_of(repeats: int, fn: object) -> float:
-    """The fastest of several timings (the least disturbed by other load)."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def engine_families() -> float:

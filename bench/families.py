@@ -45,6 +45,7 @@ from app.engine.config import build_objective, validate_config
 from app.engine.errors import ConfigError
 from app.engine.optimizers import FAMILIES, OPTIMIZERS
 from app.engine.runner import Simulation, run
+from bench.common import best_of
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 TORCH_FILES = ("optimizers.json", "lookahead.json")  # tests/torch_reference.py's cases
@@ -61,15 +62,6 @@ class Race:
     config: dict[str, Any]  # the engine's validated configuration
     reference: Callable[[], Any]
 
-
-def best_of(repeats: int, fn: Callable[[], Any]) -> float:
-    """The fastest of several timings (the least disturbed by other load)."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def _importable(module: str) -> bool:
@@ -101,20 +93,25 @@ def _completes(config: dict[str, Any]) -> bool:
     return run(config).runs[0].status == "completed"
 
 
-def _torch_cases() -> Iterator[tuple[str, dict[str, Any]]]:
-    """(id, validated configuration) of the torch fixtures: analytic surfaces, no schedule, no
-    noise or mini-batches, run to the end."""
+def _torch_fixture_cases() -> Iterator[dict[str, Any]]:
+    """The torch fixtures' cases on an analytic surface with no schedule, noise or
+    mini-batches (the ones a race can step by hand)."""
     for name in TORCH_FILES:
         path = FIXTURES / name
         if not path.exists():
             continue
         for case in json.loads(path.read_text())["cases"]:
             cfg = case["config"]
-            one = cfg["runs"][0]
-            if ("name" not in cfg["surface"] or one.get("schedule") or cfg.get("noise")
-                    or cfg.get("batch_size") or case["steps"] != cfg["steps"]):
-                continue
-            yield case["id"], validate_config(cfg)
+            if not ("name" not in cfg["surface"] or cfg["runs"][0].get("schedule")
+                    or cfg.get("noise") or cfg.get("batch_size")):
+                yield case
+
+
+def _torch_cases() -> Iterator[tuple[str, dict[str, Any]]]:
+    """(id, validated configuration) of the torch fixtures a race can step, run to the end."""
+    for case in _torch_fixture_cases():
+        if case["steps"] == case["config"]["steps"]:
+            yield case["id"], validate_config(case["config"])
 
 
 def _next_cases() -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
@@ -344,25 +341,18 @@ def _long_candidates() -> Iterator[tuple[str, str, dict[str, Any], Callable[[Any
     of every fixture case on Rosenbrock, in fixture order."""
     from tests.reference_optimizers import reference_for
 
-    for name in TORCH_FILES:
-        path = FIXTURES / name
-        if not path.exists():
+    for case in _torch_fixture_cases():
+        if case["config"]["surface"] != {"name": "rosenbrock"}:
             continue
-        for case in json.loads(path.read_text())["cases"]:
-            cfg = case["config"]
-            one = cfg["runs"][0]
-            if (cfg["surface"] != {"name": "rosenbrock"} or one.get("schedule")
-                    or cfg.get("noise") or cfg.get("batch_size")):
-                continue
-            config = _long_config(one)
-            if config is None:
-                continue
-            run_cfg = config["runs"][0]
-            try:
-                build, shape, packaged = _torch_long(run_cfg)
-            except ValueError:
-                continue
-            yield run_cfg["optimizer"], case["id"], config, build, shape, ("torch",), packaged
+        config = _long_config(case["config"]["runs"][0])
+        if config is None:
+            continue
+        run_cfg = config["runs"][0]
+        try:
+            build, shape, packaged = _torch_long(run_cfg)
+        except ValueError:
+            continue
+        yield run_cfg["optimizer"], case["id"], config, build, shape, ("torch",), packaged
     data = json.loads((FIXTURES / NEXT_FILE).read_text())
     for case in data["cases"]:
         ours = _engine_run(case)

@@ -17,7 +17,6 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from app.engine.maps import (  # noqa: E402
     validate_basin_map,
     validate_hyper_map,
 )
+from bench.common import best_of  # noqa: E402
 
 HYPER = {"config": {"surface": {"name": "rosenbrock"}, "steps": 500,
                     "runs": [{"optimizer": "adam"}]},
@@ -40,15 +40,6 @@ BASIN = {"config": {"surface": {"name": "himmelblau"}, "steps": 500,
          "map": {"cells": 256}}
 TARGET_S = 2.0
 
-
-def best_of(repeats: int, fn: Callable[[], Any]) -> float:
-    """The fastest of several timings (the least disturbed by other load)."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def engine_time(kind: str, request: dict[str, Any], repeats: int) -> float:

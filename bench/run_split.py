@@ -12,14 +12,13 @@ recorded). Not a test, no target: a tool for finding overhead (not part of ``pyt
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.engine.runner import run  # noqa: E402
+from bench.common import best_of  # noqa: E402
 
 RUNS: dict[str, dict[str, Any]] = {
     "sgd": {"optimizer": "sgd", "params": {"lr": 1e-3, "momentum": 0.9}},
@@ -35,15 +34,6 @@ RUNS: dict[str, dict[str, Any]] = {
                   "inner": {"optimizer": "adam", "params": {"lr": 0.05}}},
 }
 
-
-def best_of(repeats: int, fn: Callable[[], Any]) -> float:
-    """The fastest of several timings (the least disturbed by other load)."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def config(name: str, steps: int) -> dict[str, Any]:
