@@ -72,7 +72,8 @@ function draw(ds) {
       if (app.dataset && !following()) drawHeavy();
     }, wait);
   }
-  // The teaching panel at 10 Hz while held, else after the paint.
+  // The teaching panel at 10 Hz while following (not from an answer of points only: it keeps the
+  // last whole one), else after the paint.
   setStep(app.step, { force: true, fromPlayback: follow, teach: follow });
   document.dispatchEvent(new CustomEvent("optviz:draw", { detail: { seq: ds.seq, done: ds.done } }));
   if (ds.done) {
