@@ -53,14 +53,15 @@ function draw(ds) {
   const st = style();
   app.views.contour.dataSurfaceId = surfaceId(ds.config.surface);
   app.views.contour.setData(ds, st);
-  renderRunLegends(ds, st);
+  // Following the pointer: the contour alone shows this answer, so it alone takes new names.
+  const follow = app.dragging || held || ds.pointsOnly;
+  renderRunLegends(ds, st, { pathsOnly: follow });
   const scrub = $("scrubber");
   if (scrub.max !== String(ds.steps)) scrub.max = String(ds.steps);
   const now = performance.now();
   if (fresh) lastHeavy = now; // a new answer's first blocks: paths only; its curves follow
   // Dragging the start or holding a slider: the paths only; the rest at the release (an answer
   // of points only has nothing else to draw).
-  const follow = app.dragging || held || ds.pointsOnly;
   const wait = HEAVY_INTERVAL;
   if (follow) {
     skipped = held; // drawn at the release
@@ -125,6 +126,7 @@ function scheduleSlow() {
     // None for an answer superseded: the newer one draws them when it completes (or fails).
     if (!ds || app.inflight > ds.seq) return;
     const st = style();
+    renderRunLegends(ds, st); // the charts' legends name what they now draw
     app.views.lr.setData(ds, st, { log: app.page.lrlog }).then(() => {
       $("lr-log").checked = app.views.lr.logUsed;
     });

@@ -9,8 +9,12 @@ import { anyCompanion, companionSwatch } from "./companions.js";
 import { drawSwatch } from "./names.js";
 import { $, app, pageChanged, style } from "./state.js";
 
-/** A legend of the visible runs (name, colour, dash, marker) at the top of each chart's card. */
-export function renderRunLegends(ds, st) {
+/**
+ * A legend of the visible runs (name, colour, dash, marker) at the top of each chart's card.
+ * `pathsOnly`: only the contour shows this answer yet (a slider held), so only its legend takes
+ * the runs' new names; the charts keep naming what they draw until they draw the new answer.
+ */
+export function renderRunLegends(ds, st, { pathsOnly = false } = {}) {
   const runs = ds ? ds.runs.map((r, i) => i).filter((i) => st.visible[i]) : [];
   // Only a divergence (and its step) shows: while an answer streams in, the legends stay.
   const comps = (i) => (st.companions && st.companions[i]) || [];
@@ -20,16 +24,19 @@ export function renderRunLegends(ds, st) {
   const key = JSON.stringify([runs, runs.map((i) => [st.colors[i],
     ds.runs[i].status === "diverged" ? ds.runs[i].n : 0, comps(i).map((c) => c.text), scalars(i).map((s) => s.text)])]);
   const names = JSON.stringify(runs.map((i) => st.names[i]));
-  if (key === renderRunLegends.key && names !== renderRunLegends.names) {
-    renderRunLegends.names = names;
-    for (const el of document.querySelectorAll(".run-legend .legend-item[data-run]")) {
-      const label = el.querySelector(":scope > .run-name");
-      const text = label && label.dataset.tail !== undefined ? st.names[Number(el.dataset.run)] + label.dataset.tail : null;
-      if (text !== null && label.textContent !== text) label.textContent = text;
+  if (key === renderRunLegends.key) {
+    const boxes = pathsOnly ? [legendBox("contour-plot")] : LEGEND_CHARTS.map(legendBox);
+    for (const box of boxes) {
+      if (!box || box.dataset.names === names) continue;
+      box.dataset.names = names;
+      for (const el of box.querySelectorAll(".legend-item[data-run]")) {
+        const label = el.querySelector(":scope > .run-name");
+        const text = label && label.dataset.tail !== undefined ? st.names[Number(el.dataset.run)] + label.dataset.tail : null;
+        if (text !== null && label.textContent !== text) label.textContent = text;
+      }
     }
-  } else if (key !== renderRunLegends.key) {
+  } else {
     renderRunLegends.key = key;
-    renderRunLegends.names = names;
     const items = (full, lr) => runs.map((i) => {
       const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
       c.style.width = "30px";
@@ -48,21 +55,29 @@ export function renderRunLegends(ds, st) {
       if (lr) return [item, ...scalars(i).map((s) => scalarItem(s, st.colors[i], st.names[i], i))];
       return full ? [item, ...comps(i).map((cp) => companionItem(cp, st.colors[i], st.names[i], i))] : item;
     });
-    for (const id of ["contour-plot", "lr-plot", "loss-plot", "state-plot"]) {
+    for (const id of LEGEND_CHARTS) {
       const full = id === "contour-plot";
       const card = $(id).closest(".card");
-      let box = card.querySelector(":scope > .run-legend");
+      let box = legendBox(id);
       if (!box) {
         box = h("div", { class: "legend run-legend", "aria-label": t("section.runs") });
         const after = card.querySelector(":scope > .legend:not(.run-legend)") || card.querySelector(":scope > .card-head");
         after.after(box);
       }
       box.replaceChildren(...items(full, id === "lr-plot").flat());
+      box.dataset.names = names;
     }
     const toggle = $("companions-toggle");
     if (toggle && ds) toggle.hidden = !anyCompanion(app.catalog, runs.map((i) => ds.config.runs[i]));
   }
   renderAlerts(ds, st);
+}
+
+const LEGEND_CHARTS = ["contour-plot", "lr-plot", "loss-plot", "state-plot"];
+
+/** The run legend of a chart's card (null before the first answer). */
+function legendBox(id) {
+  return $(id).closest(".card").querySelector(":scope > .run-legend");
 }
 
 /** A companion path's legend entry: "Adam, lr=0.05: ax θ̄ (averaged parameters)". */

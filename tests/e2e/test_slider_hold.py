@@ -14,11 +14,15 @@ from .conftest import drawn_seq, open_app
 from .test_views_current import TWO_RUNS, check_current, trajectory_requests
 
 SLIDER = '.run-card[data-run="0"] .param[data-key="lr"] input[type=range]'
+# Run 0's name in each chart's legend: contour, lr, loss, state.
+LEGEND_NAMES = """() => [...document.querySelectorAll('.run-legend')].map((box) =>
+    box.querySelector('.run-legend-item[data-run="0"] .run-name').textContent)"""
 
 
 def test_held_slider_draws_paths_then_every_view_at_release(page: Any, e2e_url: str) -> None:
     open_app(page, e2e_url + TWO_RUNS)
     settled = drawn_seq(page)
+    before = page.evaluate(LEGEND_NAMES)
     asked = trajectory_requests(page)
     slider = page.locator(SLIDER)
     slider.scroll_into_view_if_needed()
@@ -35,6 +39,10 @@ def test_held_slider_draws_paths_then_every_view_at_release(page: Any, e2e_url: 
     held = page.evaluate("""() => ({ drawn: Number(document.body.dataset.drawnSeq),
         settled: Number(document.body.dataset.settledSeq) })""")
     assert held["drawn"] > settled and held["settled"] == settled, held
+    # The contour's legend names the run by its new lr; the charts, still drawing the last whole
+    # answer, keep naming that one until they draw the new.
+    legends = page.evaluate(LEGEND_NAMES)
+    assert legends[0] != legends[1] == legends[2] == legends[3] == before[0], (legends, before)
     # Held: the paths' points only (the teaching panel keeps the last whole answer meanwhile).
     assert asked and all(u == "trajectory?fields=points" for u in asked), asked
     assert page.evaluate("optviz.app.dataset.pointsOnly")
@@ -45,6 +53,5 @@ def test_held_slider_draws_paths_then_every_view_at_release(page: Any, e2e_url: 
     assert asked[-1] == "trajectory", asked  # the release: the same configuration, whole
     # Every chart's legend names run 0 by its new lr (renamed in place at each move).
     lr = page.locator('.run-card[data-run="0"] .param[data-key="lr"] input[type=number]').input_value()
-    names = page.evaluate("""() => [...document.querySelectorAll('.run-legend')].map((box) =>
-        box.querySelector('.run-legend-item[data-run="0"] .run-name').textContent)""")
+    names = page.evaluate(LEGEND_NAMES)
     assert len(names) == 4 and len(set(names)) == 1 and f"lr={lr}" in names[0], (names, lr)
