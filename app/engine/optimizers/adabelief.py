@@ -31,7 +31,8 @@ from .base import (
     sqrt,
 )
 from .classic import MAXIMIZE
-from .ptopt import FIXED_DECAY, apply_weight_decay, decay_lines, tiny_eps, weight_decouple
+from .decay import FIXED_DECAY, decay_lines, weight_decouple_param
+from .ptopt import apply_weight_decay, tiny_eps
 
 S = StateVar("exp_avg_var", "s", "belief: running average of (g - m)^2, plus eps each step",
              zh={"help": "置信度：(g − m)² 的滑动平均，每步再加 eps"})
@@ -139,7 +140,7 @@ ADABELIEF = OptimizerSpec(
         lr_param(1e-3),
         *_betas(),
         weight_decay_param(),
-        weight_decouple(True),
+        weight_decouple_param(True),
         FIXED_DECAY,
         Param("rectify", False, kind="bool", help="RAdam's rectified warm-up",
               zh={"help": "RAdam 的修正预热"}),

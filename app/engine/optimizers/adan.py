@@ -34,8 +34,8 @@ from .base import (
     sqrt,
 )
 from .classic import MAXIMIZE
+from .decay import weight_decouple_param
 from .norms import float32, row_norm
-from .ptopt import weight_decouple
 
 
 def adan_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
@@ -126,7 +126,7 @@ ADAN = OptimizerSpec(
         beta_param("beta3", 0.99, r"\beta_3", "decay rate of the second moment v",
                    zh_help="二阶矩 v 的衰减率"),
         weight_decay_param(),
-        weight_decouple(False),
+        weight_decouple_param(False),
         Param("max_grad_norm", 0.0, min=0.0, max=1e6, scale="linear", step=0.1,
               symbol=r"G_{\max}", help="clip the gradient's norm to this (0: no clipping)",
               zh={"help": "把梯度范数裁剪到此值（0：不裁剪）"}),

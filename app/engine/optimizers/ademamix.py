@@ -28,7 +28,8 @@ from .base import (
     sqrt,
 )
 from .classic import MAXIMIZE
-from .ptopt import FIXED_DECAY, apply_weight_decay, decay_lines, weight_decouple
+from .decay import FIXED_DECAY, decay_lines, weight_decouple_param
+from .ptopt import apply_weight_decay
 
 SCHEDULED = ("t_alpha_beta3", "!=", None)
 CONSTANT = ("t_alpha_beta3", "==", None)
@@ -112,7 +113,7 @@ ADEMAMIX = OptimizerSpec(
         beta_param("beta3", 0.9999, r"\beta_3", "decay rate of the slow average",
                    zh_help="慢速平均的衰减率"),
         weight_decay_param(),
-        weight_decouple(False),
+        weight_decouple_param(False),
         FIXED_DECAY,
         Param("alpha", 5.0, min=0.0, max=1000.0, scale="linear", step=0.1, symbol=r"\alpha",
               help="weight of the slow average in the step",

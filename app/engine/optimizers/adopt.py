@@ -29,7 +29,8 @@ from .base import (
     sqrt,
 )
 from .classic import MAXIMIZE
-from .ptopt import FIXED_DECAY, apply_weight_decay, decay_lines, weight_decouple
+from .decay import FIXED_DECAY, decay_lines, weight_decouple_param
+from .ptopt import apply_weight_decay
 
 
 def adopt_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
@@ -82,7 +83,7 @@ ADOPT = OptimizerSpec(
         lr_param(1e-3),
         *_betas(0.9, 0.9999),
         weight_decay_param(),
-        weight_decouple(False),
+        weight_decouple_param(False),
         FIXED_DECAY,
         eps_param(1e-6),
         MAXIMIZE,

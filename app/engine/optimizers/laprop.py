@@ -38,7 +38,8 @@ from .base import (
     sqrt,
 )
 from .classic import MAXIMIZE
-from .ptopt import FIXED_DECAY, apply_weight_decay, tiny_eps, weight_decouple
+from .decay import FIXED_DECAY, weight_decouple_param
+from .ptopt import apply_weight_decay, tiny_eps
 
 LR1 = StateVar("exp_avg_lr_1", r"\bar\eta", "running average of the lr with beta1: the bias "
                "correction of m, which carries the lr", scalar=True,
@@ -133,7 +134,7 @@ LAPROP = OptimizerSpec(
               symbol="t_c", help="centered: steps that still use v before v - mu^2",
               zh={"help": "centered：改用 v − μ² 之前仍用 v 的步数"}),
         weight_decay_param(),
-        weight_decouple(True),
+        weight_decouple_param(True),
         FIXED_DECAY,
         Param("ams_bound", False, kind="bool", help="use the largest second moment so far",
               zh={"help": "使用迄今最大的二阶矩"}),

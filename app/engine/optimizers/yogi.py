@@ -24,7 +24,8 @@ from .base import (
     sqrt,
 )
 from .classic import MAXIMIZE
-from .ptopt import FIXED_DECAY, apply_weight_decay, decay_lines, weight_decouple
+from .decay import FIXED_DECAY, decay_lines, weight_decouple_param
+from .ptopt import apply_weight_decay
 
 
 def yogi_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
@@ -84,7 +85,7 @@ YOGI = OptimizerSpec(
               slider_max=1.0, symbol="v_0", help="the value both moments start at",
               zh={"help": "两个矩的初始值"}),
         weight_decay_param(),
-        weight_decouple(True),
+        weight_decouple_param(True),
         FIXED_DECAY,
         eps_param(1e-3),
         MAXIMIZE,
