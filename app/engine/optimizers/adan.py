@@ -35,7 +35,7 @@ from .base import (
 )
 from .classic import MAXIMIZE
 from .decay import weight_decouple_param
-from .norms import float32, row_norm
+from .norms import float32_scale, row_norm
 
 
 def adan_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
@@ -56,9 +56,7 @@ def clip_factor(grad: Any, max_grad_norm: Any, eps: Any) -> Any:
     """min(1, max_grad_norm / (||g|| + eps)) per run, as pytorch_optimizer computes it: the
     float64 norm rounded to float32, then float32 throughout (a reciprocal, then a product;
     each float32 operation done in float64 and rounded once, which is the float32 result)."""
-    norm = float32(row_norm(grad))
-    r = float32(float32(sqrt(float32(norm * norm))) + float32(eps))
-    scale = float32(float32(1.0 / r) * float32(max_grad_norm))
+    scale = float32_scale(row_norm(grad), max_grad_norm, eps)
     return select(max_grad_norm > 0, minimum(1.0, scale), 1.0)
 
 

@@ -46,3 +46,13 @@ def float32(x: Any) -> Any:
         except OverflowError:
             return math.copysign(math.inf, x)
     return np.asarray(x, dtype=np.float32).astype(np.float64)
+
+
+def float32_scale(norm: Any, top: Any, eps: Any) -> Any:
+    """``top / (norm + eps)`` per run as torch computes it on float32 tensors (Adan's clip
+    factor, SAM's perturbation scale): the float64 norm rounded to float32, squared and
+    square-rooted there, eps added, the reciprocal taken, times top. Each float32 operation is
+    done in float64 and rounded once, which is the float32 result; floats or (B, 1) arrays."""
+    n = float32(norm)
+    r = float32(float32(sqrt(float32(n * n))) + float32(eps))
+    return float32(float32(1.0 / r) * float32(top))

@@ -38,6 +38,7 @@ from .base import (
     off,
     on,
 )
+from .norms import float32_scale
 
 PERTURBED = "perturbed"  # the point of the second gradient: state name and companion path
 
@@ -48,12 +49,9 @@ def _unbound(*_: object) -> NoReturn:
 
 
 def perturbation_scale(norm: Array, rho: Any, perturb_eps: Any) -> Array:
-    """rho / (norm + perturb_eps) per run, in float32 as the reference computes it: the norm
-    rounded to float32, squared and square-rooted there, eps added, inverted, times rho."""
-    n32 = np.asarray(norm, dtype=np.float64).astype(np.float32)
-    r = np.sqrt(n32 * n32) + np.asarray(perturb_eps, dtype=np.float64).astype(np.float32)
-    inverse = np.float32(1.0) / r
-    return (inverse * np.asarray(rho, dtype=np.float64).astype(np.float32)).astype(np.float64)
+    """rho / (norm + perturb_eps) per run, in float32 as the reference computes it
+    (norms.float32_scale, Adan's clip factor too)."""
+    return float32_scale(norm, rho, perturb_eps)
 
 
 def perturbation(p: Array, grad: Array, hp: Hyper) -> Array:
@@ -65,20 +63,13 @@ def perturbation(p: Array, grad: Array, hp: Hyper) -> Array:
     return (p * p) * grad * scale if adaptive else grad * scale
 
 
-def _scale_f32(norm: float, rho: float, perturb_eps: float) -> float:
-    """:func:`perturbation_scale` of one run: the same float32 operations on NumPy scalars."""
-    n32 = np.float32(norm)
-    r = np.sqrt(n32 * n32) + np.float32(perturb_eps)
-    return float((np.float32(1.0) / r) * np.float32(rho))
-
-
 def perturbed_pair(x: float, y: float, gx: float, gy: float, hp: Hyper) -> tuple[float, float]:
     """The perturbed point of one run on floats, as :func:`perturbation` computes it."""
     if hp["adaptive"]:
         wx, wy = gx * abs(x), gy * abs(y)
-        scale = _scale_f32(math.sqrt(wx * wx + wy * wy), hp["rho"], hp["perturb_eps"])
+        scale = perturbation_scale(math.sqrt(wx * wx + wy * wy), hp["rho"], hp["perturb_eps"])
         return x + (x * x) * gx * scale, y + (y * y) * gy * scale
-    scale = _scale_f32(math.sqrt(gx * gx + gy * gy), hp["rho"], hp["perturb_eps"])
+    scale = perturbation_scale(math.sqrt(gx * gx + gy * gy), hp["rho"], hp["perturb_eps"])
     return x + gx * scale, y + gy * scale
 
 
