@@ -132,9 +132,6 @@ QHM = OptimizerSpec(
 
 
 # ---------------------------------------------------------------- QHAdam
-_f32 = float32  # the float32 rounding of the weights (norms.float32)
-
-
 def qhadam_init(p: Array, hp: Hyper) -> State:
     """Zero moments; the float32 weights 1 + beta + ... + beta^(t-1) start at zero."""
     rows = (p.shape[0], 1)
@@ -152,11 +149,11 @@ def qhadam_update(
     nu1, nu2 = hp["nu1"], hp["nu2"]
     p, g = apply_decay(p, maybe_maximize(grad, hp), hp["lr"], hp["weight_decay"],
                        hp["weight_decouple"], hp["fixed_decay"])
-    w1 = _f32(_f32(state["beta1_weight"] * _f32(hp["beta1"])) + 1.0)
-    w2 = _f32(_f32(state["beta2_weight"] * _f32(hp["beta2"])) + 1.0)
+    w1 = float32(float32(state["beta1_weight"] * float32(hp["beta1"])) + 1.0)
+    w2 = float32(float32(state["beta2_weight"] * float32(hp["beta2"])) + 1.0)
     g2 = g * g
-    m = lerp(state["exp_avg"], g, _f32(1.0 / w1))
-    v = lerp(state["exp_avg_sq"], g2, _f32(1.0 / w2))
+    m = lerp(state["exp_avg"], g, float32(1.0 / w1))
+    v = lerp(state["exp_avg_sq"], g2, float32(1.0 / w2))
     # nu = 1 uses the moment itself (the reference skips the mix), a map's cells alike
     a = select(nu1 != 1, m * nu1 + (1 - nu1) * g, m)
     r = v * nu2

@@ -93,6 +93,11 @@ def _average_weight(state: State, lr_t: Any, hp: Hyper, t: int) -> tuple[Any, An
     return lr_max, weight_sum, _ratio(weight, weight_sum)
 
 
+# AdamW's and RAdam's beta2 (a Param is frozen: one instance serves both)
+_BETA2 = beta_param("beta2", 0.999, r"\beta_2", "decay of the squared-gradient average",
+                    "梯度平方平均的衰减率")
+
+
 def _init(p: Array, hp: Hyper) -> State:
     """y and z start at the start point; lr_max at -1 and the weight sum at 0 (the package's)."""
     rows = (p.shape[0], 1)
@@ -320,8 +325,7 @@ ADAMW_SCHEDULEFREE = OptimizerSpec(
     params=(
         lr_param(0.0025),
         _momentum_param("beta1", 0.9, False),
-        beta_param("beta2", 0.999, r"\beta_2", "decay of the squared-gradient average",
-                   "梯度平方平均的衰减率"),
+        _BETA2,
         eps_param(1e-8),
         weight_decay_param(),
         _warmup_param(),
@@ -375,8 +379,7 @@ RADAM_SCHEDULEFREE = OptimizerSpec(
     params=(
         lr_param(0.0025),
         _momentum_param("beta1", 0.9, True),
-        beta_param("beta2", 0.999, r"\beta_2", "decay of the squared-gradient average",
-                   "梯度平方平均的衰减率"),
+        _BETA2,
         eps_param(1e-8),
         weight_decay_param(),
         *_averaging_params(),
