@@ -39,6 +39,7 @@ from .base import (
     is_zero,
     lerp,
     levelwise,
+    lr_step_scale,
     maximum,
     maybe_maximize,
     minimum,
@@ -812,11 +813,6 @@ def lion_update(
     return new_p, new_state
 
 
-def _teaching_lion(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
-    """The step scale: the lr (the direction is a sign, +-1 per coordinate)."""
-    return {"step_scale": scale_of(hp["lr"], state["exp_avg"])}
-
-
 # Lion's betas mean other things than Adam's: beta1 mixes the momentum and the gradient whose
 # sign is the step, beta2 is the momentum's own decay rate.
 LION_BETAS = (
@@ -884,7 +880,7 @@ LION = OptimizerSpec(
     init=lion_init,
     update=lion_update,
     joint=cautious_on,
-    teaching=_teaching_lion,
+    teaching=lr_step_scale("exp_avg"),
     momentum_name="beta1",
     zh={"label": "Lion",
         "description": ("Lion（通过程序搜索发现的符号动量方法）每步让每个分量恰好移动 lr，"

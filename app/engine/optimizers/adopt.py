@@ -22,10 +22,10 @@ from .base import (
     StateVar,
     ema_sq,
     lerp,
+    lr_step_scale,
     maximum,
     maybe_maximize,
     minimum,
-    scale_of,
     sqrt,
 )
 from .classic import MAXIMIZE
@@ -56,11 +56,6 @@ def adopt_update(
     normed = minimum(maximum(g / maximum(sqrt(v), hp["eps"]), -clip), clip)
     m = lerp(state["exp_avg"], normed, 1 - hp["beta1"])
     return p + (-hp["lr"]) * m, {"exp_avg": m, "exp_avg_sq": ema_sq(v, g, hp["beta2"])}
-
-
-def _teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
-    """The step scale: the lr, on m (an average of clipped normalised gradients)."""
-    return {"step_scale": scale_of(hp["lr"], state["exp_avg"])}
 
 
 ADOPT = OptimizerSpec(
@@ -104,7 +99,7 @@ ADOPT = OptimizerSpec(
     state=(M, V, STEP_SCALE),
     init=adopt_init,
     update=adopt_update,
-    teaching=_teaching,
+    teaching=lr_step_scale("exp_avg"),
     constants=adopt_constants,
     momentum_name="beta1",
     zh={"label": "ADOPT",

@@ -264,6 +264,16 @@ def scale_of(value: Any, like: Array) -> Array:
     return np.broadcast_to(value, like.shape[:-1] + (1,)) * np.ones_like(like)
 
 
+def lr_step_scale(direction: str) -> TeachingFn:
+    """The teaching of an optimizer whose step scale is the lr itself, multiplying the state
+    quantity ``direction`` (SGD's buffer, Lion's and ADOPT's m, LARS's and Shampoo's updates)."""
+
+    def teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
+        return {"step_scale": scale_of(hp["lr"], state[direction])}
+
+    return teaching
+
+
 @dataclass(frozen=True)
 class Preset:
     """A named setting of an optimizer's hyperparameters (e.g. Momentum = sgd with momentum 0.9)."""

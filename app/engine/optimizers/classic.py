@@ -25,12 +25,12 @@ from .base import (
     ema_sq,
     is_zero,
     lerp,
+    lr_step_scale,
     maybe_maximize,
     off,
     on,
     positive,
     require,
-    scale_of,
     select,
     sqrt,
     zero,
@@ -71,11 +71,6 @@ def sgd_update(
         step = select(momentum != 0, g + momentum * buf if hp["nesterov"] else buf, g)
     new_p = p + (-hp["lr"]) * step
     return new_p, {"momentum_buffer": buf, "_has_buffer": has_buffer}
-
-
-def sgd_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
-    """The step scale: the lr (the direction is g, the buffer, or Nesterov's look-ahead)."""
-    return {"step_scale": scale_of(hp["lr"], state["momentum_buffer"])}
 
 
 def sgd_check(hp: dict, prefix: str) -> None:
@@ -158,7 +153,7 @@ SGD = OptimizerSpec(
            STEP_SCALE),
     init=sgd_init,
     update=sgd_update,
-    teaching=sgd_teaching,
+    teaching=lr_step_scale("momentum_buffer"),
     check=sgd_check,
     momentum_name="momentum",
     zh={"label": "SGD",

@@ -23,9 +23,9 @@ from .base import (
     State,
     StateVar,
     lerp,
+    lr_step_scale,
     maybe_maximize,
     per_run,
-    scale_of,
     select,
     sqrt,
 )
@@ -57,11 +57,6 @@ def qhm_update(
     buf = lerp(state["momentum_buffer"], g, 1 - hp["momentum"])
     p = p + (-lr * nu) * buf
     return p + (-lr * (1 - nu)) * g, {"momentum_buffer": buf}
-
-
-def qhm_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
-    """The step scale: the lr (the direction is nu b + (1 - nu) g)."""
-    return {"step_scale": scale_of(hp["lr"], state["momentum_buffer"])}
 
 
 QHM = OptimizerSpec(
@@ -119,7 +114,7 @@ QHM = OptimizerSpec(
     ),
     init=qhm_init,
     update=qhm_update,
-    teaching=qhm_teaching,
+    teaching=lr_step_scale("momentum_buffer"),
     momentum_name="momentum",
     zh={"label": "QHM",
         "description": "拟双曲动量沿当前梯度与动量缓冲区 b 的加权平均移动；b 是梯度的指数滑动平均"

@@ -33,11 +33,11 @@ from .base import (
     is_per_run,
     join,
     lerp,
+    lr_step_scale,
     off,
     on,
     per_run,
     positive,
-    scale_of,
     select,
     split,
     sqrt,
@@ -134,11 +134,6 @@ def shampoo_update(
         "_inv_yx": per_run(ryx, x), "momentum_buffer": join(ux, uy, p), "_fresh": False}
 
 
-def shampoo_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
-    """The step scale on the preconditioned update u = H^(-1/2) g: the lr."""
-    return {"step_scale": scale_of(hp["lr"], state["momentum_buffer"])}
-
-
 SHAMPOO = OptimizerSpec(
     name="shampoo",
     label="Shampoo",
@@ -211,7 +206,7 @@ SHAMPOO = OptimizerSpec(
     ),
     init=shampoo_init,
     update=shampoo_update,
-    teaching=shampoo_teaching,
+    teaching=lr_step_scale("momentum_buffer"),
     momentum_name="momentum",
     joint=True,
     zh={"label": "Shampoo",

@@ -22,9 +22,9 @@ from .base import (
     State,
     StateVar,
     lerp,
+    lr_step_scale,
     maybe_maximize,
     positive,
-    scale_of,
     select,
     sign,
     zero,
@@ -51,11 +51,6 @@ def signsgd_update(
     buf = select(momentum > 0, lerp(buf, g, 1 - momentum), buf)
     direction = select(momentum > 0, buf, g)
     return p + (-lr) * sign(direction), {"momentum_buffer": buf}
-
-
-def signsgd_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
-    """The step scale: the lr itself (the direction is a sign, -1, 0 or +1 per coordinate)."""
-    return {"step_scale": scale_of(hp["lr"], state["momentum_buffer"])}
 
 
 SIGNSGD = OptimizerSpec(
@@ -117,7 +112,7 @@ SIGNSGD = OptimizerSpec(
     ),
     init=signsgd_init,
     update=signsgd_update,
-    teaching=signsgd_teaching,
+    teaching=lr_step_scale("momentum_buffer"),
     momentum_name="momentum",
     zh={"label": "signSGD / Signum",
         "description": "signSGD 只保留梯度每个分量的符号：无论曲面陡峭还是平缓，每个坐标每步恰好"

@@ -31,6 +31,7 @@ from .base import (
     ema_sq,
     is_zero,
     levelwise,
+    lr_step_scale,
     maybe_maximize,
     minimum,
     off,
@@ -336,11 +337,6 @@ def _lars_couples(hp: Hyper) -> bool:
     return bool(hp["matrix"])
 
 
-def lars_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
-    """The step scale: the lr (the trust ratio is inside the direction, buffer included)."""
-    return {"step_scale": scale_of(hp["lr"], state["momentum_buffer"])}
-
-
 LARS = OptimizerSpec(
     name="lars",
     label="LARS",
@@ -422,7 +418,7 @@ LARS = OptimizerSpec(
     ),
     init=lars_init,
     update=lars_update,
-    teaching=lars_teaching,
+    teaching=lr_step_scale("momentum_buffer"),
     momentum_name="momentum",
     joint=_lars_couples,
     zh={"label": "LARS",
