@@ -38,12 +38,7 @@ export function renderRunLegends(ds, st, { pathsOnly = false } = {}) {
   } else {
     renderRunLegends.key = key;
     const items = (full, lr) => runs.map((i) => {
-      const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
-      c.style.width = "30px";
-      c.style.height = "12px";
-      const ctx = c.getContext("2d");
-      ctx.scale(2, 2);
-      drawSwatch(ctx, st.colors[i], i);
+      const c = legendMark((ctx) => drawSwatch(ctx, st.colors[i], i));
       const r = ds.runs[i];
       const gone = r.status === "diverged" ? t("run.divergedAt", { n: r.n }) : "";
       // The contour's legend says it in words; the narrower charts' legends mark it with a cross.
@@ -73,6 +68,17 @@ export function renderRunLegends(ds, st, { pathsOnly = false } = {}) {
   renderAlerts(ds, st);
 }
 
+/** A legend's mark (CSS px), drawn by `draw(ctx)` at twice the resolution (sharp on any screen). */
+function legendMark(draw, width = 30, height = 12) {
+  const c = h("canvas", { width: 2 * width, height: 2 * height, class: "legend-mark", "aria-hidden": "true" });
+  c.style.width = `${width}px`;
+  c.style.height = `${height}px`;
+  const ctx = c.getContext("2d");
+  ctx.scale(2, 2);
+  draw(ctx);
+  return c;
+}
+
 const LEGEND_CHARTS = ["contour-plot", "lr-plot", "loss-plot", "state-plot"];
 
 /** The run legend of a chart's card (null before the first answer). */
@@ -82,30 +88,22 @@ function legendBox(id) {
 
 /** A companion path's legend entry: "Adam, lr=0.05: ax θ̄ (averaged parameters)". */
 function companionItem(comp, color, runName, i) {
-  const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
-  c.style.width = "30px";
-  c.style.height = "12px";
-  const ctx = c.getContext("2d");
-  ctx.scale(2, 2);
-  companionSwatch(ctx, comp, color);
+  const c = legendMark((ctx) => companionSwatch(ctx, comp, color));
   return h("span", { class: "legend-item companion-legend-item", dataset: { run: String(i), companion: comp.name } },
     c, nameAnd(runName, `: ${comp.text}`));
 }
 
 /** An lr-chart scalar's legend entry: a dotted line, "Prodigy, lr=1: d (…)". */
 function scalarItem(s, color, runName, i) {
-  const c = h("canvas", { width: 60, height: 24, class: "legend-mark", "aria-hidden": "true" });
-  c.style.width = "30px";
-  c.style.height = "12px";
-  const ctx = c.getContext("2d");
-  ctx.scale(2, 2);
-  ctx.strokeStyle = color;
-  ctx.lineWidth = 2;
-  ctx.setLineDash([1.5, 3]);
-  ctx.beginPath();
-  ctx.moveTo(1, 6);
-  ctx.lineTo(29, 6);
-  ctx.stroke();
+  const c = legendMark((ctx) => {
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 2;
+    ctx.setLineDash([1.5, 3]);
+    ctx.beginPath();
+    ctx.moveTo(1, 6);
+    ctx.lineTo(29, 6);
+    ctx.stroke();
+  });
   return h("span", { class: "legend-item scalar-legend-item", dataset: { run: String(i), scalar: s.name } },
     c, nameAnd(runName, `: ${t("plot.rightAxis", { text: s.text })}`));
 }
@@ -231,15 +229,8 @@ export function updateRunStatus(ds) {
 /** What the marks on the contour mean (drawn as small canvases in the marks' own style). */
 export function renderLegend() {
   const box = $("contour-legend");
-  const item = (draw, key) => {
-    const c = h("canvas", { width: 56, height: 28, class: "legend-mark", "aria-hidden": "true" });
-    c.style.width = "28px";
-    c.style.height = "14px";
-    const ctx = c.getContext("2d");
-    ctx.scale(2, 2);
-    draw(ctx);
-    return h("span", { class: "legend-item", dataset: { mark: key } }, c, h("span", { text: t(key) }));
-  };
+  const item = (draw, key) => h("span", { class: "legend-item", dataset: { mark: key } },
+    legendMark(draw, 28, 14), h("span", { text: t(key) }));
   const ink = "#1f2933";
   box.replaceChildren(
     item((ctx) => {
