@@ -1,8 +1,9 @@
 """POST /api/trajectory?fields=points: the same paths as the whole answer, as points only.
 
 The page asks for points only while a start is dragged or a slider held (it draws nothing but the
-paths then): each block comes as a points record (x and y of each step), about a fifth of the
-bytes of a steps record with every series, and the release asks for the whole answer.
+paths then): each block comes as a points record (x and y of each step, and of the run's
+companion paths), about a fifth of the bytes of a steps record with every series, and the release
+asks for the whole answer.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ CONFIG: dict[str, Any] = {
     "runs": [{"optimizer": "adam", "params": {"lr": 0.05}},
              {"optimizer": "sgd", "params": {"lr": 1e-3, "momentum": 0.9},
               "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 300}}},
-             {"optimizer": "sgd", "params": {"lr": 0.2}}],  # diverges
+             {"optimizer": "sgd", "params": {"lr": 0.2}},  # diverges
+             {"optimizer": "asgd", "params": {"lr": 2e-3, "t0": 10}}],
 }
+COMPANIONS = [set(), set(), set(), {"ax"}]  # each run's path quantities
 
 
 def test_points_are_the_whole_answers_points(client: httpx.Client) -> None:
@@ -34,8 +37,10 @@ def test_points_are_the_whole_answers_points(client: httpx.Client) -> None:
         if a["type"] == "end":
             assert a == b
             continue
-        assert set(b) == {"type", "run", "first", "x", "y"}
+        assert set(b) == {"type", "run", "first", "x", "y", "state"}
         assert (b["run"], b["first"], b["x"], b["y"]) == (a["run"], a["first"], a["x"], a["y"])
+        # the companion paths the contour draws (ASGD's average), the other state left out
+        assert b["state"] == {k: v for k, v in a["state"].items() if k in COMPANIONS[b["run"]]}
     assert {r["status"] for r in only if r["type"] == "end"} == {"completed", "diverged"}
     assert len(points.content) * 4 < len(whole.content)
     assert points.headers["etag"] != whole.headers["etag"]

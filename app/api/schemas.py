@@ -422,7 +422,7 @@ class StepsRecord(BaseModel):
 
 
 class PointsRecord(BaseModel):
-    """Steps first, first+1, ... of run ``run``: the point after each step only, sent instead of
+    """Steps first, first+1, ... of run ``run``: the points after each step only, sent instead of
     a steps record when POST /api/trajectory is asked ``fields=points`` (the page does so while
     a start is dragged or a slider held, where it draws the paths and nothing else)."""
 
@@ -431,6 +431,11 @@ class PointsRecord(BaseModel):
     first: int = Field(..., ge=1, description="the step of index 0 (steps count from 1)")
     x: list[float]
     y: list[float]
+    state: dict[str, XY] = Field(
+        default_factory=dict,
+        description="the run's companion paths (its optimizer's path quantities, e.g. ASGD's ax, "
+                    "Schedule-Free's y and z), as in a steps record",
+    )
 
 
 class EndRecord(BaseModel):

@@ -33,7 +33,26 @@ export class RunTrace {
     copyInto(this.lr, off, rec.lr);
     copyInto(this.gx, off, rec.grad_x);
     copyInto(this.gy, off, rec.grad_y);
-    for (const [name, value] of Object.entries(rec.state || {})) {
+    this.addState(off, rec.state);
+    for (const [name, values] of Object.entries(rec.factors || {})) {
+      if (!this.factors[name]) this.factors[name] = new Float64Array(this.capacity).fill(NaN);
+      copyInto(this.factors[name], off, values);
+    }
+    this.n = Math.max(this.n, Math.min(off + len, this.capacity));
+  }
+
+  /** A points record: the path and its companion paths only (the other series stay empty). */
+  addPoints(rec) {
+    const off = rec.first - 1;
+    copyInto(this.x, off, rec.x);
+    copyInto(this.y, off, rec.y);
+    this.addState(off, rec.state);
+    this.n = Math.max(this.n, Math.min(off + rec.x.length, this.capacity));
+  }
+
+  /** A record's state quantities ({name: {x, y}} or {name: [values]}) from index `off`. */
+  addState(off, state) {
+    for (const [name, value] of Object.entries(state || {})) {
       if (!this.state[name]) {
         this.state[name] = {
           x: new Float64Array(this.capacity).fill(NaN),
@@ -46,19 +65,6 @@ export class RunTrace {
       copyInto(this.state[name].x, off, xs);
       copyInto(this.state[name].y, off, ys);
     }
-    for (const [name, values] of Object.entries(rec.factors || {})) {
-      if (!this.factors[name]) this.factors[name] = new Float64Array(this.capacity).fill(NaN);
-      copyInto(this.factors[name], off, values);
-    }
-    this.n = Math.max(this.n, Math.min(off + len, this.capacity));
-  }
-
-  /** A points record: the path only (the other series stay empty). */
-  addPoints(rec) {
-    const off = rec.first - 1;
-    copyInto(this.x, off, rec.x);
-    copyInto(this.y, off, rec.y);
-    this.n = Math.max(this.n, Math.min(off + rec.x.length, this.capacity));
   }
 }
 

@@ -143,3 +143,20 @@ def test_a_companion_named_by_its_symbol_reads_once(page: Any, e2e_url: str) -> 
     name = page.evaluate("optviz.app.views.contour.style.names[0]")
     tails = sorted(t.removeprefix(f"{name}: ") for t in texts)
     assert [t.split(" (")[0] for t in tails] == ["y", "z"], tails
+
+
+def test_companion_paths_follow_a_drag(page: Any, e2e_url: str) -> None:
+    """While the start is dragged the page draws answers of points only; they carry the
+    companion paths, so ASGD's average stays drawn beside its run's path."""
+    open_app(page, e2e_url + LINK)
+    box = page.evaluate("""() => { const r = document.getElementById('contour-plot')
+        .getBoundingClientRect(); return [r.left, r.top]; }""")
+    sx, sy = page.evaluate("optviz.app.views.contour.startPx()")
+    page.mouse.move(box[0] + sx, box[1] + sy)
+    page.mouse.down()
+    page.mouse.move(box[0] + sx + 30, box[1] + sy + 20, steps=5)
+    page.wait_for_function("optviz.app.dataset.pointsOnly && optviz.app.dataset.done")
+    got = page.evaluate("""() => { const r = optviz.app.dataset.runs[0];
+        return [r.n, r.state.ax ? Array.from(r.state.ax.x.subarray(0, r.n)).every(Number.isFinite) : null]; }""")
+    assert got[0] > 0 and got[1] is True, got
+    page.mouse.up()

@@ -34,6 +34,7 @@ from app.api.schemas import ErrorResponse
 from app.api.streaming import NDJSON, dumps, open_stream
 from app.config import Settings
 from app.engine.cost import block_steps, trajectory_cost
+from app.engine.optimizers import companion_names
 from app.engine.runner import StepBlock, iter_config
 
 router = APIRouter(prefix="/api", tags=["trajectory"])
@@ -79,15 +80,21 @@ def _steps_record(block: StepBlock) -> dict[str, Any]:
     }
 
 
-def _points_record(block: StepBlock) -> dict[str, Any]:
-    """A block of steps as its points only (``fields=points``): what a path needs."""
-    table = np.stack([block.x, block.y]).astype(float, copy=False)
-    return {"type": "points", "run": block.run, "first": block.first, "x": table[0], "y": table[1]}
+def _points_record(block: StepBlock, companions: tuple[str, ...]) -> dict[str, Any]:
+    """A block of steps as its points only (``fields=points``): what the contour draws, the
+    run's path and its companion paths (``companions``: the names the block has)."""
+    names = [name for name in companions if name in block.state]
+    table = np.stack([block.x, block.y, *(block.state[name][:, c] for name in names
+                                          for c in (0, 1))]).astype(float, copy=False)
+    return {"type": "points", "run": block.run, "first": block.first, "x": table[0], "y": table[1],
+            "state": {name: {"x": table[2 + 2 * j], "y": table[3 + 2 * j]}
+                      for j, name in enumerate(names)}}
 
 
 Fields = Literal["all", "points"]
 FIELDS_QUERY = Query(description="`all` (default): steps records with every series; `points`: "
-                                 "points records (x and y of each step) instead, a fifth of the "
+                                 "points records (x and y of each step and of the run's companion "
+                                 "paths) instead, about a fifth of the "
                                  "bytes, for a client that draws only the paths (the page while "
                                  "a start is dragged or a slider held)")
 
@@ -110,11 +117,12 @@ def produce(config: Mapping[str, Any], sizes: list[tuple[int, int]], stats: Stre
             fields: Fields = "all") -> Iterator[bytes]:
     """Lines after the start record, one per record (a pull of the stream takes as many as its
     time budget allows; errors and the deadline are the caller's, app.api.streaming.Guarded)."""
-    record = _points_record if fields == "points" else _steps_record
+    companions = [companion_names(run) for run in config["runs"]]
     for item in iter_config(config, sizes=sizes):
         if isinstance(item, StepBlock):
             stats.add_steps(len(item))
-            yield dumps(record(item))
+            yield dumps(_points_record(item, companions[item.run]) if fields == "points"
+                        else _steps_record(item))
         else:
             yield dumps({"type": "end", "run": item.run, "status": item.status,
                          "steps": item.steps})

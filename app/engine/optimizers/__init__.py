@@ -62,6 +62,18 @@ def get_optimizer(name: Any, field: str) -> OptimizerSpec:
     return OPTIMIZERS[name]
 
 
+def companion_names(run: Mapping[str, Any]) -> tuple[str, ...]:
+    """A validated run's companion paths: the ``path`` state quantities of its optimizer, then
+    of its inner optimizer (the points drawn beside the run's own, as the catalog marks them)."""
+    names: list[str] = []
+    for node in (run, run.get("inner") or {}):
+        spec = OPTIMIZERS.get(node.get("optimizer", ""))
+        for var in spec.state if spec else ():
+            if var.path and var.name not in names:
+                names.append(var.name)
+    return tuple(names)
+
+
 def validate_optimizer(run: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     """Validate ``{"optimizer", "params", "inner"?}`` of a run; returns it with defaults filled."""
     spec = get_optimizer(run.get("optimizer"), f"{prefix}.optimizer")
