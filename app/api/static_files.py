@@ -271,8 +271,12 @@ def whole_body(etag: str, body: bytes, coding: str, best_max: int | None = None)
     return out
 
 
+ANY_CODING: dict[str, bytes] = {"br": b"", "gzip": b""}  # what an answer made per request offers
+
+
 def _coding_of(request: Request) -> str:
-    return accepted_coding(request.headers.get("accept-encoding", ""), {"br": b"", "gzip": b""})
+    """The coding a per-request answer takes: the best the client accepts."""
+    return accepted_coding(request.headers.get("accept-encoding", ""), ANY_CODING)
 
 
 async def whole_response(request: Request, body: bytes, etag: str, headers: dict[str, str],
@@ -461,7 +465,7 @@ class CompressWholeResponses:
             whole = not message.get("more_body", False)
             media = headers.get("content-type", "").split(";")[0].strip()
             wanted = media in DYNAMIC_TYPES
-            coding = accepted_coding(accept, {"br": b"", "gzip": b""})
+            coding = accepted_coding(accept, ANY_CODING)
             if media in STREAM_TYPES and coding != "identity" and "content-encoding" not in headers:
                 coder = StreamCoder(coding)
                 headers["Content-Encoding"] = coding
