@@ -126,7 +126,6 @@ function scheduleSlow() {
     // None for an answer superseded: the newer one draws them when it completes (or fails).
     if (!ds || app.inflight > ds.seq) return;
     const st = style();
-    renderRunLegends(ds, st); // the charts' legends name what they now draw
     app.views.lr.setData(ds, st, { log: app.page.lrlog }).then(() => {
       $("lr-log").checked = app.views.lr.logUsed;
     });
