@@ -310,6 +310,8 @@ class Limits(_Open):
     max_map_cells: int
     max_basin_cells: int
     max_map_steps: int
+    page_digits: int = Field(description="significant digits of the series the page asks for "
+                                         "(POST /api/trajectory?digits=); its paths stay exact")
 
 
 class LessonInfo(_Open):

@@ -112,11 +112,14 @@ export function surfaceURL(surface, { resolution = 120, log = false } = {}) {
 
 /**
  * POST the config and read the NDJSON stream, calling `onRecord(record)` for every record
- * (start, steps, end; with `points`, points records instead of steps: x and y only). Resolves when the stream ends; rejects with ApiError on a 4xx/5xx and with
- * an AbortError when `signal` fires.
+ * (start, steps, end; with `points`, points records instead of steps: x and y only; with
+ * `digits`, every series but the paths rounded to that many significant digits, as the page
+ * shows them). Resolves when the stream ends; rejects with ApiError on a 4xx/5xx and with an
+ * AbortError when `signal` fires.
  */
-export async function streamTrajectory(config, { signal, onRecord, points = false }) {
-  const response = await fetch(points ? "/api/trajectory?fields=points" : "/api/trajectory", {
+export async function streamTrajectory(config, { signal, onRecord, points = false, digits = null }) {
+  const query = points ? "?fields=points" : digits ? `?digits=${digits}` : "";
+  const response = await fetch(`/api/trajectory${query}`, {
     method: "POST",
     signal,
     headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },

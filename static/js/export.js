@@ -6,8 +6,8 @@
 // contour's paths live on canvases over Plotly's plot, so its image is drawn from a temporary
 // figure: the contour traces (with the basin map when it is shown) plus one scatter trace per path.
 
-import { ApiError, fetchStart } from "./api.js";
-import { decimate } from "./data.js";
+import { ApiError, fetchStart, streamTrajectory } from "./api.js";
+import { Dataset, decimate } from "./data.js";
 import { t, tc } from "./i18n.js";
 import { OVERLAY_AXES } from "./plots.js";
 import { escapePlotly, runMarks, runNames } from "./names.js";
@@ -370,8 +370,25 @@ async function image(ctx, format) {
   say(ctx, "export.saved", { name });
 }
 
-async function data(ctx, format) {
+/**
+ * The drawn trajectory asked for again with every number exact (the page's own answer has its
+ * series but the paths rounded to the digits it shows): a file holds what the engine computed.
+ */
+async function exact(ctx) {
   const got = await current(ctx);
+  if (!got) return null;
+  let ds = null;
+  await streamTrajectory(got.ds.sent || got.config, {
+    onRecord(rec) {
+      if (rec.type === "start") ds = new Dataset(rec.config, rec.query, 0);
+      else if (ds) ds.add(rec);
+    },
+  });
+  return ds && { ds, config: ds.config, query: ds.query };
+}
+
+async function data(ctx, format) {
+  const got = await exact(ctx);
   if (!got) return say(ctx, "export.wait");
   const name = `${baseName(got.config)}.${format}`;
   const text = format === "csv" ? trajectoryCSV(got.ds) : trajectoryJSON(got.ds, got.config, got.query);

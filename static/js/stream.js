@@ -85,6 +85,7 @@ export async function compute() {
       await streamTrajectory(sent, {
         signal: controller.signal,
         points,
+        digits: app.catalog.limits.page_digits, // the exports ask for exact numbers
         onRecord(rec) {
           if (seq !== app.seq) return;
           if (rec.type === "start") {

@@ -11,6 +11,7 @@ from app import __version__
 from app.address.codec import encode
 from app.address.table import page_table, rows
 from app.api.deps import etag_of, not_modified, settings_of, validate_request
+from app.api.rounding import PAGE_DIGITS
 from app.api.schemas import Catalog
 from app.api.static_files import whole_response
 from app.config import Settings
@@ -47,6 +48,7 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
             "max_map_cells": settings.max_map_cells,
             "max_basin_cells": settings.max_basin_cells,
             "max_map_steps": settings.max_map_steps,
+            "page_digits": PAGE_DIGITS,
         },
         "maps": {"metrics": list(maps.METRICS), "basin_colors": list(maps.BASIN_COLORS),
                  "scales": list(maps.SCALES)},

@@ -30,12 +30,15 @@ from app.api.deps import (
     stats_of,
     validate_request,
 )
+from app.api.rounding import DIGITS_MAX, DIGITS_MIN, PAGE_DIGITS, significant
 from app.api.schemas import ErrorResponse
 from app.api.streaming import NDJSON, dumps, open_stream
+from app.api.warm import warm_response
 from app.config import Settings
 from app.engine.cost import block_steps, trajectory_cost
 from app.engine.optimizers import companion_names
 from app.engine.runner import StepBlock, iter_config
+from app.lessons import FIRST_SCREEN
 
 router = APIRouter(prefix="/api", tags=["trajectory"])
 _SCHEMA = {"$ref": "#/components/schemas/TrajectoryRecord"}
@@ -60,15 +63,22 @@ QUERY_PARAMETERS: dict[str, Any] = openapi_parameters(rows("config", "run"))
 fuzzing; the route reads the raw query string itself."""
 
 
-def _steps_record(block: StepBlock) -> dict[str, Any]:
+def _steps_record(block: StepBlock, companions: tuple[str, ...] = (),
+                  digits: int | None = None) -> dict[str, Any]:
     """A block of steps as a record of NumPy rows that ``dumps`` writes whole: every series is
-    copied into one C-contiguous table (the engine's columns are strided views)."""
+    copied into one C-contiguous table (the engine's columns are strided views). With
+    ``digits``, every series but the paths (x, y and the ``companions``) is rounded to that many
+    significant digits."""
     names = list(block.state)
     factors = list(block.factors)
     table = np.stack([block.x, block.y, block.loss, block.lr, block.grad_x, block.grad_y,
                       *(block.state[name][:, c] for name in names for c in (0, 1)),
                       *(block.factors[name] for name in factors)]
                      ).astype(float, copy=False)
+    if digits is not None:
+        read = [k for k in range(2, len(table))
+                if not (6 <= k < 6 + 2 * len(names) and names[(k - 6) // 2] in companions)]
+        table[read] = significant(table[read], digits)
     x, y, loss, lr, grad_x, grad_y = table[:6]
     first = 6 + 2 * len(names)
     return {
@@ -92,6 +102,11 @@ def _points_record(block: StepBlock, companions: tuple[str, ...]) -> dict[str, A
 
 
 Fields = Literal["all", "points"]
+DIGITS_QUERY = Query(ge=DIGITS_MIN, le=DIGITS_MAX, description=(
+    "round every series but the paths (loss, lr, gradient, state quantities, factors; not x, y "
+    "nor a companion path) to this many significant digits: a smaller answer for a client that "
+    "only shows them (the page asks for 9 and shows 4); absent: exact, shortest round-trip "
+    "floats"))
 FIELDS_QUERY = Query(description="`all` (default): steps records with every series; `points`: "
                                  "points records (x and y of each step and of the run's companion "
                                  "paths) instead, about a fifth of the "
@@ -114,7 +129,7 @@ def stream_sizes(config: Mapping[str, Any], settings: Settings) -> list[tuple[in
 
 
 def produce(config: Mapping[str, Any], sizes: list[tuple[int, int]], stats: StreamStats,
-            fields: Fields = "all") -> Iterator[bytes]:
+            fields: Fields = "all", digits: int | None = None) -> Iterator[bytes]:
     """Lines after the start record, one per record (a pull of the stream takes as many as its
     time budget allows; errors and the deadline are the caller's, app.api.streaming.Guarded)."""
     companions = [companion_names(run) for run in config["runs"]]
@@ -122,17 +137,18 @@ def produce(config: Mapping[str, Any], sizes: list[tuple[int, int]], stats: Stre
         if isinstance(item, StepBlock):
             stats.add_steps(len(item))
             yield dumps(_points_record(item, companions[item.run]) if fields == "points"
-                        else _steps_record(item))
+                        else _steps_record(item, companions[item.run], digits))
         else:
             yield dumps({"type": "end", "run": item.run, "status": item.status,
                          "steps": item.steps})
 
 
 def trajectory_etag(config: Mapping[str, Any], sizes: list[tuple[int, int]],
-                    fields: Fields = "all") -> str:
+                    fields: Fields = "all", digits: int | None = None) -> str:
     """The stream's ETag: the canonical configuration, the version, the block sizes (and the
-    fields asked, when not all)."""
-    tagged: list[Any] = [config, __version__, sizes] + ([fields] if fields != "all" else [])
+    fields asked, when not all, and the digits, when rounded)."""
+    tagged: list[Any] = [config, __version__, sizes] + ([fields] if fields != "all" else []) \
+        + ([{"digits": digits}] if digits is not None else [])
     return etag_of(json.dumps(tagged, sort_keys=True, separators=(",", ":"), allow_nan=False))
 
 
@@ -146,13 +162,13 @@ def whole_s(config: Mapping[str, Any], settings: Settings) -> float:
 
 
 async def _stream(request: Request, config: dict[str, Any], sizes: list[tuple[int, int]],
-                  headers: dict[str, str], settings: Settings, fields: Fields = "all"
-                  ) -> Response:
+                  headers: dict[str, str], settings: Settings, fields: Fields = "all",
+                  digits: int | None = None) -> Response:
     """The streaming response shared by GET and POST (its first block computed before the
     headers; a cheap stream sent whole in one piece)."""
     return await open_stream(request, start_record(config, encode(config)),
-                             produce(config, sizes, stats_of(request), fields), "trajectory",
-                             "trajectory", headers, whole_s=whole_s(config, settings))
+                             produce(config, sizes, stats_of(request), fields, digits),
+                             "trajectory", "trajectory", headers, whole_s=whole_s(config, settings))
 
 
 @router.post(
@@ -163,12 +179,27 @@ async def _stream(request: Request, config: dict[str, Any], sizes: list[tuple[in
     openapi_extra=CONFIG_BODY,
 )
 async def post_trajectory(request: Request, config: BodyConfig, settings: SettingsDep,
-                          fields: Annotated[Fields, FIELDS_QUERY] = "all") -> Response:
+                          fields: Annotated[Fields, FIELDS_QUERY] = "all",
+                          digits: Annotated[int | None, DIGITS_QUERY] = None) -> Response:
     """Run the JSON configuration in the body and stream its records as NDJSON (with
-    ``fields=points``, each block as its points only)."""
+    ``fields=points``, each block as its points only; with ``digits``, the series but the paths
+    rounded)."""
     sizes = stream_sizes(config, settings)
-    return await _stream(request, config, sizes,
-                         {"ETag": trajectory_etag(config, sizes, fields)}, settings, fields)
+    headers = {"ETag": trajectory_etag(config, sizes, fields, digits)}
+    warm = warm_response(request, headers["ETag"], headers, NDJSON)
+    if warm is not None:  # the first screen's, prepared at startup
+        return warm
+    return await _stream(request, config, sizes, headers, settings, fields, digits)
+
+
+def first_screen_answer(settings: Settings) -> tuple[str, bytes]:
+    """The answer to the page's first request with no query (the catalog's first screen, every
+    series, rounded to the page's digits): its ETag and its bytes, those of the stream."""
+    config = validate_request(decode(FIRST_SCREEN), settings)
+    sizes = stream_sizes(config, settings)
+    body = start_record(config, encode(config)) + b"".join(
+        produce(config, sizes, StreamStats(), "all", PAGE_DIGITS))
+    return trajectory_etag(config, sizes, "all", PAGE_DIGITS), body
 
 
 @router.get("/trajectory", response_class=StreamingResponse, responses={

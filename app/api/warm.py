@@ -1,0 +1,76 @@
+"""Answers prepared before anyone asks, kept compressed at their best.
+
+Every visitor of the page with no query asks for the same trajectory (the catalog's first screen,
+as the page asks for it). A stream is compressed as it goes, at a quality quick enough for any
+answer (brotli 1); this one answer is made once per server, in a thread at startup, at brotli's
+best quality instead (about 30 % fewer bytes on the first load) and served whole. Decompressed,
+its bytes are the stream's bytes: a client cannot tell them apart but by their size.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import brotli
+from fastapi import FastAPI, Request, Response
+
+from app.api.static_files import BEST_QUALITY, accepted_coding
+
+log = logging.getLogger("app.api")
+
+Prepare = Callable[[], tuple[str, bytes]]
+"""Makes one answer: its ETag and its bytes."""
+
+
+def coded_bodies(body: bytes) -> dict[str, bytes]:
+    """``body`` raw and in each coding at its best quality."""
+    return {"identity": body, "br": brotli.compress(body, quality=BEST_QUALITY),
+            "gzip": gzip.compress(body, compresslevel=9, mtime=0)}
+
+
+def prepare(app: FastAPI, make: Prepare) -> None:
+    """Make an answer and keep it, by ETag, with ``app`` (a failure only logs: the route still
+    answers, at its usual size)."""
+    try:
+        etag, body = make()
+        bodies = coded_bodies(body)
+    except Exception:
+        log.exception("an answer could not be prepared")
+        return
+    app.state.warm_answers = {**getattr(app.state, "warm_answers", {}), etag: bodies}
+
+
+def install_warm_answers(app: FastAPI, makers: list[Prepare]) -> None:
+    """Prepare ``makers``' answers in a thread when ``app`` starts (a second of one core)."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(target: FastAPI) -> AsyncIterator[object]:
+        def work() -> None:
+            for make in makers:
+                prepare(target, make)
+
+        threading.Thread(target=work, name="warm-answers", daemon=True).start()
+        async with inner(target) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan
+
+
+def warm_response(request: Request, etag: str, headers: dict[str, str], media_type: str
+                  ) -> Response | None:
+    """The prepared answer of ``etag`` in the best coding the client takes, or None."""
+    answers: dict[str, dict[str, bytes]] = getattr(request.app.state, "warm_answers", {})
+    bodies = answers.get(etag)
+    if bodies is None:
+        return None
+    coding = accepted_coding(request.headers.get("accept-encoding", ""), bodies)
+    out = {**headers, "Vary": "Accept-Encoding"}
+    if coding != "identity":
+        out["Content-Encoding"] = coding
+        out["ETag"] = f'{etag[:-1]}-{coding}"'
+    return Response(bodies[coding], media_type=media_type, headers=out)
