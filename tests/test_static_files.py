@@ -14,7 +14,13 @@ import brotli
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.static_files import IMMUTABLE, PLOTLY_JS, PLOTLY_VERSION, accepted_coding
+from app.api.static_files import (
+    IMMUTABLE,
+    PLOTLY_JS,
+    PLOTLY_VERSION,
+    accepted_coding,
+    served_bytes,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +61,9 @@ def test_the_page_loads_static_files_under_a_content_version(client: TestClient)
     main = next(u for u in urls if u.endswith("/js/main.js"))
     r, body = raw_get(client, main, "br")
     assert r.status_code == 200 and r.headers["cache-control"] == IMMUTABLE
-    assert brotli.decompress(body) == (ROOT / "static/js/main.js").read_bytes()
+    source = (ROOT / "static/js/main.js").read_bytes()
+    served = brotli.decompress(body)
+    assert served == served_bytes(ROOT / "static/js/main.js") and len(served) < len(source)
     # main.js imports ./plots.js: resolved under the same versioned prefix, also immutable
     sibling = client.get(main.replace("main.js", "plots.js"))
     assert sibling.status_code == 200 and sibling.headers["cache-control"] == IMMUTABLE
@@ -76,7 +84,7 @@ def test_the_version_follows_the_files(make_client: Callable[..., TestClient],
     assert client.get("/").text == first
     (tmp_path / "js" / "a.js").write_text("export const a = 2;\n")
     second = client.get("/").text
-    assert second != first and client.get(f"{second}/js/a.js").text == "export const a = 2;\n"
+    assert second != first and client.get(f"{second}/js/a.js").text == "export const a=2;"
     for bad in ("/static/../pyproject.toml", "/static/%2e%2e/pyproject.toml", "/static/js",
                 "/static/js/none.js", f"{second}/%2e%2e/%2e%2e/pyproject.toml"):
         assert client.get(bad).status_code == 404, bad
@@ -132,3 +140,17 @@ def test_json_answers_are_compressed_and_streams_stay_streams(client: TestClient
         decoded[coding] = texts
     # ... and each piece carries the very records the plain stream sends in it, none held back
     assert decoded["br"] == decoded["gzip"] == decoded["identity"]
+
+
+def test_scripts_are_served_without_comments_and_strings_kept(tmp_path: Path) -> None:
+    """The page's scripts lose their comments and layout, never a string, template literal or
+    regular expression; minified and vendor files pass as they are."""
+    script = tmp_path / "x.js"
+    script.write_text('// a comment\nconst a = `one\n  // kept ${b /* kept */ + `in ${c}`} `;\n'
+                      '/** doc */\nconst re = /\\/\\/[a-z]+/g; // tail\nlet s = "// kept";\n')
+    assert served_bytes(script).decode() == (
+        'const a=`one\n  // kept ${b /* kept */ + `in ${c}`} `;const re=/\\/\\/[a-z]+/g;'
+        'let s="// kept";')
+    for name in ("vendor/katex/katex.min.js", "css/app.css"):
+        path = ROOT / "static" / name
+        assert served_bytes(path) == path.read_bytes()

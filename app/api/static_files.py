@@ -37,6 +37,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import brotli
+import rjsmin
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
@@ -102,6 +103,16 @@ def write_best(cache_dir: Path, raw: bytes) -> bytes:
     return body
 
 
+def served_bytes(path: Path) -> bytes:
+    """A file's bytes as served: the page's own scripts without their comments and layout
+    (rjsmin: about a quarter fewer bytes after compression, so the first load keeps within its
+    budget; strings and template literals are kept as written), every other file as it is."""
+    raw = path.read_bytes()
+    if path.suffix == ".js" and not path.name.endswith(".min.js"):
+        return rjsmin.jsmin(raw.decode("utf-8"), keep_bang_comments=True).encode("utf-8")
+    return raw
+
+
 def load_asset(path: Path, cache_dir: Path | None = None) -> Asset | None:
     """The file at ``path`` ready to serve (compressed on first use, again when it changes; a
     file's best brotli comes from ``cache_dir`` when it is there)."""
@@ -114,7 +125,7 @@ def load_asset(path: Path, cache_dir: Path | None = None) -> Asset | None:
         hit = _cache.get(path)
         if hit and hit[0] == key:
             return hit[1]
-        raw = path.read_bytes()
+        raw = served_bytes(path)
         bodies = {"identity": raw}
         if path.suffix in COMPRESSIBLE and len(raw) >= MIN_COMPRESS:
             best = read_best(cache_dir, raw)
@@ -140,7 +151,7 @@ def improve_in_background(paths: Path | list[Path], cache_dir: Path) -> None:
         return
 
     def improve(path: Path) -> None:
-        raw = path.read_bytes()
+        raw = served_bytes(path)
         if path.suffix in COMPRESSIBLE and len(raw) >= MIN_COMPRESS \
                 and read_best(cache_dir, raw) is None:
             write_best(cache_dir, raw)
@@ -525,7 +536,7 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=None)
     cache_dir = parser.parse_args().cache_dir or get_settings().asset_cache_dir
     for path in [*static_files_of(get_settings().static_dir), PLOTLY_JS]:
-        raw = path.read_bytes()
+        raw = served_bytes(path)
         if len(raw) < MIN_COMPRESS:
             continue
         if read_best(cache_dir, raw) is None:
