@@ -50,7 +50,7 @@ def test_held_slider_draws_paths_then_every_view_at_release(page: Any, e2e_url: 
     page.wait_for_function("optviz.app.dataset.seq === optviz.app.seq && optviz.app.dataset.done && "
                            "Number(document.body.dataset.settledSeq) === optviz.app.seq")
     check_current(page)
-    assert asked[-1] == "trajectory", asked  # the release: the same configuration, whole
+    assert asked[-1] == "trajectory?digits=9", asked  # the release: the same configuration, whole
     # Every chart's legend names run 0 by its new lr (renamed in place at each move).
     lr = page.locator('.run-card[data-run="0"] .param[data-key="lr"] input[type=number]').input_value()
     names = page.evaluate(LEGEND_NAMES)
