@@ -79,13 +79,17 @@ def wait_for_best_static(url: str, timeout: float = 120.0) -> int:
         time.sleep(1.0)
 
 
-def test_first_load_and_reload_bytes(browser, console, e2e_url):
+@pytest.mark.parametrize("query", [
+    "?surface=rosenbrock&r0=adam,lr=0.05&r1=sgd,lr=0.001,momentum=0.9",
+    "",  # the first screen: a race of four optimizers over 500 steps, every series on screen
+])
+def test_first_load_and_reload_bytes(browser, console, e2e_url, query):
     print(f"plotly.min.js, brotli: {wait_for_best_plotly(e2e_url)} bytes")
     print(f"katex.min.js, brotli: {wait_for_best_static(e2e_url)} bytes")
     pg = new_page(browser, console)
     try:
         wire = Wire(pg)
-        open_app(pg, e2e_url + "/?surface=rosenbrock&r0=adam,lr=0.05&r1=sgd,lr=0.001,momentum=0.9")
+        open_app(pg, f"{e2e_url}/{query}")
         pg.wait_for_timeout(300)
         first = wire.total()
         print(f"first load: {first} bytes\n{wire.table()}")
