@@ -87,7 +87,7 @@ def test_static_files_and_plotly_are_served_locally(make_client: Callable[..., h
     (tmp_path / "js" / "main.js").write_text("export const ok = 1;\n")
     client = make_client(static_dir=tmp_path)
     response = client.get("/static/js/main.js")
-    assert response.status_code == 200 and response.text == "export const ok = 1;\n"
+    assert response.status_code == 200 and response.text == "export const ok=1;"  # minified
     assert client.get("/static/js/none.js").status_code == 404
     plotly = client.get("/vendor/plotly.min.js")
     assert plotly.status_code == 200

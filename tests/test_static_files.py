@@ -154,3 +154,12 @@ def test_scripts_are_served_without_comments_and_strings_kept(tmp_path: Path) ->
     for name in ("vendor/katex/katex.min.js", "css/app.css"):
         path = ROOT / "static" / name
         assert served_bytes(path) == path.read_bytes()
+
+
+def test_scripts_can_be_served_as_written(make_client: Callable[..., TestClient]) -> None:
+    """OPTVIZ_MINIFY_SCRIPTS=false: the page's scripts as written (to read them in a debugger)."""
+    client = make_client(minify_scripts=False)
+    version = re.search(r'/static/(v[0-9a-f]{12})/', client.get("/").text)
+    assert version is not None
+    served = client.get(f"/static/{version.group(1)}/js/main.js").content
+    assert served == (ROOT / "static/js/main.js").read_bytes()

@@ -71,7 +71,8 @@ class Asset:
     bodies: dict[str, bytes]
 
 
-_cache: dict[Path, tuple[tuple[int, int], Asset]] = {}  # shared by every app of the process
+# (path, minified) -> (mtime and size, asset), shared by every app of the process
+_cache: dict[tuple[Path, bool], tuple[tuple[int, int], Asset]] = {}
 _cache_lock = threading.Lock()
 _best_started: set[Path] = set()
 
@@ -103,29 +104,31 @@ def write_best(cache_dir: Path, raw: bytes) -> bytes:
     return body
 
 
-def served_bytes(path: Path) -> bytes:
+def served_bytes(path: Path, minify: bool = True) -> bytes:
     """A file's bytes as served: the page's own scripts without their comments and layout
     (rjsmin: about a quarter fewer bytes after compression, so the first load keeps within its
-    budget; strings and template literals are kept as written), every other file as it is."""
+    budget; strings and template literals are kept as written; ``minify`` off, as written, to
+    debug them), every other file as it is."""
     raw = path.read_bytes()
-    if path.suffix == ".js" and not path.name.endswith(".min.js"):
+    if minify and path.suffix == ".js" and not path.name.endswith(".min.js"):
         return rjsmin.jsmin(raw.decode("utf-8"), keep_bang_comments=True).encode("utf-8")
     return raw
 
 
-def load_asset(path: Path, cache_dir: Path | None = None) -> Asset | None:
+def load_asset(path: Path, cache_dir: Path | None = None, minify: bool = True) -> Asset | None:
     """The file at ``path`` ready to serve (compressed on first use, again when it changes; a
-    file's best brotli comes from ``cache_dir`` when it is there)."""
+    file's best brotli comes from ``cache_dir`` when it is there; ``minify``: see
+    :func:`served_bytes`)."""
     try:
         stat = path.stat()
     except OSError:
         return None
     key = (stat.st_mtime_ns, stat.st_size)
     with _cache_lock:  # one thread compresses a file; the others wait for it
-        hit = _cache.get(path)
+        hit = _cache.get((path, minify))
         if hit and hit[0] == key:
             return hit[1]
-        raw = served_bytes(path)
+        raw = served_bytes(path, minify)
         bodies = {"identity": raw}
         if path.suffix in COMPRESSIBLE and len(raw) >= MIN_COMPRESS:
             best = read_best(cache_dir, raw)
@@ -136,7 +139,7 @@ def load_asset(path: Path, cache_dir: Path | None = None) -> Asset | None:
         if media.startswith("text/") or media in ("application/json", "image/svg+xml"):
             media += "; charset=utf-8"
         asset = Asset(media, hashlib.sha256(raw).hexdigest()[:20], bodies)
-        _cache[path] = (key, asset)
+        _cache[(path, minify)] = (key, asset)
         return asset
 
 
@@ -156,7 +159,7 @@ def improve_in_background(paths: Path | list[Path], cache_dir: Path) -> None:
                 and read_best(cache_dir, raw) is None:
             write_best(cache_dir, raw)
             with _cache_lock:
-                _cache.pop(path, None)
+                _cache.pop((path, True), None)
             load_asset(path, cache_dir)  # the best from now on
 
     def work() -> None:
@@ -365,7 +368,9 @@ async def get_static(path: str, request: Request) -> Response:
         if head == tree.current():
             cache = IMMUTABLE
     found = tree.file(path)
-    asset = await run_in_threadpool(load_asset, found, cache_dir_of(request.app)) if found else None
+    minify = request.app.state.settings.minify_scripts
+    asset = await run_in_threadpool(load_asset, found, cache_dir_of(request.app), minify) \
+        if found else None
     if asset is None:
         return Response("Not Found", status_code=404, media_type="text/plain")
     return asset_response(request, asset, cache)
