@@ -30,3 +30,20 @@ def test_each_part_is_revalidated_by_its_own_etag(client: TestClient) -> None:
 def test_a_bad_flag_is_a_4xx_naming_it(client: TestClient) -> None:
     response = client.get("/api/catalog?lessons=maybe")
     assert 400 <= response.status_code < 500 and "lessons" in response.text
+
+
+def test_texts_en_is_the_catalog_less_its_translations(client: TestClient) -> None:
+    """A page in English opens with ?lessons=0&texts=en and grafts the translations from the
+    whole part when its language changes (static/js/api.js graftTranslations): the two must
+    differ by the i18n members only."""
+    from app.api.routes.catalog import without_translations
+
+    for query in ("", "lessons=0"):
+        full = client.get(f"/api/catalog?{query}").json()
+        english = client.get(f"/api/catalog?{query}&texts=en")
+        assert english.status_code == 200 and '"i18n"' not in english.text
+        assert english.json() == without_translations(full)
+        assert english.headers["etag"] != client.get(f"/api/catalog?{query}").headers["etag"]
+        assert len(english.content) < 0.85 * len(client.get(f"/api/catalog?{query}").content)
+    bad = client.get("/api/catalog?lessons=0&texts=zh")
+    assert bad.status_code == 422 and [d["field"] for d in bad.json()["detail"]] == ["texts"]

@@ -64,11 +64,30 @@ function getJSON(url, signal) {
 }
 
 // The page opens with the catalog less its lessons (9 kB of texts the first screen does not show);
-// the lessons come from /api/lessons when a lesson is opened or the gallery shown.
-export const CATALOG_URL = "/api/catalog?lessons=0";
+// the lessons come from /api/lessons when a lesson is opened or the gallery shown. A page in
+// English asks for its texts in English only (16 kB less), and for the translations when its
+// language changes (graftTranslations).
+export const catalogURL = (lang) => (lang === "en" ? "/api/catalog?lessons=0&texts=en" : "/api/catalog?lessons=0");
 
-export function getCatalog(signal) {
-  return getJSON(CATALOG_URL, signal);
+export function getCatalog(lang, signal) {
+  return getJSON(catalogURL(lang), signal);
+}
+
+/**
+ * Put the translations of `whole` (the catalog with every text) into `catalog` (the same catalog
+ * asked for in English only), in place: every object keeps its identity, so whatever holds one
+ * (a control, a legend) reads the new language through it.
+ */
+export function graftTranslations(catalog, whole) {
+  if (Array.isArray(whole)) {
+    whole.forEach((v, i) => graftTranslations(catalog && catalog[i], v));
+    return;
+  }
+  if (!whole || typeof whole !== "object" || !catalog || typeof catalog !== "object") return;
+  for (const [key, value] of Object.entries(whole)) {
+    if (key === "i18n") catalog.i18n = value;
+    else graftTranslations(catalog[key], value);
+  }
 }
 
 /** The catalog's lessons ({lessons: [...]}). */

@@ -1,6 +1,7 @@
 // The page's display options: log axes, stretch to fill, 2D or 3D, the language, the notice's
 // dismiss button; and what a classroom link hides.
 
+import { getCatalog, graftTranslations } from "./api.js";
 import { draw3d, restyle } from "./draw.js";
 import { setLang } from "./i18n.js";
 import { $, app, pageChanged, style } from "./state.js";
@@ -37,8 +38,19 @@ export function bindViewsControls({ renderAllText }) {
   });
   $("mode-2d").addEventListener("click", () => setMode("2d"));
   $("mode-3d").addEventListener("click", () => setMode("3d"));
-  $("lang").addEventListener("change", (ev) => {
-    app.page.lang = ev.target.value;
+  $("lang").addEventListener("change", async (ev) => {
+    const lang = ev.target.value;
+    if (lang !== "en" && !app.catalogTranslated) {
+      // The page opened in English with the catalog's English texts only: its translations first.
+      try {
+        graftTranslations(app.catalog, await getCatalog(lang));
+        app.catalogTranslated = true;
+      } catch {
+        // the catalog's texts stay in English; the page's own strings still change
+      }
+      if ($("lang").value !== lang) return; // changed again meanwhile: that change applies
+    }
+    app.page.lang = lang;
     setLang(app.page.lang);
     renderAllText();
     pageChanged();

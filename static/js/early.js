@@ -4,11 +4,11 @@
 // (api.js prefetchJSON). Nothing is drawn here, and a failure is left for main.js to meet and
 // show. (main.js stays the page's first module script: tests find the modules' base by it.)
 
-import { CATALOG_URL, configURL, prefetchJSON, surfaceURL } from "./api.js";
+import { catalogURL, configURL, prefetchJSON, surfaceURL } from "./api.js";
 import { splitQuery } from "./urlstate.js";
 
 const firstScreen = window.location.search.replace(/^\?/, "") === "";
-const catalog = prefetchJSON(CATALOG_URL);
+const catalog = prefetchJSON(catalogURL(splitQuery(window.location.search).page.lang));
 
 /** The surface grid main.js draws first (the catalog says whether f is drawn on a log scale). */
 function prefetchSurface(cat, decoded) {

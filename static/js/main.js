@@ -103,16 +103,17 @@ async function main() {
   $("lang").value = getLang();
   setStatus("status.computing");
   const knownHide = new Set(HIDEABLE);
+  const textsLang = page.lang; // the catalog's texts: in English only for a page in English
   let catalog;
   let decoded;
   try {
     if (firstScreen) {
-      catalog = await getCatalog();
+      catalog = await getCatalog(textsLang);
       ({ apiQuery, page, warnings } = splitQuery(`?${catalog.first_screen || ""}`));
       app.page = page;
       decoded = await getConfig(apiQuery);
     } else {
-      [catalog, decoded] = await Promise.all([getCatalog(), getConfig(apiQuery)]);
+      [catalog, decoded] = await Promise.all([getCatalog(textsLang), getConfig(apiQuery)]);
     }
   } catch (err) {
     setStatus("status.error");
@@ -120,6 +121,7 @@ async function main() {
     return;
   }
   app.catalog = catalog;
+  app.catalogTranslated = textsLang !== "en";
   usePalette(catalog.palette);
   $("formula").maxLength = Math.min(catalog.limits.max_expression_chars, catalog.expression.max_length);
   app.config = decoded.config;

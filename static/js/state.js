@@ -12,6 +12,7 @@ export const $ = (id) => document.getElementById(id);
 
 export const app = {
   catalog: null,
+  catalogTranslated: false, // the catalog holds its texts' translations (a page opened in English asks without)
   config: null,
   canonical: "",
   page: null,

@@ -77,3 +77,23 @@ def test_page_keeps_no_text_of_its_own_for_catalog_names(page, e2e_url):
     page.wait_for_function("document.querySelector('#teach .step-scale h4').textContent === 'Step scale'")
     colours = page.evaluate("[...document.querySelector('.run-card .color-select').options].map((o) => o.textContent)")
     assert colours[:3] == ["orange", "blue", "bluish green"]
+
+
+def test_an_english_page_switched_to_chinese_gets_the_translations(page, e2e_url):
+    """A page opened in English asks for the catalog's English texts only (16 kB less on a first
+    load); switched to Chinese, it asks for the translations and every catalog text follows."""
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/catalog" in r.url else None)
+    open_app(page, e2e_url + ZH_LINK.replace("&p.lang=zh", ""))
+    assert asked and all("texts=en" in u for u in asked), asked
+    assert page.evaluate("JSON.stringify(optviz.app.catalog).includes('i18n')") is False
+    page.select_option("#lang", "zh")
+    page.wait_for_function("/[\\u4e00-\\u9fff]/.test(document.getElementById('surface-description').textContent)")
+    lr = page.locator('.run-card .param[data-key="lr"] .help').first
+    assert lr.text_content() == "学习率"
+    assert any("texts=en" not in u for u in asked), asked
+    teach = page.evaluate("[...document.querySelectorAll('#teach th[title]')].map((th) => th.title).join(' | ')")
+    assert "一阶矩：梯度的滑动平均" in teach
+    page.select_option("#lang", "en")
+    assert page.locator("#surface-description").text_content().startswith("A curved, narrow")
+    assert lr.text_content() == "learning rate"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app import __version__
 from app.address.codec import encode
@@ -66,17 +66,29 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
     }
 
 
+def without_translations(value: Any) -> Any:
+    """``value`` with every ``i18n`` member (the texts in other languages than English) left
+    out."""
+    if isinstance(value, dict):
+        return {k: without_translations(v) for k, v in value.items() if k != "i18n"}
+    if isinstance(value, list):
+        return [without_translations(v) for v in value]
+    return value
+
+
 def catalog_bytes(request: Request, part: str = "all") -> tuple[bytes, str]:
     """The catalog serialised once per app, with its ETag: whole (``all``), without its lessons
-    (``page``: what a page needs to open) or its lessons alone (``lessons``)."""
+    (``page``: what a page needs to open), that in English only (``page-en``) or its lessons
+    alone (``lessons``)."""
     state = request.app.state
     cache = getattr(state, "catalog_parts", None)
     if cache is None:
         cache = state.catalog_parts = {}
     if part not in cache:
         whole = build_catalog(settings_of(request))
-        value = {"all": whole, "lessons": {"lessons": whole["lessons"]},
-                 "page": {k: v for k, v in whole.items() if k != "lessons"}}[part]
+        page = {k: v for k, v in whole.items() if k != "lessons"}
+        value = {"all": whole, "lessons": {"lessons": whole["lessons"]}, "page": page,
+                 "page-en": without_translations(page), "all-en": without_translations(whole)}[part]
         # UTF-8 as is (JSON's encoding): the Chinese texts' \uXXXX escapes would cost the
         # first load ~1.5 kB more after brotli.
         body = json.dumps(value, allow_nan=False, separators=(",", ":"),
@@ -94,11 +106,21 @@ async def answer(request: Request, part: str) -> Response:
     return await whole_response(request, body, etag, headers)
 
 
+TEXTS_QUERY = Query(description="`all` (default): every text with its translations (`i18n`); "
+                                "`en`: English only, 16 kB less (with `lessons=0`: the page in "
+                                "English asks so, and for the translations when its language "
+                                "changes)")
+
+
 @router.get("/catalog", response_model=Catalog)
-async def get_catalog(request: Request, lessons: bool = True) -> Response:
+async def get_catalog(request: Request, lessons: bool = True,
+                      texts: Annotated[Literal["all", "en"], TEXTS_QUERY] = "all") -> Response:
     """Everything the page builds its controls from: optimizers, schedules, surfaces, limits;
-    ``lessons=0`` leaves the lessons out (the page loads them from /api/lessons when asked)."""
-    return await answer(request, "all" if lessons else "page")
+    ``lessons=0`` leaves the lessons out (the page loads them from /api/lessons when asked),
+    ``texts=en`` the translations."""
+    if lessons:
+        return await answer(request, "all" if texts == "all" else "all-en")
+    return await answer(request, "page" if texts == "all" else "page-en")
 
 
 @router.get("/lessons")
