@@ -30,7 +30,7 @@ from app.api.routes.docs import install_docs
 from app.api.schemas import ErrorResponse, TrajectoryConfig, TrajectoryRecord
 from app.api.security import install_security_headers
 from app.api.static_files import install_static_files
-from app.api.warm import install_warm_answers
+from app.api.warm import install_warm_up, prepare
 from app.config import Settings, get_settings
 from app.logs import install_rate_limit
 
@@ -86,7 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     install_docs(app)
     install_static_files(app)
-    install_warm_answers(app, [lambda: trajectory.first_screen_answer(settings)])
+    install_warm_up(app, [lambda: prepare(app, lambda: trajectory.first_screen_answer(settings)),
+                          lambda: catalog.compress_parts(app)])
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -47,3 +47,21 @@ def test_texts_en_is_the_catalog_less_its_translations(client: TestClient) -> No
         assert len(english.content) < 0.85 * len(client.get(f"/api/catalog?{query}").content)
     bad = client.get("/api/catalog?lessons=0&texts=zh")
     assert bad.status_code == 422 and [d["field"] for d in bad.json()["detail"]] == ["texts"]
+
+
+def test_the_parts_are_compressed_when_the_server_starts() -> None:
+    """The translations a page in English asks for on a language change are ready at brotli's
+    best (no second of compression on that click)."""
+    import time
+
+    from app.api import static_files
+    from app.api.routes.catalog import catalog_bytes
+    from app.main import create_app
+
+    app = create_app()
+    with TestClient(app):
+        _, etag = catalog_bytes(app, "page")
+        deadline = time.monotonic() + 60
+        while (etag, "br") not in static_files._WHOLE_CACHE and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (etag, "br") in static_files._WHOLE_CACHE

@@ -1,6 +1,7 @@
 """Answers prepared before anyone asks, kept compressed at their best.
 
-Every visitor of the page with no query asks for the same trajectory (the catalog's first screen,
+The catalog's parts are compressed when the server starts (app/api/routes/catalog.py). Every
+visitor of the page with no query asks for the same trajectory (the catalog's first screen,
 as the page asks for it). A stream is compressed as it goes, at a quality quick enough for any
 answer (brotli 1); this one answer is made once per server, in a thread at startup, at brotli's
 best quality instead (about 30 % fewer bytes on the first load) and served whole. Decompressed,
@@ -44,15 +45,19 @@ def prepare(app: FastAPI, make: Prepare) -> None:
     app.state.warm_answers = {**getattr(app.state, "warm_answers", {}), etag: bodies}
 
 
-def install_warm_answers(app: FastAPI, makers: list[Prepare]) -> None:
-    """Prepare ``makers``' answers in a thread when ``app`` starts (a second of one core)."""
+def install_warm_up(app: FastAPI, jobs: list[Callable[[], None]]) -> None:
+    """Run ``jobs`` in a thread when ``app`` starts (a second or two of one core); a job that
+    fails only logs."""
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(target: FastAPI) -> AsyncIterator[object]:
         def work() -> None:
-            for make in makers:
-                prepare(target, make)
+            for job in jobs:
+                try:
+                    job()
+                except Exception:
+                    log.exception("a warm-up job failed")
 
         threading.Thread(target=work, name="warm-answers", daemon=True).start()
         async with inner(target) as state:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 
 from app import __version__
 from app.address.codec import encode
 from app.address.table import page_table, rows
-from app.api.deps import etag_of, not_modified, settings_of, validate_request
+from app.api.deps import etag_of, not_modified, validate_request
 from app.api.rounding import PAGE_DIGITS
 from app.api.schemas import Catalog
-from app.api.static_files import whole_response
+from app.api.static_files import ANY_CODING, whole_body, whole_response
 from app.config import Settings
 from app.engine import expression, maps
 from app.engine.optimizers import FAMILIES, OPTIMIZERS
@@ -76,16 +76,16 @@ def without_translations(value: Any) -> Any:
     return value
 
 
-def catalog_bytes(request: Request, part: str = "all") -> tuple[bytes, str]:
+def catalog_bytes(app: FastAPI, part: str = "all") -> tuple[bytes, str]:
     """The catalog serialised once per app, with its ETag: whole (``all``), without its lessons
     (``page``: what a page needs to open), that in English only (``page-en``) or its lessons
     alone (``lessons``)."""
-    state = request.app.state
+    state = app.state
     cache = getattr(state, "catalog_parts", None)
     if cache is None:
         cache = state.catalog_parts = {}
     if part not in cache:
-        whole = build_catalog(settings_of(request))
+        whole = build_catalog(state.settings)
         page = {k: v for k, v in whole.items() if k != "lessons"}
         value = {"all": whole, "lessons": {"lessons": whole["lessons"]}, "page": page,
                  "page-en": without_translations(page), "all-en": without_translations(whole)}[part]
@@ -97,9 +97,19 @@ def catalog_bytes(request: Request, part: str = "all") -> tuple[bytes, str]:
     return cache[part]
 
 
+def compress_parts(app: FastAPI) -> None:
+    """Compress the parts a page asks for at their best before anyone asks: a page opened in
+    English asks for the translations (``page``) when its language changes, and would otherwise
+    wait a second of brotli's best quality on that click."""
+    for part in ("page-en", "page", "lessons"):
+        body, etag = catalog_bytes(app, part)
+        for coding in ANY_CODING:
+            whole_body(etag, body, coding)
+
+
 async def answer(request: Request, part: str) -> Response:
     """A catalog part, revalidated by its ETag."""
-    body, etag = catalog_bytes(request, part)
+    body, etag = catalog_bytes(request.app, part)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
