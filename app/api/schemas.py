@@ -330,6 +330,9 @@ class Catalog(_Open):
     """Everything the page builds its controls from."""
 
     version: str
+    texts: Literal["all", "en"] = Field(
+        "all", description="`all`: every text with its translations (`i18n`); `en`: English only "
+                           "(asked with `texts=en`)")
     optimizers: list[OptimizerInfo]
     families: list[FamilyInfo] = Field(
         ..., description="the optimizer picker's groups, in order (each optimizer's family)")

@@ -65,12 +65,33 @@ function getJSON(url, signal) {
 
 // The page opens with the catalog less its lessons (9 kB of texts the first screen does not show);
 // the lessons come from /api/lessons when a lesson is opened or the gallery shown. A page in
-// English asks for its texts in English only (16 kB less), and for the translations when its
-// language changes (graftTranslations).
+// English asks for its texts in English only (16 kB less; the catalog's `texts` is then "en"),
+// and for the translations when they are needed (withTranslations).
 export const catalogURL = (lang) => (lang === "en" ? "/api/catalog?lessons=0&texts=en" : "/api/catalog?lessons=0");
 
 export function getCatalog(lang, signal) {
   return getJSON(catalogURL(lang), signal);
+}
+
+const grafting = new WeakMap(); // catalog -> the promise of its translations
+
+/**
+ * Resolves once `catalog` holds its translations: a catalog asked for in English only gets
+ * them from the whole catalog the first time they are needed (a language change, a search in
+ * Chinese), grafted in place; rejects if they could not be had (it can be asked again).
+ */
+export function withTranslations(catalog) {
+  if (!catalog || catalog.texts !== "en") return Promise.resolve();
+  if (!grafting.has(catalog)) {
+    grafting.set(catalog, getJSON(catalogURL("all")).then((whole) => {
+      graftTranslations(catalog, whole);
+      catalog.texts = whole.texts;
+    }).catch((err) => {
+      grafting.delete(catalog);
+      throw err;
+    }));
+  }
+  return grafting.get(catalog);
 }
 
 /**
@@ -78,7 +99,7 @@ export function getCatalog(lang, signal) {
  * asked for in English only), in place: every object keeps its identity, so whatever holds one
  * (a control, a legend) reads the new language through it.
  */
-export function graftTranslations(catalog, whole) {
+function graftTranslations(catalog, whole) {
   if (Array.isArray(whole)) {
     whole.forEach((v, i) => graftTranslations(catalog && catalog[i], v));
     return;
@@ -86,6 +107,7 @@ export function graftTranslations(catalog, whole) {
   if (!whole || typeof whole !== "object" || !catalog || typeof catalog !== "object") return;
   for (const [key, value] of Object.entries(whole)) {
     if (key === "i18n") catalog.i18n = value;
+    else if (key === "texts") continue;
     else graftTranslations(catalog[key], value);
   }
 }

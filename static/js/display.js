@@ -1,9 +1,9 @@
 // The page's display options: log axes, stretch to fill, 2D or 3D, the language, the notice's
 // dismiss button; and what a classroom link hides.
 
-import { getCatalog, graftTranslations } from "./api.js";
+import { withTranslations } from "./api.js";
 import { draw3d, restyle } from "./draw.js";
-import { setLang } from "./i18n.js";
+import { getLang, setLang } from "./i18n.js";
 import { $, app, pageChanged, style } from "./state.js";
 
 /** Wire the display options; `renderAllText` redraws every text after a language change. */
@@ -38,22 +38,19 @@ export function bindViewsControls({ renderAllText }) {
   });
   $("mode-2d").addEventListener("click", () => setMode("2d"));
   $("mode-3d").addEventListener("click", () => setMode("3d"));
-  $("lang").addEventListener("change", async (ev) => {
+  $("lang").addEventListener("change", (ev) => {
     const lang = ev.target.value;
-    if (lang !== "en" && !app.catalogTranslated) {
-      // The page opened in English with the catalog's English texts only: its translations first.
-      try {
-        graftTranslations(app.catalog, await getCatalog(lang));
-        app.catalogTranslated = true;
-      } catch {
-        // the catalog's texts stay in English; the page's own strings still change
-      }
-      if ($("lang").value !== lang) return; // changed again meanwhile: that change applies
-    }
     app.page.lang = lang;
     setLang(app.page.lang);
     renderAllText();
     pageChanged();
+    // A page opened in English holds the catalog's English texts only: they follow once its
+    // translations are in (a few tens of ms), the page's own strings have changed already.
+    if (lang !== "en" && app.catalog.texts === "en") {
+      withTranslations(app.catalog).then(() => {
+        if (getLang() === lang) renderAllText();
+      }).catch(() => {}); // the catalog's texts stay in English
+    }
   });
   $("notice-dismiss").addEventListener("click", () => {
     $("notice").hidden = true;

@@ -121,7 +121,6 @@ async function main() {
     return;
   }
   app.catalog = catalog;
-  app.catalogTranslated = textsLang !== "en";
   usePalette(catalog.palette);
   $("formula").maxLength = Math.min(catalog.limits.max_expression_chars, catalog.expression.max_length);
   app.config = decoded.config;

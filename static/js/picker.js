@@ -3,6 +3,7 @@
 // name, label (both languages), family and paper; a help line names the chosen entry's year and
 // paper. Built from the catalog only: a new optimizer or family needs nothing here.
 
+import { withTranslations } from "./api.js";
 import { defaults, h } from "./controls.js";
 import { t, tc } from "./i18n.js";
 
@@ -138,7 +139,13 @@ export function optimizerPicker(catalog, id, value, onPick, { wrappers = true, e
     describe();
     onPick(sel.value);
   });
-  search.addEventListener("input", fill);
+  search.addEventListener("input", () => {
+    fill();
+    // A search in Chinese on a page opened in English: the labels' translations, then again.
+    if (/[^\x00-\x7f]/.test(search.value) && catalog.texts === "en") {
+      withTranslations(catalog).then(fill).catch(() => {});
+    }
+  });
   // Enter takes the first match; the down arrow goes to the list; Escape clears the search.
   search.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") {

@@ -12,7 +12,6 @@ export const $ = (id) => document.getElementById(id);
 
 export const app = {
   catalog: null,
-  catalogTranslated: false, // the catalog holds its texts' translations (a page opened in English asks without)
   config: null,
   canonical: "",
   page: null,

@@ -31,6 +31,7 @@ def build_catalog(settings: Settings) -> dict[str, Any]:
     default = validate_request({}, settings)
     return {
         "version": __version__,
+        "texts": "all",
         "optimizers": [spec.to_catalog() for spec in OPTIMIZERS.values()],
         "families": [f.to_catalog() for f in FAMILIES.values()],
         "schedules": [spec.to_catalog() for spec in SCHEDULES.values()],
@@ -88,7 +89,8 @@ def catalog_bytes(app: FastAPI, part: str = "all") -> tuple[bytes, str]:
         whole = build_catalog(state.settings)
         page = {k: v for k, v in whole.items() if k != "lessons"}
         value = {"all": whole, "lessons": {"lessons": whole["lessons"]}, "page": page,
-                 "page-en": without_translations(page), "all-en": without_translations(whole)}[part]
+                 "page-en": {**without_translations(page), "texts": "en"},
+                 "all-en": {**without_translations(whole), "texts": "en"}}[part]
         # UTF-8 as is (JSON's encoding): the Chinese texts' \uXXXX escapes would cost the
         # first load ~1.5 kB more after brotli.
         body = json.dumps(value, allow_nan=False, separators=(",", ":"),
