@@ -602,15 +602,10 @@ class FloatKernel(_Kernel):
                     gy = gy + noise * zy
                 p, sx = update(Vec2(x, y), Vec2(gx, gy), sx, hp, consts, t, None)
                 x, y = p.x, p.y
-                xs, ys = [], []  # each state quantity's x and y (a per-run float: both)
-                for v in state_of(sx):
-                    if type(v) is Vec2:
-                        xs.append(v.x)
-                        ys.append(v.y)
-                    else:
-                        xs.append(v)
-                        ys.append(v)
-                return (x, y, point_value(x, y), gx, gy, *xs, *ys, *consts.values())
+                values = state_of(sx)  # each quantity's x and y (a per-run float: both)
+                return (x, y, point_value(x, y), gx, gy,
+                        *[v.x if type(v) is Vec2 else v for v in values],
+                        *[v.y if type(v) is Vec2 else v for v in values], *consts.values())
 
             step = joint_move
         pair = sim.spec.pair_update
