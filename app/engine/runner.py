@@ -609,16 +609,11 @@ class FloatKernel(_Kernel):
 
             step = joint_move
         pair = sim.spec.pair_update
-        if pair is not None:  # both coordinates at once, a second gradient at hand
+        if pair is not None:  # both coordinates at once, more evaluations at hand
             # the oracle's own stream (runner._StepOracle.gradient), drawn for the block at once
             seconds = iter(sim.second_rng.standard_normal((n, 2)).tolist() if noise else ())
-
-            def grad_at(px: float, py: float) -> tuple[float, float]:
-                gx, gy = point_grad(px, py)
-                if noise:
-                    zx, zy = next(seconds)
-                    return gx + noise * zx, gy + noise * zy
-                return gx, gy
+            grad_at = _PairOracle(point_value, point_grad, noise, seconds,
+                                  sim.search_rngs[0] if sim.search_rngs else None)
 
             def pair_move(hp: dict[str, Any], consts: Constants, t: int
                           ) -> tuple[float, ...]:
@@ -645,6 +640,32 @@ class FloatKernel(_Kernel):
             return applied_lr(sx[INNER] if nested else sx, hp, consts)
 
         return step, close, applied
+
+
+class _PairOracle:
+    """A single run's evaluations on floats for a ``pair_update`` (base.PairOracle), bit for bit
+    :class:`_StepOracle`'s on one row: the second gradient from its block's draws, the line
+    search's from the run's search stream."""
+
+    def __init__(self, value: Callable[[float, float], float],
+                 grad: Callable[[float, float], tuple[float, float]], noise: float,
+                 seconds: Iterator[list[float]], search: np.random.Generator | None) -> None:
+        self.value, self._grad, self._noise = value, grad, noise
+        self._seconds, self._search = seconds, search
+
+    def __call__(self, x: float, y: float) -> tuple[float, float]:
+        gx, gy = self._grad(x, y)
+        if self._noise:
+            zx, zy = next(self._seconds)
+            return gx + self._noise * zx, gy + self._noise * zy
+        return gx, gy
+
+    def search(self, x: float, y: float) -> tuple[float, tuple[float, float]]:
+        gx, gy = self._grad(x, y)
+        if self._noise and self._search is not None:
+            zx, zy = self._search.standard_normal(2).tolist()
+            gx, gy = gx + self._noise * zx, gy + self._noise * zy
+        return self.value(x, y), (gx, gy)
 
 
 class ArrayKernel(_Kernel):
