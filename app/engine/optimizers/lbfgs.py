@@ -49,9 +49,8 @@ class RunMemory:
     n_iter: int = 0
     d: Vec = (0.0, 0.0)
     t: float = 0.0
-    old_dirs: list[Vec] = field(default_factory=list)
-    old_stps: list[Vec] = field(default_factory=list)
-    ro: list[float] = field(default_factory=list)
+    # torch's old_stps, old_dirs and ro, one entry per curvature pair: (s x, s y, y x, y y, rho)
+    pairs: list[tuple[float, float, float, float, float]] = field(default_factory=list)
     H_diag: float = 1.0
     prev_flat_grad: Vec | None = None
 
@@ -185,35 +184,30 @@ def _lbfgs_step(
     mem.n_iter += 1
     if mem.n_iter == 1:
         d: Vec = (-g[0], -g[1])
-        mem.old_dirs, mem.old_stps, mem.ro, mem.H_diag = [], [], [], 1.0
+        mem.pairs, mem.H_diag = [], 1.0
     else:
         prev = mem.prev_flat_grad or (0.0, 0.0)
         y = (g[0] - prev[0], g[1] - prev[1])
         s = (mem.d[0] * mem.t, mem.d[1] * mem.t)
         ys = _dot(y, s)
         if ys > 1e-10:
-            if len(mem.old_dirs) == hp["history_size"]:
-                mem.old_dirs.pop(0)
-                mem.old_stps.pop(0)
-                mem.ro.pop(0)
-            mem.old_dirs.append(y)
-            mem.old_stps.append(s)
-            mem.ro.append(1.0 / ys)
+            if len(mem.pairs) == hp["history_size"]:
+                mem.pairs.pop(0)
+            mem.pairs.append((s[0], s[1], y[0], y[1], 1.0 / ys))
             mem.H_diag = ys / _dot(y, y)
         # torch's two-loop recursion, _dot and _axpy written out on the coordinates (the same
         # operations in the same order: up to 2 x history_size of each a step), newest pair
         # first, then oldest first
-        dirs, stps, ro = mem.old_dirs, mem.old_stps, mem.ro
+        pairs = mem.pairs
         al: list[float] = []
         qx, qy = -g[0], -g[1]
-        for (sx, sy), (yx, yy), r in zip(reversed(stps), reversed(dirs), reversed(ro),
-                                         strict=True):
+        for sx, sy, yx, yy, r in reversed(pairs):
             a = (sx * qx + sy * qy) * r
             al.append(a)
             qx, qy = qx + -a * yx, qy + -a * yy
         al.reverse()
         rx, ry = qx * mem.H_diag, qy * mem.H_diag
-        for (sx, sy), (yx, yy), r, a in zip(stps, dirs, ro, al, strict=True):
+        for (sx, sy, yx, yy, r), a in zip(pairs, al, strict=True):
             c = a - (yx * rx + yy * ry) * r
             rx, ry = rx + c * sx, ry + c * sy
         d = (rx, ry)
@@ -275,7 +269,7 @@ def lbfgs_update(
         "d": np.array([m.d for m in memories], dtype=float).reshape(p.shape),
         "t": np.array([[m.t] for m in memories], dtype=float),
         "H_diag": np.array([[m.H_diag] for m in memories], dtype=float),
-        "history": np.array([[len(m.old_dirs)] for m in memories], dtype=float),
+        "history": np.array([[len(m.pairs)] for m in memories], dtype=float),
         "func_evals": np.array([[m.func_evals] for m in memories], dtype=float),
     }
 
@@ -294,7 +288,7 @@ def lbfgs_pair_update(
     new_x, new_y = _lbfgs_step((x, y), loss, (gx, gy), mem, hp,
                                lambda point: oracle.search(*point))
     shared = {"_memory": memory, "t": mem.t, "H_diag": mem.H_diag,
-              "history": float(len(mem.old_dirs)), "func_evals": float(mem.func_evals)}
+              "history": float(len(mem.pairs)), "func_evals": float(mem.func_evals)}
     return new_x, new_y, {**shared, "d": mem.d[0]}, {**shared, "d": mem.d[1]}
 
 
