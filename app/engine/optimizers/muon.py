@@ -4,8 +4,9 @@ torch's ``ns_coefficients`` triple is split as ``ns_a``, ``ns_b``, ``ns_c``; ``a
 choice whose null (torch's None) means "original". torch runs the Newton-Schulz iteration in
 bfloat16: every operation computes in float32 from bfloat16 inputs and rounds its result to
 bfloat16 (round to nearest, ties to even). :func:`newton_schulz` emulates exactly that with
-NumPy float32 arithmetic and a bit mask, on floats and arrays alike, so the orthogonalised update
-is torch's bit for bit (tests/test_matrix_optimizers.py checks the fixtures' ``ns_update``, and
+NumPy float32 arithmetic and a bit mask on arrays, and on floats with double operations cast to
+float32 and Veltkamp's split (the same roundings), so the orthogonalised update is torch's bit
+for bit (tests/test_matrix_optimizers.py checks the fixtures' ``ns_update``, and
 torch's own function on random inputs); the path stays within 3e-14 (relative) of torch's, which
 rounds its momentum's lerp with a fused multiply-add.
 
