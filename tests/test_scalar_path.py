@@ -136,6 +136,17 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      {"surface": {"name": "himmelblau"}}),
     ("lbfgs converged", {"optimizer": "lbfgs", "params": {
         "line_search_fn": "strong_wolfe", "tolerance_grad": 1e-3}}, {}),
+    # Schedule-Free: its pair_update (the averaging weight once a step, the gradient at y)
+    ("sgd schedulefree warmup noise", {"optimizer": "sgd_schedulefree", "params": {
+        "lr": 0.002, "warmup_steps": 10, "weight_decay": 0.01}}, {"noise": 0.4, "seed": 9}),
+    ("adamw schedulefree decay at z cosine", {"optimizer": "adamw_schedulefree", "params": {
+        "lr": 0.05, "weight_decay": 0.1, "decay_at_z": True, "r": 0.5,
+        "weight_lr_power": 1.5}, "schedule": {"name": "CosineAnnealingLR",
+                                              "params": {"T_max": 40}}}, {}),
+    ("radam schedulefree sgd phase himmelblau noise", {"optimizer": "radam_schedulefree",
+                                                       "params": {"lr": 0.05,
+                                                                  "silent_sgd_phase": False}},
+     {"surface": {"name": "himmelblau"}, "noise": 0.2, "seed": 2}),
     # divergence: the run ends where the array path ends it
     ("sgd diverging", {"optimizer": "sgd", "params": {"lr": 0.01}}, {}),
     ("adagrad diverging on the saddle", {"optimizer": "adagrad", "params": {"lr": 5.0}},

@@ -618,7 +618,8 @@ class FloatKernel(_Kernel):
             def pair_move(hp: dict[str, Any], consts: Constants, t: int
                           ) -> tuple[float, ...]:
                 nonlocal x, y, sx, sy
-                gx, gy = point_grad(x, y)
+                # at the point, or at a state point (Schedule-Free's y; SAM wraps none such)
+                gx, gy = point_grad(x, y) if where is None else point_grad(sx[where], sy[where])
                 if noise:
                     zx, zy = next(draws)
                     gx = gx + noise * zx
