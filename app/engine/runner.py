@@ -612,8 +612,8 @@ class FloatKernel(_Kernel):
         if pair is not None:  # both coordinates at once, more evaluations at hand
             # the oracle's own stream (runner._StepOracle.gradient), drawn for the block at once
             seconds = iter(sim.second_rng.standard_normal((n, 2)).tolist() if noise else ())
-            grad_at = _PairOracle(point_value, point_grad, noise, seconds,
-                                  sim.search_rngs[0] if sim.search_rngs else None)
+            oracle = _PairOracle(point_value, point_grad, noise, seconds,
+                                 sim.search_rngs[0] if sim.search_rngs else None)
 
             def pair_move(hp: dict[str, Any], consts: Constants, t: int
                           ) -> tuple[float, ...]:
@@ -624,7 +624,7 @@ class FloatKernel(_Kernel):
                     zx, zy = next(draws)
                     gx = gx + noise * zx
                     gy = gy + noise * zy
-                x, y, sx, sy = pair(x, y, gx, gy, sx, sy, hp, consts, t, grad_at)
+                x, y, sx, sy = pair(x, y, gx, gy, sx, sy, hp, consts, t, oracle)
                 return (x, y, point_value(x, y), gx, gy, *state_of(sx), *state_of(sy),
                         *consts.values())
 
@@ -655,6 +655,7 @@ class _PairOracle:
         self._seconds, self._search = seconds, search
 
     def __call__(self, x: float, y: float) -> tuple[float, float]:
+        """The gradient at a point, with the step's second noise draw (SAM's)."""
         gx, gy = self._grad(x, y)
         if self._noise:
             zx, zy = next(self._seconds)
@@ -662,6 +663,8 @@ class _PairOracle:
         return gx, gy
 
     def search(self, x: float, y: float) -> tuple[float, tuple[float, float]]:
+        """The loss and the gradient at a point, the gradient's noise from the search stream
+        (L-BFGS's line search)."""
         gx, gy = self._grad(x, y)
         if self._noise and self._search is not None:
             zx, zy = self._search.standard_normal(2).tolist()
