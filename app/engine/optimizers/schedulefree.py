@@ -94,6 +94,8 @@ def _average_weight(state: State, lr_t: Any, hp: Hyper, t: int) -> tuple[Any, An
     else:
         weight = levelwise(_weight, float(t), r, lr_max, power_)
     weight_sum = state["weight_sum"] + weight
+    if type(weight_sum) is float:  # a single run: _ratio, inlined
+        return lr_max, weight_sum, weight / weight_sum if weight_sum != 0 else 0.0
     return lr_max, weight_sum, _ratio(weight, weight_sum)
 
 
@@ -114,7 +116,9 @@ def _init(p: Array, hp: Hyper) -> State:
 
 def _warmup_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
     """The lr this step applies (linear warmup) and, for AdamW, 1 - beta2^t."""
-    out = {"lr_t": hp["lr"] * levelwise(_warmup, float(t), hp["warmup_steps"])}
+    warmup = hp["warmup_steps"]
+    out = {"lr_t": hp["lr"] * (levelwise(_warmup, float(t), warmup) if is_per_run(warmup)
+                               else _warmup(float(t), warmup))}
     if "beta2" in hp:
         out["bias_correction2"] = 1 - power(hp["beta2"], t)
     return out
