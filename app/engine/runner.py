@@ -15,6 +15,7 @@ float raising where NumPy returns inf or nan, ...) is rerun on arrays, counted a
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import operator
@@ -790,7 +791,9 @@ def _as_block(kernel: _Kernel, rows: list[tuple[float, ...]], lr: np.ndarray,
     names, constant_names = sim.state_names, kernel.constant_names
     k = len(names)
     width = 5 + 2 * k + len(constant_names)
-    table = np.array(rows, dtype=float).reshape(len(rows), width)
+    # one flat pass over the rows' floats (np.array would first discover the nested shape)
+    table = np.fromiter(itertools.chain.from_iterable(rows), dtype=float,
+                        count=len(rows) * width).reshape(len(rows), width)
     p, grad = table[:, [0, 1]], table[:, [3, 4]]
     first = 5 + 2 * k
     consts = {name: table[:, first + j] for j, name in enumerate(constant_names)}
