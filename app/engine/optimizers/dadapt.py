@@ -45,6 +45,7 @@ from .lrfree import (
     growth_limit,
     growth_param,
     half_power,
+    kept,
     larger,
     lr_multiplier,
     rows,
@@ -123,9 +124,8 @@ def dadapt_adam_update(
     ok = uniform(sk_l1 != 0)  # else: nothing moves (the reference returns early)
     d_new = _d_next(d, numerator / ((1 - sb2) * select(ok, sk_l1, 1.0)), hp)  # used where ok
     return select(ok, new_p, p), {
-        "exp_avg": m, "exp_avg_sq": v, "s": s,
-        "numerator_weighted": select(ok, numerator, state["numerator_weighted"]),
-        "d": select(ok, d_new, d), "k": select(ok, k + 1, k), "d_lr": d * lr,
+        "exp_avg": m, "exp_avg_sq": v, "s": s, "d_lr": d * lr,
+        **kept(ok, {"numerator_weighted": numerator, "d": d_new, "k": k + 1}, state),
     }
 
 
@@ -262,10 +262,9 @@ def dadapt_sgd_update(
     ok = uniform(active & (sk_sq != 0))
     d_new = _d_next(d, 2 * numerator / vsqrt(select(ok, sk_sq, 1.0)), hp)  # used where ok
     return select(ok, new_p, p), {
-        "z": select(ok, z, state["z"]), "s": s, "x0": x0,
-        "numerator_weighted": select(ok, numerator, state["numerator_weighted"]),
-        "d": select(ok, d_new, d), "g0_norm": g0, "k": select(ok, state["k"] + 1, state["k"]),
-        "dlr": dlr, "d_lr": d * lr,
+        "s": s, "x0": x0, "g0_norm": g0, "dlr": dlr, "d_lr": d * lr,
+        **kept(ok, {"z": z, "numerator_weighted": numerator, "d": d_new,
+                    "k": state["k"] + 1}, state),
     }
 
 
@@ -404,10 +403,9 @@ def dadapt_adagrad_update(
     gsq = state["gsq_weighted"] + dlr * dlr * g_sq
     d_new = select(uniform(lr > 0), _d_next(d, (sksq - gsq) / select(ok, skl1, 1.0), hp), d)
     return select(ok, new_p, p), {
-        "alphak": alphak, "sk": sk, "x0": x0, "z": select(ok, z, state["z"]),
-        "d": select(ok, d_new, d), "gsq_weighted": select(ok, gsq, state["gsq_weighted"]),
-        "sksq_weighted": select(ok, sksq, state["sksq_weighted"]),
-        "skl1": select(ok, skl1, state["skl1"]), "dlr": dlr, "d_lr": dlr,
+        "alphak": alphak, "sk": sk, "x0": x0, "dlr": dlr, "d_lr": dlr,
+        **kept(ok, {"z": z, "d": d_new, "gsq_weighted": gsq, "sksq_weighted": sksq,
+                    "skl1": skl1}, state),
     }
 
 

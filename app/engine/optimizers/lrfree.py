@@ -56,6 +56,15 @@ def uniform(cond: Any) -> Any:
     return cond
 
 
+def kept(ok: Any, new: dict[str, Any], old: State) -> dict[str, Any]:
+    """The quantities ``new`` where the step counts (``ok``), the previous state's elsewhere
+    (per run on arrays): ``new`` itself when every run's step counts (a single run's, mostly),
+    without a select per quantity."""
+    if ok is True:
+        return new
+    return {name: select(ok, value, old[name]) for name, value in new.items()}
+
+
 def larger(a: Any, b: Any) -> Any:
     """Python's ``max(a, b)``: b only if b > a (a NaN b never wins)."""
     return select(b > a, b, a)
@@ -221,12 +230,9 @@ def prodigy_update(
     else:
         new_p = _prodigy_point(p, g, m, v, *point)
     return select(ok, new_p, p), {
-        "exp_avg": m, "exp_avg_sq": v, "s": s, "p0": p0,
-        "d": select(ok, d_new, d), "d_max": select(ok, d_max, state["d_max"]),
-        "d_hat": select(ok, d_hat, state["d_hat"]),
-        "d_numerator": select(ok, numerator, state["d_numerator"]),
-        "d_denom": select(ok, d_denom, state["d_denom"]),
-        "k": select(ok, k + 1, k), "dlr": dlr, "d_lr": d * lr,
+        "exp_avg": m, "exp_avg_sq": v, "s": s, "p0": p0, "dlr": dlr, "d_lr": d * lr,
+        **kept(ok, {"d": d_new, "d_max": d_max, "d_hat": d_hat, "d_numerator": numerator,
+                    "d_denom": d_denom, "k": k + 1}, state),
     }
 
 
