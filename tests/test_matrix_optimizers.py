@@ -121,6 +121,51 @@ def test_bf16_rounds_to_nearest_even() -> None:
     assert bf16(one + ulp / 2 + np.float32(2.0**-20))[0] == one + ulp
 
 
+def _bf16_cases() -> np.ndarray:
+    """Doubles whose float32 casts cover every bfloat16 rounding: random float32 bit patterns
+    (subnormals, normals, the overflow edge, inf, nan), ties and near-ties of bfloat16, zeros,
+    and doubles between float32 values (rounded twice: to float32, then to bfloat16)."""
+    rng = np.random.default_rng(3)
+    bits = rng.integers(0, 2**32, 200_000, dtype=np.uint64).astype(np.uint32)
+    low = rng.integers(0, 2**23, 20_000, dtype=np.uint64).astype(np.uint32)  # subnormals
+    edge = rng.integers(0x7F7F0000, 0x7F800001, 20_000, dtype=np.uint64).astype(np.uint32)
+    top = bits & np.uint32(0xFFFF0000)
+    patterns = np.concatenate([bits, low, edge, top | 0x8000, top | 0x7FFF, top | 0x8001,
+                               top | 0x18000, np.array([0, 0x80000000, 0x00800000, 0x007FFFFF,
+                                                        0x7F7FFFFF, 0x7F800000, 0x7FC00000],
+                                                       dtype=np.uint32)])
+    with np.errstate(invalid="ignore"):  # signalling NaN patterns, quietened by the cast
+        values = patterns.view(np.float32).astype(np.float64)
+    values = np.concatenate([values, -values])
+    between = rng.normal(size=20_000) * 10.0 ** rng.uniform(-40, 40, 20_000)
+    return np.concatenate([values, between, between * (1 + 2.0**-30)])
+
+
+def test_muon_float_path_bf16_is_the_bit_route_everywhere() -> None:
+    """The float path's bfloat16 rounding (Veltkamp's split in its normal range, else the bits)
+    is the array path's bit route on every value, pairs as single values; a value beyond
+    float32's range raises OverflowError on both (the float path's cast, then the run steps on
+    arrays)."""
+    from app.engine.optimizers.muon import _bf16, _bf16_pair
+
+    values = _bf16_cases()
+    finite32 = np.abs(values) <= np.finfo(np.float32).max
+    values = values[finite32 | ~np.isfinite(values)]
+    with np.errstate(over="ignore"):
+        want = bf16(values).astype(np.float64)
+    got = np.array([_bf16(v) for v in values.tolist()])
+    np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
+    pairs = np.array([_bf16_pair(a, b) for a, b in
+                      zip(values[::2].tolist(), values[1::2].tolist(), strict=False)])
+    np.testing.assert_array_equal(pairs.reshape(-1).view(np.uint64),
+                                  want[:2 * len(pairs)].view(np.uint64))
+    for x in (3.5e38, -1e300):
+        with pytest.raises(OverflowError):
+            _bf16(x)
+        with pytest.raises(OverflowError):
+            _bf16_pair(1.0, x)
+
+
 def test_muon_match_rms_adamw_scales_the_step_and_null_is_original() -> None:
     base = _run("muon", {"weight_decay": 0.0}, steps=30)
     adjusted = _run("muon", {"weight_decay": 0.0, "adjust_lr_fn": "match_rms_adamw"}, steps=30)

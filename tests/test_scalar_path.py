@@ -30,8 +30,8 @@ ROSEN = {"name": "rosenbrock"}
 LOOKAHEAD_ADAM = {"optimizer": "lookahead", "params": {"k": 3, "alpha": 0.6},
                   "inner": {"optimizer": "adam", "params": {"lr": 0.05}}}
 
-# (id, run, extra config): every optimizer but L-BFGS (which keeps its own per-run float path
-# through the array core), with its options, schedules, noise and several surfaces.
+# (id, run, extra config): the optimizers with their options, schedules, noise and several
+# surfaces.
 CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("sgd", {"optimizer": "sgd"}, {}),
     ("sgd momentum dampening wd", {"optimizer": "sgd", "params": {
@@ -119,6 +119,34 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
                                  "inner": {"optimizer": "adabound", "params": {"lr": 0.01}},
                                  "schedule": {"name": "StepLR", "params": {"step_size": 20}}},
      {}),
+    # L-BFGS: its pair_update on floats (the line search's evaluations, their noise stream)
+    ("lbfgs", {"optimizer": "lbfgs", "params": {"lr": 0.1}}, {}),
+    ("lbfgs short history", {"optimizer": "lbfgs", "params": {"lr": 0.5, "history_size": 3}},
+     {}),
+    ("lbfgs strong wolfe", {"optimizer": "lbfgs", "params": {
+        "line_search_fn": "strong_wolfe", "history_size": 5}}, {}),
+    ("lbfgs strong wolfe noise", {"optimizer": "lbfgs", "params": {
+        "line_search_fn": "strong_wolfe", "max_eval": 4}}, {"noise": 0.5, "seed": 3}),
+    ("lbfgs noise", {"optimizer": "lbfgs", "params": {"lr": 0.05}}, {"noise": 0.2, "seed": 7}),
+    ("lbfgs strong wolfe ackley", {"optimizer": "lbfgs", "params": {
+        "line_search_fn": "strong_wolfe"}}, {"surface": {"name": "ackley"}}),
+    ("lbfgs strong wolfe himmelblau cosine", {"optimizer": "lbfgs", "params": {
+        "line_search_fn": "strong_wolfe", "lr": 0.5},
+        "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 40}}},
+     {"surface": {"name": "himmelblau"}}),
+    ("lbfgs converged", {"optimizer": "lbfgs", "params": {
+        "line_search_fn": "strong_wolfe", "tolerance_grad": 1e-3}}, {}),
+    # Schedule-Free: its pair_update (the averaging weight once a step, the gradient at y)
+    ("sgd schedulefree warmup noise", {"optimizer": "sgd_schedulefree", "params": {
+        "lr": 0.002, "warmup_steps": 10, "weight_decay": 0.01}}, {"noise": 0.4, "seed": 9}),
+    ("adamw schedulefree decay at z cosine", {"optimizer": "adamw_schedulefree", "params": {
+        "lr": 0.05, "weight_decay": 0.1, "decay_at_z": True, "r": 0.5,
+        "weight_lr_power": 1.5}, "schedule": {"name": "CosineAnnealingLR",
+                                              "params": {"T_max": 40}}}, {}),
+    ("radam schedulefree sgd phase himmelblau noise", {"optimizer": "radam_schedulefree",
+                                                       "params": {"lr": 0.05,
+                                                                  "silent_sgd_phase": False}},
+     {"surface": {"name": "himmelblau"}, "noise": 0.2, "seed": 2}),
     # divergence: the run ends where the array path ends it
     ("sgd diverging", {"optimizer": "sgd", "params": {"lr": 0.01}}, {}),
     ("adagrad diverging on the saddle", {"optimizer": "adagrad", "params": {"lr": 5.0}},
@@ -174,7 +202,7 @@ def _assert_same_blocks(config: dict[str, Any], first: int) -> None:
     _assert_same_block(record_steps(floats, rest), record_steps(arrays, rest))
 
 
-@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "lbfgs"])
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_every_registered_optimizer_with_its_defaults_records_the_same(name: str) -> None:
     """A new registry entry is covered too: its update and teach must run on floats exactly."""
     run: dict[str, Any] = {"optimizer": name}
@@ -264,12 +292,13 @@ def test_a_float_exact_surface_gives_its_array_values_on_floats(name: str) -> No
                                           _bits(np.array([value[i], gx[i], gy[i]])))
 
 
-def test_every_optimizer_but_lbfgs_takes_the_float_path() -> None:
+def test_every_optimizer_takes_the_float_path() -> None:
+    """L-BFGS too (its pair_update); Lookahead around it steps on arrays (no pair_update)."""
     for name, spec in OPTIMIZERS.items():
         run = {"optimizer": name}
         if spec.wraps:
             run["inner"] = {"optimizer": "adam"}
-        assert FloatKernel.supports(_simulation(_config(run, {}), 1)) == (name != "lbfgs")
+        assert FloatKernel.supports(_simulation(_config(run, {}), 1))
     around_lbfgs = {"optimizer": "lookahead", "inner": {"optimizer": "lbfgs"}}
     assert not FloatKernel.supports(_simulation(_config(around_lbfgs, {}), 1))
 

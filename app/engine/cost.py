@@ -50,7 +50,7 @@ LBFGS_EVALS = 2.0  # evaluations of a step without a line search (the start and 
 LINE_SEARCH_EVALS = 1.5  # typical extra evaluations of a strong-Wolfe step (measured mean ~1)
 WRAPPER_STEP_US = 2.0  # Lookahead's own bookkeeping on top of its inner optimizer
 # What an optimizer's own step adds to STEP_US (measured against Adam's on the float path):
-# Schedule-Free's three iterates and averaging weight (computed on each coordinate), MADGRAD's
+# Schedule-Free's three iterates and averaging weight (once a step), MADGRAD's
 # cube roots (a NumPy call each, on floats too); QHAdam rounds its bias-correction weights to
 # float32 (11 us in all).
 EXTRA_STEP_US: dict[str, float] = {

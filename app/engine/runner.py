@@ -15,6 +15,7 @@ float raising where NumPy returns inf or nan, ...) is rerun on arrays, counted a
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import operator
@@ -602,38 +603,29 @@ class FloatKernel(_Kernel):
                     gy = gy + noise * zy
                 p, sx = update(Vec2(x, y), Vec2(gx, gy), sx, hp, consts, t, None)
                 x, y = p.x, p.y
-                xs, ys = [], []  # each state quantity's x and y (a per-run float: both)
-                for v in state_of(sx):
-                    if type(v) is Vec2:
-                        xs.append(v.x)
-                        ys.append(v.y)
-                    else:
-                        xs.append(v)
-                        ys.append(v)
-                return (x, y, point_value(x, y), gx, gy, *xs, *ys, *consts.values())
+                values = state_of(sx)  # each quantity's x and y (a per-run float: both)
+                return (x, y, point_value(x, y), gx, gy,
+                        *[v.x if type(v) is Vec2 else v for v in values],
+                        *[v.y if type(v) is Vec2 else v for v in values], *consts.values())
 
             step = joint_move
         pair = sim.spec.pair_update
-        if pair is not None:  # both coordinates at once, a second gradient at hand
+        if pair is not None:  # both coordinates at once, more evaluations at hand
             # the oracle's own stream (runner._StepOracle.gradient), drawn for the block at once
             seconds = iter(sim.second_rng.standard_normal((n, 2)).tolist() if noise else ())
-
-            def grad_at(px: float, py: float) -> tuple[float, float]:
-                gx, gy = point_grad(px, py)
-                if noise:
-                    zx, zy = next(seconds)
-                    return gx + noise * zx, gy + noise * zy
-                return gx, gy
+            oracle = _PairOracle(point_value, point_grad, noise, seconds,
+                                 sim.search_rngs[0] if sim.search_rngs else None)
 
             def pair_move(hp: dict[str, Any], consts: Constants, t: int
                           ) -> tuple[float, ...]:
                 nonlocal x, y, sx, sy
-                gx, gy = point_grad(x, y)
+                # at the point, or at a state point (Schedule-Free's y; SAM wraps none such)
+                gx, gy = point_grad(x, y) if where is None else point_grad(sx[where], sy[where])
                 if noise:
                     zx, zy = next(draws)
                     gx = gx + noise * zx
                     gy = gy + noise * zy
-                x, y, sx, sy = pair(x, y, gx, gy, sx, sy, hp, consts, t, grad_at)
+                x, y, sx, sy = pair(x, y, gx, gy, sx, sy, hp, consts, t, oracle)
                 return (x, y, point_value(x, y), gx, gy, *state_of(sx), *state_of(sy),
                         *consts.values())
 
@@ -650,6 +642,35 @@ class FloatKernel(_Kernel):
             return applied_lr(sx[INNER] if nested else sx, hp, consts)
 
         return step, close, applied
+
+
+class _PairOracle:
+    """A single run's evaluations on floats for a ``pair_update`` (base.PairOracle), bit for bit
+    :class:`_StepOracle`'s on one row: the second gradient from its block's draws, the line
+    search's from the run's search stream."""
+
+    def __init__(self, value: Callable[[float, float], float],
+                 grad: Callable[[float, float], tuple[float, float]], noise: float,
+                 seconds: Iterator[list[float]], search: np.random.Generator | None) -> None:
+        self.value, self._grad, self._noise = value, grad, noise
+        self._seconds, self._search = seconds, search
+
+    def __call__(self, x: float, y: float) -> tuple[float, float]:
+        """The gradient at a point, with the step's second noise draw (SAM's)."""
+        gx, gy = self._grad(x, y)
+        if self._noise:
+            zx, zy = next(self._seconds)
+            return gx + self._noise * zx, gy + self._noise * zy
+        return gx, gy
+
+    def search(self, x: float, y: float) -> tuple[float, tuple[float, float]]:
+        """The loss and the gradient at a point, the gradient's noise from the search stream
+        (L-BFGS's line search)."""
+        gx, gy = self._grad(x, y)
+        if self._noise and self._search is not None:
+            zx, zy = self._search.standard_normal(2).tolist()
+            gx, gy = gx + self._noise * zx, gy + self._noise * zy
+        return self.value(x, y), (gx, gy)
 
 
 class ArrayKernel(_Kernel):
@@ -770,7 +791,9 @@ def _as_block(kernel: _Kernel, rows: list[tuple[float, ...]], lr: np.ndarray,
     names, constant_names = sim.state_names, kernel.constant_names
     k = len(names)
     width = 5 + 2 * k + len(constant_names)
-    table = np.array(rows, dtype=float).reshape(len(rows), width)
+    # one flat pass over the rows' floats (np.array would first discover the nested shape)
+    table = np.fromiter(itertools.chain.from_iterable(rows), dtype=float,
+                        count=len(rows) * width).reshape(len(rows), width)
     p, grad = table[:, [0, 1]], table[:, [3, 4]]
     first = 5 + 2 * k
     consts = {name: table[:, first + j] for j, name in enumerate(constant_names)}

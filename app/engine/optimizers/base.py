@@ -54,7 +54,9 @@ compares step for step, live against torch too). The spec gives:
   SAM's second gradient): ``update`` then gets an :class:`Oracle` and the run steps on arrays;
   ``by_row=True`` too when the update loops over the runs in Python (L-BFGS), not vectorised.
   ``pair_update`` lets a single run of such an optimizer step on floats all the same, both
-  coordinates at once (SAM: its perturbation's norm couples them), bit for bit its ``update``.
+  coordinates at once (SAM: its perturbation's norm couples them; L-BFGS), bit for bit its
+  ``update``, with a :class:`PairOracle` for its evaluations; a per-coordinate optimizer may
+  have one too, to compute its per-run quantities once a step (Schedule-Free's weight c_t).
 - ``applied_lr(state, hp, consts)`` when the lr the step applies is not the scheduled one
   (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
   ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.
@@ -121,9 +123,28 @@ TeachingFn = Callable[[State, Hyper, Constants], dict[str, Array]]
 ConstantsFn = Callable[[Hyper, int, Hyper], dict[str, Any]]
 AppliedLrFn = Callable[[State, Hyper, Constants], Any]
 GradAt = Callable[[float, float], tuple[float, float]]  # a single run's gradient at a point
-# (x, y, grad x, grad y, state x, state y, hp, consts, t, grad_at) -> (x, y, state x, state y)
+
+
+class PairOracle(Protocol):
+    """A single run's evaluations on floats, for a ``pair_update``: as :class:`Oracle` gives
+    them on arrays, each from the same noise stream."""
+
+    def __call__(self, x: float, y: float) -> tuple[float, float]:
+        """The gradient at another point (SAM's second one)."""
+        ...
+
+    def value(self, x: float, y: float) -> float:
+        """The loss at a point (L-BFGS's at the step's start)."""
+        ...
+
+    def search(self, x: float, y: float) -> tuple[float, tuple[float, float]]:
+        """The loss and gradient at a point of a line search (L-BFGS's)."""
+        ...
+
+
+# (x, y, grad x, grad y, state x, state y, hp, consts, t, oracle) -> (x, y, state x, state y)
 PairUpdateFn = Callable[[float, float, float, float, State, State, Hyper, Constants, int,
-                         GradAt], tuple[float, float, State, State]]
+                         PairOracle], tuple[float, float, State, State]]
 CheckFn = Callable[[dict[str, Any], str], None]
 NO_CONSTANTS: Constants = {}  # the step's constants of an optimizer without any
 

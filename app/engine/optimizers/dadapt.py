@@ -45,13 +45,14 @@ from .lrfree import (
     growth_limit,
     growth_param,
     half_power,
+    kept,
     larger,
     lr_multiplier,
     rows,
     smaller,
     uniform,
 )
-from .pair import coordinate_sum, dot, vabs, vsqrt
+from .pair import Vec2, coordinate_sum, dot, vabs, vsqrt
 
 D_UPDATE_LINES = (
     Line(r"d_t = \max(d_{t-1},\ \hat d_t)", (("growth_rate", "==", None),)),
@@ -78,11 +79,27 @@ def dadapt_adam_init(p: Array, hp: Hyper) -> State:
             "d_lr": zero_run.copy()}
 
 
+def _adam_coordinate(g: Any, p: Any, m: Any, v: Any, s: Any, beta1: Any, beta2: Any, sb2: Any,
+                     eps: Any, cm: Any, cs: Any, decay: Any, active: Any
+                     ) -> tuple[Any, Any, Any, Any, Any]:
+    """One coordinate's (floats) or every coordinate's (arrays) term of <g, s / (sqrt(v) + eps)>
+    (the old s and v), m, v and s after the step, and the new point (``decay`` None: the
+    decoupled decay is skipped)."""
+    term = g * (s / (vsqrt(v) + eps))
+    m = select(active, m * beta1 + cm * g, m)
+    v = select(active, v * beta2 + (1 - beta2) * (g * g), v)
+    s = select(active, s * sb2 + cs * g, s)
+    new_p = p if decay is None else p + decay * p
+    return term, m, v, s, new_p + (-1) * (m / (vsqrt(v) + eps))
+
+
 def dadapt_adam_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
     oracle: Oracle | None,
 ) -> tuple[Array, State]:
-    """One dadaptation.DAdaptAdam step (REFERENCES.md section 3), every group scalar per run."""
+    """One dadaptation.DAdaptAdam step (REFERENCES.md section 3), every group scalar per run;
+    the per-coordinate arithmetic in :func:`_adam_coordinate`, on each coordinate's floats on
+    the float path."""
     beta1, beta2, eps = hp["beta1"], hp["beta2"], hp["eps"]
     lr, wd, decouple = hp["lr"], hp["weight_decay"], hp["decouple"]
     k, d = state["k"], state["d"]
@@ -90,21 +107,25 @@ def dadapt_adam_update(
     sb2 = half_power(beta2)
     g = grad if decouple else coupled_decay(grad, p, wd)
     active = uniform(lr > 0)
+    scalars = (beta1, beta2, sb2, eps, dlr * (1 - beta1), dlr * (1 - sb2),
+               -wd * dlr if decouple and not _plain_zero(wd) else None, active)
     m0, v0, s0 = state["exp_avg"], state["exp_avg_sq"], state["s"]
-    acc = select(active, dlr * dot(g, s0 / (vsqrt(v0) + eps)), 0.0)  # the old s and v
-    m = select(active, m0 * beta1 + (dlr * (1 - beta1)) * g, m0)
-    v = select(active, v0 * beta2 + (1 - beta2) * (g * g), v0)
-    s = select(active, s0 * sb2 + (dlr * (1 - sb2)) * g, s0)
-    sk_l1 = select(active, coordinate_sum(vabs(s)), 0.0)
+    if type(p) is Vec2:  # the float path: each coordinate on floats
+        tx, mx, vx, sx, px = _adam_coordinate(g.x, p.x, m0.x, v0.x, s0.x, *scalars)
+        ty, my, vy, sy, py = _adam_coordinate(g.y, p.y, m0.y, v0.y, s0.y, *scalars)
+        m, v, s, new_p = Vec2(mx, my), Vec2(vx, vy), Vec2(sx, sy), Vec2(px, py)
+        g_dot, s_l1 = tx + ty, abs(sx) + abs(sy)
+    else:
+        terms, m, v, s, new_p = _adam_coordinate(g, p, m0, v0, s0, *scalars)
+        g_dot, s_l1 = coordinate_sum(terms), coordinate_sum(vabs(s))
+    acc = select(active, dlr * g_dot, 0.0)
+    sk_l1 = select(active, s_l1, 0.0)
     numerator = sb2 * state["numerator_weighted"] + (1 - sb2) * acc
     ok = uniform(sk_l1 != 0)  # else: nothing moves (the reference returns early)
     d_new = _d_next(d, numerator / ((1 - sb2) * select(ok, sk_l1, 1.0)), hp)  # used where ok
-    new_p = p + (-wd * dlr) * p if decouple and not _plain_zero(wd) else p
-    new_p = new_p + (-1) * (m / (vsqrt(v) + eps))
     return select(ok, new_p, p), {
-        "exp_avg": m, "exp_avg_sq": v, "s": s,
-        "numerator_weighted": select(ok, numerator, state["numerator_weighted"]),
-        "d": select(ok, d_new, d), "k": select(ok, k + 1, k), "d_lr": d * lr,
+        "exp_avg": m, "exp_avg_sq": v, "s": s, "d_lr": d * lr,
+        **kept(ok, {"numerator_weighted": numerator, "d": d_new, "k": k + 1}, state),
     }
 
 
@@ -200,34 +221,50 @@ def dadapt_sgd_init(p: Array, hp: Hyper) -> State:
             "d_lr": zero_run.copy()}
 
 
+def _sgd_coordinate(grad: Any, p: Any, s: Any, x0: Any, wd: Any, dlr: Any, ck: Any,
+                    active: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """One coordinate's (floats) or every coordinate's (arrays) term of <g, s> (the old s), s
+    after the step, its square, z and the new point."""
+    g = coupled_decay(grad, p, wd)
+    new_s = select(active, s + dlr * g, s)
+    z = x0 - new_s
+    return g * s, new_s, new_s * new_s, z, p * (1 - ck) + ck * z
+
+
 def dadapt_sgd_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
     oracle: Oracle | None,
 ) -> tuple[Array, State]:
     """One dadaptation.DAdaptSGD step (REFERENCES.md section 3). Where the reference divides
-    by a zero |g_1| or a zero ||s|| (a start at a stationary point; lr 0) and raises, no step."""
+    by a zero |g_1| or a zero ||s|| (a start at a stationary point; lr 0) and raises, no step.
+    The per-coordinate arithmetic in :func:`_sgd_coordinate`, on each coordinate's floats on
+    the float path."""
     lr, d = hp["lr"], state["d"]
     active = uniform(lr > 0)
     first = uniform(state["k"] == 0)
     none = 0.0 * d  # a per-run zero (state quantities stay (B, 1) arrays)
-    g0 = select(first, select(active, sqrt(dot(grad, grad)), none), state["g0_norm"])
+    g0 = state["g0_norm"] if first is False else \
+        select(first, select(active, sqrt(dot(grad, grad)), none), state["g0_norm"])
     has_g0 = uniform(g0 > 0)
     dlr = select(has_g0, d * lr / select(has_g0, g0, 1.0), none)
-    g = coupled_decay(grad, p, hp["weight_decay"])
-    numerator = select(active, state["numerator_weighted"] + dlr * dot(g, state["s"]),
+    scalars = (hp["weight_decay"], dlr, 1 - hp["momentum"], active)
+    s0, x0 = state["s"], state["x0"]
+    if type(p) is Vec2:  # the float path: each coordinate on floats
+        tx, sx, qx, zx, px = _sgd_coordinate(grad.x, p.x, s0.x, x0.x, *scalars)
+        ty, sy, qy, zy, py = _sgd_coordinate(grad.y, p.y, s0.y, x0.y, *scalars)
+        s, z, new_p = Vec2(sx, sy), Vec2(zx, zy), Vec2(px, py)
+        g_dot, sk_sq = tx + ty, qx + qy
+    else:
+        terms, s, squares, z, new_p = _sgd_coordinate(grad, p, s0, x0, *scalars)
+        g_dot, sk_sq = coordinate_sum(terms), coordinate_sum(squares)
+    numerator = select(active, state["numerator_weighted"] + dlr * g_dot,
                        state["numerator_weighted"])
-    s = select(active, state["s"] + dlr * g, state["s"])
-    sk_sq = coordinate_sum(s * s)
     ok = uniform(active & (sk_sq != 0))
     d_new = _d_next(d, 2 * numerator / vsqrt(select(ok, sk_sq, 1.0)), hp)  # used where ok
-    z = state["x0"] - s
-    ck = 1 - hp["momentum"]
-    new_p = p * (1 - ck) + ck * z
     return select(ok, new_p, p), {
-        "z": select(ok, z, state["z"]), "s": s, "x0": state["x0"],
-        "numerator_weighted": select(ok, numerator, state["numerator_weighted"]),
-        "d": select(ok, d_new, d), "g0_norm": g0, "k": select(ok, state["k"] + 1, state["k"]),
-        "dlr": dlr, "d_lr": d * lr,
+        "s": s, "x0": x0, "g0_norm": g0, "dlr": dlr, "d_lr": d * lr,
+        **kept(ok, {"z": z, "numerator_weighted": numerator, "d": d_new,
+                    "k": state["k"] + 1}, state),
     }
 
 
@@ -324,35 +361,51 @@ def dadapt_adagrad_init(p: Array, hp: Hyper) -> State:
             "d_lr": zero_run.copy()}
 
 
+def _adagrad_coordinate(grad: Any, p: Any, sk0: Any, a0: Any, x0: Any, wd: Any, dlr: Any,
+                        eps: Any, ck: Any, moving: Any) -> tuple[Any, ...]:
+    """One coordinate's (floats) or every coordinate's (arrays) terms of the estimate's sums
+    (the old s's weighted square and |s|, g^2 / (sqrt(alpha) + eps), the new s's), alpha and s
+    after the step, z and the new point."""
+    g = coupled_decay(grad, p, wd)
+    alphak = a0 + g * g
+    denom = vsqrt(alphak) + eps
+    sk = sk0 + dlr * g
+    z = x0 - sk / denom
+    return ((sk0 * sk0) / (vsqrt(a0) + eps), vabs(sk0), (g * g) / denom, (sk * sk) / denom,
+            vabs(sk), alphak, sk, z, select(moving, p * (1 - ck) + ck * z, z))
+
+
 def dadapt_adagrad_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
     oracle: Oracle | None,
 ) -> tuple[Array, State]:
     """One dadaptation.DAdaptAdaGrad step (REFERENCES.md section 3): alphak and sk grow even on
-    a step that moves nothing, as in the reference."""
+    a step that moves nothing, as in the reference. The per-coordinate arithmetic in
+    :func:`_adagrad_coordinate`, on each coordinate's floats on the float path."""
     lr, d, eps, momentum = hp["lr"], state["d"], hp["eps"], hp["momentum"]
     dlr = d * lr
-    g = coupled_decay(grad, p, hp["weight_decay"])
-    sk0, a0 = state["sk"], state["alphak"]
-    old_w = coordinate_sum((sk0 * sk0) / (vsqrt(a0) + eps))
-    old_l1 = coordinate_sum(vabs(sk0))
-    alphak = a0 + g * g
-    denom = vsqrt(alphak) + eps
-    g_sq = coordinate_sum((g * g) / denom)
-    sk = sk0 + dlr * g
-    sksq = state["sksq_weighted"] + (coordinate_sum((sk * sk) / denom) - old_w)
-    skl1 = state["skl1"] + (coordinate_sum(vabs(sk)) - old_l1)
+    scalars = (hp["weight_decay"], dlr, eps, 1 - momentum, uniform(momentum != 0))
+    sk0, a0, x0 = state["sk"], state["alphak"], state["x0"]
+    if type(p) is Vec2:  # the float path: each coordinate on floats
+        owx, olx, gqx, nwx, nlx, ax, sx, zx, px = _adagrad_coordinate(
+            grad.x, p.x, sk0.x, a0.x, x0.x, *scalars)
+        owy, oly, gqy, nwy, nly, ay, sy, zy, py = _adagrad_coordinate(
+            grad.y, p.y, sk0.y, a0.y, x0.y, *scalars)
+        old_w, old_l1, g_sq, new_w, new_l1 = owx + owy, olx + oly, gqx + gqy, nwx + nwy, nlx + nly
+        alphak, sk, z, new_p = Vec2(ax, ay), Vec2(sx, sy), Vec2(zx, zy), Vec2(px, py)
+    else:
+        terms = _adagrad_coordinate(grad, p, sk0, a0, x0, *scalars)
+        old_w, old_l1, g_sq, new_w, new_l1 = (coordinate_sum(v) for v in terms[:5])
+        alphak, sk, z, new_p = terms[5:]
+    sksq = state["sksq_weighted"] + (new_w - old_w)
+    skl1 = state["skl1"] + (new_l1 - old_l1)
     ok = uniform(skl1 != 0)  # else: nothing moves (the reference returns early)
     gsq = state["gsq_weighted"] + dlr * dlr * g_sq
     d_new = select(uniform(lr > 0), _d_next(d, (sksq - gsq) / select(ok, skl1, 1.0), hp), d)
-    z = state["x0"] - sk / denom
-    ck = 1 - momentum
-    new_p = select(uniform(momentum != 0), p * (1 - ck) + ck * z, z)
     return select(ok, new_p, p), {
-        "alphak": alphak, "sk": sk, "x0": state["x0"], "z": select(ok, z, state["z"]),
-        "d": select(ok, d_new, d), "gsq_weighted": select(ok, gsq, state["gsq_weighted"]),
-        "sksq_weighted": select(ok, sksq, state["sksq_weighted"]),
-        "skl1": select(ok, skl1, state["skl1"]), "dlr": dlr, "d_lr": dlr,
+        "alphak": alphak, "sk": sk, "x0": x0, "dlr": dlr, "d_lr": dlr,
+        **kept(ok, {"z": z, "d": d_new, "gsq_weighted": gsq, "sksq_weighted": sksq,
+                    "skl1": skl1}, state),
     }
 
 

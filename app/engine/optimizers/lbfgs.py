@@ -1,7 +1,9 @@
 """L-BFGS as torch.optim.LBFGS, one visualizer step = one ``step(closure)`` with max_iter = 1.
 
 The quasi-Newton history and the strong-Wolfe line search are inherently sequential and
-data-dependent, so each run is stepped on its own in plain Python floats (cheap in 2D).
+data-dependent, so each run is stepped on its own in plain Python floats (cheap in 2D): on
+arrays row by row (``update``, the oracle evaluating), a single run on the float kernel
+(``pair_update``, the same step).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .base import (
     Line,
     OptimizerSpec,
     Oracle,
+    PairOracle,
     State,
     StateVar,
     scale_of,
@@ -46,9 +49,8 @@ class RunMemory:
     n_iter: int = 0
     d: Vec = (0.0, 0.0)
     t: float = 0.0
-    old_dirs: list[Vec] = field(default_factory=list)
-    old_stps: list[Vec] = field(default_factory=list)
-    ro: list[float] = field(default_factory=list)
+    # torch's old_stps, old_dirs and ro, one entry per curvature pair: (s x, s y, y x, y y, rho)
+    pairs: list[tuple[float, float, float, float, float]] = field(default_factory=list)
     H_diag: float = 1.0
     prev_flat_grad: Vec | None = None
 
@@ -182,38 +184,31 @@ def _lbfgs_step(
     mem.n_iter += 1
     if mem.n_iter == 1:
         d: Vec = (-g[0], -g[1])
-        mem.old_dirs, mem.old_stps, mem.ro, mem.H_diag = [], [], [], 1.0
+        mem.pairs, mem.H_diag = [], 1.0
     else:
         prev = mem.prev_flat_grad or (0.0, 0.0)
         y = (g[0] - prev[0], g[1] - prev[1])
         s = (mem.d[0] * mem.t, mem.d[1] * mem.t)
         ys = _dot(y, s)
         if ys > 1e-10:
-            if len(mem.old_dirs) == hp["history_size"]:
-                mem.old_dirs.pop(0)
-                mem.old_stps.pop(0)
-                mem.ro.pop(0)
-            mem.old_dirs.append(y)
-            mem.old_stps.append(s)
-            mem.ro.append(1.0 / ys)
+            if len(mem.pairs) == hp["history_size"]:
+                mem.pairs.pop(0)
+            mem.pairs.append((s[0], s[1], y[0], y[1], 1.0 / ys))
             mem.H_diag = ys / _dot(y, y)
         # torch's two-loop recursion, _dot and _axpy written out on the coordinates (the same
-        # operations in the same order: up to 2 x history_size of each a step)
-        dirs, stps, ro = mem.old_dirs, mem.old_stps, mem.ro
-        num_old = len(dirs)
-        al = [0.0] * num_old
+        # operations in the same order: up to 2 x history_size of each a step), newest pair
+        # first, then oldest first
+        pairs = mem.pairs
+        al: list[float] = []
         qx, qy = -g[0], -g[1]
-        for i in range(num_old - 1, -1, -1):
-            sx, sy = stps[i]
-            yx, yy = dirs[i]
-            a = (sx * qx + sy * qy) * ro[i]
-            al[i] = a
+        for sx, sy, yx, yy, r in reversed(pairs):
+            a = (sx * qx + sy * qy) * r
+            al.append(a)
             qx, qy = qx + -a * yx, qy + -a * yy
+        al.reverse()
         rx, ry = qx * mem.H_diag, qy * mem.H_diag
-        for i in range(num_old):
-            sx, sy = stps[i]
-            yx, yy = dirs[i]
-            c = al[i] - (yx * rx + yy * ry) * ro[i]
+        for (sx, sy, yx, yy, r), a in zip(pairs, al, strict=True):
+            c = a - (yx * rx + yy * ry) * r
             rx, ry = rx + c * sx, ry + c * sy
         d = (rx, ry)
     mem.prev_flat_grad = g
@@ -274,9 +269,27 @@ def lbfgs_update(
         "d": np.array([m.d for m in memories], dtype=float).reshape(p.shape),
         "t": np.array([[m.t] for m in memories], dtype=float),
         "H_diag": np.array([[m.H_diag] for m in memories], dtype=float),
-        "history": np.array([[len(m.old_dirs)] for m in memories], dtype=float),
+        "history": np.array([[len(m.pairs)] for m in memories], dtype=float),
         "func_evals": np.array([[m.func_evals] for m in memories], dtype=float),
     }
+
+
+def lbfgs_pair_update(
+    x: float, y: float, gx: float, gy: float, sx: State, sy: State, hp: Hyper,
+    consts: Constants, t: int, oracle: PairOracle,
+) -> tuple[float, float, State, State]:
+    """A single run's step on floats (the runner's float kernel): :func:`lbfgs_update`'s for
+    one row, the line search evaluating through ``oracle``; the recorded state per coordinate
+    (the memory is one object, kept in both)."""
+    memory: list[RunMemory] = sx["_memory"]
+    mem = memory[0]
+    strong_wolfe = hp["line_search_fn"] == "strong_wolfe"  # the only reader of the start loss
+    loss = oracle.value(x, y) if strong_wolfe else math.nan
+    new_x, new_y = _lbfgs_step((x, y), loss, (gx, gy), mem, hp,
+                               lambda point: oracle.search(*point))
+    shared = {"_memory": memory, "t": mem.t, "H_diag": mem.H_diag,
+              "history": float(len(mem.pairs)), "func_evals": float(mem.func_evals)}
+    return new_x, new_y, {**shared, "d": mem.d[0]}, {**shared, "d": mem.d[1]}
 
 
 def lbfgs_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
@@ -353,6 +366,7 @@ LBFGS = OptimizerSpec(
     teaching=lbfgs_teaching,
     needs_oracle=True,
     by_row=True,
+    pair_update=lbfgs_pair_update,
     zh={"label": "L-BFGS",
         "description": ("L-BFGS 是拟牛顿法：它根据最近几步的位移和梯度变化构造逆曲率（Hessian "
                         "的逆）的近似，沿 −H g 迈步；在二次函数上几乎直奔极小值。使用强 Wolfe "

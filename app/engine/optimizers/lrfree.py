@@ -41,7 +41,7 @@ from .base import (
     sqrt,
     zero,
 )
-from .pair import coordinate_sum, dot, vabs, vsqrt
+from .pair import Vec2, coordinate_sum, vabs, vsqrt
 
 
 # ---------------------------------------------------------------- shared pieces
@@ -54,6 +54,15 @@ def uniform(cond: Any) -> Any:
         if not cond.any():
             return False
     return cond
+
+
+def kept(ok: Any, new: dict[str, Any], old: State) -> dict[str, Any]:
+    """The quantities ``new`` where the step counts (``ok``), the previous state's elsewhere
+    (per run on arrays): ``new`` itself when every run's step counts (a single run's, mostly),
+    without a select per quantity."""
+    if ok is True:
+        return new
+    return {name: select(ok, value, old[name]) for name, value in new.items()}
 
 
 def larger(a: Any, b: Any) -> Any:
@@ -160,41 +169,70 @@ def _beta3(hp: Hyper) -> Any:
     return sqrt(hp["beta2"]) if hp["beta3"] is None else hp["beta3"]
 
 
+def _prodigy_sums(g: Any, p: Any, p0: Any, m: Any, v: Any, s: Any, beta1: Any, beta2: Any,
+                  beta3: Any, dm: Any, dv: Any, weight: Any, active: Any
+                  ) -> tuple[Any, Any, Any, Any]:
+    """One coordinate's (floats) or every coordinate's (arrays) m, v and s after the step
+    (unchanged where it does not accumulate) and its term g (p0 - p) of the estimate's dot."""
+    new_m = select(beta1 > 0, m * beta1 + dm * g, m)
+    new_v = v * beta2 + dv * (g * g)
+    new_s = s * beta3 + weight * g
+    return (select(active, new_m, m), select(active, new_v, v), select(active, new_s, s),
+            g * (p0 - p))
+
+
+def _prodigy_point(p: Any, g: Any, m: Any, v: Any, beta1: Any, decay: Any, dlr: Any,
+                   d_new: Any, eps: Any) -> Any:
+    """One coordinate's (floats) or every coordinate's (arrays) new point (``decay`` None: the
+    decoupled decay is skipped)."""
+    denom = vsqrt(v) + d_new * eps  # the new d
+    new_p = p if decay is None else p + decay * p
+    return select(beta1 > 0, new_p + (-dlr) * (m / denom), new_p + (-dlr * d_new) * (g / denom))
+
+
 def prodigy_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
     oracle: Oracle | None,
 ) -> tuple[Array, State]:
-    """One prodigyopt.Prodigy step (REFERENCES.md section 3), every group scalar per run."""
+    """One prodigyopt.Prodigy step (REFERENCES.md section 3), every group scalar per run. The
+    per-coordinate arithmetic is in :func:`_prodigy_sums` and :func:`_prodigy_point`: on the
+    float path they take each coordinate's floats, the Vec2 pairs' operations fused away."""
     beta1, beta2, beta3, d0 = hp["beta1"], hp["beta2"], _beta3(hp), hp["d0"]
     lr, wd, decouple = hp["lr"], hp["weight_decay"], hp["decouple"]
     k, d = state["k"], state["d"]
     dlr = d * lr * bias_correction(hp, k)  # the old d
     g = grad if decouple else coupled_decay(grad, p, wd)
     active = uniform(lr > 0)  # the reference skips the accumulation at lr 0
-    delta = (d / d0) * dlr * dot(g, state["p0"] - p)
-    m = select(beta1 > 0, state["exp_avg"] * beta1 + (d * (1 - beta1)) * g, state["exp_avg"])
-    v = state["exp_avg_sq"] * beta2 + (d * d * (1 - beta2)) * (g * g)
     weight = (d / d0) * d if hp["safeguard_warmup"] else (d / d0) * dlr
-    s = state["s"] * beta3 + weight * g
-    m, v, s = (select(active, new, old) for new, old in
-               ((m, state["exp_avg"]), (v, state["exp_avg_sq"]), (s, state["s"])))
-    d_denom = select(active, coordinate_sum(vabs(s)), 0.0)
+    scalars = (beta1, beta2, beta3, d * (1 - beta1), d * d * (1 - beta2), weight, active)
+    p0, m0, v0, s0 = state["p0"], state["exp_avg"], state["exp_avg_sq"], state["s"]
+    if type(p) is Vec2:  # the float path: each coordinate on floats
+        mx, vx, sx, tx = _prodigy_sums(g.x, p.x, p0.x, m0.x, v0.x, s0.x, *scalars)
+        my, vy, sy, ty = _prodigy_sums(g.y, p.y, p0.y, m0.y, v0.y, s0.y, *scalars)
+        m, v, s = Vec2(mx, my), Vec2(vx, vy), Vec2(sx, sy)
+        g_dot, s_l1 = tx + ty, abs(sx) + abs(sy)
+    else:
+        m, v, s, terms = _prodigy_sums(g, p, p0, m0, v0, s0, *scalars)
+        g_dot, s_l1 = coordinate_sum(terms), coordinate_sum(vabs(s))
+    delta = (d / d0) * dlr * g_dot
+    d_denom = select(active, s_l1, 0.0)
     ok = uniform(d_denom != 0)  # else: nothing moves, k does not count (it returns early)
     numerator = state["d_numerator"] * beta3 + delta
     d_hat = hp["d_coef"] * numerator / select(ok, d_denom, 1.0)  # (unused where not ok)
     d_new = select(uniform(d == d0), larger(d, d_hat), d)
     d_max = larger(state["d_max"], d_hat)
     d_new = smaller(d_max, growth_limit(d_new, hp))
-    denom = vsqrt(v) + d_new * hp["eps"]  # the new d
-    new_p = p + (-wd * dlr) * p if decouple and not _is_plain_zero(wd) else p
-    new_p = select(beta1 > 0, new_p + (-dlr) * (m / denom), new_p + (-dlr * d_new) * (g / denom))
+    point = (beta1, -wd * dlr if decouple and not _is_plain_zero(wd) else None, dlr, d_new,
+             hp["eps"])
+    if type(p) is Vec2:
+        new_p = Vec2(_prodigy_point(p.x, g.x, mx, vx, *point),
+                     _prodigy_point(p.y, g.y, my, vy, *point))
+    else:
+        new_p = _prodigy_point(p, g, m, v, *point)
     return select(ok, new_p, p), {
-        "exp_avg": m, "exp_avg_sq": v, "s": s, "p0": state["p0"],
-        "d": select(ok, d_new, d), "d_max": select(ok, d_max, state["d_max"]),
-        "d_hat": select(ok, d_hat, state["d_hat"]),
-        "d_numerator": select(ok, numerator, state["d_numerator"]),
-        "d_denom": select(ok, d_denom, state["d_denom"]),
-        "k": select(ok, k + 1, k), "dlr": dlr, "d_lr": d * lr,
+        "exp_avg": m, "exp_avg_sq": v, "s": s, "p0": p0, "dlr": dlr, "d_lr": d * lr,
+        **kept(ok, {"d": d_new, "d_max": d_max, "d_hat": d_hat, "d_numerator": numerator,
+                    "d_denom": d_denom, "k": k + 1}, state),
     }
 
 

@@ -4,8 +4,9 @@ torch's ``ns_coefficients`` triple is split as ``ns_a``, ``ns_b``, ``ns_c``; ``a
 choice whose null (torch's None) means "original". torch runs the Newton-Schulz iteration in
 bfloat16: every operation computes in float32 from bfloat16 inputs and rounds its result to
 bfloat16 (round to nearest, ties to even). :func:`newton_schulz` emulates exactly that with
-NumPy float32 arithmetic and a bit mask, on floats and arrays alike, so the orthogonalised update
-is torch's bit for bit (tests/test_matrix_optimizers.py checks the fixtures' ``ns_update``, and
+NumPy float32 arithmetic and a bit mask on arrays, and on floats with double operations cast to
+float32 and Veltkamp's split (the same roundings), so the orthogonalised update is torch's bit
+for bit (tests/test_matrix_optimizers.py checks the fixtures' ``ns_update``, and
 torch's own function on random inputs); the path stays within 3e-14 (relative) of torch's, which
 rounds its momentum's lerp with a fused multiply-add.
 
@@ -59,8 +60,12 @@ def bf16(a: Any) -> np.ndarray:
 
 _F32 = struct.Struct("<f")
 _U32 = struct.Struct("<I")
-_pack_f32, _unpack_f32 = _F32.pack, _F32.unpack  # bound once: Newton-Schulz calls them ~150
-_pack_u32, _unpack_u32 = _U32.pack, _U32.unpack  # times a step on the float path
+_F32X2, _F32X3, _F32X4 = struct.Struct("<2f"), struct.Struct("<3f"), struct.Struct("<4f")
+# bound once: Newton-Schulz rounds ~75 values a step on the float path, several per call
+_pack_f32, _unpack_f32 = _F32.pack, _F32.unpack
+_pack_u32, _unpack_u32 = _U32.pack, _U32.unpack
+_pack_f32x2, _unpack_f32x2 = _F32X2.pack, _F32X2.unpack
+_pack_f32x4, _unpack_f32x4 = _F32X4.pack, _F32X4.unpack
 
 
 def _f32(x: float) -> float:
@@ -71,26 +76,56 @@ def _f32(x: float) -> float:
     return _unpack_f32(_pack_f32(x))[0]
 
 
-def _bf16(x: float) -> float:
-    """A double rounded to float32, then to bfloat16 (to nearest even), as a double."""
-    bits = _unpack_u32(_pack_f32(x))[0]
+# Veltkamp's split: t = v (2^45 + 1), t - (t - v) is v rounded to its top 53 - 45 = 8 bits, to
+# nearest even, for a float32 v of normal bfloat16 range, 2^-126 <= |v| < 2^127 (exactly when
+# 2^-252 <= v^2 < 2^254: v^2 is exact in double); tests/test_matrix_optimizers.py checks it
+# against the bit route on random values, ties, subnormals, the overflow edge, zeros, inf, nan.
+_SPLIT = 2.0**45 + 1.0
+_SQ_LOW, _SQ_HIGH = 2.0**-252, 2.0**254
+
+
+def _bf16_bits(v: float) -> float:
+    """A float32 value rounded to bfloat16 on its bits (torch's rounding, any value)."""
+    bits = _unpack_u32(_pack_f32(v))[0]
     bits = (bits + (((bits >> 16) & 1) + 0x7FFF)) & 0xFFFF0000
     return _unpack_f32(_pack_u32(bits))[0]
 
 
+def _bf16(x: float) -> float:
+    """A double rounded to float32, then to bfloat16 (to nearest even), as a double."""
+    v = _unpack_f32(_pack_f32(x))[0]
+    if _SQ_LOW <= v * v < _SQ_HIGH:
+        t = v * _SPLIT
+        return t - (t - v)
+    return _bf16_bits(v)
+
+
+def _bf16_pair(x: float, y: float) -> tuple[float, float]:
+    """:func:`_bf16` of two doubles, their float32 casts through one buffer."""
+    u, v = _unpack_f32x2(_pack_f32x2(x, y))
+    if _SQ_LOW <= u * u < _SQ_HIGH and _SQ_LOW <= v * v < _SQ_HIGH:
+        t, w = u * _SPLIT, v * _SPLIT
+        return t - (t - u), w - (w - v)
+    return _bf16_bits(u), _bf16_bits(v)
+
+
 def _newton_schulz_floats(ux: float, uy: float, hp: Hyper) -> tuple[float, float]:
     """:func:`newton_schulz` on Python floats: each float32 operation as a double operation
-    rounded to float32 (:func:`_f32`), each torch op's result rounded to bfloat16."""
-    a, b, c = _f32(hp["ns_a"]), _f32(hp["ns_b"]), _f32(hp["ns_c"])
-    x0, x1 = _bf16(ux), _bf16(uy)
-    norm = _bf16(math.sqrt(_f32(_f32(x0 * x0) + _f32(x1 * x1))))
+    rounded to float32 (:func:`_f32`; the independent ones of an iteration packed together),
+    each torch op's result rounded to bfloat16 (:func:`_bf16`)."""
+    a, b, c = _F32X3.unpack(_F32X3.pack(hp["ns_a"], hp["ns_b"], hp["ns_c"]))
+    x0, x1 = _bf16_pair(ux, uy)
+    s0, s1 = _unpack_f32x2(_pack_f32x2(x0 * x0, x1 * x1))
+    norm = _bf16(math.sqrt(_f32(s0 + s1)))
     norm = maximum(norm, _bf16(hp["eps"]))
-    x0, x1 = _bf16(x0 / norm), _bf16(x1 / norm)
+    x0, x1 = _bf16_pair(x0 / norm, x1 / norm)
     for _ in range(hp["ns_steps"]):
-        gram = _bf16(_f32(x0 * x0) + _f32(x1 * x1))
-        update = _bf16(_f32(b * gram) + _f32(c * _f32(gram * gram)))
-        x0 = _bf16(_f32(a * x0) + _f32(update * x0))
-        x1 = _bf16(_f32(a * x1) + _f32(update * x1))
+        s0, s1 = _unpack_f32x2(_pack_f32x2(x0 * x0, x1 * x1))
+        gram = _bf16(s0 + s1)
+        s0, s1 = _unpack_f32x2(_pack_f32x2(b * gram, c * _f32(gram * gram)))
+        update = _bf16(s0 + s1)
+        p0, p1, q0, q1 = _unpack_f32x4(_pack_f32x4(a * x0, a * x1, update * x0, update * x1))
+        x0, x1 = _bf16_pair(p0 + q0, p1 + q1)
     return x0, x1
 
 

@@ -77,9 +77,11 @@ def dot(a: Any, b: Any) -> Any:
 
 
 def vabs(v: Any) -> Any:
-    """``np.abs`` per coordinate."""
+    """``np.abs`` per coordinate (the same IEEE fabs); of a float, a float."""
     if type(v) is Vec2:
         return Vec2(abs(v.x), abs(v.y))
+    if type(v) is float:
+        return abs(v)
     return np.abs(v)
 
 

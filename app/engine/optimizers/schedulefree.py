@@ -15,6 +15,7 @@ RAdam class keeps only y and z, and x is recovered from them as ``eval()`` does.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -29,8 +30,11 @@ from .base import (
     Line,
     OptimizerSpec,
     Oracle,
+    PairOracle,
+    PairUpdateFn,
     State,
     StateVar,
+    UpdateFn,
     copy,
     coupled_decay,
     ema_sq,
@@ -90,6 +94,8 @@ def _average_weight(state: State, lr_t: Any, hp: Hyper, t: int) -> tuple[Any, An
     else:
         weight = levelwise(_weight, float(t), r, lr_max, power_)
     weight_sum = state["weight_sum"] + weight
+    if type(weight_sum) is float:  # a single run: _ratio, inlined
+        return lr_max, weight_sum, weight / weight_sum if weight_sum != 0 else 0.0
     return lr_max, weight_sum, _ratio(weight, weight_sum)
 
 
@@ -110,7 +116,9 @@ def _init(p: Array, hp: Hyper) -> State:
 
 def _warmup_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
     """The lr this step applies (linear warmup) and, for AdamW, 1 - beta2^t."""
-    out = {"lr_t": hp["lr"] * levelwise(_warmup, float(t), hp["warmup_steps"])}
+    warmup = hp["warmup_steps"]
+    out = {"lr_t": hp["lr"] * (levelwise(_warmup, float(t), warmup) if is_per_run(warmup)
+                               else _warmup(float(t), warmup))}
     if "beta2" in hp:
         out["bias_correction2"] = 1 - power(hp["beta2"], t)
     return out
@@ -122,24 +130,58 @@ def _applied_lr(state: State, hp: Hyper, consts: Constants) -> Any:
 
 
 # ---------------------------------------------------------------- SGD and AdamW (Reference)
-def sgd_sf_update(p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
-                  oracle: Oracle | None) -> tuple[Array, State]:
+# Each step is the run's averaging weight c_t (:func:`_average_weight`, per run) and a point
+# step given c_t, per coordinate (``*_point``: x and the per-coordinate state). ``update`` does
+# both on arrays, or on one coordinate's floats; a single run's float path steps both
+# coordinates at once through :func:`_paired`, the weight computed once.
+PointStep = Callable[[Any, Any, State, Hyper, Constants, Any], tuple[Any, State]]
+
+
+def _stepper(point: PointStep) -> UpdateFn:
+    """The update of a point step: the averaging weight, then the point step."""
+
+    def update(p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
+               oracle: Oracle | None) -> tuple[Array, State]:
+        lr_max, weight_sum, c = _average_weight(state, consts["lr_t"], hp, t)
+        x, new = point(p, grad, state, hp, consts, c)
+        new.update(lr_max=lr_max, weight_sum=weight_sum, c=c)
+        return x, new
+
+    update.__doc__ = point.__doc__
+    return update
+
+
+def _paired(point: PointStep) -> PairUpdateFn:
+    """A single run's step on floats: the averaging weight once, the point step on each
+    coordinate (``update`` on each coordinate computes the same weight twice)."""
+
+    def pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy: State, hp: Hyper,
+                    consts: Constants, t: int, oracle: PairOracle
+                    ) -> tuple[float, float, State, State]:
+        lr_max, weight_sum, c = _average_weight(sx, consts["lr_t"], hp, t)
+        new_x, state_x = point(x, gx, sx, hp, consts, c)
+        new_y, state_y = point(y, gy, sy, hp, consts, c)
+        state_x.update(lr_max=lr_max, weight_sum=weight_sum, c=c)
+        state_y.update(lr_max=lr_max, weight_sum=weight_sum, c=c)
+        return new_x, new_y, state_x, state_y
+
+    return pair_update
+
+
+def sgd_sf_point(p: Any, grad: Any, state: State, hp: Hyper, consts: Constants, c: Any
+                 ) -> tuple[Any, State]:
     """z -= lr_t (g + wd y); x <- (1 - c) x + c z; y <- m x + (1 - m) z (grad is at y)."""
     lr_t, m = consts["lr_t"], hp["momentum"]
-    lr_max, weight_sum, c = _average_weight(state, lr_t, hp, t)
-    y = state["y"]
-    g = coupled_decay(grad, y, hp["weight_decay"])
+    g = coupled_decay(grad, state["y"], hp["weight_decay"])
     z = state["z"] - lr_t * g
     x = p * (1 - c) + c * z
-    return x, {"y": x * m + (1 - m) * z, "z": z, "lr_max": lr_max, "weight_sum": weight_sum,
-               "c": c}
+    return x, {"y": x * m + (1 - m) * z, "z": z}
 
 
-def adamw_sf_update(p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
-                    oracle: Oracle | None) -> tuple[Array, State]:
+def adamw_sf_point(p: Any, grad: Any, state: State, hp: Hyper, consts: Constants, c: Any
+                   ) -> tuple[Any, State]:
     """z takes an Adam-normalised step (no first moment) with decoupled decay; x, y as SGD's."""
     lr_t, beta1 = consts["lr_t"], hp["beta1"]
-    lr_max, weight_sum, c = _average_weight(state, lr_t, hp, t)
     y, z = state["y"], state["z"]
     wd = hp["weight_decay"]
     if not is_zero(wd):
@@ -147,8 +189,7 @@ def adamw_sf_update(p: Array, grad: Array, state: State, hp: Hyper, consts: Cons
     v = ema_sq(state["exp_avg_sq"], grad, hp["beta2"])
     z = z + (-lr_t) * (grad / (sqrt(v / consts["bias_correction2"]) + hp["eps"]))
     x = p * (1 - c) + c * z
-    return x, {"y": x * beta1 + (1 - beta1) * z, "z": z, "exp_avg_sq": v,
-               "lr_max": lr_max, "weight_sum": weight_sum, "c": c}
+    return x, {"y": x * beta1 + (1 - beta1) * z, "z": z, "exp_avg_sq": v}
 
 
 # ---------------------------------------------------------------- RAdam
@@ -158,29 +199,37 @@ def _rho_t(beta2: float, t: float) -> float:
     return (2 / (1 - beta2) - 1) - 2 * t * beta2_t / (1 - beta2_t)
 
 
-def _rect(beta2: float, t: float, silent: float) -> float:
+def _rect_of(beta2: float, rho_t: float, silent: float) -> float:
     """RAdam's rectification r_t once rho_t > 4; before: 0 (silent phase) or 1 (plain SGD)."""
-    rho_inf, rho_t = 2 / (1 - beta2) - 1, _rho_t(beta2, t)
     if rho_t > 4.0:
+        rho_inf = 2 / (1 - beta2) - 1
         return ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) \
             ** 0.5
     return float(not silent)
 
 
+def _rect(beta2: float, t: float, silent: float) -> float:
+    """r_t at step t (:func:`_rect_of` of rho_t)."""
+    return _rect_of(beta2, _rho_t(beta2, t), silent)
+
+
 def radam_sf_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
-    """1 - beta2^t, rho_t and the lr this step applies, lr r_t."""
-    beta2 = hp["beta2"]
-    return {"lr_t": hp["lr"] * levelwise(_rect, beta2, float(t), hp["silent_sgd_phase"]),
-            "bias_correction2": 1 - power(beta2, t),
-            "rho_t": levelwise(_rho_t, beta2, float(t))}
+    """1 - beta2^t, rho_t and the lr this step applies, lr r_t (a single run's hyperparameters:
+    rho_t computed once)."""
+    beta2, silent = hp["beta2"], hp["silent_sgd_phase"]
+    if is_per_run(beta2) or is_per_run(silent):
+        rect, rho_t = levelwise(_rect, beta2, float(t), silent), levelwise(_rho_t, beta2, float(t))
+    else:
+        rho_t = _rho_t(beta2, float(t))
+        rect = _rect_of(beta2, rho_t, silent)
+    return {"lr_t": hp["lr"] * rect, "bias_correction2": 1 - power(beta2, t), "rho_t": rho_t}
 
 
-def radam_sf_update(p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
-                    oracle: Oracle | None) -> tuple[Array, State]:
+def radam_sf_point(p: Any, grad: Any, state: State, hp: Hyper, consts: Constants, c: Any
+                   ) -> tuple[Any, State]:
     """The package's in-place form: y <- lerp(y, z, c) + lr_t (beta1 (1 - c) - 1) u;
     z <- z - lr_t u; x recovered as lerp(y, z, 1 - 1/beta1)."""
     lr_t, beta1 = consts["lr_t"], hp["beta1"]
-    lr_max, weight_sum, c = _average_weight(state, lr_t, hp, t)
     y, z = state["y"], state["z"]
     v = ema_sq(state["exp_avg_sq"], grad, hp["beta2"])
     u = select(consts["rho_t"] > 4.0,
@@ -189,8 +238,11 @@ def radam_sf_update(p: Array, grad: Array, state: State, hp: Hyper, consts: Cons
     y = lerp(y, z, c)
     y = y + (lr_t * (beta1 * (1 - c) - 1)) * u
     z = z - lr_t * u
-    return lerp(y, z, 1 - 1 / beta1), {"y": y, "z": z, "exp_avg_sq": v, "lr_max": lr_max,
-                                        "weight_sum": weight_sum, "c": c}
+    return lerp(y, z, 1 - 1 / beta1), {"y": y, "z": z, "exp_avg_sq": v}
+
+
+sgd_sf_update, adamw_sf_update, radam_sf_update = (
+    _stepper(sgd_sf_point), _stepper(adamw_sf_point), _stepper(radam_sf_point))
 
 
 # ---------------------------------------------------------------- teaching: the step scale
@@ -294,6 +346,7 @@ SGD_SCHEDULEFREE = OptimizerSpec(
     state=(STATE_Y, STATE_Z, STATE_C, STEP_SCALE),
     init=_init,
     update=sgd_sf_update,
+    pair_update=_paired(sgd_sf_point),
     constants=_warmup_constants,
     teaching=sgd_sf_teaching,
     applied_lr=_applied_lr,
@@ -351,6 +404,7 @@ ADAMW_SCHEDULEFREE = OptimizerSpec(
     state=(STATE_Y, STATE_Z, STATE_V, STATE_C, STEP_SCALE),
     init=_init,
     update=adamw_sf_update,
+    pair_update=_paired(adamw_sf_point),
     constants=_warmup_constants,
     teaching=adam_sf_teaching,
     applied_lr=_applied_lr,
@@ -412,6 +466,7 @@ RADAM_SCHEDULEFREE = OptimizerSpec(
     state=(STATE_Y, STATE_Z, STATE_V, STATE_C, STEP_SCALE),
     init=_init,
     update=radam_sf_update,
+    pair_update=_paired(radam_sf_point),
     constants=radam_sf_constants,
     teaching=adam_sf_teaching,
     applied_lr=_applied_lr,
