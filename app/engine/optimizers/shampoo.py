@@ -2,7 +2,7 @@
 
 On a tensor of order 1 Shampoo keeps a single statistic H = matrix_eps I + sum g g^T and steps
 along H^(-1/2) g: full-matrix AdaGrad. The inverse root comes, as in pytorch_optimizer, from the
-singular value decomposition (LAPACK's gesdd, as ``numpy.linalg.svd`` calls it; H is symmetric,
+singular value decomposition (LAPACK's gesdd, through ``numpy.linalg.svd``; H is symmetric,
 so it is U diag(s^(-1/2)) V^T), on floats and arrays alike, so a single run and a map cell agree
 bit for bit. H is recorded as its diagonal (per coordinate) and its off-diagonal entry (per
 run); so is the inverse root (whose two off-diagonal entries agree to rounding; the step uses
@@ -47,13 +47,6 @@ from .classic import MAXIMIZE
 
 Root = tuple[Any, Any, Any, Any]  # (r00, r01, r10, r11)
 
-try:  # the gufunc np.linalg.svd calls (LAPACK's gesdd), without its checks: a third the cost
-    from numpy.linalg import _umath_linalg
-
-    _SVD: Any = _umath_linalg.svd_f
-except (ImportError, AttributeError):  # pragma: no cover - another NumPy layout
-    _SVD = None
-
 
 def _entries(u: tuple[Any, ...], s: tuple[Any, Any], vh: tuple[Any, ...]) -> Root:
     """(U diag(s^(-1/2)) V^T) entry by entry, from U and V^T's entries (row-major) and s: the
@@ -71,17 +64,11 @@ def inverse_root(h00: Any, h01: Any, h11: Any) -> Root:
     if type(h00) is float:
         if not (math.isfinite(h00) and math.isfinite(h01) and math.isfinite(h11)):
             return (math.nan,) * 4
-        h = np.array([[h00, h01], [h01, h11]])
-        if _SVD is None:  # pragma: no cover
-            try:
-                u, s, vh = np.linalg.svd(h)
-            except np.linalg.LinAlgError:
-                return (math.nan,) * 4
-        else:  # NaN-filled where LAPACK does not converge (np.linalg.svd raises there)
-            u, s, vh = _SVD(h, signature="d->ddd")
-        (s0, s1), (u00, u01), (u10, u11) = s.tolist(), *u.tolist()
-        if s0 != s0 or s1 != s1:
+        try:  # NumPy's public SVD (its private gufunc would be a third the cost, and fragile)
+            u, s, vh = np.linalg.svd(np.array([[h00, h01], [h01, h11]]))
+        except np.linalg.LinAlgError:
             return (math.nan,) * 4
+        (s0, s1), (u00, u01), (u10, u11) = s.tolist(), *u.tolist()
         (v00, v01), (v10, v11) = vh.tolist()
         return _entries((u00, u01, u10, u11), (s0, s1), (v00, v01, v10, v11))
     rows = np.broadcast_shapes(np.shape(h00), np.shape(h01), np.shape(h11))[0]
