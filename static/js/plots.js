@@ -965,7 +965,9 @@ export class LineView extends StepChart {
     }
     if (extra.length) {
       layout.yaxis2 = lrScalarAxis(extra);
-      layout.margin = { ...layout.margin, r: 64 };
+      // room above the plot for the modebar (always shown on touch), which would hide the right
+      // axis' top tick label
+      layout.margin = { ...layout.margin, r: 64, t: 26 };
     }
     layout.xaxis = { title: { text: t("plot.step"), standoff: 2 }, range: [0, Math.max(dataset.steps, 1)], zeroline: false };
     layout.yaxis = { type: useLog ? "log" : "linear", exponentformat: "power", zeroline: false,
