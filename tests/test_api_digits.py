@@ -126,3 +126,11 @@ def test_the_first_screen_answer_is_prepared_at_its_best() -> None:
     assert warm.content == streamed.content == identity.content == plain.content
     quick = brotli.compress(plain.content, quality=1)  # as a stream is compressed
     assert int(warm.headers["content-length"]) < 0.85 * len(quick)
+
+
+def test_a_server_whose_limits_refuse_the_first_screen_prepares_nothing() -> None:
+    from app.api.routes.trajectory import first_screen_answer
+    from app.config import Settings
+
+    assert first_screen_answer(Settings(max_steps=100)) is None
+    assert first_screen_answer(Settings()) is not None

@@ -23,8 +23,8 @@ from app.api.static_files import BEST_QUALITY, accepted_coding
 
 log = logging.getLogger("app.api")
 
-Prepare = Callable[[], tuple[str, bytes]]
-"""Makes one answer: its ETag and its bytes."""
+Prepare = Callable[[], tuple[str, bytes] | None]
+"""Makes one answer: its ETag and its bytes (None: nothing to prepare on this server)."""
 
 
 def coded_bodies(body: bytes) -> dict[str, bytes]:
@@ -37,7 +37,10 @@ def prepare(app: FastAPI, make: Prepare) -> None:
     """Make an answer and keep it, by ETag, with ``app`` (a failure only logs: the route still
     answers, at its usual size)."""
     try:
-        etag, body = make()
+        made = make()
+        if made is None:
+            return
+        etag, body = made
         bodies = coded_bodies(body)
     except Exception:
         log.exception("an answer could not be prepared")

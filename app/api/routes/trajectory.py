@@ -36,6 +36,7 @@ from app.api.streaming import NDJSON, dumps, open_stream
 from app.api.warm import warm_response
 from app.config import Settings
 from app.engine.cost import block_steps, trajectory_cost
+from app.engine.errors import ConfigError
 from app.engine.optimizers import companion_names
 from app.engine.runner import StepBlock, iter_config
 from app.lessons import FIRST_SCREEN
@@ -192,10 +193,14 @@ async def post_trajectory(request: Request, config: BodyConfig, settings: Settin
     return await _stream(request, config, sizes, headers, settings, fields, digits)
 
 
-def first_screen_answer(settings: Settings) -> tuple[str, bytes]:
+def first_screen_answer(settings: Settings) -> tuple[str, bytes] | None:
     """The answer to the page's first request with no query (the catalog's first screen, every
-    series, rounded to the page's digits): its ETag and its bytes, those of the stream."""
-    config = validate_request(decode(FIRST_SCREEN), settings)
+    series, rounded to the page's digits): its ETag and its bytes, those of the stream (None on
+    a server whose limits refuse it: the page then meets the same 422)."""
+    try:
+        config = validate_request(decode(FIRST_SCREEN), settings)
+    except ConfigError:
+        return None
     sizes = stream_sizes(config, settings)
     body = start_record(config, encode(config)) + b"".join(
         produce(config, sizes, StreamStats(), "all", PAGE_DIGITS))
