@@ -11,8 +11,12 @@ let statusVars = {};
 export function setStatus(key, extra = "", vars = {}) {
   statusKey = key;
   statusVars = vars;
-  $("status").textContent = t(key, vars) + (extra ? ` ${extra}` : "");
-  document.body.dataset.busy = key === "status.computing" ? "1" : "0";
+  const text = t(key, vars) + (extra ? ` ${extra}` : "");
+  const busy = key === "status.computing" ? "1" : "0";
+  // Only what changes is written: a drag sets the same status at every move, and each write
+  // would lay the header out again.
+  if ($("status").textContent !== text) $("status").textContent = text;
+  if (document.body.dataset.busy !== busy) document.body.dataset.busy = busy;
 }
 
 /** The status line again in the current language. */

@@ -68,7 +68,7 @@ export async function compute() {
   const points = following();
   app.pointsSeq = points ? seq : 0;
   let ds = null;
-  setStatus("status.computing");
+  if (!points) setStatus("status.computing"); // following the pointer: no flicker at each move
   const onStart = (rec) => {
     app.canonical = rec.query || "";
     if (app.maps) app.maps.onConfig(app.canonical);
