@@ -184,6 +184,16 @@ def open_app(pg: Any, url: str) -> None:
     pg.wait_for_function("window.optviz && optviz.app.surface !== null")
 
 
+def press_start(pg: Any) -> tuple[float, float]:
+    """Press the mouse on the contour's start marker (a drag begins); its screen position."""
+    left, top = pg.evaluate("""() => { const r = document.getElementById('contour-plot')
+        .getBoundingClientRect(); return [r.left, r.top]; }""")
+    sx, sy = pg.evaluate("optviz.app.views.contour.startPx()")
+    pg.mouse.move(left + sx, top + sy)
+    pg.mouse.down()
+    return left + sx, top + sy
+
+
 def show_maps(pg: Any) -> None:
     """Scroll the maps card into view: its code loads when it comes near the screen."""
     pg.locator(".maps-card").scroll_into_view_if_needed()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import canvas_ink, open_app, shot
+from .conftest import canvas_ink, open_app, press_start, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -149,12 +149,8 @@ def test_companion_paths_follow_a_drag(page: Any, e2e_url: str) -> None:
     """While the start is dragged the page draws answers of points only; they carry the
     companion paths, so ASGD's average stays drawn beside its run's path."""
     open_app(page, e2e_url + LINK)
-    box = page.evaluate("""() => { const r = document.getElementById('contour-plot')
-        .getBoundingClientRect(); return [r.left, r.top]; }""")
-    sx, sy = page.evaluate("optviz.app.views.contour.startPx()")
-    page.mouse.move(box[0] + sx, box[1] + sy)
-    page.mouse.down()
-    page.mouse.move(box[0] + sx + 30, box[1] + sy + 20, steps=5)
+    x, y = press_start(page)
+    page.mouse.move(x + 30, y + 20, steps=5)
     page.wait_for_function("optviz.app.dataset.pointsOnly && optviz.app.dataset.done")
     got = page.evaluate("""() => { const r = optviz.app.dataset.runs[0];
         return [r.n, r.state.ax ? Array.from(r.state.ax.x.subarray(0, r.n)).every(Number.isFinite) : null]; }""")

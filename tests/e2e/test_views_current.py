@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import drawn_seq, open_app, wait_redraw
+from .conftest import drawn_seq, open_app, press_start, wait_redraw
 
 TWO_RUNS = "/?surface=himmelblau&steps=100&r0=adam,lr=0.1&r1=sgd,lr=0.01&p.step=10"
 
@@ -50,12 +50,8 @@ def test_views_follow_a_drag_of_the_start(page: Any, e2e_url: str) -> None:
     open_app(page, e2e_url + TWO_RUNS)
     seq = drawn_seq(page)
     asked = trajectory_requests(page)
-    box = page.evaluate("""() => { const r = document.getElementById('contour-plot')
-        .getBoundingClientRect(); return [r.left, r.top]; }""")
-    sx, sy = page.evaluate("optviz.app.views.contour.startPx()")
-    page.mouse.move(box[0] + sx, box[1] + sy)
-    page.mouse.down()
-    page.mouse.move(box[0] + sx + 60, box[1] + sy + 40, steps=15)
+    x, y = press_start(page)
+    page.mouse.move(x + 60, y + 40, steps=15)
     page.mouse.up()
     wait_redraw(page, seq)
     page.wait_for_function("optviz.app.dataset.seq === optviz.app.seq && "
