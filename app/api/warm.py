@@ -10,16 +10,14 @@ its bytes are the stream's bytes: a client cannot tell them apart but by their s
 
 from __future__ import annotations
 
-import gzip
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-import brotli
 from fastapi import FastAPI, Request, Response
 
-from app.api.static_files import BEST_QUALITY, accepted_coding
+from app.api.static_files import ANY_CODING, whole_body, whole_response
 
 log = logging.getLogger("app.api")
 
@@ -27,25 +25,21 @@ Prepare = Callable[[], tuple[str, bytes] | None]
 """Makes one answer: its ETag and its bytes (None: nothing to prepare on this server)."""
 
 
-def coded_bodies(body: bytes) -> dict[str, bytes]:
-    """``body`` raw and in each coding at its best quality."""
-    return {"identity": body, "br": brotli.compress(body, quality=BEST_QUALITY),
-            "gzip": gzip.compress(body, compresslevel=9, mtime=0)}
-
-
 def prepare(app: FastAPI, make: Prepare) -> None:
-    """Make an answer and keep it, by ETag, with ``app`` (a failure only logs: the route still
-    answers, at its usual size)."""
+    """Make an answer, compress it in each coding at its best (the cache of answers compressed
+    once per ETag, as for the catalog) and keep it, by ETag, with ``app`` (a failure only logs:
+    the route still answers, at its usual size)."""
     try:
         made = make()
         if made is None:
             return
         etag, body = made
-        bodies = coded_bodies(body)
+        for coding in ANY_CODING:
+            whole_body(etag, body, coding)
     except Exception:
         log.exception("an answer could not be prepared")
         return
-    app.state.warm_answers = {**getattr(app.state, "warm_answers", {}), etag: bodies}
+    app.state.warm_answers = {**getattr(app.state, "warm_answers", {}), etag: body}
 
 
 def install_warm_up(app: FastAPI, jobs: list[Callable[[], None]]) -> None:
@@ -69,16 +63,12 @@ def install_warm_up(app: FastAPI, jobs: list[Callable[[], None]]) -> None:
     app.router.lifespan_context = lifespan
 
 
-def warm_response(request: Request, etag: str, headers: dict[str, str], media_type: str
-                  ) -> Response | None:
-    """The prepared answer of ``etag`` in the best coding the client takes, or None."""
-    answers: dict[str, dict[str, bytes]] = getattr(request.app.state, "warm_answers", {})
-    bodies = answers.get(etag)
-    if bodies is None:
+async def warm_response(request: Request, etag: str, headers: dict[str, str], media_type: str
+                        ) -> Response | None:
+    """The prepared answer of ``etag`` in the best coding the client takes (compressed again
+    should the cache have let it go), or None."""
+    answers: dict[str, bytes] = getattr(request.app.state, "warm_answers", {})
+    body = answers.get(etag)
+    if body is None:
         return None
-    coding = accepted_coding(request.headers.get("accept-encoding", ""), bodies)
-    out = {**headers, "Vary": "Accept-Encoding"}
-    if coding != "identity":
-        out["Content-Encoding"] = coding
-        out["ETag"] = f'{etag[:-1]}-{coding}"'
-    return Response(bodies[coding], media_type=media_type, headers=out)
+    return await whole_response(request, body, etag, headers, media_type)

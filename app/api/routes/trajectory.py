@@ -187,7 +187,7 @@ async def post_trajectory(request: Request, config: BodyConfig, settings: Settin
     rounded)."""
     sizes = stream_sizes(config, settings)
     headers = {"ETag": trajectory_etag(config, sizes, fields, digits)}
-    warm = warm_response(request, headers["ETag"], headers, NDJSON)
+    warm = await warm_response(request, headers["ETag"], headers, NDJSON)
     if warm is not None:  # the first screen's, prepared at startup
         return warm
     return await _stream(request, config, sizes, headers, settings, fields, digits)
