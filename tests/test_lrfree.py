@@ -207,6 +207,7 @@ def _flag_variants() -> list[tuple[str, dict[str, Any]]]:
     for name in LR_FREE:
         spec = OPTIMIZERS[name]
         out.append((name, {"weight_decay": 0.05, "growth_rate": 1.1}))
+        out.append((name, {"lr": 0.0}))  # nothing accumulates, nothing moves
         for p in spec.params:
             if p.kind == "bool":
                 out.append((name, {"weight_decay": 0.05, p.name: not p.default}))
@@ -221,9 +222,10 @@ def _flag_variants() -> list[tuple[str, dict[str, Any]]]:
 def test_the_float_path_records_row_0_of_identical_rows_bit_for_bit(
     case: tuple[str, dict[str, Any]]
 ) -> None:
-    """A single run steps on Vec2 pairs of floats (the float kernel's joint path); it
-    records what row 0 of a batch records on arrays, so a map cell is its single run exactly
-    (noise and a schedule included)."""
+    """A single run steps on floats (the float kernel's joint path on Vec2 pairs, or the
+    optimizer's pair_update on each coordinate's floats); it records what row 0 of a batch
+    records on arrays, so a map cell is its single run exactly (noise and a schedule
+    included)."""
     name, params = case
     raw = {"surface": {"name": "himmelblau"}, "steps": 60, "noise": 0.1, "seed": 2,
            "runs": [{"optimizer": name, "params": params,
@@ -236,7 +238,7 @@ def test_the_float_path_records_row_0_of_identical_rows_bit_for_bit(
                           noise=config["noise"], seed=config["seed"])
 
     floats = FloatKernel(simulation(1))
-    assert floats.joint
+    assert floats.joint or OPTIMIZERS[name].pair_update is not None
     one, two = record_steps(floats, 60), record_steps(ArrayKernel(simulation(2)), 60)
     for field in ("p", "loss", "lr", "grad"):
         np.testing.assert_array_equal(getattr(one, field), getattr(two, field), err_msg=field)

@@ -513,7 +513,8 @@ class FloatKernel(_Kernel):
         self.sim = sim
         self.x, self.y = float(sim.p[0, 0]), float(sim.p[0, 1])
         # one update of both coordinates, on (x, y) pairs (the driven optimizer decides)
-        self.joint = sim.driven.joint_for(sim.driven_hp)
+        # (a joint optimizer with a pair_update takes it: each coordinate's floats)
+        self.joint = sim.driven.joint_for(sim.driven_hp) and sim.spec.pair_update is None
         self.states = (paired(sim.state), {}) if self.joint \
             else (_coordinate(sim.state, 0), _coordinate(sim.state, 1))
         self.hp, self.driven = copy_record(sim.hp, sim.nested)

@@ -8,6 +8,7 @@ which the iterate follows directly or, with momentum, as a running average.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from .base import (
     Line,
     OptimizerSpec,
     Oracle,
+    PairOracle,
     State,
     StateVar,
     coupled_decay,
@@ -42,7 +44,6 @@ from .lrfree import (
     bias_correction,
     d0_param,
     gamma_state,
-    growth_limit,
     growth_param,
     half_power,
     kept,
@@ -52,7 +53,7 @@ from .lrfree import (
     smaller,
     uniform,
 )
-from .pair import Vec2, coordinate_sum, dot, vabs, vsqrt
+from .pair import Vec2, coordinate_sum, dot, vabs, vec2_step, vsqrt
 
 D_UPDATE_LINES = (
     Line(r"d_t = \max(d_{t-1},\ \hat d_t)", (("growth_rate", "==", None),)),
@@ -62,8 +63,10 @@ D_UPDATE_LINES = (
 
 
 def _d_next(d: Any, d_hat: Any, hp: Hyper) -> Any:
-    """The references' ``max(d, min(d_hat, d * growth_rate))``."""
-    return larger(d, smaller(d_hat, growth_limit(d, hp)))
+    """The references' ``max(d, min(d_hat, d * growth_rate))`` (no growth rate: min(d_hat,
+    inf) is d_hat, a NaN one included)."""
+    rate = hp["growth_rate"]
+    return larger(d, d_hat if rate is None else smaller(d_hat, d * rate))
 
 
 def _plain_zero(value: Any) -> bool:
@@ -79,54 +82,90 @@ def dadapt_adam_init(p: Array, hp: Hyper) -> State:
             "d_lr": zero_run.copy()}
 
 
+def _adam_scalars(state: State, hp: Hyper) -> tuple[Any, Any, Any, tuple[Any, ...]]:
+    """The step's per-run numbers: gamma_t (``dlr``, with the old d), sqrt(beta2), whether the
+    step accumulates (not at lr 0), and the coefficients :func:`_adam_coordinate` takes."""
+    beta1, beta2, lr, wd = hp["beta1"], hp["beta2"], hp["lr"], hp["weight_decay"]
+    d = state["d"]
+    dlr = d * lr * bias_correction(hp, state["k"]) if hp["use_bias_correction"] else d * lr
+    sb2 = half_power(beta2)
+    return dlr, sb2, uniform(lr > 0), (
+        beta1, beta2, sb2, hp["eps"], dlr * (1 - beta1), dlr * (1 - sb2),
+        -wd * dlr if hp["decouple"] and not _plain_zero(wd) else None)
+
+
 def _adam_coordinate(g: Any, p: Any, m: Any, v: Any, s: Any, beta1: Any, beta2: Any, sb2: Any,
-                     eps: Any, cm: Any, cs: Any, decay: Any, active: Any
-                     ) -> tuple[Any, Any, Any, Any, Any]:
+                     eps: Any, cm: Any, cs: Any, decay: Any) -> tuple[Any, Any, Any, Any, Any]:
     """One coordinate's (floats) or every coordinate's (arrays) term of <g, s / (sqrt(v) + eps)>
-    (the old s and v), m, v and s after the step, and the new point (``decay`` None: the
-    decoupled decay is skipped)."""
+    (the old s and v), m, v and s after an accumulating step, and the new point (``decay``
+    None: the decoupled decay is skipped; the caller keeps the old m, v and s, and the point,
+    where the step does not accumulate)."""
     term = g * (s / (vsqrt(v) + eps))
-    m = select(active, m * beta1 + cm * g, m)
-    v = select(active, v * beta2 + (1 - beta2) * (g * g), v)
-    s = select(active, s * sb2 + cs * g, s)
+    m = m * beta1 + cm * g
+    v = v * beta2 + (1 - beta2) * (g * g)
+    s = s * sb2 + cs * g
     new_p = p if decay is None else p + decay * p
     return term, m, v, s, new_p + (-1) * (m / (vsqrt(v) + eps))
+
+
+def _adam_estimate(state: State, hp: Hyper, dlr: Any, sb2: Any, active: Any, g_dot: Any,
+                   s_l1: Any) -> tuple[Any, dict[str, Any]]:
+    """Whether the step moves (the L1 norm of s is not 0; else the reference returns early),
+    and the per-run records after it: the weighted numerator, d, k."""
+    acc = select(active, dlr * g_dot, 0.0)
+    sk_l1 = select(active, s_l1, 0.0)
+    numerator = sb2 * state["numerator_weighted"] + (1 - sb2) * acc
+    ok = uniform(sk_l1 != 0)
+    d_new = _d_next(state["d"], numerator / ((1 - sb2) * select(ok, sk_l1, 1.0)), hp)
+    return ok, kept(ok, {"numerator_weighted": numerator, "d": d_new, "k": state["k"] + 1},
+                    state)
 
 
 def dadapt_adam_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
     oracle: Oracle | None,
 ) -> tuple[Array, State]:
-    """One dadaptation.DAdaptAdam step (REFERENCES.md section 3), every group scalar per run;
-    the per-coordinate arithmetic in :func:`_adam_coordinate`, on each coordinate's floats on
-    the float path."""
-    beta1, beta2, eps = hp["beta1"], hp["beta2"], hp["eps"]
-    lr, wd, decouple = hp["lr"], hp["weight_decay"], hp["decouple"]
-    k, d = state["k"], state["d"]
-    dlr = d * lr * bias_correction(hp, k)
-    sb2 = half_power(beta2)
-    g = grad if decouple else coupled_decay(grad, p, wd)
-    active = uniform(lr > 0)
-    scalars = (beta1, beta2, sb2, eps, dlr * (1 - beta1), dlr * (1 - sb2),
-               -wd * dlr if decouple and not _plain_zero(wd) else None, active)
+    """One dadaptation.DAdaptAdam step (REFERENCES.md section 3) on arrays, every group scalar
+    per run; on Vec2 pairs (a wrapper's inner step on floats) through
+    :func:`dadapt_adam_pair_update`."""
+    if type(p) is Vec2:
+        return vec2_step(dadapt_adam_pair_update, p, grad, state, hp, consts, t)
+    dlr, sb2, active, scalars = _adam_scalars(state, hp)
+    g = grad if hp["decouple"] else coupled_decay(grad, p, hp["weight_decay"])
     m0, v0, s0 = state["exp_avg"], state["exp_avg_sq"], state["s"]
-    if type(p) is Vec2:  # the float path: each coordinate on floats
-        tx, mx, vx, sx, px = _adam_coordinate(g.x, p.x, m0.x, v0.x, s0.x, *scalars)
-        ty, my, vy, sy, py = _adam_coordinate(g.y, p.y, m0.y, v0.y, s0.y, *scalars)
-        m, v, s, new_p = Vec2(mx, my), Vec2(vx, vy), Vec2(sx, sy), Vec2(px, py)
-        g_dot, s_l1 = tx + ty, abs(sx) + abs(sy)
-    else:
-        terms, m, v, s, new_p = _adam_coordinate(g, p, m0, v0, s0, *scalars)
-        g_dot, s_l1 = coordinate_sum(terms), coordinate_sum(vabs(s))
-    acc = select(active, dlr * g_dot, 0.0)
-    sk_l1 = select(active, s_l1, 0.0)
-    numerator = sb2 * state["numerator_weighted"] + (1 - sb2) * acc
-    ok = uniform(sk_l1 != 0)  # else: nothing moves (the reference returns early)
-    d_new = _d_next(d, numerator / ((1 - sb2) * select(ok, sk_l1, 1.0)), hp)  # used where ok
-    return select(ok, new_p, p), {
-        "exp_avg": m, "exp_avg_sq": v, "s": s, "d_lr": d * lr,
-        **kept(ok, {"numerator_weighted": numerator, "d": d_new, "k": k + 1}, state),
-    }
+    terms, m, v, s, new_p = _adam_coordinate(g, p, m0, v0, s0, *scalars)
+    if active is not True:
+        m, v, s = select(active, m, m0), select(active, v, v0), select(active, s, s0)
+    ok, records = _adam_estimate(state, hp, dlr, sb2, active, coordinate_sum(terms),
+                                 coordinate_sum(vabs(s)))
+    return select(ok, new_p, p), {"exp_avg": m, "exp_avg_sq": v, "s": s,
+                                  "d_lr": state["d"] * hp["lr"], **records}
+
+
+def dadapt_adam_pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy: State,
+                            hp: Hyper, consts: Constants, t: int, oracle: PairOracle | None
+                            ) -> tuple[float, float, State, State]:
+    """A single run's step on floats: :func:`dadapt_adam_update`'s pieces, the per-coordinate
+    ones on each coordinate's floats (``sx``, ``sy``), the per-run ones once."""
+    dlr, sb2, active, scalars = _adam_scalars(sx, hp)
+    if not hp["decouple"]:
+        wd = hp["weight_decay"]
+        gx, gy = coupled_decay(gx, x, wd), coupled_decay(gy, y, wd)
+    tx, mx, vx, s_x, px = _adam_coordinate(gx, x, sx["exp_avg"], sx["exp_avg_sq"], sx["s"],
+                                           *scalars)
+    ty, my, vy, s_y, py = _adam_coordinate(gy, y, sy["exp_avg"], sy["exp_avg_sq"], sy["s"],
+                                           *scalars)
+    if not active:  # lr 0: nothing accumulates, nothing moves
+        mx, vx, s_x, my, vy, s_y = (sx["exp_avg"], sx["exp_avg_sq"], sx["s"], sy["exp_avg"],
+                                    sy["exp_avg_sq"], sy["s"])
+    ok, records = _adam_estimate(sx, hp, dlr, sb2, active, tx + ty, abs(s_x) + abs(s_y))
+    if ok:
+        x, y = px, py
+    records["d_lr"] = sx["d"] * hp["lr"]
+    out_y = records.copy()  # (a copy and assignments: cheaper than merging dicts)
+    records["exp_avg"], records["exp_avg_sq"], records["s"] = mx, vx, s_x
+    out_y["exp_avg"], out_y["exp_avg_sq"], out_y["s"] = my, vy, s_y
+    return x, y, records, out_y
 
 
 def dadapt_adam_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
@@ -198,6 +237,7 @@ DADAPT_ADAM = OptimizerSpec(
     ),
     init=dadapt_adam_init,
     update=dadapt_adam_update,
+    pair_update=dadapt_adam_pair_update,
     teaching=dadapt_adam_teaching,
     applied_lr=applied_d_lr,
     joint=True,
@@ -221,51 +261,87 @@ def dadapt_sgd_init(p: Array, hp: Hyper) -> State:
             "d_lr": zero_run.copy()}
 
 
-def _sgd_coordinate(grad: Any, p: Any, s: Any, x0: Any, wd: Any, dlr: Any, ck: Any,
-                    active: Any) -> tuple[Any, Any, Any, Any, Any]:
+def _sgd_scalars(state: State, hp: Hyper, g_norm: Callable[[], Any]) -> tuple[Any, Any, Any]:
+    """The step's per-run numbers: whether it accumulates (not at lr 0), |g_1| (``g_norm()``,
+    this step's gradient norm, at the first step), gamma_t = d x lr / |g_1| (0 while |g_1| is
+    0)."""
+    lr, d = hp["lr"], state["d"]
+    active = uniform(lr > 0)
+    first = uniform(state["k"] == 0)
+    none = 0.0 * d  # a per-run zero (state quantities stay (B, 1) arrays)
+    g0 = state["g0_norm"] if first is False else \
+        select(first, select(active, g_norm(), none), state["g0_norm"])
+    has_g0 = uniform(g0 > 0)
+    return active, g0, select(has_g0, d * lr / select(has_g0, g0, 1.0), none)
+
+
+def _sgd_coordinate(grad: Any, p: Any, s: Any, x0: Any, wd: Any, dlr: Any, ck: Any
+                    ) -> tuple[Any, Any, Any, Any, Any]:
     """One coordinate's (floats) or every coordinate's (arrays) term of <g, s> (the old s), s
-    after the step, its square, z and the new point."""
+    after an accumulating step, its square, z and the new point (the caller keeps the old s,
+    z and point where the step does not accumulate)."""
     g = coupled_decay(grad, p, wd)
-    new_s = select(active, s + dlr * g, s)
+    new_s = s + dlr * g
     z = x0 - new_s
     return g * s, new_s, new_s * new_s, z, p * (1 - ck) + ck * z
+
+
+def _sgd_estimate(state: State, hp: Hyper, active: Any, g0: Any, dlr: Any, g_dot: Any,
+                  sk_sq: Any) -> tuple[Any, dict[str, Any]]:
+    """Whether the step moves (it accumulates and ||s|| is not 0), and the per-run records
+    after it: |g_1|, gamma_t, the numerator, d, k."""
+    numerator = select(active, state["numerator_weighted"] + dlr * g_dot,
+                       state["numerator_weighted"])
+    ok = uniform(active & (sk_sq != 0))
+    d_new = _d_next(state["d"], 2 * numerator / vsqrt(select(ok, sk_sq, 1.0)), hp)
+    records = kept(ok, {"numerator_weighted": numerator, "d": d_new, "k": state["k"] + 1},
+                   state)
+    records["g0_norm"], records["dlr"], records["d_lr"] = g0, dlr, state["d"] * hp["lr"]
+    return ok, records
 
 
 def dadapt_sgd_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
     oracle: Oracle | None,
 ) -> tuple[Array, State]:
-    """One dadaptation.DAdaptSGD step (REFERENCES.md section 3). Where the reference divides
-    by a zero |g_1| or a zero ||s|| (a start at a stationary point; lr 0) and raises, no step.
-    The per-coordinate arithmetic in :func:`_sgd_coordinate`, on each coordinate's floats on
-    the float path."""
-    lr, d = hp["lr"], state["d"]
-    active = uniform(lr > 0)
-    first = uniform(state["k"] == 0)
-    none = 0.0 * d  # a per-run zero (state quantities stay (B, 1) arrays)
-    g0 = state["g0_norm"] if first is False else \
-        select(first, select(active, sqrt(dot(grad, grad)), none), state["g0_norm"])
-    has_g0 = uniform(g0 > 0)
-    dlr = select(has_g0, d * lr / select(has_g0, g0, 1.0), none)
-    scalars = (hp["weight_decay"], dlr, 1 - hp["momentum"], active)
+    """One dadaptation.DAdaptSGD step (REFERENCES.md section 3) on arrays; on Vec2 pairs (a
+    wrapper's inner step on floats) through :func:`dadapt_sgd_pair_update`. Where the
+    reference divides by a zero |g_1| or a zero ||s|| (a start at a stationary point; lr 0)
+    and raises, no step."""
+    if type(p) is Vec2:
+        return vec2_step(dadapt_sgd_pair_update, p, grad, state, hp, consts, t)
+    active, g0, dlr = _sgd_scalars(state, hp, lambda: sqrt(dot(grad, grad)))
     s0, x0 = state["s"], state["x0"]
-    if type(p) is Vec2:  # the float path: each coordinate on floats
-        tx, sx, qx, zx, px = _sgd_coordinate(grad.x, p.x, s0.x, x0.x, *scalars)
-        ty, sy, qy, zy, py = _sgd_coordinate(grad.y, p.y, s0.y, x0.y, *scalars)
-        s, z, new_p = Vec2(sx, sy), Vec2(zx, zy), Vec2(px, py)
-        g_dot, sk_sq = tx + ty, qx + qy
+    terms, s, squares, z, new_p = _sgd_coordinate(grad, p, s0, x0, hp["weight_decay"], dlr,
+                                                  1 - hp["momentum"])
+    if active is not True:
+        s = select(active, s, s0)
+    ok, records = _sgd_estimate(state, hp, active, g0, dlr, coordinate_sum(terms),
+                                coordinate_sum(squares))
+    return select(ok, new_p, p), {"s": s, "x0": x0, "z": select(ok, z, state["z"]),
+                                  **records}
+
+
+def dadapt_sgd_pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy: State,
+                           hp: Hyper, consts: Constants, t: int, oracle: PairOracle | None
+                           ) -> tuple[float, float, State, State]:
+    """A single run's step on floats: :func:`dadapt_sgd_update`'s pieces, the per-coordinate
+    ones on each coordinate's floats (``sx``, ``sy``), the per-run ones once."""
+    active, g0, dlr = _sgd_scalars(sx, hp, lambda: sqrt(gx * gx + gy * gy))
+    wd, ck = hp["weight_decay"], 1 - hp["momentum"]
+    tx, s_x, qx, zx, px = _sgd_coordinate(gx, x, sx["s"], sx["x0"], wd, dlr, ck)
+    ty, s_y, qy, zy, py = _sgd_coordinate(gy, y, sy["s"], sy["x0"], wd, dlr, ck)
+    if not active:  # lr 0: nothing accumulates, nothing moves
+        s_x, s_y = sx["s"], sy["s"]
+    ok, records = _sgd_estimate(sx, hp, active, g0, dlr, tx + ty, qx + qy)
+    if ok:
+        x, y = px, py
     else:
-        terms, s, squares, z, new_p = _sgd_coordinate(grad, p, s0, x0, *scalars)
-        g_dot, sk_sq = coordinate_sum(terms), coordinate_sum(squares)
-    numerator = select(active, state["numerator_weighted"] + dlr * g_dot,
-                       state["numerator_weighted"])
-    ok = uniform(active & (sk_sq != 0))
-    d_new = _d_next(d, 2 * numerator / vsqrt(select(ok, sk_sq, 1.0)), hp)  # used where ok
-    return select(ok, new_p, p), {
-        "s": s, "x0": x0, "g0_norm": g0, "dlr": dlr, "d_lr": d * lr,
-        **kept(ok, {"z": z, "numerator_weighted": numerator, "d": d_new,
-                    "k": state["k"] + 1}, state),
-    }
+        zx, zy = sx["z"], sy["z"]
+    out_y = records.copy()  # (a copy and assignments: cheaper than merging dicts)
+    records["s"], records["x0"], records["z"] = s_x, sx["x0"], zx
+    out_y["s"], out_y["x0"], out_y["z"] = s_y, sy["x0"], zy
+    return x, y, records, out_y
 
 
 def dadapt_sgd_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
@@ -338,6 +414,7 @@ DADAPT_SGD = OptimizerSpec(
     ),
     init=dadapt_sgd_init,
     update=dadapt_sgd_update,
+    pair_update=dadapt_sgd_pair_update,
     teaching=dadapt_sgd_teaching,
     applied_lr=applied_d_lr,
     joint=True,
@@ -375,38 +452,69 @@ def _adagrad_coordinate(grad: Any, p: Any, sk0: Any, a0: Any, x0: Any, wd: Any, 
             vabs(sk), alphak, sk, z, select(moving, p * (1 - ck) + ck * z, z))
 
 
+def _adagrad_estimate(state: State, hp: Hyper, dlr: Any, old_w: Any, old_l1: Any,
+                      g_sq: Any, new_w: Any, new_l1: Any) -> tuple[Any, dict[str, Any]]:
+    """Whether the step moves (the weighted L1 norm of s is not 0; else the reference returns
+    early), and the per-run records after it from the coordinates' sums (the old s's weighted
+    square and |s|, g^2 / (sqrt(alpha) + eps), the new s's): gamma_t, d, the weighted sums."""
+    d = state["d"]
+    sksq = state["sksq_weighted"] + (new_w - old_w)
+    skl1 = state["skl1"] + (new_l1 - old_l1)
+    ok = uniform(skl1 != 0)
+    gsq = state["gsq_weighted"] + dlr * dlr * g_sq
+    d_new = select(uniform(hp["lr"] > 0),
+                   _d_next(d, (sksq - gsq) / select(ok, skl1, 1.0), hp), d)
+    records = kept(ok, {"d": d_new, "gsq_weighted": gsq, "sksq_weighted": sksq,
+                        "skl1": skl1}, state)
+    records["dlr"] = records["d_lr"] = dlr
+    return ok, records
+
+
+def _adagrad_scalars(state: State, hp: Hyper) -> tuple[Any, tuple[Any, ...]]:
+    """gamma_t = d x lr (the old d) and the per-run arguments of :func:`_adagrad_coordinate`."""
+    dlr = state["d"] * hp["lr"]
+    momentum = hp["momentum"]
+    return dlr, (hp["weight_decay"], dlr, hp["eps"], 1 - momentum, uniform(momentum != 0))
+
+
 def dadapt_adagrad_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
     oracle: Oracle | None,
 ) -> tuple[Array, State]:
-    """One dadaptation.DAdaptAdaGrad step (REFERENCES.md section 3): alphak and sk grow even on
-    a step that moves nothing, as in the reference. The per-coordinate arithmetic in
-    :func:`_adagrad_coordinate`, on each coordinate's floats on the float path."""
-    lr, d, eps, momentum = hp["lr"], state["d"], hp["eps"], hp["momentum"]
-    dlr = d * lr
-    scalars = (hp["weight_decay"], dlr, eps, 1 - momentum, uniform(momentum != 0))
-    sk0, a0, x0 = state["sk"], state["alphak"], state["x0"]
-    if type(p) is Vec2:  # the float path: each coordinate on floats
-        owx, olx, gqx, nwx, nlx, ax, sx, zx, px = _adagrad_coordinate(
-            grad.x, p.x, sk0.x, a0.x, x0.x, *scalars)
-        owy, oly, gqy, nwy, nly, ay, sy, zy, py = _adagrad_coordinate(
-            grad.y, p.y, sk0.y, a0.y, x0.y, *scalars)
-        old_w, old_l1, g_sq, new_w, new_l1 = owx + owy, olx + oly, gqx + gqy, nwx + nwy, nlx + nly
-        alphak, sk, z, new_p = Vec2(ax, ay), Vec2(sx, sy), Vec2(zx, zy), Vec2(px, py)
+    """One dadaptation.DAdaptAdaGrad step (REFERENCES.md section 3) on arrays: alphak and sk
+    grow even on a step that moves nothing, as in the reference. On Vec2 pairs (a wrapper's
+    inner step on floats) through :func:`dadapt_adagrad_pair_update`."""
+    if type(p) is Vec2:
+        return vec2_step(dadapt_adagrad_pair_update, p, grad, state, hp, consts, t)
+    dlr, scalars = _adagrad_scalars(state, hp)
+    x0 = state["x0"]
+    terms = _adagrad_coordinate(grad, p, state["sk"], state["alphak"], x0, *scalars)
+    alphak, sk, z, new_p = terms[5:]
+    ok, records = _adagrad_estimate(state, hp, dlr, *(coordinate_sum(v) for v in terms[:5]))
+    return select(ok, new_p, p), {"alphak": alphak, "sk": sk, "x0": x0,
+                                  "z": select(ok, z, state["z"]), **records}
+
+
+def dadapt_adagrad_pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy: State,
+                               hp: Hyper, consts: Constants, t: int, oracle: PairOracle | None
+                               ) -> tuple[float, float, State, State]:
+    """A single run's step on floats: :func:`dadapt_adagrad_update`'s pieces, the
+    per-coordinate ones on each coordinate's floats (``sx``, ``sy``), the per-run ones once."""
+    dlr, scalars = _adagrad_scalars(sx, hp)
+    owx, olx, gqx, nwx, nlx, ax, s_x, zx, px = _adagrad_coordinate(
+        gx, x, sx["sk"], sx["alphak"], sx["x0"], *scalars)
+    owy, oly, gqy, nwy, nly, ay, s_y, zy, py = _adagrad_coordinate(
+        gy, y, sy["sk"], sy["alphak"], sy["x0"], *scalars)
+    ok, records = _adagrad_estimate(sx, hp, dlr, owx + owy, olx + oly, gqx + gqy, nwx + nwy,
+                                    nlx + nly)
+    if ok:
+        x, y = px, py
     else:
-        terms = _adagrad_coordinate(grad, p, sk0, a0, x0, *scalars)
-        old_w, old_l1, g_sq, new_w, new_l1 = (coordinate_sum(v) for v in terms[:5])
-        alphak, sk, z, new_p = terms[5:]
-    sksq = state["sksq_weighted"] + (new_w - old_w)
-    skl1 = state["skl1"] + (new_l1 - old_l1)
-    ok = uniform(skl1 != 0)  # else: nothing moves (the reference returns early)
-    gsq = state["gsq_weighted"] + dlr * dlr * g_sq
-    d_new = select(uniform(lr > 0), _d_next(d, (sksq - gsq) / select(ok, skl1, 1.0), hp), d)
-    return select(ok, new_p, p), {
-        "alphak": alphak, "sk": sk, "x0": x0, "dlr": dlr, "d_lr": dlr,
-        **kept(ok, {"z": z, "d": d_new, "gsq_weighted": gsq, "sksq_weighted": sksq,
-                    "skl1": skl1}, state),
-    }
+        zx, zy = sx["z"], sy["z"]
+    out_y = records.copy()  # (a copy and assignments: cheaper than merging dicts)
+    records["alphak"], records["sk"], records["x0"], records["z"] = ax, s_x, sx["x0"], zx
+    out_y["alphak"], out_y["sk"], out_y["x0"], out_y["z"] = ay, s_y, sy["x0"], zy
+    return x, y, records, out_y
 
 
 def dadapt_adagrad_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
@@ -464,6 +572,7 @@ DADAPT_ADAGRAD = OptimizerSpec(
     ),
     init=dadapt_adagrad_init,
     update=dadapt_adagrad_update,
+    pair_update=dadapt_adagrad_pair_update,
     teaching=dadapt_adagrad_teaching,
     applied_lr=applied_d_lr,
     joint=True,

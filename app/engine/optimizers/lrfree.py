@@ -14,7 +14,6 @@ references. The references' ``max``/``min`` of Python floats never return a NaN 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ from .base import (
     Line,
     OptimizerSpec,
     Oracle,
+    PairOracle,
     State,
     StateVar,
     coupled_decay,
@@ -41,7 +41,7 @@ from .base import (
     sqrt,
     zero,
 )
-from .pair import Vec2, coordinate_sum, vabs, vsqrt
+from .pair import Vec2, coordinate_sum, vabs, vec2_step, vsqrt
 
 
 # ---------------------------------------------------------------- shared pieces
@@ -67,18 +67,18 @@ def kept(ok: Any, new: dict[str, Any], old: State) -> dict[str, Any]:
 
 def larger(a: Any, b: Any) -> Any:
     """Python's ``max(a, b)``: b only if b > a (a NaN b never wins)."""
-    return select(b > a, b, a)
+    wins = b > a
+    if type(wins) is bool:  # floats (the float path): no select call
+        return b if wins else a
+    return select(wins, b, a)
 
 
 def smaller(a: Any, b: Any) -> Any:
     """Python's ``min(a, b)``: b only if b < a (a NaN b never wins)."""
-    return select(b < a, b, a)
-
-
-def growth_limit(d: Any, hp: Hyper) -> Any:
-    """``d * growth_rate``; no limit (the references' infinity) when growth_rate is null."""
-    rate = hp["growth_rate"]
-    return math.inf if rate is None else d * rate
+    wins = b < a
+    if type(wins) is bool:
+        return b if wins else a
+    return select(wins, b, a)
 
 
 def _bias_correction(beta1: float, beta2: float, k: float) -> float:
@@ -164,21 +164,46 @@ def prodigy_init(p: Array, hp: Hyper) -> State:
             "dlr": zero_run.copy(), "d_lr": zero_run.copy()}
 
 
-def _beta3(hp: Hyper) -> Any:
-    """beta3, or sqrt(beta2) when it is null (the reference's None)."""
-    return sqrt(hp["beta2"]) if hp["beta3"] is None else hp["beta3"]
+def _prodigy_scalars(state: State, hp: Hyper) -> tuple[Any, Any, Any, tuple[Any, ...]]:
+    """The step's per-run numbers before the per-coordinate sums: gamma_t (the references'
+    ``dlr``, with the old d), whether the step accumulates (the reference skips it at lr 0),
+    beta3, and the coefficients :func:`_prodigy_sums` takes."""
+    beta1, beta2, beta3, d0 = hp["beta1"], hp["beta2"], hp["beta3"], hp["d0"]
+    if beta3 is None:  # the reference's None: sqrt(beta2)
+        beta3 = sqrt(beta2)
+    lr, d = hp["lr"], state["d"]
+    dlr = d * lr * bias_correction(hp, state["k"]) if hp["use_bias_correction"] else d * lr
+    weight = (d / d0) * d if hp["safeguard_warmup"] else (d / d0) * dlr
+    return dlr, uniform(lr > 0), beta3, (beta1, beta2, beta3, d * (1 - beta1),
+                                         d * d * (1 - beta2), weight)
 
 
 def _prodigy_sums(g: Any, p: Any, p0: Any, m: Any, v: Any, s: Any, beta1: Any, beta2: Any,
-                  beta3: Any, dm: Any, dv: Any, weight: Any, active: Any
-                  ) -> tuple[Any, Any, Any, Any]:
-    """One coordinate's (floats) or every coordinate's (arrays) m, v and s after the step
-    (unchanged where it does not accumulate) and its term g (p0 - p) of the estimate's dot."""
-    new_m = select(beta1 > 0, m * beta1 + dm * g, m)
-    new_v = v * beta2 + dv * (g * g)
-    new_s = s * beta3 + weight * g
-    return (select(active, new_m, m), select(active, new_v, v), select(active, new_s, s),
-            g * (p0 - p))
+                  beta3: Any, dm: Any, dv: Any, weight: Any) -> tuple[Any, Any, Any, Any]:
+    """One coordinate's (floats) or every coordinate's (arrays) m, v and s after an
+    accumulating step and its term g (p0 - p) of the estimate's dot (the caller keeps the old
+    m, v and s where the step does not accumulate)."""
+    return (select(beta1 > 0, m * beta1 + dm * g, m), v * beta2 + dv * (g * g),
+            s * beta3 + weight * g, g * (p0 - p))
+
+
+def _prodigy_estimate(state: State, hp: Hyper, dlr: Any, beta3: Any, g_dot: Any, s_l1: Any
+                      ) -> tuple[Any, dict[str, Any]]:
+    """Whether the step moves (the L1 norm of s is not 0; else the reference returns early and
+    k does not count), and the per-run records after it: d, its largest estimate, the
+    estimate's numerator and denominator, k."""
+    d, d0 = state["d"], hp["d0"]
+    ok = uniform(s_l1 != 0)
+    numerator = state["d_numerator"] * beta3 + (d / d0) * dlr * g_dot
+    d_hat = hp["d_coef"] * numerator / (s_l1 if ok is True else select(ok, s_l1, 1.0))
+    d_max = larger(state["d_max"], d_hat)
+    rate = hp["growth_rate"]
+    if rate is None:  # no growth limit: d is the largest estimate so far
+        d_new = d_max
+    else:  # d's first rise from d0 is not limited
+        d_new = smaller(d_max, select(uniform(d == d0), larger(d, d_hat), d) * rate)
+    return ok, kept(ok, {"d": d_new, "d_max": d_max, "d_hat": d_hat, "d_numerator": numerator,
+                         "d_denom": s_l1, "k": state["k"] + 1}, state)
 
 
 def _prodigy_point(p: Any, g: Any, m: Any, v: Any, beta1: Any, decay: Any, dlr: Any,
@@ -190,50 +215,62 @@ def _prodigy_point(p: Any, g: Any, m: Any, v: Any, beta1: Any, decay: Any, dlr: 
     return select(beta1 > 0, new_p + (-dlr) * (m / denom), new_p + (-dlr * d_new) * (g / denom))
 
 
+def _point_scalars(hp: Hyper, dlr: Any, d_new: Any) -> tuple[Any, ...]:
+    """:func:`_prodigy_point`'s per-run arguments."""
+    wd = hp["weight_decay"]
+    return (hp["beta1"], -wd * dlr if hp["decouple"] and not _is_plain_zero(wd) else None, dlr,
+            d_new, hp["eps"])
+
+
 def prodigy_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
     oracle: Oracle | None,
 ) -> tuple[Array, State]:
-    """One prodigyopt.Prodigy step (REFERENCES.md section 3), every group scalar per run. The
-    per-coordinate arithmetic is in :func:`_prodigy_sums` and :func:`_prodigy_point`: on the
-    float path they take each coordinate's floats, the Vec2 pairs' operations fused away."""
-    beta1, beta2, beta3, d0 = hp["beta1"], hp["beta2"], _beta3(hp), hp["d0"]
-    lr, wd, decouple = hp["lr"], hp["weight_decay"], hp["decouple"]
-    k, d = state["k"], state["d"]
-    dlr = d * lr * bias_correction(hp, k)  # the old d
-    g = grad if decouple else coupled_decay(grad, p, wd)
-    active = uniform(lr > 0)  # the reference skips the accumulation at lr 0
-    weight = (d / d0) * d if hp["safeguard_warmup"] else (d / d0) * dlr
-    scalars = (beta1, beta2, beta3, d * (1 - beta1), d * d * (1 - beta2), weight, active)
-    p0, m0, v0, s0 = state["p0"], state["exp_avg"], state["exp_avg_sq"], state["s"]
-    if type(p) is Vec2:  # the float path: each coordinate on floats
-        mx, vx, sx, tx = _prodigy_sums(g.x, p.x, p0.x, m0.x, v0.x, s0.x, *scalars)
-        my, vy, sy, ty = _prodigy_sums(g.y, p.y, p0.y, m0.y, v0.y, s0.y, *scalars)
-        m, v, s = Vec2(mx, my), Vec2(vx, vy), Vec2(sx, sy)
-        g_dot, s_l1 = tx + ty, abs(sx) + abs(sy)
-    else:
-        m, v, s, terms = _prodigy_sums(g, p, p0, m0, v0, s0, *scalars)
-        g_dot, s_l1 = coordinate_sum(terms), coordinate_sum(vabs(s))
-    delta = (d / d0) * dlr * g_dot
-    d_denom = select(active, s_l1, 0.0)
-    ok = uniform(d_denom != 0)  # else: nothing moves, k does not count (it returns early)
-    numerator = state["d_numerator"] * beta3 + delta
-    d_hat = hp["d_coef"] * numerator / select(ok, d_denom, 1.0)  # (unused where not ok)
-    d_new = select(uniform(d == d0), larger(d, d_hat), d)
-    d_max = larger(state["d_max"], d_hat)
-    d_new = smaller(d_max, growth_limit(d_new, hp))
-    point = (beta1, -wd * dlr if decouple and not _is_plain_zero(wd) else None, dlr, d_new,
-             hp["eps"])
+    """One prodigyopt.Prodigy step (REFERENCES.md section 3) on arrays, every group scalar per
+    run; on Vec2 pairs (a wrapper's inner step on floats) through :func:`prodigy_pair_update`.
+    """
     if type(p) is Vec2:
-        new_p = Vec2(_prodigy_point(p.x, g.x, mx, vx, *point),
-                     _prodigy_point(p.y, g.y, my, vy, *point))
-    else:
-        new_p = _prodigy_point(p, g, m, v, *point)
-    return select(ok, new_p, p), {
-        "exp_avg": m, "exp_avg_sq": v, "s": s, "p0": p0, "dlr": dlr, "d_lr": d * lr,
-        **kept(ok, {"d": d_new, "d_max": d_max, "d_hat": d_hat, "d_numerator": numerator,
-                    "d_denom": d_denom, "k": k + 1}, state),
-    }
+        return vec2_step(prodigy_pair_update, p, grad, state, hp, consts, t)
+    dlr, active, beta3, sums = _prodigy_scalars(state, hp)
+    g = grad if hp["decouple"] else coupled_decay(grad, p, hp["weight_decay"])
+    p0, m0, v0, s0 = state["p0"], state["exp_avg"], state["exp_avg_sq"], state["s"]
+    m, v, s, terms = _prodigy_sums(g, p, p0, m0, v0, s0, *sums)
+    s_l1 = coordinate_sum(vabs(s))
+    if active is not True:  # where it does not accumulate, nothing moves (s_l1 is 0)
+        m, v, s = select(active, m, m0), select(active, v, v0), select(active, s, s0)
+        s_l1 = select(active, s_l1, 0.0)
+    ok, records = _prodigy_estimate(state, hp, dlr, beta3, coordinate_sum(terms), s_l1)
+    new_p = _prodigy_point(p, g, m, v, *_point_scalars(hp, dlr, records["d"]))
+    return select(ok, new_p, p), {"exp_avg": m, "exp_avg_sq": v, "s": s, "p0": p0, "dlr": dlr,
+                                  "d_lr": state["d"] * hp["lr"], **records}
+
+
+def prodigy_pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy: State,
+                        hp: Hyper, consts: Constants, t: int, oracle: PairOracle | None
+                        ) -> tuple[float, float, State, State]:
+    """A single run's step on floats: :func:`prodigy_update`'s pieces, the per-coordinate ones
+    on each coordinate's floats (``sx``, ``sy``), the per-run ones once."""
+    dlr, active, beta3, sums = _prodigy_scalars(sx, hp)
+    if not hp["decouple"]:
+        wd = hp["weight_decay"]
+        gx, gy = coupled_decay(gx, x, wd), coupled_decay(gy, y, wd)
+    mx, vx, s_x, tx = _prodigy_sums(gx, x, sx["p0"], sx["exp_avg"], sx["exp_avg_sq"], sx["s"],
+                                    *sums)
+    my, vy, s_y, ty = _prodigy_sums(gy, y, sy["p0"], sy["exp_avg"], sy["exp_avg_sq"], sy["s"],
+                                    *sums)
+    if not active:  # lr 0: nothing accumulates, nothing moves
+        mx, vx, s_x, my, vy, s_y = (sx["exp_avg"], sx["exp_avg_sq"], sx["s"], sy["exp_avg"],
+                                    sy["exp_avg_sq"], sy["s"])
+    s_l1 = abs(s_x) + abs(s_y) if active else 0.0
+    ok, records = _prodigy_estimate(sx, hp, dlr, beta3, tx + ty, s_l1)
+    if ok:
+        point = _point_scalars(hp, dlr, records["d"])
+        x, y = _prodigy_point(x, gx, mx, vx, *point), _prodigy_point(y, gy, my, vy, *point)
+    records["dlr"], records["d_lr"] = dlr, sx["d"] * hp["lr"]
+    out_y = records.copy()  # (a copy and assignments: cheaper than merging dicts)
+    records["exp_avg"], records["exp_avg_sq"], records["s"], records["p0"] = mx, vx, s_x, sx["p0"]
+    out_y["exp_avg"], out_y["exp_avg_sq"], out_y["s"], out_y["p0"] = my, vy, s_y, sy["p0"]
+    return x, y, records, out_y
 
 
 def _is_plain_zero(value: Any) -> bool:
@@ -353,6 +390,7 @@ PRODIGY = OptimizerSpec(
     ),
     init=prodigy_init,
     update=prodigy_update,
+    pair_update=prodigy_pair_update,
     teaching=prodigy_teaching,
     applied_lr=applied_d_lr,
     joint=True,

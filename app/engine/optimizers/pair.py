@@ -93,9 +93,22 @@ def vsqrt(v: Any) -> Any:
     """``np.sqrt`` per coordinate (NaN below zero, as NumPy); of a float, a float."""
     if type(v) is Vec2:
         return Vec2(_sqrt(v.x), _sqrt(v.y))
-    if type(v) is float:
-        return _sqrt(v)
+    if type(v) is float:  # _sqrt, inlined (hot)
+        return math.sqrt(v) if v >= 0.0 else math.nan
     return np.sqrt(v)
+
+
+def vec2_step(pair_update: Any, p: Vec2, grad: Vec2, state: dict[str, Any], hp: dict[str, Any],
+              consts: Any, t: int) -> tuple[Vec2, dict[str, Any]]:
+    """A joint update called on Vec2 pairs (a wrapper's inner step on floats) through its
+    ``pair_update`` on each coordinate's floats: the state split per coordinate, stepped, and
+    joined again (a per-coordinate quantity is a Vec2 before and after, a per-run one a
+    float)."""
+    sx = {name: v.x if type(v) is Vec2 else v for name, v in state.items()}
+    sy = {name: v.y if type(v) is Vec2 else v for name, v in state.items()}
+    x, y, new_x, new_y = pair_update(p.x, p.y, grad.x, grad.y, sx, sy, hp, consts, t, None)
+    return Vec2(x, y), {name: Vec2(v, new_y[name]) if type(state[name]) is Vec2 else v
+                        for name, v in new_x.items()}
 
 
 def paired(state: dict[str, Any]) -> dict[str, Any]:
