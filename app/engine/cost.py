@@ -56,18 +56,19 @@ WRAPPER_STEP_US = 2.0  # Lookahead's own bookkeeping on top of its inner optimiz
 EXTRA_STEP_US: dict[str, float] = {
     "sgd_schedulefree": 1.5, "adamw_schedulefree": 5.0, "radam_schedulefree": 6.0,
     "madgrad": 3.0, "qhadam": 4.0,
-    # joint updates on Vec2 pairs of floats (Prodigy's and D-Adaptation's estimate d from dot
-    # products and norms: 16-18 us a step in CPU time where Adam took 5 us)
-    "prodigy": 12.0, "dadapt_adam": 11.0, "dadapt_sgd": 11.0, "dadapt_adagrad": 11.0,
+    # the estimate d from dot products and norms, once a step through each one's pair_update
+    # (1000 rosenbrock steps in CPU time, interleaved with Adam's: 1.03-1.34x Adam's step)
+    "prodigy": 3.0, "dadapt_adam": 2.0, "dadapt_sgd": 1.0, "dadapt_adagrad": 2.0,
 }
 # What a joint step (OptimizerSpec.joint_for: both coordinates at once, on Vec2 pairs of floats)
 # adds to the optimizer's float step when only some configurations couple the coordinates:
-# LAMB's and LARS's (matrix) trust-ratio norms, cautious masking's mean, Adan's float32
-# gradient-norm clipping, MARS's clipping of c (optimize_1d) and its cautious mask. Measured
-# with 1000 rosenbrock steps in CPU time against the same optimizer's per-coordinate step (a
-# plain Adam run: 5.7 us a step in all): +2-5 us, Adan's clipping +9 (its float32 roundings).
+# LARS's (matrix) trust-ratio norms, cautious masking's mean, Adan's float32 gradient-norm
+# clipping, MARS's clipping of c (optimize_1d) and its cautious mask. Measured with 1000
+# rosenbrock steps in CPU time against the same optimizer's per-coordinate step (a plain Adam
+# run: 5.7 us a step in all): +2-5 us, Adan's clipping +9 (its float32 roundings). (LAMB steps
+# through its pair_update, its norms once a step: 1.05x Adam's step, nothing to add.)
 JOINT_EXTRA_US: dict[str, float] = {
-    "lamb": 4.0, "lars": 3.0, "adamw": 5.0, "lion": 5.0, "laprop": 5.0, "adan": 9.0,
+    "lars": 3.0, "adamw": 5.0, "lion": 5.0, "laprop": 5.0, "adan": 9.0,
     "mars": 5.0,
 }
 # SAM: its perturbation (the gradient's norm, the float32 scale, the perturbed point; a single

@@ -56,7 +56,10 @@ compares step for step, live against torch too). The spec gives:
   ``pair_update`` lets a single run of such an optimizer step on floats all the same, both
   coordinates at once (SAM: its perturbation's norm couples them; L-BFGS), bit for bit its
   ``update``, with a :class:`PairOracle` for its evaluations; a per-coordinate optimizer may
-  have one too, to compute its per-run quantities once a step (Schedule-Free's weight c_t).
+  have one too, to compute its per-run quantities once a step (Schedule-Free's weight c_t), and
+  so may a ``joint`` one (Prodigy, D-Adaptation, LAMB: its per-coordinate pieces on each
+  coordinate's floats, its sums and norms once), which a single run then takes instead of the
+  Vec2 pairs below (its ``update`` passes a Vec2 call on to it: ``pair.vec2_step``).
 - ``applied_lr(state, hp, consts)`` when the lr the step applies is not the scheduled one
   (ASGD's eta_t, Prodigy's d_t * lr), read from the state the step leaves (per run, like a
   ``scalar`` state quantity): the run's ``lr`` series (the lr chart) records it instead.

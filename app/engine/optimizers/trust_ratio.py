@@ -25,6 +25,7 @@ from .base import (
     Line,
     OptimizerSpec,
     Oracle,
+    PairOracle,
     Preset,
     State,
     StateVar,
@@ -46,7 +47,7 @@ from .base import (
 from .classic import MAXIMIZE
 from .decay import FIXED_DECAY, weight_decouple_param
 from .norms import float32, row_norm
-from .pair import vsqrt
+from .pair import Vec2, vec2_step, vsqrt
 
 WEIGHT_NORM_CLAMP = 10.0  # pytorch_optimizer's Lamb.clamp: ||theta|| counts up to 10
 
@@ -81,10 +82,10 @@ def lamb_constants(hp: Hyper, t: int, initial: Hyper) -> dict[str, Any]:
             "n_sma": levelwise(_n_sma, hp["beta2"], t)}
 
 
-def clip_factor(grad: Any, max_grad_norm: Any, eps: Any) -> Any:
-    """pre_norm's factor min(1, max_grad_norm / (||g|| + eps)), in float32 as the reference
-    computes its global gradient norm; 1 where max_grad_norm is 0."""
-    n32 = float32(row_norm(grad))
+def clip_factor(norm: Any, max_grad_norm: Any, eps: Any) -> Any:
+    """pre_norm's factor min(1, max_grad_norm / (||g|| + eps)) from the gradient's norm, in
+    float32 as the reference computes its global gradient norm; 1 where max_grad_norm is 0."""
+    n32 = float32(norm)
     root = float32(sqrt(float32(n32 * n32)))
     scale = float32(float32(1.0 / float32(root + float32(eps))) * float32(max_grad_norm))
     return select(max_grad_norm == 0, 1.0, minimum(scale, 1.0))
@@ -98,39 +99,65 @@ def lamb_init(p: Array, hp: Hyper) -> State:
             "trust_ratio": np.ones(rows)}
 
 
+def _lamb_scalars(hp: Hyper, consts: Constants) -> tuple[Any, ...]:
+    """The per-run arguments of :func:`_lamb_coordinate`: the betas, eps, m's gradient weight,
+    the decoupled decay's factor (None: none), the step size, whether a rectified step divides
+    by sqrt(v) (None: no rectify) and the coupled decay (None: none)."""
+    wd, decouple, rectify = hp["weight_decay"], hp["weight_decouple"], hp["rectify"]
+    beta1 = hp["beta1"]
+    keep = 1 - wd * (1.0 if hp["fixed_decay"] else hp["lr"]) \
+        if decouple and not is_zero(wd) else None
+    return (beta1, hp["beta2"], hp["eps"], (1 - beta1) if hp["grad_averaging"] else 1.0, keep,
+            consts["step_size"],
+            consts["n_sma"] >= hp["n_sma_threshold"] if rectify else None,
+            wd if not rectify and not decouple else None)
+
+
+def _lamb_coordinate(g: Any, p: Any, m: Any, v: Any, beta1: Any, beta2: Any, eps: Any,
+                     cm: Any, keep: Any, step: Any, rectified: Any, coupled: Any
+                     ) -> tuple[Any, Any, Any, Any, Any]:
+    """One coordinate's (floats) or every coordinate's (arrays) m, v, decayed point, direction
+    and u, whose norm the trust ratio divides by (rectify: the moved point's)."""
+    m = m * beta1 + cm * g
+    v = ema_sq(v, g, beta2)
+    if keep is not None:
+        p = p * keep
+    denom = vsqrt(v) + eps
+    if rectified is not None:
+        direction = select(rectified, m / denom, m)
+        return m, v, p, direction, p + (-step) * direction
+    u = m / denom
+    if coupled is not None:
+        u = select(coupled > 0, u + coupled * p, u)
+    return m, v, p, u, u
+
+
+def _trust_ratio(weight_norm: Any, adam_norm: Any, eps: Any) -> Any:
+    """min(||theta||, 10) / (||u|| + eps), 1 where either norm is 0."""
+    if type(adam_norm) is float:  # the float path: one run, Python's choice
+        return 1.0 if weight_norm == 0 or adam_norm == 0 else weight_norm / (adam_norm + eps)
+    return np.where((weight_norm == 0) | (adam_norm == 0), 1.0, weight_norm / (adam_norm + eps))
+
+
 def lamb_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
     oracle: Oracle | None,
 ) -> tuple[Array, State]:
     """Adam's direction u (moments, no v correction), then a step of lr / (1 - beta1^t) times
-    the trust ratio min(||theta||, 10) / (||u|| + eps) along it."""
-    beta1, beta2, eps, wd, lr = hp["beta1"], hp["beta2"], hp["eps"], hp["weight_decay"], hp["lr"]
+    the trust ratio min(||theta||, 10) / (||u|| + eps) along it; on arrays, on Vec2 pairs (a
+    wrapper's inner step on floats) through :func:`lamb_pair_update`."""
+    if type(p) is Vec2:
+        return vec2_step(lamb_pair_update, p, grad, state, hp, consts, t)
     g = grad
     if hp["pre_norm"]:
-        g = g * clip_factor(grad, hp["max_grad_norm"], eps)
-    g = maybe_maximize(g, hp)
-    m = state["exp_avg"] * beta1 + ((1 - beta1) if hp["grad_averaging"] else 1.0) * g
-    v = ema_sq(state["exp_avg_sq"], g, beta2)
-    decouple = hp["weight_decouple"]
-    if decouple and not is_zero(wd):
-        p = p * (1 - wd * (1.0 if hp["fixed_decay"] else lr))
-    step = consts["step_size"]
-    denom = vsqrt(v) + eps
-    if hp["rectify"]:  # the norm is the one of the moved parameter, as the reference's
-        direction = select(consts["n_sma"] >= hp["n_sma_threshold"], m / denom, m)
-        u = p + (-step) * direction
-    else:
-        u = m / denom
-        if not decouple:
-            u = select(wd > 0, u + wd * p, u)
-        direction = u
+        g = g * clip_factor(row_norm(grad), hp["max_grad_norm"], hp["eps"])
+    scalars = _lamb_scalars(hp, consts)
+    m, v, p, direction, u = _lamb_coordinate(maybe_maximize(g, hp), p, state["exp_avg"],
+                                             state["exp_avg_sq"], *scalars)
     weight_norm = minimum(row_norm(p), WEIGHT_NORM_CLAMP)
     adam_norm = row_norm(u)
-    if type(adam_norm) is float:  # the float path: one run, Python's choice
-        trust = 1.0 if weight_norm == 0 or adam_norm == 0 else weight_norm / (adam_norm + eps)
-    else:
-        trust = np.where((weight_norm == 0) | (adam_norm == 0), 1.0,
-                         weight_norm / (adam_norm + eps))
+    trust = _trust_ratio(weight_norm, adam_norm, hp["eps"])
+    step = scalars[5]
     new_p = p + (-step * (1.0 if hp["adam"] else trust)) * direction
     new_state = {"exp_avg": m, "exp_avg_sq": v, "weight_norm": weight_norm,
                  "adam_norm": adam_norm, "trust_ratio": trust}
@@ -140,6 +167,37 @@ def lamb_update(
         for name in ("weight_norm", "adam_norm", "trust_ratio"):
             new_state[name] = select(moves, new_state[name], state[name])
     return new_p, new_state
+
+
+def lamb_pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy: State,
+                     hp: Hyper, consts: Constants, t: int, oracle: PairOracle | None
+                     ) -> tuple[float, float, State, State]:
+    """A single run's step on floats: :func:`lamb_update`'s pieces, the per-coordinate ones on
+    each coordinate's floats (``sx``, ``sy``), the norms and the trust ratio once."""
+    eps = hp["eps"]
+    if hp["pre_norm"]:
+        factor = clip_factor(sqrt(gx * gx + gy * gy), hp["max_grad_norm"], eps)
+        gx, gy = gx * factor, gy * factor
+    if hp.get("maximize", False):
+        gx, gy = -gx, -gy
+    scalars = _lamb_scalars(hp, consts)
+    mx, vx, px, dx, ux = _lamb_coordinate(gx, x, sx["exp_avg"], sx["exp_avg_sq"], *scalars)
+    my, vy, py, dy, uy = _lamb_coordinate(gy, y, sy["exp_avg"], sy["exp_avg_sq"], *scalars)
+    weight_norm = minimum(sqrt(px * px + py * py), WEIGHT_NORM_CLAMP)
+    adam_norm = sqrt(ux * ux + uy * uy)
+    trust = _trust_ratio(weight_norm, adam_norm, eps)
+    step = scalars[5]
+    if hp["rectify"] and not step > 0:  # a step size <= 0 stops after the moments and the decay
+        x, y = px, py
+        weight_norm, adam_norm, trust = sx["weight_norm"], sx["adam_norm"], sx["trust_ratio"]
+    else:
+        scale = -step * (1.0 if hp["adam"] else trust)
+        x, y = px + scale * dx, py + scale * dy
+    out_x = {"exp_avg": mx, "exp_avg_sq": vx, "weight_norm": weight_norm,
+             "adam_norm": adam_norm, "trust_ratio": trust}
+    out_y = out_x.copy()
+    out_y["exp_avg"], out_y["exp_avg_sq"] = my, vy
+    return x, y, out_x, out_y
 
 
 def lamb_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:
@@ -285,6 +343,7 @@ LAMB = OptimizerSpec(
     ),
     init=lamb_init,
     update=lamb_update,
+    pair_update=lamb_pair_update,
     teaching=lamb_teaching,
     constants=lamb_constants,
     momentum_name="beta1",
