@@ -161,8 +161,8 @@ def _paired(point: PointStep) -> PairUpdateFn:
         lr_max, weight_sum, c = _average_weight(sx, consts["lr_t"], hp, t)
         new_x, state_x = point(x, gx, sx, hp, consts, c)
         new_y, state_y = point(y, gy, sy, hp, consts, c)
-        state_x.update(lr_max=lr_max, weight_sum=weight_sum, c=c)
-        state_y.update(lr_max=lr_max, weight_sum=weight_sum, c=c)
+        state_x["lr_max"], state_x["weight_sum"], state_x["c"] = lr_max, weight_sum, c
+        state_y["lr_max"], state_y["weight_sum"], state_y["c"] = lr_max, weight_sum, c
         return new_x, new_y, state_x, state_y
 
     return pair_update
