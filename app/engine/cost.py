@@ -65,10 +65,10 @@ EXTRA_STEP_US: dict[str, float] = {
 # LARS's (matrix) trust-ratio norms, cautious masking's mean, Adan's float32 gradient-norm
 # clipping, MARS's clipping of c (optimize_1d) and its cautious mask. Measured with 1000
 # rosenbrock steps in CPU time against the same optimizer's per-coordinate step (a plain Adam
-# run: 5.7 us a step in all): +2-5 us, Adan's clipping +9 (its float32 roundings). (LAMB steps
-# through its pair_update, its norms once a step: 1.05x Adam's step, nothing to add.)
+# run: 5.7 us a step in all): +2-5 us, Adan's clipping +9 (its float32 roundings); LAMB, whose
+# single run steps through its pair_update (the norms once a step on floats): 1.05x Adam's step.
 JOINT_EXTRA_US: dict[str, float] = {
-    "lars": 3.0, "adamw": 5.0, "lion": 5.0, "laprop": 5.0, "adan": 9.0,
+    "lamb": 0.5, "lars": 3.0, "adamw": 5.0, "lion": 5.0, "laprop": 5.0, "adan": 9.0,
     "mars": 5.0,
 }
 # SAM: its perturbation (the gradient's norm, the float32 scale, the perturbed point; a single

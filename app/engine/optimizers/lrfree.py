@@ -4,12 +4,14 @@ Prodigy and D-Adaptation (``dadapt.py``) estimate d, the distance from the start
 while running, and step with d x lr: lr is a multiplier on the estimate, 1.0 by default. d starts
 at the tiny d0 and never decreases, so a path starts with tiny steps and speeds up as d grows.
 The estimate sums over both coordinates (dot products, norms), so these updates take both
-coordinates at once (``joint``): (B, 2) arrays, or on the float path a
-:class:`~.pair.Vec2` of one run's two coordinates, with the helpers of ``pair.py``. Each keeps
-the reference's group scalars (d, its numerator and denominator, the step counter k) as per-run
-state; a step whose denominator is exactly 0 moves nothing and does not count, as in the
-references. The references' ``max``/``min`` of Python floats never return a NaN argument:
-:func:`larger` and :func:`smaller` keep that rule on arrays.
+coordinates at once (``joint``). Each is written as pieces over floats or arrays alike: the
+per-run numbers before the step, the per-coordinate sums and point, the estimate of d from the
+sums. ``update`` runs them on (B, 2) arrays; ``pair_update`` on a single run's two coordinates'
+floats (the float kernel), each per-run piece once. Each keeps the reference's group scalars
+(d, its numerator and denominator, the step counter k) as per-run state; a step whose
+denominator is exactly 0 moves nothing and does not count, as in the references. The
+references' ``max``/``min`` of Python floats never return a NaN argument: :func:`larger` and
+:func:`smaller` keep that rule on arrays.
 """
 
 from __future__ import annotations
