@@ -50,6 +50,8 @@ from .pair import Vec2, coordinate_sum, vabs, vec2_step, vsqrt
 def uniform(cond: Any) -> Any:
     """A per-run condition as a plain bool when every run agrees (always, for a single run),
     so that ``select`` picks without an ``np.where``; the values picked are the same."""
+    if cond is True or cond is False:  # a single run's (hot)
+        return cond
     if isinstance(cond, np.ndarray):
         if cond.all():
             return True
@@ -166,18 +168,21 @@ def prodigy_init(p: Array, hp: Hyper) -> State:
             "dlr": zero_run.copy(), "d_lr": zero_run.copy()}
 
 
-def _prodigy_scalars(state: State, hp: Hyper) -> tuple[Any, Any, Any, tuple[Any, ...]]:
+def _prodigy_scalars(state: State, hp: Hyper
+                     ) -> tuple[Any, Any, Any, Any, tuple[Any, ...]]:
     """The step's per-run numbers before the per-coordinate sums: gamma_t (the references'
     ``dlr``, with the old d), whether the step accumulates (the reference skips it at lr 0),
-    beta3, and the coefficients :func:`_prodigy_sums` takes."""
+    beta3, the decoupled decay's factor of the point (None: no decay), and the coefficients
+    :func:`_prodigy_sums` takes."""
     beta1, beta2, beta3, d0 = hp["beta1"], hp["beta2"], hp["beta3"], hp["d0"]
     if beta3 is None:  # the reference's None: sqrt(beta2)
         beta3 = sqrt(beta2)
-    lr, d = hp["lr"], state["d"]
+    lr, d, wd = hp["lr"], state["d"], hp["weight_decay"]
     dlr = d * lr * bias_correction(hp, state["k"]) if hp["use_bias_correction"] else d * lr
     weight = (d / d0) * d if hp["safeguard_warmup"] else (d / d0) * dlr
-    return dlr, uniform(lr > 0), beta3, (beta1, beta2, beta3, d * (1 - beta1),
-                                         d * d * (1 - beta2), weight)
+    decay = -wd * dlr if hp["decouple"] and not _is_plain_zero(wd) else None
+    return dlr, uniform(lr > 0), beta3, decay, (beta1, beta2, beta3, d * (1 - beta1),
+                                                d * d * (1 - beta2), weight)
 
 
 def _prodigy_sums(g: Any, p: Any, p0: Any, m: Any, v: Any, s: Any, beta1: Any, beta2: Any,
@@ -217,13 +222,6 @@ def _prodigy_point(p: Any, g: Any, m: Any, v: Any, beta1: Any, decay: Any, dlr: 
     return select(beta1 > 0, new_p + (-dlr) * (m / denom), new_p + (-dlr * d_new) * (g / denom))
 
 
-def _point_scalars(hp: Hyper, dlr: Any, d_new: Any) -> tuple[Any, ...]:
-    """:func:`_prodigy_point`'s per-run arguments."""
-    wd = hp["weight_decay"]
-    return (hp["beta1"], -wd * dlr if hp["decouple"] and not _is_plain_zero(wd) else None, dlr,
-            d_new, hp["eps"])
-
-
 def prodigy_update(
     p: Array, grad: Array, state: State, hp: Hyper, consts: Constants, t: int,
     oracle: Oracle | None,
@@ -233,7 +231,7 @@ def prodigy_update(
     """
     if type(p) is Vec2:
         return vec2_step(prodigy_pair_update, p, grad, state, hp, consts, t)
-    dlr, active, beta3, sums = _prodigy_scalars(state, hp)
+    dlr, active, beta3, decay, sums = _prodigy_scalars(state, hp)
     g = grad if hp["decouple"] else coupled_decay(grad, p, hp["weight_decay"])
     p0, m0, v0, s0 = state["p0"], state["exp_avg"], state["exp_avg_sq"], state["s"]
     m, v, s, terms = _prodigy_sums(g, p, p0, m0, v0, s0, *sums)
@@ -242,7 +240,7 @@ def prodigy_update(
         m, v, s = select(active, m, m0), select(active, v, v0), select(active, s, s0)
         s_l1 = select(active, s_l1, 0.0)
     ok, records = _prodigy_estimate(state, hp, dlr, beta3, coordinate_sum(terms), s_l1)
-    new_p = _prodigy_point(p, g, m, v, *_point_scalars(hp, dlr, records["d"]))
+    new_p = _prodigy_point(p, g, m, v, hp["beta1"], decay, dlr, records["d"], hp["eps"])
     return select(ok, new_p, p), {"exp_avg": m, "exp_avg_sq": v, "s": s, "p0": p0, "dlr": dlr,
                                   "d_lr": state["d"] * hp["lr"], **records}
 
@@ -252,7 +250,7 @@ def prodigy_pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy:
                         ) -> tuple[float, float, State, State]:
     """A single run's step on floats: :func:`prodigy_update`'s pieces, the per-coordinate ones
     on each coordinate's floats (``sx``, ``sy``), the per-run ones once."""
-    dlr, active, beta3, sums = _prodigy_scalars(sx, hp)
+    dlr, active, beta3, decay, sums = _prodigy_scalars(sx, hp)
     if not hp["decouple"]:
         wd = hp["weight_decay"]
         gx, gy = coupled_decay(gx, x, wd), coupled_decay(gy, y, wd)
@@ -266,7 +264,7 @@ def prodigy_pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy:
     s_l1 = abs(s_x) + abs(s_y) if active else 0.0
     ok, records = _prodigy_estimate(sx, hp, dlr, beta3, tx + ty, s_l1)
     if ok:
-        point = _point_scalars(hp, dlr, records["d"])
+        point = (hp["beta1"], decay, dlr, records["d"], hp["eps"])
         x, y = _prodigy_point(x, gx, mx, vx, *point), _prodigy_point(y, gy, my, vy, *point)
     records["dlr"], records["d_lr"] = dlr, sx["d"] * hp["lr"]
     out_y = records.copy()  # (a copy and assignments: cheaper than merging dicts)
