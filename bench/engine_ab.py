@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.engine.optimizers import OPTIMIZERS  # noqa: E402
 from app.engine.runner import run as run_new  # noqa: E402
+from bench.common import best_of  # noqa: E402
 
 
 def _extract(rev: str, into: Path) -> None:
@@ -50,15 +50,6 @@ def _config(name: str, steps: int) -> dict[str, Any]:
             "runs": [run]}
 
 
-def _best(fn: Callable[[], Any], repeats: int = 3) -> float:
-    out = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return min(out)
-
-
 def compare(run_old: Callable[[Any], Any], name: str, steps: int, rounds: int
             ) -> tuple[list[float], int, int, bool]:
     """The rounds' ratios new / old, each side's steps and whether the paths are the same."""
@@ -67,8 +58,8 @@ def compare(run_old: Callable[[Any], Any], name: str, steps: int, rounds: int
     same = old.x.tobytes() == new.x.tobytes() and old.y.tobytes() == new.y.tobytes()
     ratios = []
     for _ in range(rounds):
-        a = _best(lambda: run_old(config))
-        b = _best(lambda: run_new(config))
+        a = best_of(3, lambda: run_old(config))
+        b = best_of(3, lambda: run_new(config))
         ratios.append(b / a)
     return ratios, old.steps, new.steps, same
 
