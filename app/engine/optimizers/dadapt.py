@@ -26,13 +26,13 @@ from .base import (
     State,
     StateVar,
     coupled_decay,
+    is_zero,
     off,
     on,
     per_run,
     positive,
     scale_of,
     select,
-    sqrt,
     zero,
 )
 from .lrfree import (
@@ -53,7 +53,8 @@ from .lrfree import (
     smaller,
     uniform,
 )
-from .pair import Vec2, coordinate_sum, dot, vabs, vec2_step, vsqrt
+from .norms import pair_norm, row_norm
+from .pair import Vec2, coordinate_sum, vabs, vec2_step, vsqrt
 
 D_UPDATE_LINES = (
     Line(r"d_t = \max(d_{t-1},\ \hat d_t)", (("growth_rate", "==", None),)),
@@ -67,10 +68,6 @@ def _d_next(d: Any, d_hat: Any, hp: Hyper) -> Any:
     inf) is d_hat, a NaN one included)."""
     rate = hp["growth_rate"]
     return larger(d, d_hat if rate is None else smaller(d_hat, d * rate))
-
-
-def _plain_zero(value: Any) -> bool:
-    return not isinstance(value, np.ndarray) and value == 0
 
 
 # ---------------------------------------------------------------- DAdaptAdam
@@ -91,7 +88,7 @@ def _adam_scalars(state: State, hp: Hyper) -> tuple[Any, Any, Any, tuple[Any, ..
     sb2 = half_power(beta2)
     return dlr, sb2, uniform(lr > 0), (
         beta1, beta2, sb2, hp["eps"], dlr * (1 - beta1), dlr * (1 - sb2),
-        -wd * dlr if hp["decouple"] and not _plain_zero(wd) else None)
+        -wd * dlr if hp["decouple"] and not is_zero(wd) else None)
 
 
 def _adam_coordinate(g: Any, p: Any, m: Any, v: Any, s: Any, beta1: Any, beta2: Any, sb2: Any,
@@ -310,7 +307,7 @@ def dadapt_sgd_update(
     and raises, no step."""
     if type(p) is Vec2:
         return vec2_step(dadapt_sgd_pair_update, p, grad, state, hp, consts, t)
-    active, g0, dlr = _sgd_scalars(state, hp, lambda: sqrt(dot(grad, grad)))
+    active, g0, dlr = _sgd_scalars(state, hp, lambda: row_norm(grad))
     s0, x0 = state["s"], state["x0"]
     terms, s, squares, z, new_p = _sgd_coordinate(grad, p, s0, x0, hp["weight_decay"], dlr,
                                                   1 - hp["momentum"])
@@ -327,7 +324,7 @@ def dadapt_sgd_pair_update(x: float, y: float, gx: float, gy: float, sx: State, 
                            ) -> tuple[float, float, State, State]:
     """A single run's step on floats: :func:`dadapt_sgd_update`'s pieces, the per-coordinate
     ones on each coordinate's floats (``sx``, ``sy``), the per-run ones once."""
-    active, g0, dlr = _sgd_scalars(sx, hp, lambda: sqrt(gx * gx + gy * gy))
+    active, g0, dlr = _sgd_scalars(sx, hp, lambda: pair_norm(gx, gy))
     wd, ck = hp["weight_decay"], 1 - hp["momentum"]
     tx, s_x, qx, zx, px = _sgd_coordinate(gx, x, sx["s"], sx["x0"], wd, dlr, ck)
     ty, s_y, qy, zy, py = _sgd_coordinate(gy, y, sy["s"], sy["x0"], wd, dlr, ck)

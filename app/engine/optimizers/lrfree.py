@@ -33,6 +33,7 @@ from .base import (
     State,
     StateVar,
     coupled_decay,
+    is_zero,
     levelwise,
     off,
     on,
@@ -180,7 +181,7 @@ def _prodigy_scalars(state: State, hp: Hyper
     lr, d, wd = hp["lr"], state["d"], hp["weight_decay"]
     dlr = d * lr * bias_correction(hp, state["k"]) if hp["use_bias_correction"] else d * lr
     weight = (d / d0) * d if hp["safeguard_warmup"] else (d / d0) * dlr
-    decay = -wd * dlr if hp["decouple"] and not _is_plain_zero(wd) else None
+    decay = -wd * dlr if hp["decouple"] and not is_zero(wd) else None
     return dlr, uniform(lr > 0), beta3, decay, (beta1, beta2, beta3, d * (1 - beta1),
                                                 d * d * (1 - beta2), weight)
 
@@ -271,11 +272,6 @@ def prodigy_pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy:
     records["exp_avg"], records["exp_avg_sq"], records["s"], records["p0"] = mx, vx, s_x, sx["p0"]
     out_y["exp_avg"], out_y["exp_avg_sq"], out_y["s"], out_y["p0"] = my, vy, s_y, sy["p0"]
     return x, y, records, out_y
-
-
-def _is_plain_zero(value: Any) -> bool:
-    """A hyperparameter that is 0 for every run (the reference's ``if decay != 0`` skip)."""
-    return not isinstance(value, np.ndarray) and value == 0
 
 
 def prodigy_teaching(state: State, hp: Hyper, consts: Constants) -> dict[str, Array]:

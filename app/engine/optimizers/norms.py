@@ -1,7 +1,8 @@
 """Quantities over the whole parameter (both coordinates at once), for the ``joint`` optimizers.
 
 ``row_norm`` and ``float32`` take a Vec2 (the float path) or (B, 2) arrays and give one value per
-run (a float, or shape (B, 1)): the coordinates are summed in a fixed order (x then y), so a
+run (a float, or shape (B, 1)); ``pair_norm`` takes the two coordinates apart (a ``pair_update``'s
+floats): the coordinates are summed in a fixed order (x then y), so a
 run's value does not depend on the other rows and the float path is the array path bit for bit.
 """
 
@@ -19,7 +20,12 @@ from .base import split, sqrt
 
 def row_norm(x: Any) -> Any:
     """The Euclidean norm of each run's 2-vector (a float for a Vec2, shape (B, 1) for arrays)."""
-    a, b = split(x)
+    return pair_norm(*split(x))
+
+
+def pair_norm(a: Any, b: Any) -> Any:
+    """The Euclidean norm of the 2-vector (a, b): a single run's two floats (a ``pair_update``),
+    or each run's two (B, 1) columns."""
     return sqrt(a * a + b * b)
 
 

@@ -46,7 +46,7 @@ from .base import (
 )
 from .classic import MAXIMIZE
 from .decay import FIXED_DECAY, weight_decouple_param
-from .norms import float32, row_norm
+from .norms import float32, pair_norm, row_norm
 from .pair import Vec2, vec2_step, vsqrt
 
 WEIGHT_NORM_CLAMP = 10.0  # pytorch_optimizer's Lamb.clamp: ||theta|| counts up to 10
@@ -176,15 +176,15 @@ def lamb_pair_update(x: float, y: float, gx: float, gy: float, sx: State, sy: St
     each coordinate's floats (``sx``, ``sy``), the norms and the trust ratio once."""
     eps = hp["eps"]
     if hp["pre_norm"]:
-        factor = clip_factor(sqrt(gx * gx + gy * gy), hp["max_grad_norm"], eps)
+        factor = clip_factor(pair_norm(gx, gy), hp["max_grad_norm"], eps)
         gx, gy = gx * factor, gy * factor
     if hp.get("maximize", False):
         gx, gy = -gx, -gy
     scalars = _lamb_scalars(hp, consts)
     mx, vx, px, dx, ux = _lamb_coordinate(gx, x, sx["exp_avg"], sx["exp_avg_sq"], *scalars)
     my, vy, py, dy, uy = _lamb_coordinate(gy, y, sy["exp_avg"], sy["exp_avg_sq"], *scalars)
-    weight_norm = minimum(sqrt(px * px + py * py), WEIGHT_NORM_CLAMP)
-    adam_norm = sqrt(ux * ux + uy * uy)
+    weight_norm = minimum(pair_norm(px, py), WEIGHT_NORM_CLAMP)
+    adam_norm = pair_norm(ux, uy)
     trust = _trust_ratio(weight_norm, adam_norm, eps)
     step = scalars[5]
     if hp["rectify"] and not step > 0:  # a step size <= 0 stops after the moments and the decay
