@@ -46,7 +46,9 @@ export function scheduleDraw(ds) {
 }
 
 function draw(ds) {
-  if (!ds || ds.seq < app.drawnSeq || ds.seq !== app.seq) return; // stale: never over a newer one
+  // Stale: never over a newer one. A complete answer whose successor was asked before this
+  // frame is still drawn (while the pointer is followed, the next request starts at once).
+  if (!ds || ds.seq < app.drawnSeq || (ds.seq !== app.seq && !ds.done)) return;
   const fresh = app.dataset !== ds;
   app.dataset = ds;
   app.drawnSeq = ds.seq;
@@ -167,18 +169,20 @@ export function restyle() {
 }
 
 /** The view box and start in their inputs (unless being typed in) and on the contour. */
+/** A box shows `text` (not while it is being typed in; unchanged text is not written again). */
+function writeInput(el, text) {
+  if (document.activeElement !== el && el.value !== text) el.value = text;
+}
+
 export function syncSurfaceInputs() {
   const v = app.config.surface.view;
   if (v) {
-    ["xmin", "xmax", "ymin", "ymax"].forEach((k, i) => {
-      const el = $(`view-${k}`);
-      if (document.activeElement !== el) el.value = formatValue(v[i]);
-    });
+    ["xmin", "xmax", "ymin", "ymax"].forEach((k, i) => writeInput($(`view-${k}`), formatValue(v[i])));
   }
   const s = app.config.start;
   if (s) {
-    if (document.activeElement !== $("start-x")) $("start-x").value = formatValue(s[0]);
-    if (document.activeElement !== $("start-y")) $("start-y").value = formatValue(s[1]);
+    writeInput($("start-x"), formatValue(s[0]));
+    writeInput($("start-y"), formatValue(s[1]));
   }
   if (app.views.contour) app.views.contour.setStart(s);
 }

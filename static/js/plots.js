@@ -329,7 +329,11 @@ export class ContourView {
   }
 
   setStart(start) {
+    const same = start && this.start && start[0] === this.start[0] && start[1] === this.start[1];
     this.start = start;
+    // Unchanged, or hidden under a dragged marker: nothing to redraw (a redrawn canvas costs a
+    // frame of compositing, which a drag's answer would wait for).
+    if (same || this.dragStart) return;
     this.drawCursor();
   }
 

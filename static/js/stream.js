@@ -49,8 +49,28 @@ function remapField(field, index) {
   return field.replace(/^runs\[(\d+)\]/, (m, k) => `runs[${index[Number(k)] ?? k}]`);
 }
 
+// Following the pointer, one request at a time: a move made while an answer of points is on its
+// way waits for it (the newest move wins, the ones between are never sent), so the paths are
+// redrawn as fast as the server answers. Cancelling at every move would leave a pointer that
+// moves faster than the answers come without any redrawn path until it stops.
+let waiting = false;
+
 /** Ask for the trajectories of the current config; draw the answer as it streams in. */
 export async function compute() {
+  if (following() && app.inflight && app.inflight === app.pointsSeq) {
+    waiting = true;
+    return;
+  }
+  waiting = false;
+  const seq = await request();
+  if (waiting && seq === app.seq && !app.inflight) {
+    waiting = false;
+    compute();
+  }
+}
+
+/** One request for the current config (a newer one aborts it); its sequence number. */
+async function request() {
   if (app.controller) app.controller.abort();
   const controller = new AbortController();
   app.controller = controller;
@@ -74,7 +94,10 @@ export async function compute() {
     if (app.maps) app.maps.onConfig(app.canonical);
     clearFieldErrors();
     if (editSeq === app.editSeq) adoptServerConfig(rec.config);
-    onStateChange({ now: !app.dragging }); // while dragging, at most every 150 ms
+    // Following the pointer, the address waits for the release's whole answer: each write is
+    // a history entry updated in the browser's own process, which a drag's next answer would
+    // wait for on a busy machine.
+    if (!points) onStateChange({ now: true });
   };
   try {
     if (partial && missing.length === 0) {
@@ -112,9 +135,9 @@ export async function compute() {
         },
       });
     }
-    if (seq !== app.seq) return;
+    if (seq !== app.seq) return seq;
     app.inflight = 0;
-    if (!ds) return;
+    if (!ds) return seq;
     ds.done = true;
     if (!ds.pointsOnly) app.complete = ds; // reused runs must carry every series
     scheduleDraw(ds);
@@ -134,7 +157,7 @@ export async function compute() {
       });
     }
   } catch (err) {
-    if (isAbort(err) || seq !== app.seq) return;
+    if (isAbort(err) || seq !== app.seq) return seq;
     app.inflight = 0;
     if (app.dataset) drawHeavy(); // the views skipped while this request ran
     setStatus("status.error");
@@ -145,6 +168,7 @@ export async function compute() {
       showNotice("notice.serverError", [{ field: "", msg: String(err.message || err) }]);
     }
   }
+  return seq;
 }
 
 // Take from the server's config what it filled in (a new surface's start and view) without

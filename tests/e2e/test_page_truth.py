@@ -301,3 +301,68 @@ def test_dragging_the_start_marker_moves_the_start(page, e2e_url):
     first = page.evaluate("[optviz.app.dataset.runs[0].x[0], optviz.app.dataset.runs[0].y[0]]")
     assert math.hypot(first[0] - got[0], first[1] - got[1]) < 1.0  # the paths start there
     shot(page, "truth-dragged")
+
+
+# A pointer that keeps moving every 16 ms (a real drag at 60 Hz), for `seconds`: how many
+# complete answers were drawn meanwhile, the distinct starts they showed, the trajectory
+# requests sent and those cancelled before their answer was read, and the address during the
+# drag and after the release's answer.
+CONTINUOUS_DRAG = """async (seconds) => {
+  const app = optviz.app;
+  const gd = document.getElementById('contour-plot');
+  const rect = gd.getBoundingClientRect();
+  const [sx, sy] = app.views.contour.startPx();
+  const ev = (type, px, py) => new PointerEvent(type, { bubbles: true, cancelable: true,
+    pointerId: 5, pointerType: 'mouse', isPrimary: true, button: 0,
+    buttons: type === 'pointerup' ? 0 : 1, clientX: rect.left + px, clientY: rect.top + py });
+  const starts = new Set();
+  let draws = 0;
+  const onDraw = (e) => {
+    if (!e.detail.done) return;
+    draws += 1;
+    starts.add(JSON.stringify(app.dataset.start));
+  };
+  performance.clearResourceTimings();
+  const search = location.search;
+  gd.dispatchEvent(ev('pointerdown', sx, sy));
+  document.addEventListener('optviz:draw', onDraw);
+  const t0 = performance.now();
+  let k = 0;
+  let px = sx;
+  let py = sy;
+  while (performance.now() - t0 < seconds * 1000) {
+    k += 1;
+    px = sx + 50 * Math.sin(k * 0.08) + 2;
+    py = sy + 35 * Math.cos(k * 0.06) - 35;
+    window.dispatchEvent(ev('pointermove', px, py));
+    await new Promise((r) => setTimeout(r, 16));
+  }
+  document.removeEventListener('optviz:draw', onDraw);
+  const during = location.search;
+  const sent = performance.getEntriesByType('resource')
+    .filter((r) => r.name.includes('/api/trajectory')).length;
+  const last = [...app.config.start];
+  window.dispatchEvent(ev('pointerup', px, py));
+  return { moves: k, draws, starts: starts.size, sent, search, during, last };
+}"""
+
+
+def test_a_continuous_drag_redraws_the_paths_while_the_pointer_moves(page, e2e_url):
+    """A pointer moving faster than the answers come still sees its paths follow: one request
+    at a time, the newest position next, none cancelled mid-way; the address is written once,
+    at the release."""
+    open_app(page, e2e_url + "/?surface=himmelblau&steps=300&r0=adam,lr=0.1&r1=sgd,lr=0.01"
+                             "&r2=rmsprop,lr=0.01&r3=adam,lr=0.02")
+    got = page.evaluate(CONTINUOUS_DRAG, 1.5)
+    assert got["moves"] >= 30
+    # Every answer of the drag was read whole and drawn (a machine 10x slower still draws 3).
+    assert got["draws"] >= 3 and got["starts"] >= 3, got
+    assert got["sent"] <= got["draws"] + 1, got  # at most the last one still on its way
+    assert got["during"] == got["search"]  # the address waits for the release
+    page.wait_for_function(
+        "([x, y]) => optviz.app.dataset && optviz.app.dataset.done && !optviz.app.dataset.pointsOnly"
+        " && optviz.app.dataset.start[0] === x && optviz.app.dataset.start[1] === y",
+        arg=got["last"])
+    page.wait_for_function("([x, y]) => location.search.includes(`start=${x},${y}`)",
+                           arg=got["last"])
+    shot(page, "truth-continuous-drag")
