@@ -72,6 +72,11 @@ class Settings(BaseSettings):
                             "draws it once instead of first blocks then the rest; 0 (default): "
                             "never, as a burst of aborted requests then holds stream slots longer "
                             "(40 quick slider moves on a loaded machine met the 32-stream limit)")
+    points_whole_ms: float = Field(20.0, ge=0, le=1000, description="the same for an answer "
+                                   "of points only (fields=points, the page following a dragged "
+                                   "start or a held slider: one request at a time, drawn once "
+                                   "complete): one thread hop and one write instead of a piece "
+                                   "every pull; 0: never")
     compute_threads: int = Field(1, ge=1, le=64, description="threads computing streams at "
                                  "once in one worker process (more only contend for the GIL)")
 

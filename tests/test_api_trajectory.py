@@ -239,3 +239,30 @@ def test_a_cheap_stream_comes_whole_when_whole_ms_is_set(
         assert (len(pieces) == 1) == (whole > 0)
         bodies.append(b"".join(pieces))
     assert bodies[0] == bodies[1]
+
+
+def test_a_cheap_answer_of_points_comes_whole_by_default(
+    make_client: Callable[..., httpx.Client],
+) -> None:
+    """An answer of points only (the page following the pointer) estimated within
+    points_whole_ms is one piece by default, every series still streams in pieces, and an
+    answer of points too costly for it streams too; the records are the same either way."""
+    cheap = {"surface": {"name": "rosenbrock"}, "steps": 300,
+             "runs": [{"optimizer": "adam", "params": {"lr": 0.05}},
+                      {"optimizer": "sgd", "params": {"lr": 0.001}}]}
+    costly = {**cheap, "steps": 6000}
+
+    def pieces_of(client: httpx.Client, config: dict[str, Any], query: str) -> list[bytes]:
+        with client.stream("POST", f"/api/trajectory{query}", json=config,
+                           headers={"Accept-Encoding": "identity"}) as r:
+            assert r.status_code == 200
+            return [piece for piece in r.iter_raw() if piece]
+
+    default, off = make_client(), make_client(points_whole_ms=0.0)
+    whole = pieces_of(default, cheap, "?fields=points")
+    assert len(whole) == 1
+    assert len(pieces_of(default, cheap, "")) > 1  # every series: first blocks early
+    assert len(pieces_of(default, costly, "?fields=points")) > 1
+    streamed = pieces_of(off, cheap, "?fields=points")
+    assert len(streamed) > 1 and b"".join(streamed) == whole[0]
+    assert {r["type"] for r in records_of(whole[0])} == {"start", "points", "end"}

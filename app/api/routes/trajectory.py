@@ -153,12 +153,14 @@ def trajectory_etag(config: Mapping[str, Any], sizes: list[tuple[int, int]],
     return etag_of(json.dumps(tagged, sort_keys=True, separators=(",", ":"), allow_nan=False))
 
 
-def whole_s(config: Mapping[str, Any], settings: Settings) -> float:
+def whole_s(config: Mapping[str, Any], settings: Settings, fields: Fields = "all") -> float:
     """How long the stream's first pull may compute before its first piece goes out: a cheap
-    configuration (estimated at most ``whole_ms``) whole, so a page draws its paths once;
-    else 0, its first block only (the first paths come early)."""
-    if trajectory_cost(config).seconds * 1000 <= settings.whole_ms:
-        return 4 * settings.whole_ms / 1000
+    configuration (estimated at most ``whole_ms``, or ``points_whole_ms`` for an answer of
+    points only) whole, so a page draws its paths once; else 0, its first block only (the
+    first paths come early)."""
+    limit = settings.points_whole_ms if fields == "points" else settings.whole_ms
+    if trajectory_cost(config).seconds * 1000 <= limit:
+        return 4 * limit / 1000
     return 0.0
 
 
@@ -169,7 +171,8 @@ async def _stream(request: Request, config: dict[str, Any], sizes: list[tuple[in
     headers; a cheap stream sent whole in one piece)."""
     return await open_stream(request, start_record(config, encode(config)),
                              produce(config, sizes, stats_of(request), fields, digits),
-                             "trajectory", "trajectory", headers, whole_s=whole_s(config, settings))
+                             "trajectory", "trajectory", headers,
+                             whole_s=whole_s(config, settings, fields))
 
 
 @router.post(
