@@ -11,6 +11,8 @@ through Playwright and prints:
   wait for the release), p50 / p95 to the complete paths;
 * latency from a pointer move dragging the start marker to the new paths drawn (4 runs x 300
   steps), p50 / p95 over N moves, to the first partial paths and to the complete paths;
+* the same drag as a hand makes it, a move every 16 ms without waiting for answers: how often
+  the paths are redrawn, and the lag from a move to the frame showing its paths;
 * first load: navigation to the first drawn path on loopback, and the bytes transferred (and on a
   reload);
 * frames per second during playback with 8 runs x 2000 steps, and the p95 frame interval.
@@ -137,6 +139,48 @@ DRAG = """async (moves) => {
   }
   window.dispatchEvent(ev('pointerup', px, py));
   return out;
+}"""
+
+# Drag the start marker as a hand does: a pointer move every 16 ms (60 Hz) for `seconds`, not
+# waiting for answers. Counted: the complete answers drawn meanwhile, and for each the lag from
+# the move whose position it shows to the frame showing it (positions are told apart by the
+# start they set, which the drawn answer carries).
+CONTINUOUS = """async (seconds) => {
+  const app = optviz.app;
+  const gd = document.getElementById('contour-plot');
+  const rect = gd.getBoundingClientRect();
+  const [sx, sy] = app.views.contour.startPx();
+  const ev = (type, px, py) => new PointerEvent(type, { bubbles: true, cancelable: true, pointerId: 8,
+    pointerType: 'mouse', isPrimary: true, button: 0, buttons: type === 'pointerup' ? 0 : 1,
+    clientX: rect.left + px, clientY: rect.top + py });
+  const afterThisFrame = () => new Promise((r) => setTimeout(() => r(performance.now()), 0));
+  const movedAt = new Map();
+  const lags = [];
+  const onDraw = async (e) => {
+    if (!e.detail.done) return;
+    const t = movedAt.get(JSON.stringify(app.dataset.start));
+    const shown = await afterThisFrame();
+    if (t !== undefined) lags.push(shown - t);
+  };
+  gd.dispatchEvent(ev('pointerdown', sx, sy));
+  document.addEventListener('optviz:draw', onDraw);
+  const t0 = performance.now();
+  let k = 0;
+  let px = sx;
+  let py = sy;
+  while (performance.now() - t0 < seconds * 1000) {
+    k += 1;
+    px = sx + 40 * Math.sin(k * 0.09) + 3;
+    py = sy + 30 * Math.cos(k * 0.07) - 30;
+    const t = performance.now();
+    window.dispatchEvent(ev('pointermove', px, py));
+    const key = JSON.stringify(app.config.start);
+    if (!movedAt.has(key)) movedAt.set(key, t);
+    await new Promise((r) => setTimeout(r, 16));
+  }
+  document.removeEventListener('optviz:draw', onDraw);
+  window.dispatchEvent(ev('pointerup', px, py));
+  return { moves: k, seconds: (performance.now() - t0) / 1000, lags };
 }"""
 
 # A slider held by the pointer and moved: a press on it, then N input events, each timed from its
@@ -290,6 +334,15 @@ def main() -> int:
                 print(f"  {name:20s} p50 {statistics.median(values):6.1f} ms   "
                       f"p95 {pct(values, 0.95):6.1f} ms")
             print("  target: p95 <= 50 ms (new paths complete)")
+            page.wait_for_function("Number(document.body.dataset.settledSeq || 0) >= optviz.app.seq")
+            page.wait_for_timeout(300)
+            hand = page.evaluate(CONTINUOUS, 3.0)
+            lags = hand["lags"]
+            print(f"drag the start marker at 60 Hz, not waiting for answers, {hand['seconds']:.1f} s, "
+                  f"{hand['moves']} moves")
+            print(f"  paths redrawn {len(lags) / hand['seconds']:5.1f} times/s; lag from a move to "
+                  f"the frame showing its paths p50 {statistics.median(lags) if lags else float('nan'):6.1f} ms"
+                  f"   p95 {pct(lags, 0.95) if lags else float('nan'):6.1f} ms")
 
             # A server just started answers at brotli's quality 9 while it compresses plotly.js
             # and its own files at the best quality in the background (once per machine): the
