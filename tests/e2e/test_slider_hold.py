@@ -55,3 +55,46 @@ def test_held_slider_draws_paths_then_every_view_at_release(page: Any, e2e_url: 
     lr = page.locator('.run-card[data-run="0"] .param[data-key="lr"] input[type=number]').input_value()
     names = page.evaluate(LEGEND_NAMES)
     assert len(names) == 4 and len(set(names)) == 1 and f"lr={lr}" in names[0], (names, lr)
+
+
+# A held slider moved every 16 ms (a hand at 60 Hz) for `seconds`, not waiting for answers: the
+# complete answers drawn meanwhile and the distinct lr values they showed.
+KEEP_MOVING = """async ([selector, seconds]) => {
+  const app = optviz.app;
+  const slider = document.querySelector(selector);
+  const ev = (type) => new PointerEvent(type, { bubbles: true, cancelable: true, pointerId: 9,
+    pointerType: 'mouse', isPrimary: true, button: 0, buttons: type === 'pointerup' ? 0 : 1 });
+  let draws = 0;
+  const lrs = new Set();
+  const onDraw = (e) => {
+    if (!e.detail.done) return;
+    draws += 1;
+    lrs.add(app.dataset.config.runs[0].params.lr);
+  };
+  const from = Number(slider.value);
+  slider.dispatchEvent(ev('pointerdown'));
+  document.addEventListener('optviz:draw', onDraw);
+  const t0 = performance.now();
+  let k = 0;
+  while (performance.now() - t0 < seconds * 1000) {
+    k += 1;
+    slider.value = String(from + (k % 60) - 30);
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((r) => setTimeout(r, 16));
+  }
+  document.removeEventListener('optviz:draw', onDraw);
+  slider.dispatchEvent(ev('pointerup'));
+  return { moves: k, draws, lrs: lrs.size };
+}"""
+
+
+def test_a_slider_held_and_kept_moving_redraws_the_paths_meanwhile(page: Any, e2e_url: str) -> None:
+    """Moves faster than the answers come still redraw the paths (one request at a time, the
+    newest value next), and the release still brings every view."""
+    open_app(page, e2e_url + TWO_RUNS)
+    got = page.evaluate(KEEP_MOVING, [SLIDER, 1.5])
+    assert got["moves"] >= 30
+    assert got["draws"] >= 3 and got["lrs"] >= 3, got
+    page.wait_for_function("optviz.app.dataset.seq === optviz.app.seq && optviz.app.dataset.done && "
+                           "Number(document.body.dataset.settledSeq) === optviz.app.seq")
+    check_current(page)
