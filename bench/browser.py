@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import emit, figure  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
 from tests.e2e.test_first_load import wait_for_best_plotly, wait_for_best_static  # noqa: E402
+from tests.e2e.test_page_truth import CONTINUOUS_DRAG  # noqa: E402
 
 ISSUE = 4  # the page's issue
 LATENCY_TARGET_MS = 60.0
@@ -139,48 +140,6 @@ DRAG = """async (moves) => {
   }
   window.dispatchEvent(ev('pointerup', px, py));
   return out;
-}"""
-
-# Drag the start marker as a hand does: a pointer move every 16 ms (60 Hz) for `seconds`, not
-# waiting for answers. Counted: the complete answers drawn meanwhile, and for each the lag from
-# the move whose position it shows to the frame showing it (positions are told apart by the
-# start they set, which the drawn answer carries).
-CONTINUOUS = """async (seconds) => {
-  const app = optviz.app;
-  const gd = document.getElementById('contour-plot');
-  const rect = gd.getBoundingClientRect();
-  const [sx, sy] = app.views.contour.startPx();
-  const ev = (type, px, py) => new PointerEvent(type, { bubbles: true, cancelable: true, pointerId: 8,
-    pointerType: 'mouse', isPrimary: true, button: 0, buttons: type === 'pointerup' ? 0 : 1,
-    clientX: rect.left + px, clientY: rect.top + py });
-  const afterThisFrame = () => new Promise((r) => setTimeout(() => r(performance.now()), 0));
-  const movedAt = new Map();
-  const lags = [];
-  const onDraw = async (e) => {
-    if (!e.detail.done) return;
-    const t = movedAt.get(JSON.stringify(app.dataset.start));
-    const shown = await afterThisFrame();
-    if (t !== undefined) lags.push(shown - t);
-  };
-  gd.dispatchEvent(ev('pointerdown', sx, sy));
-  document.addEventListener('optviz:draw', onDraw);
-  const t0 = performance.now();
-  let k = 0;
-  let px = sx;
-  let py = sy;
-  while (performance.now() - t0 < seconds * 1000) {
-    k += 1;
-    px = sx + 40 * Math.sin(k * 0.09) + 3;
-    py = sy + 30 * Math.cos(k * 0.07) - 30;
-    const t = performance.now();
-    window.dispatchEvent(ev('pointermove', px, py));
-    const key = JSON.stringify(app.config.start);
-    if (!movedAt.has(key)) movedAt.set(key, t);
-    await new Promise((r) => setTimeout(r, 16));
-  }
-  document.removeEventListener('optviz:draw', onDraw);
-  window.dispatchEvent(ev('pointerup', px, py));
-  return { moves: k, seconds: (performance.now() - t0) / 1000, lags };
 }"""
 
 # A slider held by the pointer and moved: a press on it, then N input events, each timed from its
@@ -336,7 +295,7 @@ def main() -> int:
             print("  target: p95 <= 50 ms (new paths complete)")
             page.wait_for_function("Number(document.body.dataset.settledSeq || 0) >= optviz.app.seq")
             page.wait_for_timeout(300)
-            hand = page.evaluate(CONTINUOUS, 3.0)
+            hand = page.evaluate(CONTINUOUS_DRAG, 3.0)  # as the e2e test drags
             lags = hand["lags"]
             print(f"drag the start marker at 60 Hz, not waiting for answers, {hand['seconds']:.1f} s, "
                   f"{hand['moves']} moves")

@@ -304,9 +304,9 @@ def test_dragging_the_start_marker_moves_the_start(page, e2e_url):
 
 
 # A pointer that keeps moving every 16 ms (a real drag at 60 Hz), for `seconds`: how many
-# complete answers were drawn meanwhile, the distinct starts they showed, the trajectory
-# requests sent and those cancelled before their answer was read, and the address during the
-# drag and after the release's answer.
+# complete answers were drawn meanwhile, the distinct starts they showed, the lag from the move
+# whose start each shows to the frame showing it, the trajectory requests sent, the address
+# during the drag, and the last start. bench/browser.py measures the drag with it too.
 CONTINUOUS_DRAG = """async (seconds) => {
   const app = optviz.app;
   const gd = document.getElementById('contour-plot');
@@ -315,12 +315,19 @@ CONTINUOUS_DRAG = """async (seconds) => {
   const ev = (type, px, py) => new PointerEvent(type, { bubbles: true, cancelable: true,
     pointerId: 5, pointerType: 'mouse', isPrimary: true, button: 0,
     buttons: type === 'pointerup' ? 0 : 1, clientX: rect.left + px, clientY: rect.top + py });
+  const afterThisFrame = () => new Promise((r) => setTimeout(() => r(performance.now()), 0));
+  const movedAt = new Map();
+  const lags = [];
   const starts = new Set();
   let draws = 0;
-  const onDraw = (e) => {
+  const onDraw = async (e) => {
     if (!e.detail.done) return;
     draws += 1;
-    starts.add(JSON.stringify(app.dataset.start));
+    const key = JSON.stringify(app.dataset.start);
+    starts.add(key);
+    const t = movedAt.get(key);
+    const shown = await afterThisFrame();
+    if (t !== undefined) lags.push(shown - t);
   };
   performance.clearResourceTimings();
   const search = location.search;
@@ -334,7 +341,10 @@ CONTINUOUS_DRAG = """async (seconds) => {
     k += 1;
     px = sx + 50 * Math.sin(k * 0.08) + 2;
     py = sy + 35 * Math.cos(k * 0.06) - 35;
+    const t = performance.now();
     window.dispatchEvent(ev('pointermove', px, py));
+    const key = JSON.stringify(app.config.start);
+    if (!movedAt.has(key)) movedAt.set(key, t);
     await new Promise((r) => setTimeout(r, 16));
   }
   document.removeEventListener('optviz:draw', onDraw);
@@ -343,7 +353,8 @@ CONTINUOUS_DRAG = """async (seconds) => {
     .filter((r) => r.name.includes('/api/trajectory')).length;
   const last = [...app.config.start];
   window.dispatchEvent(ev('pointerup', px, py));
-  return { moves: k, draws, starts: starts.size, sent, search, during, last };
+  return { moves: k, seconds: (performance.now() - t0) / 1000, draws, starts: starts.size, lags,
+           sent, search, during, last };
 }"""
 
 
@@ -357,6 +368,7 @@ def test_a_continuous_drag_redraws_the_paths_while_the_pointer_moves(page, e2e_u
     assert got["moves"] >= 30
     # Every answer of the drag was read whole and drawn (a machine 10x slower still draws 3).
     assert got["draws"] >= 3 and got["starts"] >= 3, got
+    assert len(got["lags"]) >= 3 and all(lag > 0 for lag in got["lags"]), got  # each a move's
     assert got["sent"] <= got["draws"] + 1, got  # at most the last one still on its way
     assert got["during"] == got["search"]  # the address waits for the release
     page.wait_for_function(
