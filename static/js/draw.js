@@ -168,12 +168,12 @@ export function restyle() {
   drawHeavy();
 }
 
-/** The view box and start in their inputs (unless being typed in) and on the contour. */
 /** A box shows `text` (not while it is being typed in; unchanged text is not written again). */
 function writeInput(el, text) {
   if (document.activeElement !== el && el.value !== text) el.value = text;
 }
 
+/** The view box and start in their inputs (unless being typed in) and on the contour. */
 export function syncSurfaceInputs() {
   const v = app.config.surface.view;
   if (v) {
