@@ -38,6 +38,14 @@ def post(client: httpx.Client, config: dict[str, Any]) -> httpx.Response:
     return client.post("/api/trajectory", json=config)
 
 
+def pieces_of(client: httpx.Client, config: dict[str, Any], query: str = "") -> list[bytes]:
+    """POST a configuration uncompressed and read the stream as the pieces it was sent in."""
+    with client.stream("POST", f"/api/trajectory{query}", json=config,
+                       headers={"Accept-Encoding": "identity"}) as r:
+        assert r.status_code == 200
+        return [piece for piece in r.iter_raw() if piece]
+
+
 def test_stream_shape_and_order(any_client: httpx.Client) -> None:
     response = post(any_client, CONFIG)
     assert response.status_code == 200
@@ -232,10 +240,7 @@ def test_a_cheap_stream_comes_whole_when_whole_ms_is_set(
                        {"optimizer": "sgd", "params": {"lr": 0.001}}]}
     bodies = []
     for whole in (15.0, 0.0):
-        client = make_client(whole_ms=whole)
-        with client.stream("POST", "/api/trajectory", json=config,
-                           headers={"Accept-Encoding": "identity"}) as r:
-            pieces = [piece for piece in r.iter_raw() if piece]
+        pieces = pieces_of(make_client(whole_ms=whole), config)
         assert (len(pieces) == 1) == (whole > 0)
         bodies.append(b"".join(pieces))
     assert bodies[0] == bodies[1]
@@ -251,17 +256,10 @@ def test_a_cheap_answer_of_points_comes_whole_by_default(
              "runs": [{"optimizer": "adam", "params": {"lr": 0.05}},
                       {"optimizer": "sgd", "params": {"lr": 0.001}}]}
     costly = {**cheap, "steps": 6000}
-
-    def pieces_of(client: httpx.Client, config: dict[str, Any], query: str) -> list[bytes]:
-        with client.stream("POST", f"/api/trajectory{query}", json=config,
-                           headers={"Accept-Encoding": "identity"}) as r:
-            assert r.status_code == 200
-            return [piece for piece in r.iter_raw() if piece]
-
     default, off = make_client(), make_client(points_whole_ms=0.0)
     whole = pieces_of(default, cheap, "?fields=points")
     assert len(whole) == 1
-    assert len(pieces_of(default, cheap, "")) > 1  # every series: first blocks early
+    assert len(pieces_of(default, cheap)) > 1  # every series: first blocks early
     assert len(pieces_of(default, costly, "?fields=points")) > 1
     streamed = pieces_of(off, cheap, "?fields=points")
     assert len(streamed) > 1 and b"".join(streamed) == whole[0]
