@@ -99,19 +99,65 @@ def e2e_url() -> Iterator[str]:
         log.unlink(missing_ok=True)
 
 
+class Chromium:
+    """The session's headless Chromium: fresh contexts, and warm pages.
+
+    A fresh context (``new_context``) starts with empty caches, as a first visit does. A warm
+    page opens in one of two persistent contexts (the server's CSP bypassed or kept) that keep
+    their HTTP and compiled-code caches across tests, as a returning visitor's browser does:
+    from its third load on, plotly.js's compiled code comes from the cache instead of being
+    parsed and compiled again, which halves a page load on a slow machine. The page keeps no
+    state of its own (no storage, no cookies), so a test sees the same page either way.
+    """
+
+    def __init__(self, pw: Any) -> None:
+        self._pw = pw
+        self._browser: Any = None
+        self._warm: dict[bool, Any] = {}
+        self._dirs: list[tempfile.TemporaryDirectory[str]] = []
+
+    def new_context(self, **kwargs: Any) -> Any:
+        """A fresh context of the session's browser (launched at the first one)."""
+        if self._browser is None:
+            self._browser = self._pw.chromium.launch(executable_path=CHROMIUM,
+                                                     args=CHROMIUM_ARGS)
+        return self._browser.new_context(**kwargs)
+
+    def warm_page(self, bypass_csp: bool = True) -> Any:
+        """A new 1280x720 page in the warm context that bypasses the CSP, or keeps it."""
+        if bypass_csp not in self._warm:
+            folder = tempfile.TemporaryDirectory(prefix="optviz-e2e-profile-")
+            self._dirs.append(folder)
+            self._warm[bypass_csp] = self._pw.chromium.launch_persistent_context(
+                folder.name, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                viewport={"width": 1280, "height": 720}, bypass_csp=bypass_csp)
+        return self._warm[bypass_csp].new_page()
+
+    def is_warm(self, pg: Any) -> bool:
+        return any(pg.context is context for context in self._warm.values())
+
+    def close(self) -> None:
+        for context in self._warm.values():
+            context.close()
+        if self._browser is not None:
+            self._browser.close()
+        for folder in self._dirs:
+            folder.cleanup()
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the session."""
+def browser() -> Iterator[Chromium]:
+    """One headless Chromium for the session (see :class:`Chromium`)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = Chromium(pw)
         try:
-            yield b
+            yield chromium
         finally:
-            b.close()
+            chromium.close()
 
 
 class ConsoleLog:
@@ -134,22 +180,21 @@ def console() -> ConsoleLog:
     return ConsoleLog()
 
 
-def _page_fixture(browser: Any, console: ConsoleLog, bypass_csp: bool) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720},
-                                  bypass_csp=bypass_csp)
-    pg = context.new_page()
+def _page_fixture(browser: Chromium, console: ConsoleLog, bypass_csp: bool) -> Iterator[Any]:
+    pg = browser.warm_page(bypass_csp)
     console.attach(pg)
     pg.set_default_timeout(15_000)
     try:
         yield pg
     finally:
-        context.close()
+        pg.close()
     assert console.errors == [], "\n".join(console.errors)
 
 
 @pytest.fixture
-def page(browser: Any, console: ConsoleLog) -> Iterator[Any]:
-    """A fresh 1280x720 page; the test fails if the page logged any console error.
+def page(browser: Chromium, console: ConsoleLog) -> Iterator[Any]:
+    """A new 1280x720 page (warm caches, see :class:`Chromium`); the test fails if the page
+    logged any console error.
 
     The server's CSP forbids eval, which Playwright's string helpers (wait_for_function) use,
     so these pages bypass it; ``strict_page`` keeps it and checks the page obeys it.
@@ -158,19 +203,36 @@ def page(browser: Any, console: ConsoleLog) -> Iterator[Any]:
 
 
 @pytest.fixture
-def strict_page(browser: Any, console: ConsoleLog) -> Iterator[Any]:
+def strict_page(browser: Chromium, console: ConsoleLog) -> Iterator[Any]:
     """A page under the server's real Content-Security-Policy."""
     yield from _page_fixture(browser, console, bypass_csp=False)
 
 
-def new_page(browser: Any, console: ConsoleLog, **kwargs: Any) -> Any:
-    """Another page (own context) whose console errors go to the same log."""
-    context = browser.new_context(
-        **({"viewport": {"width": 1280, "height": 720}, "bypass_csp": True} | kwargs))
-    pg = context.new_page()
+def new_page(browser: Chromium, console: ConsoleLog, fresh: bool = False, **kwargs: Any) -> Any:
+    """Another page whose console errors go to the same log: a warm one when only its
+    ``viewport`` or ``reduced_motion`` is asked for, else (or with ``fresh``, a first visit's
+    empty caches) in its own context. Close it with :func:`close_page`."""
+    if not fresh and set(kwargs) <= {"viewport", "reduced_motion"}:
+        pg = browser.warm_page()
+        if "viewport" in kwargs:
+            pg.set_viewport_size(kwargs["viewport"])
+        if "reduced_motion" in kwargs:
+            pg.emulate_media(reduced_motion=kwargs["reduced_motion"])
+    else:
+        pg = browser.new_context(
+            **({"viewport": {"width": 1280, "height": 720}, "bypass_csp": True} | kwargs)
+        ).new_page()
     console.attach(pg)
     pg.set_default_timeout(15_000)
     return pg
+
+
+def close_page(browser: Chromium, pg: Any) -> None:
+    """Close a page of :func:`new_page` (and its own context, when it has one)."""
+    if browser.is_warm(pg):
+        pg.close()
+    else:
+        pg.context.close()
 
 
 def drawn_seq(pg: Any) -> int:

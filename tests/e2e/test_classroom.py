@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.e2e.conftest import new_page, open_app, shot
+from tests.e2e.conftest import close_page, new_page, open_app, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ def test_the_first_screen_plays_once_on_load(browser: Any, console: Any, e2e_url
         open_app(pg, e2e_url + "/")
         pg.wait_for_function("optviz.app.playing || optviz.app.step > 0")
     finally:
-        pg.context.close()
+        close_page(browser, pg)
 
 
 def test_the_gallery_lists_every_lesson_in_both_languages(
@@ -109,7 +109,7 @@ def test_presentation_mode_gives_the_contour_the_screen(
         assert pg.locator("#controls").is_visible()
         pg.wait_for_function("!location.search.includes('p.present')")
     finally:
-        pg.context.close()
+        close_page(browser, pg)
 
 
 def test_presentation_key_and_button(page: Any, e2e_url: str) -> None:
@@ -143,7 +143,7 @@ def test_embed_mode_has_no_scrollbars_at_800x450(browser: Any, console: Any, e2e
         assert not pg.locator("#controls").is_visible()
         shot(pg, "classroom-embed-800x450")
     finally:
-        pg.context.close()
+        close_page(browser, pg)
 
 
 def test_share_dialog_link_hides_controls_and_its_qr_decodes_to_it(
@@ -170,7 +170,7 @@ def test_share_dialog_link_hides_controls_and_its_qr_decodes_to_it(
             assert not other.locator(f"[data-key={key}]").first.is_visible()
         assert other.locator("[data-key=steps]").first.is_visible()
     finally:
-        other.context.close()
+        close_page(browser, other)
 
 
 def test_the_data_view_follows_the_step_cursor(page: Any, e2e_url: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from app.api.static_files import PLOTLY_VERSION
 
-from .conftest import ROOT, new_page, open_app
+from .conftest import ROOT, close_page, new_page, open_app
 
 pytestmark = pytest.mark.e2e
 
@@ -86,7 +86,7 @@ def wait_for_best_static(url: str, timeout: float = 120.0) -> int:
 def test_first_load_and_reload_bytes(browser, console, e2e_url, query):
     print(f"plotly.min.js, brotli: {wait_for_best_plotly(e2e_url)} bytes")
     print(f"katex.min.js, brotli: {wait_for_best_static(e2e_url)} bytes")
-    pg = new_page(browser, console)
+    pg = new_page(browser, console, fresh=True)  # a first visit: empty caches
     try:
         wire = Wire(pg)
         open_app(pg, f"{e2e_url}/{query}")
@@ -109,4 +109,4 @@ def test_first_load_and_reload_bytes(browser, console, e2e_url, query):
         static = [r for r, u in wire.urls.items() if "/static/" in u or "/vendor/" in u]
         assert all(r in wire.cached or wire.bytes.get(r, 0) < 1000 for r in static), wire.table()
     finally:
-        pg.context.close()
+        close_page(browser, pg)

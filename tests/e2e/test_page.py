@@ -10,6 +10,7 @@ import pytest
 
 from .conftest import (
     canvas_ink,
+    close_page,
     drawn_seq,
     new_page,
     open_app,
@@ -90,7 +91,7 @@ def test_slider_redraws_path_updates_url_and_link_reproduces(page, browser, cons
         assert other.locator("#scrubber").input_value() == "40"
         assert other.url == page.url
     finally:
-        other.context.close()
+        close_page(browser, other)
 
 
 def test_slider_drag_cancels_stale_answers(page, e2e_url):
@@ -250,7 +251,7 @@ def test_language_switch_kept_in_url(page, browser, console, e2e_url):
         assert other.locator("h1").text_content() == "优化器轨迹"
         assert other.locator("#lang").input_value() == "zh"
     finally:
-        other.context.close()
+        close_page(browser, other)
     page.select_option("#lang", "en")
     assert page.locator("h1").text_content() == "Optimizer trajectories"
     page.wait_for_function("!location.search.includes('p.lang')")
@@ -352,7 +353,7 @@ def test_3d_view_and_tablet_width(page, browser, console, e2e_url):
         assert width <= 820  # no horizontal scrolling at tablet width
         shot(tablet, "12-tablet", full_page=True)
     finally:
-        tablet.context.close()
+        close_page(browser, tablet)
 
 
 def test_every_control_is_labelled(page, e2e_url):

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from .conftest import drawn_seq, new_page, open_app, shot, wait_redraw
+from .conftest import close_page, drawn_seq, new_page, open_app, shot, wait_redraw
 
 pytestmark = pytest.mark.e2e
 
@@ -104,7 +104,7 @@ def test_equal_scales_at_every_size(browser, console, e2e_url, size):
         assert b2["xl"] >= b["xl"] and b2["yl"] >= b["yl"]
         shot(pg, f"truth-equal-{size[0]}x{size[1]}")
     finally:
-        pg.context.close()
+        close_page(browser, pg)
 
 
 def test_3d_marks_lie_on_the_surface(page, e2e_url):

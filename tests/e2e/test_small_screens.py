@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import new_page, open_app, shot, show_maps
+from .conftest import close_page, new_page, open_app, shot, show_maps
 
 pytestmark = pytest.mark.e2e
 
@@ -46,8 +46,10 @@ WIDER_THAN_SCREEN = """() => {
 
 
 def small_page(browser: Any, console: Any, size: tuple[int, int], touch: bool = True) -> Any:
-    return new_page(browser, console, viewport={"width": size[0], "height": size[1]},
-                    has_touch=touch, is_mobile=touch)
+    viewport = {"width": size[0], "height": size[1]}
+    if touch:  # a touch device is a context's own (a fresh one)
+        return new_page(browser, console, viewport=viewport, has_touch=True, is_mobile=True)
+    return new_page(browser, console, viewport=viewport)
 
 
 def no_overflow(pg: Any) -> None:
@@ -120,7 +122,7 @@ def test_plots_first_drawer_and_no_overflow(browser, console, e2e_url, name, lan
         no_overflow(pg)
         pg.locator(".maps-card").screenshot(path=str(shot_path(f"small-{name}-{lang}-maps")))
     finally:
-        pg.context.close()
+        close_page(browser, pg)
 
 
 def shot_path(name: str) -> Any:
@@ -153,7 +155,7 @@ def test_desktop_keeps_its_sidebar(browser, console, e2e_url, name, lang):
         show_maps(pg)
         pg.locator(".maps-card").screenshot(path=str(shot_path(f"wide-{name}-{lang}-maps")))
     finally:
-        pg.context.close()
+        close_page(browser, pg)
 
 
 def test_touch_devices_get_touch_hints(browser, console, e2e_url):
@@ -172,4 +174,4 @@ def test_touch_devices_get_touch_hints(browser, console, e2e_url):
         pg.locator("#maps").scroll_into_view_if_needed()  # a card out of sight is not rendered
         assert "tap" in pg.locator("#maps").inner_text().lower()
     finally:
-        pg.context.close()
+        close_page(browser, pg)
