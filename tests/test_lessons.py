@@ -4,7 +4,6 @@ a lesson's text makes holds on the engine's data."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -18,13 +17,6 @@ def test_there_are_at_least_sixteen_lessons_with_unique_ids() -> None:
     ids = [lesson.id for lesson in LESSONS]
     assert len(ids) >= 16
     assert len(set(ids)) == len(ids)
-
-
-def test_the_readme_counts_the_lessons_there_are() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    said = re.search(r"\*\*Lessons\*\* \(the \*Lessons\* button\): (\d+) ready-made lessons",
-                     readme)
-    assert said is not None and int(said.group(1)) == len(LESSONS)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
