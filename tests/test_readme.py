@@ -1,5 +1,6 @@
-"""The README's counts are the project's: the lessons in app/lessons.py and the trajectories in
-the torch fixture file (a number written once in prose drifts when a lesson or a case is added)."""
+"""The README's counts are the project's: the optimizers, the lessons in app/lessons.py and
+the trajectories in the torch fixture file (a number written once in prose drifts when one is
+added)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+from app.engine.optimizers import OPTIMIZERS
 from app.lessons import LESSONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,3 +30,7 @@ def test_the_readme_counts_the_lessons_there_are() -> None:
 def test_the_readme_counts_the_torch_fixture_trajectories() -> None:
     cases = json.loads((ROOT / "tests" / "fixtures" / "optimizers.json").read_text())["cases"]
     assert said(r"`tests/fixtures/optimizers.json` \((\d+) trajectories") == len(cases)
+
+
+def test_the_readme_counts_the_optimizers() -> None:
+    assert said(r"Watch (\d+) optimizers") == len(OPTIMIZERS)
