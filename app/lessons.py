@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 
@@ -780,6 +781,37 @@ LESSONS: tuple[Lesson, ...] = (
 def lesson_catalog() -> list[dict[str, Any]]:
     """Every lesson as the catalog serves it."""
     return [lesson.entry() for lesson in LESSONS]
+
+
+def lesson_address(query: str) -> str | None:
+    """The full page query of the lesson a short link names, or None.
+
+    ``?p.lesson=momentum`` (a link typed by hand, or one whose configuration was cut off) names a
+    lesson but carries no configuration: opened as it is, the lesson's text would sit above the
+    default runs on the default surface. Such a query becomes the scene's own query (``p.scene``,
+    clamped to the lesson's scenes) with the link's other page keys (language, presentation ...)
+    kept and preferred to the scene's. A query with any configuration or map key is a link as
+    shared and is left as it is (None), as is an unknown lesson.
+    """
+    items = [item for item in query.split("&") if item]
+    keys = [unquote(item.split("=", 1)[0]) for item in items]
+    if not keys or any(not key.startswith("p.") for key in keys):
+        return None
+    given = dict(zip(keys, (unquote(i.partition("=")[2]) for i in items), strict=True))
+    lesson = next((each for each in LESSONS if each.id == given.get("p.lesson")), None)
+    if lesson is None:
+        return None
+    try:
+        index = min(max(int(given.get("p.scene", "0")), 0), len(lesson.scenes) - 1)
+    except ValueError:
+        index = 0
+    own = {key for key in keys if key not in ("p.lesson", "p.scene")}
+    scene = [item for item in lesson.scenes[index].query.split("&")
+             if unquote(item.split("=", 1)[0]) not in own]
+    kept = [item for item, key in zip(items, keys, strict=True)
+            if key not in ("p.lesson", "p.scene")]
+    own_keys = [f"p.lesson={lesson.id}", *([f"p.scene={index}"] if index else [])]
+    return "&".join([*scene, *kept, *own_keys])
 
 
 # ---- checking the claims on the engine's data -------------------------------------------------

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 
-from app.lessons import LANGUAGES, LESSONS, check_claim, lesson_catalog
+from app.lessons import LANGUAGES, LESSONS, check_claim, lesson_address, lesson_catalog
 from app.links import read_config
 
 CLAIMS = [(lesson, claim) for lesson in LESSONS for claim in lesson.claims]
@@ -99,3 +100,33 @@ def test_qr_code_of_a_link_is_svg_and_long_text_is_refused(client) -> None:
     assert ok.text.startswith("<svg")
     bad = client.get("/api/qr", params={"text": "x" * 2001})
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "text"
+
+
+def test_a_link_naming_only_a_lesson_becomes_its_scene() -> None:
+    first = LESSONS[0]
+    assert lesson_address(f"p.lesson={first.id}") == f"{first.scenes[0].query}&p.lesson={first.id}"
+    many = next(lesson for lesson in LESSONS if len(lesson.scenes) > 1)
+    last = len(many.scenes) - 1
+    address = lesson_address(f"p.lesson={many.id}&p.scene=99&p.lang=zh&p.present=1")
+    assert address is not None
+    assert address.startswith(many.scenes[last].query)  # the scene clamped to the last one
+    assert address.endswith(f"&p.lang=zh&p.present=1&p.lesson={many.id}&p.scene={last}")
+    # the link's own page keys win over the scene's (one of each key)
+    assert lesson_address("p.lesson=saddle&p.log=0").count("p.log=") == 1  # type: ignore[union-attr]
+    assert "p.log=0" in lesson_address("p.lesson=saddle&p.log=0")  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("query", ["", "p.lang=zh", "p.lesson=no-such-lesson",
+                                   "surface=booth&p.lesson=momentum",
+                                   "basin.cells=32&p.lesson=momentum"])
+def test_links_with_a_configuration_or_no_known_lesson_stay_as_they_are(query: str) -> None:
+    assert lesson_address(query) is None
+
+
+def test_the_page_sends_a_short_lesson_link_to_its_scene(client: TestClient) -> None:
+    answer = client.get("/?p.lesson=momentum&p.lang=zh", follow_redirects=False)
+    assert answer.status_code == 307
+    momentum = next(lesson for lesson in LESSONS if lesson.id == "momentum")
+    assert answer.headers["location"] == f"?{momentum.scenes[0].query}&p.lang=zh&p.lesson=momentum"
+    shared = client.get("/?surface=booth&r0=adam&p.lesson=momentum", follow_redirects=False)
+    assert shared.status_code == 200  # a link with its configuration opens as it is

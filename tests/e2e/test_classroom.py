@@ -88,6 +88,18 @@ def test_next_scene_and_close(page: Any, e2e_url: str, lessons: list[dict[str, A
     assert "batch_size=8" in urlsplit(page.url).query  # the scene stays
 
 
+def test_a_short_lesson_link_opens_the_lessons_scene(page: Any, e2e_url: str,
+                                                    lessons: list[dict[str, Any]]) -> None:
+    lesson = next(item for item in lessons if item["id"] == "learning-rate")
+    open_app(page, e2e_url + "/?p.lesson=learning-rate&p.lang=zh")
+    runs = page.evaluate("optviz.app.config.runs.map((r) => r.params.lr)")
+    assert runs == [0.05, 1, 2, 2.5]  # the scene's four runs, not the default screen's
+    assert page.evaluate("optviz.app.config.surface.name") == "quadratic"
+    assert lesson["title"]["zh"] in page.locator("#lesson-bar").inner_text()
+    assert "p.lesson=learning-rate" in page.url and "surface=quadratic" in page.url
+    shot(page, "classroom-short-lesson-link-zh")
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_presentation_mode_gives_the_contour_the_screen(
         browser: Any, console: Any, e2e_url: str, lang: str) -> None:
