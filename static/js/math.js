@@ -137,6 +137,17 @@ export function fitMath(root) {
   for (const el of root.querySelectorAll(".math-display")) fitOne(el);
 }
 
+/** Fit `root`'s equations again whenever its width changes (a drawer opens, the window turns). */
+export function keepMathFitted(root) {
+  if (typeof ResizeObserver !== "function") return;
+  let width = 0;
+  new ResizeObserver(() => {
+    if (root.clientWidth === width) return;
+    width = root.clientWidth;
+    fitMath(root);
+  }).observe(root);
+}
+
 function fitOne(el) {
   el.style.fontSize = "";
   const avail = el.clientWidth;

@@ -5,7 +5,7 @@
 // needs no change.
 
 import { h } from "./controls.js";
-import { fitMath, formatNumber, latexNumber, renderMath } from "./math.js";
+import { fitMath, formatNumber, keepMathFitted, latexNumber, renderMath } from "./math.js";
 import { t, tc } from "./i18n.js";
 
 const pair = (x, y) => `\\left(${latexNumber(x)},\\ ${latexNumber(y)}\\right)`;
@@ -52,14 +52,7 @@ export class TeachPanel {
     this.root = root;
     this.key = null;
     this.numbers = null;
-    if (typeof ResizeObserver === "function") {
-      let width = 0;
-      new ResizeObserver(() => {
-        if (root.clientWidth === width) return;
-        width = root.clientWidth;
-        fitMath(root);
-      }).observe(root);
-    }
+    keepMathFitted(root);
   }
 
   /** Rebuild the static part (equations, descriptions) when the run, the lines of its rule

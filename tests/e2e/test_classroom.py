@@ -138,6 +138,60 @@ def test_presentation_key_and_button(page: Any, e2e_url: str) -> None:
     assert page.locator("#controls").is_visible()
 
 
+# Every visible text outside the charts, whose contrast with the first opaque background behind
+# it is below WCAG's 4.5:1 for body text: [ratio, tag, class, text]. Disabled controls are
+# exempt, as in WCAG.
+LOW_CONTRAST = r"""() => {
+  // Every visible piece of text outside the charts: its colour against the first opaque
+  // background behind it (WCAG contrast ratio). Disabled controls are exempt, as in WCAG.
+  const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let n = el; n; n = n.parentElement) {
+      const c = rgb(getComputedStyle(n).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || seen.has(el)) continue;
+    seen.add(el);
+    if (el.closest(".plot-wrap, .js-plotly-plot, script, style, [hidden], dialog:not([open]), option, .visually-hidden, .skip-link")) continue;
+    if (el.closest(":disabled, [aria-disabled='true']") || el.closest("label")?.querySelector(":disabled")) continue;
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height || getComputedStyle(el).visibility === "hidden") continue;
+    const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+    const a = lum(fg), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) worst.push([ratio.toFixed(2), el.tagName, el.className, node.textContent.trim().slice(0, 40)]);
+  }
+  return worst;
+}"""
+
+
+@pytest.mark.parametrize(("theme", "lang"), [("light", "en"), ("dark", "zh"), ("dark", "en")])
+def test_every_text_is_readable_in_both_themes(page: Any, e2e_url: str, theme: str,
+                                               lang: str) -> None:
+    # Beale: the longest surface formula; a diverged run: the alert and the legend's mark.
+    open_app(page, e2e_url + "/?surface=beale&r0=nadam,lr=0.02&r1=radam,lr=0.05"
+             f"&r2=lion,lr=0.005&p.step=90&p.theme={theme}&p.lang={lang}")
+    page.wait_for_function("document.querySelector('#teach .numbers-table')")
+    assert page.evaluate(LOW_CONTRAST) == []
+    formula = page.locator("#surface-math .math-display")  # whole under the picker
+    assert formula.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")
+    shot(page, f"classroom-theme-{theme}-{lang}")
+    page.click("#lessons-open")
+    page.wait_for_selector("#lessons-dialog .lesson-card")
+    assert page.evaluate(LOW_CONTRAST) == []
+
+
 def test_embed_mode_has_no_scrollbars_at_800x450(browser: Any, console: Any, e2e_url: str) -> None:
     pg = new_page(browser, console, viewport={"width": 800, "height": 450})
     try:
