@@ -735,10 +735,15 @@ export class Surface3DView {
     const ratio = (view[3] - view[2]) / (view[1] - view[0]);
     const aspect = this.stretch || !(ratio > 0) ? { x: 1, y: 1, z: 0.6 }
       : ratio <= 1 ? { x: 1, y: ratio, z: 0.6 } : { x: 1 / ratio, y: 1, z: 0.6 };
+    // The box is the surface's: a run that leaves the view box (a diverged one) is clipped at
+    // its walls, as on the contour, instead of stretching the axes until the mesh is a speck.
+    const zRange = Number.isFinite(s.zmin) && Number.isFinite(s.zmax) && s.zmax > s.zmin
+      ? { range: [s.zmin, s.zmax + 2 * this.lift] } : {};
     const layout = {
       font: FONT, margin: { l: 0, r: 0, t: 0, b: 0 }, paper_bgcolor: "#ffffff", showlegend: false,
-      scene: { xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } },
-        zaxis: { title: { text: "f" }, ...ticks }, aspectmode: "manual", aspectratio: aspect },
+      scene: { xaxis: { title: { text: "x" }, range: [view[0], view[1]] },
+        yaxis: { title: { text: "y" }, range: [view[2], view[3]] },
+        zaxis: { title: { text: "f" }, ...ticks, ...zRange }, aspectmode: "manual", aspectratio: aspect },
       uirevision: "3d",
     };
     await Plotly().react(this.gd, traces, layout, SCENE_CONFIG);

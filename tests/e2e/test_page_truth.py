@@ -128,6 +128,20 @@ def test_3d_marks_lie_on_the_surface(page, e2e_url):
     shot(page, "truth-3d")
 
 
+def test_3d_box_is_the_view_box_when_a_run_diverges(page, e2e_url):
+    # RAdam at lr=0.05 leaves Beale's view box at step 2 and ends near (40, 25).
+    open_app(page, e2e_url + "/?surface=beale&r0=nadam,lr=0.02&r1=radam,lr=0.05&p.view=3d")
+    page.wait_for_function("optviz.app.dataset.runs[1].status === 'diverged'")
+    page.wait_for_function("document.getElementById('surface3d-plot')._fullLayout?.scene")
+    scene = page.evaluate("""() => { const s = document.getElementById('surface3d-plot')
+        ._fullLayout.scene; return [s.xaxis.range, s.yaxis.range, s.zaxis.range]; }""")
+    view = page.evaluate("optviz.app.config.surface.view")
+    zmin, zmax = page.evaluate("[optviz.app.surface.zmin, optviz.app.surface.zmax]")
+    assert scene[0] == pytest.approx(view[:2]) and scene[1] == pytest.approx(view[2:])
+    assert zmin <= scene[2][0] and scene[2][1] <= zmax + 0.05 * (zmax - zmin)
+    shot(page, "truth-3d-diverged")
+
+
 def test_runs_named_on_every_chart_and_distinguishable(page, e2e_url):
     open_app(page, e2e_url + FOUR_RUNS)
     wait_settled(page)
