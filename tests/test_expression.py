@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 import warnings
 import zlib
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from app.engine import expression
 from app.engine.errors import ConfigError
 from app.engine.expression import (
     MAX_DEPTH,
@@ -49,6 +49,21 @@ VALUE_CASES: list[tuple[str, Fn]] = [
     ("x^y^2", lambda x, y: np.abs(x) ** (y**2)),
 ]
 
+
+
+class NodeCount:
+    """Counts the expression tree nodes built while it is installed (a measure of the work done
+    that does not depend on the machine's speed, unlike a time)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.built = 0
+        build = expression._Node.__init__
+
+        def counting(node: object, *args: object, **kwargs: object) -> None:
+            self.built += 1
+            build(node, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(expression._Node, "__init__", counting)
 
 def _grid() -> tuple[np.ndarray, np.ndarray]:
     """A broadcasting pair of inputs (5x1 and 1x7) including zeros and negatives."""
@@ -222,12 +237,12 @@ def test_derivative_rejects_unknown_variable() -> None:
         parse_expression("x").derivative("z")
 
 
-def test_derivative_size_is_capped_quickly() -> None:
+def test_derivative_size_is_capped_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "*".join(["(x+1)"] * 120)
-    start = time.perf_counter()
+    count = NodeCount(monkeypatch)
     with pytest.raises(ConfigError, match="too complex to differentiate") as info:
         parse_expression(text, field="surface.formula").derivative("x")
-    assert time.perf_counter() - start < 0.5
+    assert count.built <= 2 * expression.MAX_DERIVATIVE_NODES
     assert info.value.field == "surface.formula"
 
 
@@ -393,11 +408,11 @@ REFUSED = [
 @pytest.mark.parametrize(
     ("text", "fragment"), [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED]
 )
-def test_refused(text: str, fragment: str) -> None:
-    start = time.perf_counter()
+def test_refused(text: str, fragment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    count = NodeCount(monkeypatch)
     with pytest.raises(ConfigError) as info:
         parse_expression(text, field="runs[0].surface.formula")
-    assert time.perf_counter() - start < 0.5
+    assert count.built <= 2 * expression.MAX_NODES  # refused while parsing, before any blow-up
     assert info.value.field == "runs[0].surface.formula"
     assert fragment in info.value.message
     assert str(info.value).startswith("runs[0].surface.formula: ")
@@ -436,12 +451,14 @@ def test_max_length_formula_is_accepted() -> None:
     ids=["unary chain", "power tower", "deep calls", "long product", "exp product",
          "log quotient", "nested powers"],
 )
-def test_pathological_inputs_finish_quickly(text: str) -> None:
+def test_pathological_inputs_finish_quickly(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsing and differentiating twice builds a bounded number of tree nodes: an exponential
+    blow-up would build millions."""
     assert len(text) <= MAX_LENGTH
-    start = time.perf_counter()
+    count = NodeCount(monkeypatch)
     try:
         expr = parse_expression(text)
         expr.derivative("x").derivative("x")
     except ConfigError:
         pass
-    assert time.perf_counter() - start < 0.5
+    assert 0 < count.built <= expression.MAX_DERIVATIVE_NODES  # 117 to 1543 of them today
