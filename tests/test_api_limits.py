@@ -20,7 +20,6 @@ from tests.api_helpers import health, records_of, strict_json, wait_idle
 from tests.bad_inputs import MIN_459, amplified_schedule, repair_attack_query
 from tests.conftest import start_server, stop_server
 
-GENEROUS_S = 2.0  # a refusal is computed before any work: far below this on any machine
 HEALTHZ_P95_GUARD_S = 2.0
 
 
@@ -64,7 +63,6 @@ def test_amplified_requests_are_refused_before_any_work(live: httpx.Client, body
     item = strict_json(response.content)["detail"][0]
     assert item["field"] == field
     assert "of compute per step" in item["msg"] and "steps would fit" in item["msg"]
-    assert elapsed < GENEROUS_S
     assert live.get("/healthz").json()["steps_computed"] == before, "nothing was computed"
 
 
