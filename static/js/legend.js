@@ -22,7 +22,7 @@ export function renderRunLegends(ds, st, { pathsOnly = false } = {}) {
   // Built anew when what the items are changes; a run renamed (a slider moved: "Adam, lr=0.052")
   // only rewrites the names' text (no new swatches: a slider held renames at every move).
   const key = JSON.stringify([runs, runs.map((i) => [st.colors[i],
-    ds.runs[i].status === "diverged" ? ds.runs[i].n : 0, comps(i).map((c) => c.text), scalars(i).map((s) => s.text)])]);
+    ds.runs[i].status === "diverged" ? ds.runs[i].n : -1, comps(i).map((c) => c.text), scalars(i).map((s) => s.text)])]);
   const names = JSON.stringify(runs.map((i) => st.names[i]));
   if (key === renderRunLegends.key) {
     const boxes = pathsOnly ? [legendBox("contour-plot")] : LEGEND_CHARTS.map(legendBox);
@@ -40,7 +40,7 @@ export function renderRunLegends(ds, st, { pathsOnly = false } = {}) {
     const items = (full, lr) => runs.map((i) => {
       const c = legendMark((ctx) => drawSwatch(ctx, st.colors[i], i));
       const r = ds.runs[i];
-      const gone = r.status === "diverged" ? t("run.divergedAt", { n: r.n }) : "";
+      const gone = goneText(r);
       // The contour's legend says it in words; the narrower charts' legends mark it with a cross.
       const mark = gone && (full ? ` ✕ ${gone}` : " ✕");
       const item = h("span", { class: "legend-item run-legend-item", dataset: { run: String(i) } }, c,
@@ -219,11 +219,19 @@ export function renderStateChips(ds, st) {
       h("span", { class: "chip-name", text: q.name })));
   }
 }
-/** Each run card says whether its run diverged (and at which step). */
+/** What ended a run early, in words ("" for a run that ran): a divergence at its step, or a
+ * start where f is undefined (nothing was computed; the engine reports it as diverged at 0). */
+function goneText(r) {
+  if (r.status !== "diverged") return "";
+  return r.n === 0 ? t("run.undefinedStart") : t("run.divergedAt", { n: r.n });
+}
+
+/** Each run card says whether its run diverged (and at which step) or could not start. */
 export function updateRunStatus(ds) {
   ds.runs.forEach((r, i) => {
     const card = app.cards[i];
-    if (card) card.setStatus(r.status === "diverged" ? ` — ${t("run.diverged", { n: r.n })}` : "");
+    const gone = goneText(r);
+    if (card) card.setStatus(gone ? ` — ${gone}` : "");
   });
 }
 /** What the marks on the contour mean (drawn as small canvases in the marks' own style). */

@@ -15,7 +15,10 @@ export function setStatus(key, extra = "", vars = {}) {
   const busy = key === "status.computing" ? "1" : "0";
   // Only what changes is written: a drag sets the same status at every move, and each write
   // would lay the header out again.
-  if ($("status").textContent !== text) $("status").textContent = text;
+  if ($("status").textContent !== text) {
+    $("status").textContent = text;
+    $("status").title = text; // whole when the line cuts it
+  }
   if (document.body.dataset.busy !== busy) document.body.dataset.busy = busy;
 }
 

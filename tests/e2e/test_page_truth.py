@@ -223,6 +223,16 @@ def test_undefined_start_is_said_in_words(page, e2e_url):
     assert "not defined at the start point (-1, 1)" in text
     assert page.locator("#status").inner_text() != "Ready."
     assert "keeps no state" not in page.locator("#state-chips").inner_text()
+    # The run did not diverge: it never started. Its card and the legends say so.
+    page.wait_for_function("document.querySelector('#contour-legend ~ .run-legend .run-gone')")
+    said = "not started: f is undefined at the start"
+    assert said in page.locator(".run-card[data-run='0']").inner_text()
+    assert said in page.locator("#contour-plot").locator("xpath=ancestor::section").inner_text()
+    assert "diverged" not in page.locator("#contour-plot").locator("xpath=ancestor::section").inner_text()
+    # The status line stays on one line of the bar (the alert says it in full).
+    heights = page.evaluate("""() => { const s = document.getElementById('status');
+        return [s.scrollHeight, parseFloat(getComputedStyle(s).lineHeight) || 20, s.title]; }""")
+    assert heights[0] <= 1.5 * heights[1] and "not defined at the start point" in heights[2]
 
 
 def test_no_state_notice_only_when_true(page, e2e_url):
