@@ -870,6 +870,15 @@ class StepChart {
     return visibleRunIndices(this.dataset, this.style);
   }
 
+  /** An answer in which no shown run took a step (f undefined at the start) says so across
+   * the chart, and its y axis shows no numbers, which would measure nothing. */
+  noSteps(layout, dataset, runs) {
+    if (!dataset.done || !runs.length || runs.some((i) => dataset.runs[i].n > 0)) return;
+    layout.annotations = [{ text: t("plot.noSteps").split("\n").map(escapePlotly).join("<br>"), xref: "paper", yref: "paper", x: 0.5, y: 0.5,
+      showarrow: false, font: { size: 13, color: "#52606d" } }];
+    for (const key of Object.keys(layout)) if (key.startsWith("yaxis")) layout[key].showticklabels = false;
+  }
+
   baseLayout() {
     return {
       font: FONT, paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff", showlegend: false,
@@ -983,6 +992,7 @@ export class LineView extends StepChart {
       autorange: !range, ...(range ? { range } : {}) };
     if (extra.length) layout.yaxis.title = { text: "lr", standoff: 2 };
     layout.uirevision = `${this.field}-${useLog}`;
+    this.noSteps(layout, dataset, runs);
     await Plotly().react(this.gd, traces, layout, LINE_CONFIG);
     this.bindAfterPlot();
     this.drawCursor();
@@ -1129,6 +1139,7 @@ export class StateView extends StepChart {
       anchor: k > 1 ? `y${k}` : "y", zeroline: false };
     layout.uirevision = quantities.map((q) => q.name).join(",");
     layout.height = Math.max(160, 40 + 110 * Math.max(k, 1));
+    this.noSteps(layout, dataset, this.visibleRuns());
     this.gd.style.height = `${layout.height}px`;
     await Plotly().react(this.gd, traces, layout, LINE_CONFIG);
     this.bindAfterPlot();

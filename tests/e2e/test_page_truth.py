@@ -233,6 +233,14 @@ def test_undefined_start_is_said_in_words(page, e2e_url):
     heights = page.evaluate("""() => { const s = document.getElementById('status');
         return [s.scrollHeight, parseFloat(getComputedStyle(s).lineHeight) || 20, s.title]; }""")
     assert heights[0] <= 1.5 * heights[1] and "not defined at the start point" in heights[2]
+    # Every chart says why it is empty, and on a phone the long status wraps in the bar instead
+    # of widening the page.
+    for chart in ("lr-plot", "loss-plot", "state-plot"):
+        note = page.evaluate(f"document.getElementById('{chart}').layout.annotations?.[0]?.text")
+        assert note and "No steps to show" in note, chart
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(100)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_no_state_notice_only_when_true(page, e2e_url):
