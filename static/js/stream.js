@@ -6,7 +6,7 @@ import { formatValue } from "./controls.js";
 import { Dataset } from "./data.js";
 import { draw3d, drawHeavy, following, scheduleDraw, surfaceId, syncSurfaceInputs } from "./draw.js";
 import { showMinimumMark, updateRunStatus } from "./legend.js";
-import { fitMath, keepMathFitted, renderMath } from "./math.js";
+import { fitMath, renderMath } from "./math.js";
 import { $, app, onStateChange } from "./state.js";
 import { clearFieldErrors, setStatus, showFieldErrors, showNotice } from "./status.js";
 
@@ -219,14 +219,12 @@ export async function loadSurface() {
   }
 }
 
-let surfaceMathFitted = false;
-/** The drawn surface's formula under the picker, shrunk to the sidebar's width (Beale's is long). */
+/** The drawn surface's formula under the picker, shrunk to the sidebar's width (Beale's is long;
+ * bindSurfaceControls keeps it fitted as the width changes). */
 function showSurfaceMath(data) {
   const box = $("surface-math");
   box.replaceChildren();
   const latex = data.latex || (app.config.surface.name && (app.catalog.surfaces.find((s) => s.name === app.config.surface.name) || {}).latex);
   if (latex) box.appendChild(renderMath(`f(x, y) = ${latex}`, { display: true }));
-  if (!surfaceMathFitted) keepMathFitted(box);
-  surfaceMathFitted = true;
   fitMath(box);
 }

@@ -6,6 +6,7 @@ import { getConfig } from "./api.js";
 import { defaults, h, paramList } from "./controls.js";
 import { syncSurfaceInputs } from "./draw.js";
 import { t, tc } from "./i18n.js";
+import { keepMathFitted } from "./math.js";
 import { $, app, onStateChange } from "./state.js";
 import { configChanged } from "./stream.js";
 import { renderTraining } from "./training.js";
@@ -50,6 +51,7 @@ function setSurfaceByName(name) {
 let formulaTimer = 0;
 /** Wire the surface menu, the formula box, the view box and the start inputs (once). */
 export function bindSurfaceControls() {
+  keepMathFitted($("surface-math")); // the formula under the menu follows the sidebar's width
   $("surface-select").addEventListener("change", (ev) => {
     const v = ev.target.value;
     if (v === EXPRESSION) {
