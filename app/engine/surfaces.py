@@ -856,8 +856,8 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             "goldstein_price", "Goldstein-Price",
             (r"\left[1 + (x + y + 1)^2\,(19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
              r"\left[30 + (2x - 3y)^2\,(18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]"),
-            "Values spanning six orders of magnitude, with several local minima: raw "
-            "gradient steps are either tiny or explosive, so step-size control matters.",
+            "Values from 3 to about a million across the view, with several local minima: "
+            "raw gradient steps are either tiny or explosive, so step-size control matters.",
             (-2.0, 2.0, -2.0, 2.0), (-1.0, 0.5), _goldstein_value, _goldstein_grad,
             _polish(_goldstein_grad, [
                 (0.0, -1.0, "global"), (-0.6, -0.4, "local"),
@@ -865,7 +865,7 @@ def _build_registry() -> dict[str, SurfaceSpec]:
             ]),
             log_scale=True, float_exact=True,
             zh={"label": "Goldstein-Price 函数",
-                "description": ("函数值横跨六个数量级，并有多个局部极小值："
+                "description": ("在视图范围内函数值从 3 到约一百万，并有多个局部极小值："
                                 "原始的梯度步要么极小、要么爆炸，所以步长控制至关重要。")},
         ),
         _analytic(
@@ -894,12 +894,14 @@ def _build_registry() -> dict[str, SurfaceSpec]:
         _analytic(
             "styblinski_tang", "Styblinski-Tang",
             r"\tfrac{1}{2}\left(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y\right)",
-            "Four basins of different depth: the deepest is at (-2.90, -2.90), and gradient "
-            "descent simply takes whichever basin it starts in.",
+            "Four basins of three depths: the deepest is at (-2.90, -2.90), the two beside "
+            "it are equally deep and the shallowest is at (2.75, 2.75); gradient descent simply "
+            "takes whichever basin it starts in.",
             (-5.0, 5.0, -5.0, 5.0), (0.5, 0.5), _styblinski_value, _styblinski_grad,
             _styblinski_minima(),
             zh={"label": "Styblinski-Tang 函数",
-                "description": ("四个深浅不同的盆地：最深的位于 (-2.90, -2.90)，"
+                "description": ("四个盆地，深度有三种：最深的位于 (-2.90, -2.90)，"
+                                "它旁边的两个一样深，最浅的位于 (2.75, 2.75)；"
                                 "而梯度下降只会落入它出发时所在的那个盆地。")},
         ),
         _analytic(
