@@ -195,6 +195,22 @@ def test_cyclic_lr_with_max_lr_left_empty_climbs_to_ten_times_the_base() -> None
     assert lr.min() == pytest.approx(0.02) and lr.max() == pytest.approx(0.2)
 
 
+def test_warm_restarts_jump_back_after_cycles_t_mult_times_longer_each() -> None:
+    """"with T_mult = 2 the cycles last T_0, 2 T_0, 4 T_0, ..."."""
+    lr = _run("sgd", {"lr": 0.1}, steps=80, schedule=(
+        "CosineAnnealingWarmRestarts", {"T_0": 10, "T_mult": 2})).lr
+    assert list(np.flatnonzero(np.isclose(lr, 0.1))) == [0, 10, 30, 70]
+
+
+def test_linear_with_warmup_is_a_tent_that_stays_at_zero() -> None:
+    lr = _run("sgd", {"lr": 0.1}, steps=120, schedule=(
+        "LinearWithWarmupLR", {"num_warmup_steps": 10, "num_training_steps": 100})).lr
+    assert lr[0] == 0 and lr[10] == pytest.approx(0.1) and lr.max() == pytest.approx(0.1)
+    np.testing.assert_allclose(np.diff(lr[:11]), 0.01)  # straight lines up ...
+    np.testing.assert_allclose(np.diff(lr[10:101]), -0.1 / 90)  # ... and down
+    assert np.all(lr[100:] == 0)
+
+
 # ---------------------------------------------------------------- optimizers
 def test_adam_first_step_moves_each_coordinate_by_about_lr() -> None:
     """"Each coordinate then moves by about lr ... whatever the gradient's scale"."""
@@ -287,3 +303,15 @@ def test_asgds_averaged_point_settles_closer_to_the_minimum_than_the_iterate() -
     iterate = np.mean(np.hypot(traj.x[-500:], traj.y[-500:]))
     averaged = np.mean(np.hypot(ax[-500:, 0], ax[-500:, 1]))
     assert averaged < iterate / 3
+
+
+def test_adabound_clips_the_step_size_into_a_band_closing_in_on_final_lr() -> None:
+    """"each coordinate's step size lr/sqrt(v) is clipped into a band [lower_t, upper_t] that
+    starts at [0, inf) and closes in on final_lr"."""
+    traj = _run("adabound", {"final_lr": 0.1, "gamma": 0.001}, surface="himmelblau", steps=3000)
+    lower, upper = traj.state["lower_bound"][:, 0], traj.state["upper_bound"][:, 0]
+    assert lower[0] < 1e-3 and upper[0] > 100
+    assert np.all(np.diff(lower) > 0) and np.all(np.diff(upper) < 0)
+    assert 0.07 < lower[-1] < 0.1 < upper[-1] < 0.14
+    scale = traj.state["step_scale"]
+    assert np.all(scale >= lower[:, None] * (1 - 1e-12)) and np.all(scale <= upper[:, None])
