@@ -261,22 +261,36 @@ export function renderLegend() {
       ctx.lineWidth = 2; ctx.strokeStyle = ink; ctx.stroke();
       ctx.beginPath(); ctx.arc(14, 7, 1.6, 0, Math.PI * 2); ctx.fillStyle = ink; ctx.fill();
     }, "legend.start"),
+    item((ctx) => star(ctx, ink, ink), "legend.globalMinimum"),
+    item((ctx) => star(ctx, "#fff", ink), "legend.localMinimum"),
     item((ctx) => {
-      ctx.beginPath();
-      for (let k = 0; k < 10; k += 1) {
-        const r = k % 2 ? 2.6 : 6;
-        const a = -Math.PI / 2 + (k * Math.PI) / 5;
-        ctx.lineTo(14 + r * Math.cos(a), 7 + r * Math.sin(a));
-      }
-      ctx.closePath(); ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = ink; ctx.lineWidth = 1.2; ctx.stroke();
-    }, "legend.minimum"),
+      ctx.strokeStyle = ink;
+      ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(10, 3); ctx.lineTo(18, 11); ctx.moveTo(18, 3); ctx.lineTo(10, 11); ctx.stroke();
+    }, "legend.saddle"),
   );
   showMinimumMark();
 }
 
-/** The legend's "minimum" only when the drawn surface marks one. */
+/** The contour's star (as plots.js marks a minimum): `fill` inside, `edge` around. */
+function star(ctx, fill, edge) {
+  ctx.beginPath();
+  for (let k = 0; k < 10; k += 1) {
+    const r = k % 2 ? 2.6 : 6;
+    const a = -Math.PI / 2 + (k * Math.PI) / 5;
+    ctx.lineTo(14 + r * Math.cos(a), 7 + r * Math.sin(a));
+  }
+  ctx.closePath(); ctx.fillStyle = fill; ctx.fill(); ctx.strokeStyle = edge; ctx.lineWidth = 1.2; ctx.stroke();
+}
+
+const SURFACE_MARKS = { "legend.globalMinimum": "global", "legend.localMinimum": "local", "legend.saddle": "saddle" };
+
+/** Each of the legend's surface marks (global and local minimum, saddle point) only when the
+ * drawn surface has one (all of them until its grid has come). */
 export function showMinimumMark() {
-  const item = document.querySelector('#contour-legend [data-mark="legend.minimum"]');
-  const minima = app.surface && (app.surface.minima || []).filter((m) => m.kind !== "saddle");
-  if (item) item.hidden = Boolean(app.surface) && !minima.length;
+  const marks = app.surface ? app.surface.minima || [] : null;
+  for (const [key, kind] of Object.entries(SURFACE_MARKS)) {
+    const item = document.querySelector(`#contour-legend [data-mark="${key}"]`);
+    if (item) item.hidden = Boolean(marks) && !marks.some((m) => m.kind === kind);
+  }
 }

@@ -169,6 +169,16 @@ export function surfaceF(surface) {
 }
 
 /** The value of f under every grid point, as hover text. */
+const MARK_INK = "#1f2933";
+const MARK_HOVER = "%{text}<br>x = %{x:.4g}, y = %{y:.4g}<extra></extra>";
+const MARK_NAMES = { global: "legend.globalMinimum", local: "legend.localMinimum", saddle: "legend.saddle" };
+
+/** A surface mark's hover: what it is and its value ("global minimum: f = -78.33"). */
+function markText(m) {
+  const what = t(MARK_NAMES[m.kind] || "legend.minimum");
+  return Number.isFinite(m.value) ? `${what}: f = ${fmt4(m.value)}` : what;
+}
+
 function hoverText(surface) {
   const f = surfaceF(surface);
   return surface.z.map((row) => row.map((z) => (z === null || !Number.isFinite(z) ? "undefined" : fmt4(f(z)))));
@@ -248,14 +258,17 @@ export class ContourView {
           title: { text: "f", side: "right", font: { size: 11 } }, ...ticks },
       },
       {
+        // A global minimum is a filled star, a local one a hollow star; hover names it.
         type: "scatter", mode: "markers", x: glob.map((m) => m.x), y: glob.map((m) => m.y),
-        name: t("legend.minimum"), hoverinfo: "skip", showlegend: false,
-        marker: { symbol: "star", size: 13, color: "#ffffff", line: { color: "#1f2933", width: 1.2 } },
+        name: t("legend.minimum"), showlegend: false, text: glob.map(markText),
+        hovertemplate: MARK_HOVER,
+        marker: { symbol: "star", size: 13, color: glob.map((m) => (m.kind === "global" ? MARK_INK : "#ffffff")),
+          line: { color: MARK_INK, width: 1.2 } },
       },
       {
         type: "scatter", mode: "markers", x: saddles.map((m) => m.x), y: saddles.map((m) => m.y),
-        name: t("legend.saddle"), hoverinfo: "skip", showlegend: false,
-        marker: { symbol: "x-thin-open", size: 12, color: "#1f2933", line: { width: 2 } },
+        name: t("legend.saddle"), showlegend: false, text: saddles.map(markText), hovertemplate: MARK_HOVER,
+        marker: { symbol: "x-thin-open", size: 12, color: MARK_INK, line: { width: 2 } },
       },
     ];
     const layout = {
@@ -704,8 +717,10 @@ export class Surface3DView {
     this.lift = Number.isFinite(s.zmax) && Number.isFinite(s.zmin) ? (s.zmax - s.zmin) * 0.008 : 0;
     const glob = (s.minima || []).filter((m) => m.kind !== "saddle");
     traces.push({ type: "scatter3d", mode: "markers", x: glob.map((m) => m.x), y: glob.map((m) => m.y),
-      z: glob.map((m) => this.z(m.x, m.y)), hoverinfo: "skip", showlegend: false, name: "minima",
-      marker: { symbol: "diamond", size: 5, color: "#ffffff", line: { color: "#1f2933", width: 2 } } });
+      z: glob.map((m) => this.z(m.x, m.y)), showlegend: false, name: "minima",
+      text: glob.map(markText), hovertemplate: MARK_HOVER,
+      marker: { symbol: "diamond", size: 5, color: glob.map((m) => (m.kind === "global" ? MARK_INK : "#ffffff")),
+        line: { color: MARK_INK, width: 2 } } });
     if (d) {
       traces.push({ type: "scatter3d", mode: "markers", x: [d.start[0]], y: [d.start[1]],
         z: [this.z(d.start[0], d.start[1])], hoverinfo: "skip", showlegend: false, name: "start",

@@ -274,6 +274,42 @@ def test_hover_gives_numbers_and_does_not_move_the_step(page, e2e_url):
     assert abs(page.evaluate("optviz.app.step") - 60) <= 2
 
 
+SURFACE_MARK_LEGEND = """() => Object.fromEntries([...document.querySelectorAll(
+    '#contour-legend [data-mark]')].map((el) => [el.dataset.mark, !el.hidden && el.innerText]))"""
+
+
+def test_global_and_local_minima_and_saddles_are_told_apart_and_named(page, e2e_url):
+    """A global minimum is a filled star, a local one a hollow star, a saddle point a cross; the
+    contour's legend names each kind the surface has, and hovering a mark names it with f."""
+    open_app(page, e2e_url + "/?surface=styblinski_tang&r0=adam,lr=0.05")
+    wait_settled(page)
+    stars = page.evaluate("""() => { const tr = document.getElementById('contour-plot').data[1];
+        return tr.x.map((x, i) => [x, tr.y[i], tr.marker.color[i]]); }""")
+    filled = [s for s in stars if s[2] != "#ffffff"]
+    assert len(stars) == 4 and len(filled) == 1
+    assert (round(filled[0][0], 2), round(filled[0][1], 2)) == (-2.9, -2.9)  # the deepest
+    legend = page.evaluate(SURFACE_MARK_LEGEND)
+    assert legend["legend.globalMinimum"] == "global minimum"
+    assert legend["legend.localMinimum"] == "local minimum"
+    assert legend["legend.saddle"] is False  # none on this surface
+    px, py = to_px(plot_box(page), filled[0][0], filled[0][1])
+    page.mouse.move(px, py)
+    page.wait_for_selector("#contour-plot .hoverlayer .hovertext")
+    text = page.locator("#contour-plot .hoverlayer").text_content()
+    assert "global minimum: f = −78.33" in text or "global minimum: f = -78.33" in text
+    shot(page, "truth-minima-kinds")
+    open_app(page, e2e_url + "/?surface=gaussian_wells&r0=adam,lr=0.05&p.lang=zh")
+    legend = page.evaluate(SURFACE_MARK_LEGEND)
+    assert {k: legend[k] for k in ("legend.globalMinimum", "legend.localMinimum", "legend.saddle")} \
+        == {"legend.globalMinimum": "全局极小值", "legend.localMinimum": "局部极小值",
+            "legend.saddle": "鞍点"}
+    shot(page, "truth-minima-saddle-zh")
+    open_app(page, e2e_url + "/?surface=rosenbrock&r0=adam,lr=0.05")
+    legend = page.evaluate(SURFACE_MARK_LEGEND)
+    assert legend["legend.globalMinimum"] and not legend["legend.localMinimum"]
+    assert not legend["legend.saddle"]
+
+
 def test_toolbar_has_no_share_and_never_moves_the_start(page, e2e_url):
     open_app(page, e2e_url + FOUR_RUNS)
     wait_settled(page)
