@@ -364,6 +364,9 @@ def _color(choice: int | str) -> str:
     return str(choice)
 
 
+MARK_NAMES = {"global": "global minimum", "local": "local minimum", "saddle": "saddle point"}
+
+
 def _add_contour(fig: go.Figure, grid: Any, cell: tuple[int, int],
                  config: Mapping[str, Any]) -> None:
     """The filled contour of the surface, its minima and saddles, axes over the view box."""
@@ -383,13 +386,16 @@ def _add_contour(fig: go.Figure, grid: Any, cell: tuple[int, int],
     for kind, points in kinds.items():
         if not points:
             continue
-        marker = {"symbol": "star", "size": 13, "color": "#ffffff",
+        # as on the page: a global minimum a filled star, a local one a hollow star
+        marker = {"symbol": "star", "size": 13,
+                  "color": [INK if m["kind"] == "global" else "#ffffff" for m in points],
                   "line": {"color": INK, "width": 1.2}} if kind == "minimum" else \
             {"symbol": "x-thin-open", "size": 12, "color": INK, "line": {"width": 2}}
         fig.add_trace(go.Scatter(
             x=[m["x"] for m in points], y=[m["y"] for m in points], mode="markers", name=kind,
             marker=marker, showlegend=False, meta={"view": "contour", "kind": kind},
-            hovertemplate=f"{kind}<br>x = %{{x:.6g}}, y = %{{y:.6g}}<extra></extra>",
+            text=[MARK_NAMES.get(m["kind"], kind) for m in points],
+            hovertemplate="%{text}<br>x = %{x:.6g}, y = %{y:.6g}<extra></extra>",
         ), r, c)
     view = config["surface"]["view"]
     fig.update_xaxes(range=[view[0], view[1]], title_text="x", zeroline=False, row=r, col=c)

@@ -94,9 +94,20 @@ def test_contour_is_the_pages_grid(fig: go.Figure, client: httpx.Client) -> None
     assert [[None if np.isnan(v) else float(v) for v in row] for row in z] == body["z"]
     star = one(fig, kind="minimum")
     assert (list(star.x), list(star.y)) == ([1.0], [1.0])
+    assert list(star.text) == ["global minimum"] and star.marker.color[0] != "#ffffff"
     start = one(fig, kind="start")
     assert (list(start.x), list(start.y)) == ([-1.5], [2.0])
     assert fig.layout.xaxis.range == (-2.0, 2.0) and fig.layout.yaxis.range == (-1.0, 3.0)
+
+
+def test_global_minima_are_filled_stars_and_local_ones_hollow_as_on_the_page() -> None:
+    fig = figure({"surface": {"name": "styblinski_tang"}, "steps": 5,
+                  "runs": [{"optimizer": "adam"}]}, views=["contour"])
+    star = one(fig, kind="minimum")
+    filled = [i for i, color in enumerate(star.marker.color) if color != "#ffffff"]
+    assert len(star.x) == 4 and len(filled) == 1
+    assert star.text[filled[0]] == "global minimum" and round(star.x[filled[0]], 2) == -2.9
+    assert sorted(star.text).count("local minimum") == 3
 
 
 def test_url_query_dict_and_result_give_the_same_figure(fig: go.Figure) -> None:
