@@ -146,6 +146,21 @@ def map_figure(
     return fig
 
 
+def _cells(n: int) -> str:
+    """"12 cells", "1 cell"."""
+    return "1 cell" if n == 1 else f"{n} cells"
+
+
+def _basin_name(m: dict[str, Any]) -> str:
+    """A basin as the page's legend names it: a surface's minimum by its kind and place
+    ("global minimum (3, 2)"), one the runs found by its place ("(2.742, 2.127) found")."""
+    where = f"({_short(m['x'], 4)}, {_short(m['y'], 4)})"
+    if not m["known"]:
+        return f"{where} found"
+    kind = {"global": "global minimum", "local": "local minimum"}.get(m.get("kind", ""))
+    return f"{kind} {where}" if kind else f"{where} known"
+
+
 def _short(value: float, digits: int = 3) -> str:
     """A value to a few significant digits, as the page writes tick labels (3) and minima (4)."""
     return format_number(float(f"{value:.{digits}g}"))
@@ -298,14 +313,13 @@ def _basin(result: MapResult, resolution: int) -> go.Figure:
                       yaxis2={"overlaying": "y", "matches": "y", "visible": False})
     counts = {k: int((ids == k).sum()) for k in range(-2, len(minima))}
     for k, m in enumerate(minima):
-        where = f"({_short(m['x'], 4)}, {_short(m['y'], 4)}) {'known' if m['known'] else 'found'}"
         fig.add_trace(_legend_square(
-            f"{where} — {counts[k]} cells",
+            f"{_basin_name(m)} — {_cells(counts[k])}",
             BASIN_COLORS[k % len(BASIN_COLORS)], open_=spec["color"] != "minimum"))
     if counts[DIVERGED]:
-        fig.add_trace(_legend_square(f"diverged — {counts[DIVERGED]} cells", DIVERGED_COLOR))
+        fig.add_trace(_legend_square(f"diverged — {_cells(counts[DIVERGED])}", DIVERGED_COLOR))
     if counts[UNSETTLED]:
-        fig.add_trace(_legend_square(f"still moving — {counts[UNSETTLED]} cells", INK,
+        fig.add_trace(_legend_square(f"still moving — {_cells(counts[UNSETTLED])}", INK,
                                      open_=True))
     nx, ny = spec["cells"]
     by = "the minimum reached" if spec["color"] == "minimum" else "final loss"

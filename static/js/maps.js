@@ -65,6 +65,7 @@ extendStrings({
     "maps.found": "found",
     "maps.known": "known",
     "maps.cellsOf": "{n} cells",
+    "maps.cellOf": "1 cell",
     "maps.hover.loss": "final loss",
     "maps.hover.steps": "steps",
     "maps.scale.linear": "linear",
@@ -113,6 +114,7 @@ extendStrings({
     "maps.found": "运行找到",
     "maps.known": "已知",
     "maps.cellsOf": "{n} 格",
+    "maps.cellOf": "1 格",
     "maps.hover.loss": "最终损失",
     "maps.hover.steps": "步数",
     "maps.scale.linear": "线性",
@@ -296,6 +298,19 @@ function stepColorscale(colors) {
 const basinColor = (i) => BASIN_COLORS[i % BASIN_COLORS.length];
 
 const fmtSecs = (ms) => (ms / 1000).toFixed(2);
+
+/** "12 cells", "1 cell". */
+const cells = (n) => (n === 1 ? t("maps.cellOf") : t("maps.cellsOf", { n }));
+
+const MINIMUM_NAMES = { global: "legend.globalMinimum", local: "legend.localMinimum" };
+
+/** A basin's name in the legend: a surface's minimum by its kind and place ("global minimum
+ * (-2.904, -2.904)", as the contour's stars mark it), one the runs found by its place. */
+function basinLabel(b) {
+  const where = `(${formatValue(Number(b.x.toPrecision(4)))}, ${formatValue(Number(b.y.toPrecision(4)))})`;
+  if (!b.known) return `${where} ${t("maps.found")}`;
+  return MINIMUM_NAMES[b.kind] ? `${t(MINIMUM_NAMES[b.kind])} ${where}` : `${where} ${t("maps.known")}`;
+}
 
 export class MapsPanel {
   /**
@@ -809,8 +824,8 @@ export class MapsPanel {
         colorscale: [[0, MAP_COLORS.never], [1, MAP_COLORS.never]], name: t("maps.never") },
     ];
     const legend = [];
-    if (count.diverged) legend.push({ label: `${t("maps.diverged")} — ${t("maps.cellsOf", { n: count.diverged })}`, color: MAP_COLORS.diverged });
-    if (count.never) legend.push({ label: `${t("maps.never")} — ${t("maps.cellsOf", { n: count.never })}`, color: MAP_COLORS.never });
+    if (count.diverged) legend.push({ label: `${t("maps.diverged")} — ${cells(count.diverged)}`, color: MAP_COLORS.diverged });
+    if (count.never) legend.push({ label: `${t("maps.never")} — ${cells(count.never)}`, color: MAP_COLORS.never });
     const cfg = this.host.config();
     const run = cfg.runs[spec.run];
     if (run) {
@@ -921,10 +936,9 @@ export class MapsPanel {
   /** The legend beside the contour, also kept as `basinEntries` ([{swatch, label}]) for the
    * Export menu's contour image. */
   renderBasinLegend(data, counts, color) {
-    const entry = (swatch, label, n) => ({ swatch, label: `${label} — ${t("maps.cellsOf", { n })}` });
+    const entry = (swatch, label, n) => ({ swatch, label: `${label} — ${cells(n)}` });
     const entries = data.basins.map((b, i) => entry(color === "minimum" ? basinColor(i) : "transparent",
-      `(${formatValue(Number(b.x.toPrecision(4)))}, ${formatValue(Number(b.y.toPrecision(4)))}) ${b.known ? t("maps.known") : t("maps.found")}`,
-      counts[i + 2]));
+      basinLabel(b), counts[i + 2]));
     if (counts[1]) entries.push(entry(MAP_COLORS.diverged, t("maps.diverged"), counts[1]));
     if (counts[0]) entries.push(entry(MAP_COLORS.unsettled, t("maps.unsettled"), counts[0]));
     this.basinEntries = entries;

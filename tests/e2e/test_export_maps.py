@@ -128,8 +128,11 @@ def test_basin_map_csv_and_the_overlay_in_the_contour_image(page, e2e_url, tmp_p
     svg = body.decode()
     assert len(re.findall(r'<g class="hm"><image', svg)) == 1  # the basin overlay
     ids = [v for row in stream["rows"]["basin"] for v in row]
-    for k in range(len(stream["basins"])):
-        assert f"known — {ids.count(k)} cells" in svg
+    names = {"global": "global minimum", "local": "local minimum"}
+    for k, basin in enumerate(stream["basins"]):
+        place = f"({basin['x']:.4g}, {basin['y']:.4g})"
+        n = ids.count(k)
+        assert f"{names[basin['kind']]} {place} — {n} {'cell' if n == 1 else 'cells'}" in svg, place
     strokes = re.findall(r'class="js-line" d="M[^"]+" style="[^"]*stroke: (rgb\([^)]+\))', svg)
     assert "rgb(230, 159, 0)" in strokes and "rgb(0, 114, 178)" in strokes  # both paths
     _, body = download(page, "png", tmp_path, figure="contour")
@@ -154,7 +157,7 @@ def test_basin_map_csv_and_the_overlay_in_the_contour_image(page, e2e_url, tmp_p
     page.uncheck("#basin-overlay")
     page.wait_for_function("() => document.getElementById('contour-plot').data[1].type !== 'heatmap'")
     _, body = download(page, "svg", tmp_path, figure="contour")
-    assert '<g class="hm">' not in body.decode() and "known —" not in body.decode()
+    assert '<g class="hm">' not in body.decode() and "minimum (" not in body.decode()
     # cleared, its CSV is no longer offered
     assert not page.is_disabled("#export-map-basin")
     page.click("#basin-clear")

@@ -106,7 +106,7 @@ def test_basin_map_over_the_contour_and_in_the_link(page, e2e_url):
         "() => { const d = document.getElementById('contour-plot').data;"
         " return d.length > 3 && d[1].type === 'heatmap' && d[1].z[63][63] !== null }")
     legend = page.locator("#basin-legend").inner_text()
-    assert legend.count("known") == 4
+    assert legend.count("global minimum") == 4  # Himmelblau's four, named as the stars are
     page.wait_for_function("() => new URLSearchParams(location.search).get('basin.cells') === '64'")
     shot(page, "maps-02-basin")
     # a reload of the link brings the basin map back
@@ -193,4 +193,8 @@ def test_basin_colours_are_not_run_colours_and_the_legend_is_by_the_contour(page
     box = page.locator("#basin-legend").bounding_box()
     plot = page.locator("#contour-plot").bounding_box()
     assert box["y"] < plot["y"] + plot["height"] and box["x"] < plot["x"] + plot["width"]
+    # each basin named as the contour's stars are, its count in words ("1 cell", "271 cells")
+    items = page.locator("#basin-legend .legend-item").all_inner_texts()
+    assert sum(item.startswith("global minimum (") for item in items) == 4
+    assert all(re.search(r" — (1 cell|\d+ cells)$", item) for item in items), items
     shot(page, "maps-04-basin-legend")
