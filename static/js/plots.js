@@ -282,7 +282,7 @@ export class ContourView {
     this.surfaceKey = key;
     this.baseTraces = traces;
     this.layout = layout;
-    await Plotly().react(this.gd, this.composedTraces(), this.composedLayout(), PLOT_CONFIG);
+    await this.react();
     if (!this.ready) {
       this.ready = true;
       this.gd.on("plotly_afterplot", () => this.redrawAll());
@@ -295,7 +295,7 @@ export class ContourView {
   /** Equal scales (one unit of x as long as one of y, the whole view box shown) unless stretched. */
   setStretch(stretch) {
     this.stretch = Boolean(stretch);
-    if (this.layout) Plotly().react(this.gd, this.composedTraces(), this.composedLayout(), PLOT_CONFIG);
+    if (this.layout) this.react();
   }
 
   /** The surface's traces with the overlay (a basin map) between the contour and the minima.
@@ -309,6 +309,14 @@ export class ContourView {
     return [base[0], over(this.overlay), ...base.slice(1).map(over)];
   }
 
+  /** Draw the traces and layout; an overlay's axes then take the contour's ranges and
+   * domains (a react fires no relayout event, and the equal-scale constraint narrows the
+   * contour's x or y domain only: on a wide plot the cells and stars sat left of their points). */
+  async react() {
+    await Plotly().react(this.gd, this.composedTraces(), this.composedLayout(), PLOT_CONFIG);
+    if (this.overlay) this.syncOverlayAxes();
+  }
+
   /** The layout, with the overlaid axes (hidden, following the first pair) when needed. */
   composedLayout() {
     if (!this.layout) return this.layout;
@@ -318,20 +326,31 @@ export class ContourView {
       layout.yaxis = { ...layout.yaxis, scaleanchor: "x", scaleratio: 1, constrain: "domain" };
     }
     if (!this.overlay) return layout;
-    const keep = this.stretch ? {} : { constrain: "domain" };
-    return { ...layout, xaxis2: { overlaying: "x", matches: "x", visible: false, ...keep },
-      yaxis2: { overlaying: "y", matches: "y", visible: false, ...keep } };
+    // The overlay's axes take the contour's ranges (now, after any zoom) and, unless stretched,
+    // the same equal-scale constraint, so Plotly narrows their domain as it narrows the
+    // contour's. (Matched axes cannot carry a scale constraint, and an overlaid subplot of
+    // matched axes stays drawn over the unconstrained domain: on a wide plot its cells and
+    // stars sat left of their points.)
+    // A user's zoom is kept across a react of the same uirevision: the contour's current ranges.
+    const f = this.gd.layout && this.gd.layout.uirevision === layout.uirevision ? this.gd._fullLayout : null;
+    const range = (name) => [...(f && f[name] && f[name].range ? f[name].range : layout[name].range)];
+    const equal = this.stretch ? {} : { constrain: "domain" };
+    return { ...layout,
+      xaxis2: { overlaying: "x", visible: false, range: range("xaxis"), autorange: false, ...equal },
+      yaxis2: { overlaying: "y", visible: false, range: range("yaxis"), autorange: false, ...equal,
+        ...(this.stretch ? {} : { scaleanchor: "x2", scaleratio: 1 }) } };
   }
 
   /** Draw a heatmap trace over the contour (null removes it). */
   setOverlay(trace) {
     if (!trace && !this.overlay) return;
     this.overlay = trace;
-    if (this.baseTraces) Plotly().react(this.gd, this.composedTraces(), this.composedLayout(), PLOT_CONFIG);
+    if (this.baseTraces) this.react();
   }
 
   onRelayout(ev) {
-    this.syncOverlayAxes();
+    // (not after the overlay's own relayout: that would answer itself)
+    if (!ev || !Object.keys(ev).every((k) => /^[xy]axis2\./.test(k))) this.syncOverlayAxes();
     this.redrawAll();
     if (!ev || !this.handlers.onViewChange) return;
     const a = axes(this.gd);
@@ -351,20 +370,18 @@ export class ContourView {
   }
 
   /**
-   * The hidden overlay axes (a basin map's cells) on exactly the contour's ranges and domains:
-   * after a zoom Plotly may give a matched axis a wider range over the full domain while the
-   * equal-scale constraint shrinks the contour's, which would shift the cells off their points.
+   * The hidden overlay axes (a basin map's cells) on exactly the contour's ranges after a zoom
+   * or pan (the same ranges under the same constraint give the same domains).
    */
   syncOverlayAxes() {
     const f = this.gd._fullLayout;
     if (!f || !f.xaxis2 || !f.yaxis2) return;
-    const same = (a, b) => Math.abs(a[0] - b[0]) < 1e-12 && Math.abs(a[1] - b[1]) < 1e-12;
-    if (same(f.xaxis2.range, f.xaxis.range) && same(f.yaxis2.range, f.yaxis.range)
-        && same(f.xaxis2.domain, f.xaxis.domain) && same(f.yaxis2.domain, f.yaxis.domain)) return;
-    Plotly().relayout(this.gd, {
-      "xaxis2.range": [...f.xaxis.range], "yaxis2.range": [...f.yaxis.range],
-      "xaxis2.domain": [...f.xaxis.domain], "yaxis2.domain": [...f.yaxis.domain],
-    });
+    const same = (a, b) => {
+      const tol = 1e-9 * Math.abs(b[1] - b[0]);
+      return Math.abs(a[0] - b[0]) <= tol && Math.abs(a[1] - b[1]) <= tol;
+    };
+    if (same(f.xaxis2.range, f.xaxis.range) && same(f.yaxis2.range, f.yaxis.range)) return;
+    Plotly().relayout(this.gd, { "xaxis2.range": [...f.xaxis.range], "yaxis2.range": [...f.yaxis.range] });
   }
 
   setData(dataset, style) {

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from .conftest import open_app, shot, show_maps, wait_redraw
+from .conftest import close_page, new_page, open_app, shot, show_maps, wait_redraw
 
 pytestmark = pytest.mark.e2e
 
@@ -198,3 +198,39 @@ def test_basin_colours_are_not_run_colours_and_the_legend_is_by_the_contour(page
     assert sum(item.startswith("global minimum (") for item in items) == 4
     assert all(re.search(r" — (1 cell|\d+ cells)$", item) for item in items), items
     shot(page, "maps-04-basin-legend")
+
+
+@pytest.mark.parametrize("size", [(820, 1180), (1920, 1080)])
+def test_basin_cells_and_minima_sit_on_their_points_on_a_wide_plot(browser, console, e2e_url, size):
+    """The equal-scale constraint narrows a wide contour's x domain; the basin overlay and the
+    stars on it must narrow with it (they were drawn over the unconstrained domain, 146 px left
+    of their points on a tablet)."""
+    pg = new_page(browser, console, viewport={"width": size[0], "height": size[1]})
+    try:
+        open_app(pg, e2e_url + "/?surface=styblinski_tang&steps=300&r0=sgd,lr=0.02&basin.cells=32")
+        pg.wait_for_function("() => { const d = document.getElementById('contour-plot').data;"
+                             " return d[1].type === 'heatmap' && d[1].z[31][31] !== null }")
+        pg.wait_for_timeout(300)
+        boxes = pg.evaluate("""() => { const gd = document.getElementById('contour-plot');
+            const box = (sel) => { const r = gd.querySelector(sel).getBoundingClientRect();
+                                   return [r.left, r.top, r.width, r.height]; };
+            const f = gd._fullLayout;
+            return { cells: box('.hm image'), contour: box('.contourlayer'),
+                     narrowed: f.xaxis.domain[1] - f.xaxis.domain[0] < 0.99
+                               || f.yaxis.domain[1] - f.yaxis.domain[0] < 0.99 }; }""")
+        assert boxes["narrowed"]  # the case this is about
+        assert boxes["cells"] == pytest.approx(boxes["contour"], abs=1.0)
+        # the global minimum's star is drawn at its point on the contour's axes
+        star = pg.evaluate("""() => { const gd = document.getElementById('contour-plot');
+            const f = gd._fullLayout; const r = gd.getBoundingClientRect();
+            const pts = gd.querySelectorAll('.scatterlayer .trace .point');
+            const m = optviz.app.surface.minima.find((p) => p.kind === 'global');
+            const p = [...pts].map((el) => el.getBoundingClientRect())
+              .map((b) => [b.left + b.width / 2, b.top + b.height / 2]);
+            return { want: [r.left + f.xaxis._offset + f.xaxis.l2p(m.x),
+                            r.top + f.yaxis._offset + f.yaxis.l2p(m.y)], drawn: p }; }""")
+        assert any(abs(x - star["want"][0]) < 2 and abs(y - star["want"][1]) < 2
+                   for x, y in star["drawn"]), star
+        shot(pg, f"maps-basin-wide-{size[0]}")
+    finally:
+        close_page(browser, pg)
