@@ -365,6 +365,8 @@ def _color(choice: int | str) -> str:
 
 
 MARK_NAMES = {"global": "global minimum", "local": "local minimum", "saddle": "saddle point"}
+"""What a surface mark is, by its kind: the contour's hover and the basin legend
+(app/notebook_maps.py) say it as the page does."""
 
 
 def _add_contour(fig: go.Figure, grid: Any, cell: tuple[int, int],

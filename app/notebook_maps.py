@@ -25,6 +25,7 @@ from app.engine.maps import DIVERGED, UNSETTLED, MapResult, basin_map, hyper_map
 from app.links import PageOptions, map_kinds, read_config, read_map
 from app.notebook import (
     INK,
+    MARK_NAMES,
     _add_contour,
     _color,
     _log_surface,
@@ -157,8 +158,8 @@ def _basin_name(m: dict[str, Any]) -> str:
     where = f"({_short(m['x'], 4)}, {_short(m['y'], 4)})"
     if not m["known"]:
         return f"{where} found"
-    kind = {"global": "global minimum", "local": "local minimum"}.get(m.get("kind", ""))
-    return f"{kind} {where}" if kind else f"{where} known"
+    kind = m.get("kind", "")
+    return f"{MARK_NAMES[kind]} {where}" if kind in ("global", "local") else f"{where} known"
 
 
 def _short(value: float, digits: int = 3) -> str:

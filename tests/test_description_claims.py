@@ -16,6 +16,7 @@ from app.engine.optimizers import OPTIMIZERS
 from app.engine.runner import Trajectory, run
 from app.engine.schedules import SCHEDULES
 from app.engine.surfaces import SURFACES
+from tests.test_trust_sign_qh import _moves
 
 
 def _run(optimizer: str, params: dict[str, Any] | None = None, surface: str = "quadratic",
@@ -32,12 +33,6 @@ def _run(optimizer: str, params: dict[str, Any] | None = None, surface: str = "q
 
 def _start(surface: str) -> list[float]:
     return validate_config({"surface": {"name": surface}, "runs": [{"optimizer": "sgd"}]})["start"]
-
-
-def _moves(traj: Trajectory, start: list[float]) -> np.ndarray:
-    """Each step's move (steps x 2)."""
-    path = np.column_stack([traj.x, traj.y])
-    return np.diff(np.vstack([start, path]), axis=0)
 
 
 def _hessian(name: str, x: float, y: float, h: float = 1e-5) -> np.ndarray:

@@ -6,7 +6,7 @@ import { formatValue, h } from "./controls.js";
 import { getLang, t, tc } from "./i18n.js";
 import { renderMath } from "./math.js";
 import { anyCompanion, companionSwatch } from "./companions.js";
-import { drawSwatch } from "./names.js";
+import { SURFACE_MARKS, drawSwatch } from "./names.js";
 import { $, app, pageChanged, style } from "./state.js";
 
 /**
@@ -283,13 +283,11 @@ function star(ctx, fill, edge) {
   ctx.closePath(); ctx.fillStyle = fill; ctx.fill(); ctx.strokeStyle = edge; ctx.lineWidth = 1.2; ctx.stroke();
 }
 
-const SURFACE_MARKS = { "legend.globalMinimum": "global", "legend.localMinimum": "local", "legend.saddle": "saddle" };
-
 /** Each of the legend's surface marks (global and local minimum, saddle point) only when the
  * drawn surface has one (all of them until its grid has come). */
 export function showMinimumMark() {
   const marks = app.surface ? app.surface.minima || [] : null;
-  for (const [key, kind] of Object.entries(SURFACE_MARKS)) {
+  for (const [kind, key] of Object.entries(SURFACE_MARKS)) {
     const item = document.querySelector(`#contour-legend [data-mark="${key}"]`);
     if (item) item.hidden = Boolean(marks) && !marks.some((m) => m.kind === kind);
   }

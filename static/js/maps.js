@@ -8,6 +8,7 @@ import { ApiError, isAbort, streamMap } from "./api.js";
 import { PALETTE, formatValue, h } from "./controls.js";
 import { extendStrings, t } from "./i18n.js";
 import { isTouch } from "./layout.js";
+import { SURFACE_MARKS } from "./names.js";
 import { BASIN_COLORS, MAP_COLORS } from "./palette.js";
 
 const KINDS = ["hyper", "basin"];
@@ -302,14 +303,13 @@ const fmtSecs = (ms) => (ms / 1000).toFixed(2);
 /** "12 cells", "1 cell". */
 const cells = (n) => (n === 1 ? t("maps.cellOf") : t("maps.cellsOf", { n }));
 
-const MINIMUM_NAMES = { global: "legend.globalMinimum", local: "legend.localMinimum" };
-
 /** A basin's name in the legend: a surface's minimum by its kind and place ("global minimum
  * (-2.904, -2.904)", as the contour's stars mark it), one the runs found by its place. */
 function basinLabel(b) {
   const where = `(${formatValue(Number(b.x.toPrecision(4)))}, ${formatValue(Number(b.y.toPrecision(4)))})`;
   if (!b.known) return `${where} ${t("maps.found")}`;
-  return MINIMUM_NAMES[b.kind] ? `${t(MINIMUM_NAMES[b.kind])} ${where}` : `${where} ${t("maps.known")}`;
+  const key = b.kind !== "saddle" && SURFACE_MARKS[b.kind]; // a minimum's kind (a saddle: "known")
+  return key ? `${t(key)} ${where}` : `${where} ${t("maps.known")}`;
 }
 
 export class MapsPanel {

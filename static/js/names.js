@@ -23,6 +23,10 @@ export function escapePlotly(text) {
 
 const matches = (preset, params) => Object.entries(preset.params).every(([k, v]) => params[k] === v);
 
+/** The text key naming each kind of surface mark: the contour's filled and hollow stars and its
+ * cross, their legend entries, the basins of a basin map. */
+export const SURFACE_MARKS = { global: "legend.globalMinimum", local: "legend.localMinimum", saddle: "legend.saddle" };
+
 /** "Nesterov, lr=0.001, momentum=0.9": preset (or optimizer) and the values that set it apart. */
 export function optimizerName(catalog, run) {
   const spec = catalog.optimizers.find((o) => o.name === run.optimizer);

@@ -18,7 +18,7 @@ function line(trace, key, values) {
 }
 import { latexToText } from "./math.js";
 import { t } from "./i18n.js";
-import { drawSymbol, escapePlotly, runMarks } from "./names.js";
+import { SURFACE_MARKS, drawSymbol, escapePlotly, runMarks } from "./names.js";
 import { markCompanions, strokeCompanions } from "./companions.js";
 import { lrScalarAxis, lrScalarSeries } from "./lrscalars.js";
 
@@ -168,17 +168,19 @@ export function surfaceF(surface) {
   return (z) => 10 ** z + surface.fmin - delta;
 }
 
-/** The value of f under every grid point, as hover text. */
 const MARK_INK = "#1f2933";
 const MARK_HOVER = "%{text}<br>x = %{x:.4g}, y = %{y:.4g}<extra></extra>";
-const MARK_NAMES = { global: "legend.globalMinimum", local: "legend.localMinimum", saddle: "legend.saddle" };
 
 /** A surface mark's hover: what it is and its value ("global minimum: f = -78.33"). */
 function markText(m) {
-  const what = t(MARK_NAMES[m.kind] || "legend.minimum");
+  const what = t(SURFACE_MARKS[m.kind] || "legend.minimum");
   return Number.isFinite(m.value) ? `${what}: f = ${fmt4(m.value)}` : what;
 }
 
+/** A minimum's fill: a global one filled, a local one hollow (white). */
+const markFill = (m) => (m.kind === "global" ? MARK_INK : "#ffffff");
+
+/** The value of f under every grid point, as hover text. */
 function hoverText(surface) {
   const f = surfaceF(surface);
   return surface.z.map((row) => row.map((z) => (z === null || !Number.isFinite(z) ? "undefined" : fmt4(f(z)))));
@@ -262,7 +264,7 @@ export class ContourView {
         type: "scatter", mode: "markers", x: glob.map((m) => m.x), y: glob.map((m) => m.y),
         name: t("legend.minimum"), showlegend: false, text: glob.map(markText),
         hovertemplate: MARK_HOVER,
-        marker: { symbol: "star", size: 13, color: glob.map((m) => (m.kind === "global" ? MARK_INK : "#ffffff")),
+        marker: { symbol: "star", size: 13, color: glob.map(markFill),
           line: { color: MARK_INK, width: 1.2 } },
       },
       {
@@ -309,9 +311,8 @@ export class ContourView {
     return [base[0], over(this.overlay), ...base.slice(1).map(over)];
   }
 
-  /** Draw the traces and layout; an overlay's axes then take the contour's ranges and
-   * domains (a react fires no relayout event, and the equal-scale constraint narrows the
-   * contour's x or y domain only: on a wide plot the cells and stars sat left of their points). */
+  /** Draw the traces and layout, then keep an overlay's axes on the contour's ranges (a react
+   * fires no relayout event to sync them on). */
   async react() {
     await Plotly().react(this.gd, this.composedTraces(), this.composedLayout(), PLOT_CONFIG);
     if (this.overlay) this.syncOverlayAxes();
@@ -326,12 +327,11 @@ export class ContourView {
       layout.yaxis = { ...layout.yaxis, scaleanchor: "x", scaleratio: 1, constrain: "domain" };
     }
     if (!this.overlay) return layout;
-    // The overlay's axes take the contour's ranges (now, after any zoom) and, unless stretched,
-    // the same equal-scale constraint, so Plotly narrows their domain as it narrows the
-    // contour's. (Matched axes cannot carry a scale constraint, and an overlaid subplot of
-    // matched axes stays drawn over the unconstrained domain: on a wide plot its cells and
-    // stars sat left of their points.)
-    // A user's zoom is kept across a react of the same uirevision: the contour's current ranges.
+    // The overlay's axes take the contour's ranges (its current ones, a user's zoom kept across
+    // a react of the same uirevision) and, unless stretched, the same equal-scale constraint, so
+    // Plotly narrows their domain as it narrows the contour's. (Matched axes cannot carry a scale
+    // constraint, and an overlaid subplot of matched axes stays drawn over the unconstrained
+    // domain: on a wide plot its cells and stars sat left of their points.)
     const f = this.gd.layout && this.gd.layout.uirevision === layout.uirevision ? this.gd._fullLayout : null;
     const range = (name) => [...(f && f[name] && f[name].range ? f[name].range : layout[name].range)];
     const equal = this.stretch ? {} : { constrain: "domain" };
@@ -736,7 +736,7 @@ export class Surface3DView {
     traces.push({ type: "scatter3d", mode: "markers", x: glob.map((m) => m.x), y: glob.map((m) => m.y),
       z: glob.map((m) => this.z(m.x, m.y)), showlegend: false, name: "minima",
       text: glob.map(markText), hovertemplate: MARK_HOVER,
-      marker: { symbol: "diamond", size: 5, color: glob.map((m) => (m.kind === "global" ? MARK_INK : "#ffffff")),
+      marker: { symbol: "diamond", size: 5, color: glob.map(markFill),
         line: { color: MARK_INK, width: 2 } } });
     if (d) {
       traces.push({ type: "scatter3d", mode: "markers", x: [d.start[0]], y: [d.start[1]],
