@@ -116,8 +116,10 @@ export function drawHeavy() {
   scheduleSlow();
 }
 
+/** Run `fn` once the next frame has been rendered. */
+export const afterPaint = (fn) => requestAnimationFrame(() => setTimeout(fn, 0));
+
 // After the paint: the lr and loss curves, then (another paint later) the rest.
-const afterPaint = (fn) => requestAnimationFrame(() => setTimeout(fn, 0));
 let slowQueued = false;
 function scheduleSlow() {
   if (slowQueued) return;

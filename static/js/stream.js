@@ -4,7 +4,7 @@
 import { ApiError, fetchStart, getSurface, isAbort, streamTrajectory } from "./api.js";
 import { formatValue } from "./controls.js";
 import { Dataset } from "./data.js";
-import { draw3d, drawHeavy, following, scheduleDraw, surfaceId, syncSurfaceInputs } from "./draw.js";
+import { afterPaint, draw3d, drawHeavy, following, scheduleDraw, surfaceId, syncSurfaceInputs } from "./draw.js";
 import { showMinimumMark, updateRunStatus } from "./legend.js";
 import { fitMath, renderMath } from "./math.js";
 import { $, app, onStateChange } from "./state.js";
@@ -148,12 +148,16 @@ async function request() {
     }
     if (partial && !points) {
       // The whole config's canonical query (POST /api/config: validated, not run); while
-      // following the pointer, the release's whole answer brings it.
-      fetchStart(config, controller.signal).then((rec) => {
-        if (rec && seq === app.seq) onStart(rec);
-      }).catch((err) => {
-        if (isAbort(err) || seq !== app.seq) return;
-        if (err instanceof ApiError) showFieldErrors(err.details);
+      // following the pointer, the release's whole answer brings it. Asked after the frame that
+      // draws the paths: its answer (the address, the maps' staleness) would delay that frame.
+      afterPaint(() => {
+        if (seq !== app.seq) return;
+        fetchStart(config, controller.signal).then((rec) => {
+          if (rec && seq === app.seq) onStart(rec);
+        }).catch((err) => {
+          if (isAbort(err) || seq !== app.seq) return;
+          if (err instanceof ApiError) showFieldErrors(err.details);
+        });
       });
     }
   } catch (err) {
