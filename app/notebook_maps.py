@@ -153,13 +153,14 @@ def _cells(n: int) -> str:
 
 
 def _basin_name(m: dict[str, Any]) -> str:
-    """A basin as the page's legend names it: a surface's minimum by its kind and place
-    ("global minimum (3, 2)"), one the runs found by its place ("(2.742, 2.127) found")."""
+    """A basin as the page's legend names it: a surface's mark by its kind and place
+    ("global minimum (3, 2)", "saddle point (0, 0)"), one the runs found by its place
+    ("(2.742, 2.127) found")."""
     where = f"({_short(m['x'], 4)}, {_short(m['y'], 4)})"
     if not m["known"]:
         return f"{where} found"
     kind = m.get("kind", "")
-    return f"{MARK_NAMES[kind]} {where}" if kind in ("global", "local") else f"{where} known"
+    return f"{MARK_NAMES[kind]} {where}" if kind in MARK_NAMES else f"{where} known"
 
 
 def _short(value: float, digits: int = 3) -> str:

@@ -148,6 +148,16 @@ def test_basin_map_over_the_contour(basins: Any) -> None:
     assert sum(int(re.search(r"(\d+) cells?$", name).group(1)) for name in names) == ids.size
 
 
+def test_basin_of_a_saddle_point_is_named_so() -> None:
+    """Gaussian wells lists its saddle point with its minima: the legend says which is which."""
+    config = {"surface": {"name": "gaussian_wells"}, "steps": 60,
+              "runs": [{"optimizer": "sgd", "params": {"lr": 0.1}}]}
+    names = legend(map_figure(basin_map(config, {"cells": [6, 5]})))
+    kinds = [name.split(" (")[0] for name in names if " — " in name and "(" in name]
+    assert kinds == ["global minimum", "local minimum", "saddle point"], names
+    assert not any(" known — " in name for name in names)
+
+
 def test_basin_map_coloured_by_final_loss(basins: Any) -> None:
     spec = {**BASIN, "color": "final_loss"}
     result = basin_map(BASIN_CONFIG, spec)

@@ -308,7 +308,7 @@ const cells = (n) => (n === 1 ? t("maps.cellOf") : t("maps.cellsOf", { n }));
 function basinLabel(b) {
   const where = `(${formatValue(Number(b.x.toPrecision(4)))}, ${formatValue(Number(b.y.toPrecision(4)))})`;
   if (!b.known) return `${where} ${t("maps.found")}`;
-  const key = b.kind !== "saddle" && SURFACE_MARKS[b.kind]; // a minimum's kind (a saddle: "known")
+  const key = SURFACE_MARKS[b.kind]; // the surface's mark: global or local minimum, saddle point
   return key ? `${t(key)} ${where}` : `${where} ${t("maps.known")}`;
 }
 

@@ -200,6 +200,16 @@ def test_basin_colours_are_not_run_colours_and_the_legend_is_by_the_contour(page
     shot(page, "maps-04-basin-legend")
 
 
+def test_basin_of_a_saddle_point_is_named_as_the_contour_names_it(page, e2e_url):
+    """Gaussian wells' basin legend names its saddle point as the contour's cross does (it said
+    "(x, y) known", which a class could take for a minimum), in Chinese too."""
+    open_app(page, e2e_url + "/?surface=gaussian_wells&steps=40&r0=sgd,lr=0.1&basin.cells=8&p.lang=zh")
+    page.wait_for_function("() => document.querySelectorAll('#basin-legend .legend-item').length >= 3")
+    items = page.locator("#basin-legend .legend-item").all_inner_texts()
+    assert [item.split(" (")[0] for item in items[:3]] == ["全局极小值", "局部极小值", "鞍点"], items
+    assert not any("已知" in item for item in items), items
+
+
 @pytest.mark.parametrize("size", [(820, 1180), (1920, 1080)])
 def test_basin_cells_and_minima_sit_on_their_points_on_a_wide_plot(browser, console, e2e_url, size):
     """The equal-scale constraint narrows a wide contour's x domain; the basin overlay and the
