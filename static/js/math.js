@@ -131,28 +131,137 @@ function plainText(text) {
 
 // ------------------------------------------------------------------ fitting to the panel
 
+const MIN_EM = 0.6; // the smallest a block is shrunk to; what still does not fit scrolls
+const WRAP_EM = 0.8; // an equation that would need a smaller size is broken into lines instead
+
 /** Shrink each typeset block of `root` that is wider than its box (down to 60 %), so equations
  * fit the panel instead of being cut; what still does not fit scrolls inside its own box. */
 export function fitMath(root) {
   for (const el of root.querySelectorAll(".math-display")) fitOne(el);
 }
 
-/** Fit `root`'s equations again whenever its width changes (a drawer opens, the window turns). */
+/** Fit `root`'s equations again whenever its width changes (a drawer opens, the window turns)
+ * and when KaTeX's fonts arrive (a block fitted in a fallback font is narrower than it will be);
+ * a box holding an equation of renderEquation is laid out again, its lines chosen anew. */
 export function keepMathFitted(root) {
+  const refit = () => (root.equation ? renderEquation(root, ...root.equation) : fitMath(root));
+  if (document.fonts) document.fonts.addEventListener("loadingdone", refit);
   if (typeof ResizeObserver !== "function") return;
   let width = 0;
   new ResizeObserver(() => {
     if (root.clientWidth === width) return;
     width = root.clientWidth;
-    fitMath(root);
+    refit();
   }).observe(root);
 }
 
+/** The font size (in em) at which `el` fits its box, 1 when it does: shrunk step by step, since
+ * a typeset block's width is not quite proportional to its size (padding, struts). */
 function fitOne(el) {
   el.style.fontSize = "";
-  const avail = el.clientWidth;
-  const need = el.scrollWidth;
-  if (avail > 0 && need > avail + 1) {
-    el.style.fontSize = `${Math.max(0.6, Math.floor((avail / need) * 100) / 100)}em`;
+  let size = 1;
+  for (let k = 0; k < 4; k += 1) {
+    const avail = el.clientWidth;
+    const need = el.scrollWidth;
+    if (!(avail > 0 && need > avail + 1) || size <= MIN_EM) break;
+    size = Math.max(MIN_EM, Math.floor(size * (avail / need) * 100) / 100);
+    el.style.fontSize = `${size}em`;
   }
+  return size;
+}
+
+// ------------------------------------------------------------------ breaking an equation
+
+/** The places where `latex` may break at its top level (outside braces, brackets, parentheses
+ * and \\left...\\right): `clauses` before each \\quad (a clause such as "p = (x, y)"), `terms`
+ * before each binary + or - and between two \\left...\\right factors (a product). Indices. */
+export function breakPlaces(latex) {
+  const clauses = [];
+  const terms = [];
+  let depth = 0;
+  let last = ""; // the previous top-level token: a + or - after an operator or at the start is a sign
+  const delimiter = (i) => /^\s*(\\[a-zA-Z]+|\\.|.)/.exec(latex.slice(i))[0].length;
+  for (let i = 0; i < latex.length; i += 1) {
+    const c = latex[i];
+    if (c === "\\") {
+      const name = /^\\([a-zA-Z]+|.?)/.exec(latex.slice(i))[1];
+      i += name.length;
+      if (name === "left" || name === "right") {
+        if (name === "left" && depth === 0 && last === "right") terms.push(i - name.length);
+        depth = Math.max(0, depth + (name === "left" ? 1 : -1));
+        i += delimiter(i + 1);
+        if (depth === 0) last = "right";
+      } else if (depth === 0) {
+        if (name === "quad" || name === "qquad") clauses.push(i - name.length);
+        if (!/^[,;:! ]$/.test(name)) last = "\\"; // a spacing command changes nothing
+      }
+      continue;
+    }
+    if ("{([".includes(c)) depth += 1;
+    else if ("})]".includes(c)) depth = Math.max(0, depth - 1);
+    else if (depth === 0 && !/\s/.test(c)) {
+      if ((c === "+" || c === "-") && last && !/^[=+\-,<>]$/.test(last)) terms.push(i);
+      last = c;
+    }
+    if (depth === 0 && ")]".includes(c)) last = c;
+  }
+  return { clauses, terms };
+}
+
+/** `pieces` (strings in order) grouped into `n` consecutive lines, the longest as short as can
+ * be (measured by source length, commands counted as one character: a fair proxy for width). */
+function groupLines(pieces, n) {
+  const len = pieces.map((p) => p.replace(/\\[a-zA-Z]+/g, "x").length);
+  let best = null;
+  const walk = (start, left, ends, widest) => {
+    if (left === 1) {
+      const w = Math.max(widest, len.slice(start).reduce((a, b) => a + b, 0));
+      if (!best || w < best.w) best = { w, ends: [...ends, pieces.length] };
+      return;
+    }
+    let run = 0;
+    for (let end = start + 1; end <= pieces.length - left + 1; end += 1) {
+      run += len[end - 1];
+      if (best && run >= best.w) break;
+      walk(end, left - 1, [...ends, end], Math.max(widest, run));
+    }
+  };
+  walk(0, n, [], 0);
+  return best.ends.map((end, k) => pieces.slice(k ? best.ends[k - 1] : 0, end).join(""));
+}
+
+/** The equation `lhs = rhs` typeset into `box`, kept readable at the box's width: on one line
+ * when it fits at 80 % or more, else its clauses (after \quad) on lines of their own and its
+ * right side broken before a + or - or between two factors (continuation lines indented after
+ * "="), into as few lines (up to four) as reach 80 %. The box lays it out again when its width changes
+ * (keepMathFitted). A hidden box gets one line, laid out when it is shown. */
+export function renderEquation(box, lhs, rhs) {
+  box.equation = [lhs, rhs];
+  box.replaceChildren();
+  const place = (latex) => {
+    const el = renderMath(latex, { display: true });
+    box.appendChild(el);
+    return el;
+  };
+  const whole = place(`${lhs} = ${rhs}`);
+  if (!box.clientWidth || fitOne(whole) >= WRAP_EM) return;
+  const { clauses } = breakPlaces(rhs);
+  const cuts = [0, ...clauses, rhs.length];
+  const parts = cuts.slice(1).map((end, k) => rhs.slice(cuts[k], end).replace(/^\\q?quad\s*/, "").trim());
+  const [head, ...rest] = parts;
+  box.replaceChildren();
+  const terms = breakPlaces(head).terms;
+  const at = [0, ...terms, head.length];
+  const pieces = at.slice(1).map((end, k) => head.slice(at[k], end));
+  let lines = place(`${lhs} = ${head}`);
+  for (let n = 2; n <= Math.min(4, pieces.length) && fitOne(lines) < WRAP_EM; n += 1) {
+    lines.remove();
+    const rows = groupLines(pieces, n).map((row, k) => {
+      const body = row.trim();
+      if (k === 0) return `${lhs} &= ${body}`;
+      return `&\\quad {} ${/^[+-]/.test(body) ? "" : "\\times "}${body}`; // a product: "× [...]"
+    });
+    lines = place(`\\begin{aligned} ${rows.join(" \\\\ ")} \\end{aligned}`);
+  }
+  for (const clause of rest) fitOne(place(clause.replace(/,\s*$/, "")));
 }

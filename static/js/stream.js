@@ -6,7 +6,7 @@ import { formatValue } from "./controls.js";
 import { Dataset } from "./data.js";
 import { afterPaint, draw3d, drawHeavy, following, scheduleDraw, surfaceId, syncSurfaceInputs } from "./draw.js";
 import { showMinimumMark, updateRunStatus } from "./legend.js";
-import { fitMath, renderMath } from "./math.js";
+import { renderEquation } from "./math.js";
 import { $, app, onStateChange } from "./state.js";
 import { clearFieldErrors, setStatus, showFieldErrors, showNotice } from "./status.js";
 
@@ -223,12 +223,16 @@ export async function loadSurface() {
   }
 }
 
-/** The drawn surface's formula under the picker, shrunk to the sidebar's width (Beale's is long;
- * bindSurfaceControls keeps it fitted as the width changes). */
+/** The drawn surface's formula under the picker, fitted to the sidebar's width: a long one
+ * (Goldstein-Price, Gaussian wells) broken into lines (bindSurfaceControls keeps it laid out as
+ * the width changes). */
 function showSurfaceMath(data) {
   const box = $("surface-math");
-  box.replaceChildren();
   const latex = data.latex || (app.config.surface.name && (app.catalog.surfaces.find((s) => s.name === app.config.surface.name) || {}).latex);
-  if (latex) box.appendChild(renderMath(`f(x, y) = ${latex}`, { display: true }));
-  fitMath(box);
+  if (latex) {
+    renderEquation(box, "f(x, y)", latex);
+  } else {
+    box.equation = null;
+    box.replaceChildren();
+  }
 }

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from .conftest import close_page, drawn_seq, new_page, open_app, shot, wait_redraw
+from .conftest import ARTIFACTS, close_page, drawn_seq, new_page, open_app, shot, wait_redraw
 
 pytestmark = pytest.mark.e2e
 
@@ -449,3 +449,52 @@ def test_a_continuous_drag_redraws_the_paths_while_the_pointer_moves(page, e2e_u
     page.wait_for_function("([x, y]) => location.search.includes(`start=${x},${y}`)",
                            arg=got["last"])
     shot(page, "truth-continuous-drag")
+
+
+FORMULA_BLOCKS = """(want) => {
+    const box = document.getElementById('surface-math');
+    if (!box.equation || box.equation[1] !== want) return null;
+    return [...box.querySelectorAll('.math-display')].map((el) => ({
+        need: el.scrollWidth, avail: el.clientWidth, size: parseFloat(el.style.fontSize || '1'),
+        lines: (el.getAttribute('aria-label').match(/ [\\\\][\\\\] /g) || []).length + 1 }));
+}"""
+
+
+LONGEST_FORMULAS = ("goldstein_price", "gaussian_wells", "ackley", "logistic_regression",
+                    "ill_conditioned", "six_hump_camel", "beale")
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (390, 844)])
+def test_every_surface_formula_is_whole_under_the_picker(page: Any, e2e_url: str,
+                                                         size: tuple[int, int]) -> None:
+    """Each surface's formula is shown whole at a readable size: a long one is broken into lines
+    (Goldstein-Price's two factors; Gaussian wells' "p = (x, y), c1 = ..." on a line of its own)
+    instead of shrunk to nothing or scrolled out of the sidebar (its c2 was cut off), laid out
+    again when the phone's drawer opens."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_app(page, e2e_url + "/?surface=quadratic")
+    if size[0] < 500:
+        page.click("#tab-controls")
+        page.wait_for_function("document.body.classList.contains('drawer-open')")
+    surfaces = page.evaluate("optviz.app.catalog.surfaces.map((s) => [s.name, s.latex])")
+    everyone = len(surfaces)
+    if size[0] < 500:  # the drawer is wider than the desktop's sidebar: the longest formulas
+        surfaces = [s for s in surfaces if s[0] in LONGEST_FORMULAS]
+    shown = {}
+    for name, latex in surfaces:
+        page.select_option("#surface-select", name)
+        page.wait_for_function(FORMULA_BLOCKS, arg=latex)
+        page.evaluate("() => document.fonts.ready.then(() => new Promise((r) => "
+                      "requestAnimationFrame(() => requestAnimationFrame(r))))")
+        shown[name] = page.evaluate(FORMULA_BLOCKS, latex)
+        if name in ("goldstein_price", "gaussian_wells"):
+            page.locator("#surface-math").screenshot(path=str(ARTIFACTS / f"formula-{name}-{size[0]}.png"))
+    problems = {name: blocks for name, blocks in shown.items()
+                if any(b["need"] > b["avail"] + 1 or b["size"] < 0.6 for b in blocks)}
+    assert problems == {}
+    assert len(shown) == len(surfaces) and everyone >= 19
+    gp = shown["goldstein_price"]
+    assert len(gp) == 1 and gp[0]["lines"] == 2, gp  # [1 + ...] on one line, x [30 + ...] below
+    assert len(shown["gaussian_wells"]) == 2  # the clause p = (x, y), c1, c2 on its own line
+    if "rosenbrock" in shown:
+        assert [b["lines"] for b in shown["rosenbrock"]] == [1]
