@@ -10,6 +10,7 @@ import { extendStrings, t } from "./i18n.js";
 import { isTouch } from "./layout.js";
 import { SURFACE_MARKS } from "./names.js";
 import { BASIN_COLORS, MAP_COLORS } from "./palette.js";
+import { linearTicks, logTicks } from "./ticks.js";
 
 const KINDS = ["hyper", "basin"];
 const PREFIX = { hyper: "hmap.", basin: "basin." }; // the maps' keys in the address
@@ -237,39 +238,6 @@ export function shortestIn(lo, hi, near = (lo + hi) / 2) {
     if (v >= lo && v <= hi) return v;
   }
   return near;
-}
-
-const NICE = [1, 2, 5];
-
-/** Round tick values of a linear range: steps of 1, 2 or 5 x 10^k, about `want` of them. */
-function linearTicks(lo, hi, want = 5) {
-  const raw = (hi - lo) / want;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = (NICE.find((m) => m * mag >= raw) || 10) * mag;
-  const out = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k += 1) out.push(Number((k * step).toPrecision(12)));
-  return out;
-}
-
-/** Round tick values of a log range: powers of ten (every other one over many decades), with
- * 2x and 5x added when fewer than three decades fall inside. */
-function logTicks(lo, hi) {
-  const k0 = Math.ceil(Math.log10(lo) - 1e-9);
-  const k1 = Math.floor(Math.log10(hi) + 1e-9);
-  const span = k1 - k0 + 1;
-  const every = span > 7 ? Math.ceil(span / 6) : 1;
-  const out = [];
-  for (let k = k0; k <= k1; k += 1) if ((k - k0) % every === 0) out.push(Number((10 ** k).toPrecision(12)));
-  if (out.length < 3) {
-    for (let k = k0 - 1; k <= k1; k += 1) {
-      for (const m of [2, 5]) {
-        const v = Number((m * 10 ** k).toPrecision(12));
-        if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
-      }
-    }
-  }
-  out.sort((a, b) => a - b);
-  return out.length >= 2 ? out : linearTicks(lo, hi, 4);
 }
 
 /** Round tick values of an axis in its spacing: log axes at 1e-5, 1e-4, ...; a beta axis on

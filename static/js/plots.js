@@ -21,6 +21,7 @@ import { t } from "./i18n.js";
 import { SURFACE_MARKS, drawSymbol, escapePlotly, runMarks } from "./names.js";
 import { markCompanions, strokeCompanions } from "./companions.js";
 import { lrScalarAxis, lrScalarSeries } from "./lrscalars.js";
+import { logAxisTicks } from "./ticks.js";
 
 const Plotly = () => window.Plotly;
 const FONT = { family: "system-ui, -apple-system, 'Segoe UI', 'Noto Sans SC', sans-serif", size: 12, color: "#1f2933" };
@@ -1021,7 +1022,8 @@ export class LineView extends StepChart {
     }
     layout.xaxis = { title: { text: t("plot.step"), standoff: 2 }, range: [0, Math.max(dataset.steps, 1)], zeroline: false };
     layout.yaxis = { type: useLog ? "log" : "linear", exponentformat: "power", zeroline: false,
-      autorange: !range, ...(range ? { range } : {}) };
+      autorange: !range, ...(range ? { range } : {}),
+      ...(useLog && range ? logAxisTicks(10 ** range[0], 10 ** range[1]) : {}) };
     if (extra.length) layout.yaxis.title = { text: "lr", standoff: 2 };
     layout.uirevision = `${this.field}-${useLog}`;
     this.noSteps(layout, dataset, runs);
@@ -1128,12 +1130,16 @@ export class StateView extends StepChart {
     layout.margin = { l: 64, r: 10, t: 6, b: 32 };
     const gap = 0.04;
     const hEach = k ? (1 - gap * (k - 1)) / k : 1;
+    const height = Math.max(160, 40 + 110 * Math.max(k, 1));
+    const panelHeight = height - layout.margin.t - layout.margin.b; // the panels' shared height
     quantities.forEach((q, qi) => {
       const axisName = qi === 0 ? "yaxis" : `yaxis${qi + 1}`;
       const ref = qi === 0 ? "y" : `y${qi + 1}`;
       const top = 1 - qi * (hEach + gap);
       let lo = Infinity;
       let hi = -Infinity;
+      let least = Infinity; // the positive extent, for a log axis's ticks
+      let most = -Infinity;
       const robust = [];
       for (const i of this.visibleRuns()) {
         const r = dataset.runs[i];
@@ -1148,6 +1154,14 @@ export class StateView extends StepChart {
             marker: { symbol: runMarks(i).symbol, size: 5, color: style.colors[i], maxdisplayed: 8 } });
           this.series.push({ run: i, yaxis: axisName, values: st[c] });
           if (q.name === "effective_lr") robust.push(st[c].subarray(0, r.n));
+          if (q.log) {
+            for (const v of st[c].subarray(0, r.n)) {
+              if (v > 0 && Number.isFinite(v)) {
+                least = Math.min(least, v);
+                most = Math.max(most, v);
+              }
+            }
+          }
         }
       }
       for (const arr of robust) {
@@ -1161,6 +1175,8 @@ export class StateView extends StepChart {
         title: { text: title, standoff: 4, font: { size: 13 } }, exponentformat: "power", nticks: 4,
         autorange: !(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo),
         type: q.log ? "log" : "linear", // a positive scale over decades (the step scale)
+        // round values, not a column of digits; one label per 24 px of the panel
+        ...(q.log ? logAxisTicks(least, most, Math.max(2, Math.floor((panelHeight * hEach) / 24))) : {}),
       };
       if (!layout[axisName].autorange) {
         const pad = (hi - lo) * 0.08;
@@ -1170,7 +1186,7 @@ export class StateView extends StepChart {
     layout.xaxis = { title: { text: t("plot.step"), standoff: 2 }, range: [0, Math.max(dataset.steps, 1)],
       anchor: k > 1 ? `y${k}` : "y", zeroline: false };
     layout.uirevision = quantities.map((q) => q.name).join(",");
-    layout.height = Math.max(160, 40 + 110 * Math.max(k, 1));
+    layout.height = height;
     this.noSteps(layout, dataset, this.visibleRuns());
     this.gd.style.height = `${layout.height}px`;
     await Plotly().react(this.gd, traces, layout, LINE_CONFIG);

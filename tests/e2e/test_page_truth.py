@@ -498,3 +498,50 @@ def test_every_surface_formula_is_whole_under_the_picker(page: Any, e2e_url: str
     assert len(shown["gaussian_wells"]) == 2  # the clause p = (x, y), c1, c2 on its own line
     if "rosenbrock" in shown:
         assert [b["lines"] for b in shown["rosenbrock"]] == [1]
+
+
+LOG_TICKS = """() => {
+    const out = {};
+    for (const id of ['lr-plot', 'loss-plot', 'state-plot']) {
+        const gd = document.getElementById(id);
+        for (const [name, axis] of Object.entries(gd._fullLayout)) {
+            if (!/^yaxis\\d*$/.test(name) || !axis || axis.type !== 'log' || axis.overlaying) continue;
+            const cls = `${axis._id}tick`;
+            const ticks = [...gd.querySelectorAll(`g.${cls} text`)].map((t) => {
+                const r = t.getBoundingClientRect();
+                return { text: t.textContent, top: r.top, bottom: r.bottom };
+            }).filter((t) => t.text && t.bottom > t.top);
+            out[`${id} ${name}`] = ticks;
+        }
+    }
+    return out;
+}"""
+
+
+def round_value(label: str) -> float:
+    """A tick label as a number: 0.002, 5×10−4, 10−6, 20."""
+    label = label.replace("\u200b", "").replace("−", "-").replace("×", "*")
+    m = re.fullmatch(r"(?:([\d.]+)\*)?10(-?\d+)", label)
+    return (float(m.group(1) or 1) * 10.0 ** int(m.group(2))) if m else float(label)
+
+
+def test_log_axes_label_round_values_that_do_not_overlap(page: Any, e2e_url: str) -> None:
+    """A log axis of the lr, loss and state charts labels a few round values (1, 2 or 5 x 10^k)
+    apart from each other: Plotly's own ticks wrote every digit of a short range, a column of
+    overlapping labels (the loss from 1 to 20: "2 10 9 8 7 6 5 4 3 2 1"; the step scale within
+    a decade) that nobody could read on a projector."""
+    open_app(page, e2e_url + "/?surface=rosenbrock&steps=300&r0=adam,lr=0.05"
+             "&r1=adam,lr=0.02&r1.schedule=CosineAnnealingLR&p.log=1&p.lrlog=1&p.step=100")
+    wait_settled(page)
+    axes = page.evaluate(LOG_TICKS)
+    assert {"lr-plot yaxis", "loss-plot yaxis"} <= set(axes) and any(k.startswith("state-plot") for k in axes), axes
+    for name, ticks in axes.items():
+        assert 2 <= len(ticks) <= 7, (name, ticks)
+        values = [round_value(t["text"]) for t in ticks]
+        for v in values:
+            mantissa = v / 10 ** math.floor(math.log10(v) + 1e-9)
+            assert min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-6, (name, v)
+        rows = sorted(ticks, key=lambda t: t["top"])
+        for a, b in zip(rows, rows[1:], strict=False):
+            assert a["bottom"] <= b["top"] + 0.5, (name, a, b)  # labels never overlap
+    shot(page, "log-axes")
