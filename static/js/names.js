@@ -50,6 +50,8 @@ export function optimizerName(catalog, run) {
       parts.push(`${p.name}=${formatValue(v)}`);
     } else if (Array.isArray(v) && JSON.stringify(v) !== JSON.stringify(p.default)) {
       parts.push(`${p.name}=${v.map(formatValue).join(",")}`);
+    } else if (typeof v === "string" && v !== p.default) {
+      parts.push(`${p.name}=${v}`); // a choice: L-BFGS's line_search_fn=strong_wolfe
     }
   }
   return [label, ...parts].join(", ");

@@ -59,7 +59,7 @@ export function logAxisTicks(lo, hi, most = 6) {
   const powers = tickvals.length >= 3 && tickvals.every((v) => Number.isInteger(Math.round(Math.log10(v) * 1e9) / 1e9));
   const label = (v) => {
     const k = Math.round(Math.log10(v));
-    return k === 0 || k === 1 ? String(10 ** k) : `10<sup>${k < 0 ? "−" : ""}${Math.abs(k)}</sup>`;
+    return k === 0 ? "1" : `10<sup>${k < 0 ? "−" : ""}${Math.abs(k)}</sup>`;
   };
   return { tickmode: "array", tickvals, ticktext: tickvals.map(powers ? label : tickLabel) };
 }

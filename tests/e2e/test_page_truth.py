@@ -161,6 +161,17 @@ def test_runs_named_on_every_chart_and_distinguishable(page, e2e_url):
     assert page.evaluate("document.getElementById('loss-plot')._fullLayout.hovermode") == "x unified"
 
 
+def test_a_run_is_named_by_its_choices_too(page, e2e_url):
+    """Two L-BFGS runs, one with the strong Wolfe line search: the names say which is which (they
+    read "L-BFGS, lr=1 (1)" and "L-BFGS, lr=1 (2)", the choice left out)."""
+    open_app(page, e2e_url + "/?surface=rosenbrock&steps=40&r0=lbfgs&r1=lbfgs,line_search_fn=strong_wolfe")
+    wait_settled(page)
+    legend = page.evaluate(
+        "document.getElementById('loss-plot').closest('.card').querySelector('.run-legend').innerText")
+    assert "L-BFGS, lr=1, line_search_fn=strong_wolfe" in legend, legend
+    assert "(1)" not in legend and "(2)" not in legend, legend
+
+
 def test_run_label_reaches_plotly_escaped(page, e2e_url, tmp_path):
     label = "%3Ca%20href%3Djavascript%3Aalert(1)%3Ex%3C%2Fa%3E"
     open_app(page, e2e_url + f"/?surface=rosenbrock&steps=60&r0=adam,lr=0.05&r0.label={label}")
