@@ -173,8 +173,8 @@ function fitOne(el) {
 // ------------------------------------------------------------------ breaking an equation
 
 /** The places where `latex` may break at its top level (outside braces, brackets, parentheses
- * and \\left...\\right): `clauses` before each \\quad (a clause such as "p = (x, y)"), `terms`
- * before each binary + or - and between two \\left...\\right factors (a product). Indices. */
+ * and \left...\right): `clauses` before each \quad (a clause such as "p = (x, y)"), `terms`
+ * before each binary + or - and between two \left...\right factors (a product). Indices. */
 export function breakPlaces(latex) {
   const clauses = [];
   const terms = [];
@@ -233,8 +233,8 @@ function groupLines(pieces, n) {
 /** The equation `lhs = rhs` typeset into `box`, kept readable at the box's width: on one line
  * when it fits at 80 % or more, else its clauses (after \quad) on lines of their own and its
  * right side broken before a + or - or between two factors (continuation lines indented after
- * "="), into as few lines (up to four) as reach 80 %. The box lays it out again when its width changes
- * (keepMathFitted). A hidden box gets one line, laid out when it is shown. */
+ * "="), into as few lines (up to four) as reach 80 %. The box lays it out again when its width
+ * changes (keepMathFitted). A hidden box gets one line, laid out when it is shown. */
 export function renderEquation(box, lhs, rhs) {
   box.equation = [lhs, rhs];
   box.replaceChildren();

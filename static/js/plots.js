@@ -1023,7 +1023,9 @@ export class LineView extends StepChart {
     layout.xaxis = { title: { text: t("plot.step"), standoff: 2 }, range: [0, Math.max(dataset.steps, 1)], zeroline: false };
     layout.yaxis = { type: useLog ? "log" : "linear", exponentformat: "power", zeroline: false,
       autorange: !range, ...(range ? { range } : {}),
-      ...(useLog && range ? logAxisTicks(10 ** range[0], 10 ** range[1]) : {}) };
+      // round values, at most one label per 24 px of the plot (about 60 px go to margins)
+      ...(useLog && range ? logAxisTicks(10 ** range[0], 10 ** range[1], this.gd.clientHeight > 0
+        ? Math.max(2, Math.floor((this.gd.clientHeight - 60) / 24)) : 6) : {}) };
     if (extra.length) layout.yaxis.title = { text: "lr", standoff: 2 };
     layout.uirevision = `${this.field}-${useLog}`;
     this.noSteps(layout, dataset, runs);

@@ -55,8 +55,9 @@ export function tickLabel(v) {
 export function logAxisTicks(lo, hi, most = 6) {
   if (!(lo > 0 && hi > lo && Number.isFinite(hi))) return {};
   const tickvals = logTicks(lo, hi, most);
-  // Decades only (three or more): all written as powers, as Plotly does, not 0.01 beside 10⁻⁴.
-  const powers = tickvals.length >= 3 && tickvals.every((v) => Number.isInteger(Math.round(Math.log10(v) * 1e9) / 1e9));
+  // Decades only, over three or more: all written as powers, as Plotly does, not 0.01 beside 10⁻⁴.
+  const decade = (v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+  const powers = tickvals.every(decade) && tickvals[tickvals.length - 1] / tickvals[0] >= 999;
   const label = (v) => {
     const k = Math.round(Math.log10(v));
     return k === 0 ? "1" : `10<sup>${k < 0 ? "−" : ""}${Math.abs(k)}</sup>`;
