@@ -26,18 +26,36 @@ class Wire:
     """Bytes received per URL, from the DevTools protocol's Network events."""
 
     def __init__(self, pg: Any) -> None:
+        self.pg = pg
         self.urls: dict[str, str] = {}
         self.bytes: dict[str, int] = {}
         self.cached: set[str] = set()
+        self.pending: set[str] = set()  # sent, not yet finished or failed
         cdp = pg.context.new_cdp_session(pg)
         cdp.send("Network.enable")
-        cdp.on("Network.requestWillBeSent", lambda e: self.urls.__setitem__(e["requestId"], e["request"]["url"]))
+        cdp.on("Network.requestWillBeSent", self._sent)
         cdp.on("Network.requestServedFromCache", lambda e: self.cached.add(e["requestId"]))
         cdp.on("Network.loadingFinished", self._finished)
+        cdp.on("Network.loadingFailed", lambda e: self.pending.discard(e["requestId"]))
+
+    def _sent(self, event: dict[str, Any]) -> None:
+        self.urls[event["requestId"]] = event["request"]["url"]
+        self.pending.add(event["requestId"])
 
     def _finished(self, event: dict[str, Any]) -> None:
         rid = event["requestId"]
+        self.pending.discard(rid)
+        if rid not in self.urls:  # asked before the last reset: not this load's
+            return
         self.bytes[rid] = self.bytes.get(rid, 0) + int(event["encodedDataLength"])
+
+    def settle(self, timeout_ms: int = 10_000) -> None:
+        """Wait until every request sent so far has finished (a late font or answer of this load
+        is counted in it, not in the next)."""
+        waited = 0
+        while self.pending and waited < timeout_ms:
+            self.pg.wait_for_timeout(50)
+            waited += 50
 
     def reset(self) -> None:
         self.urls.clear()
@@ -91,6 +109,7 @@ def test_first_load_and_reload_bytes(browser, console, e2e_url, query):
         wire = Wire(pg)
         open_app(pg, f"{e2e_url}/{query}")
         pg.wait_for_timeout(300)
+        wire.settle()
         first = wire.total()
         print(f"first load: {first} bytes\n{wire.table()}")
         plotly = [r for r, u in wire.urls.items() if "plotly.min.js" in u]
@@ -101,6 +120,7 @@ def test_first_load_and_reload_bytes(browser, console, e2e_url, query):
         pg.reload()
         pg.wait_for_function("Number(document.body.dataset.settledSeq || 0) > 0")
         pg.wait_for_timeout(300)
+        wire.settle()
         again = wire.total()
         print(f"reload: {again} bytes\n{wire.table()}")
         assert again <= RELOAD_MAX, wire.table()
