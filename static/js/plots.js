@@ -1023,9 +1023,8 @@ export class LineView extends StepChart {
     layout.xaxis = { title: { text: t("plot.step"), standoff: 2 }, range: [0, Math.max(dataset.steps, 1)], zeroline: false };
     layout.yaxis = { type: useLog ? "log" : "linear", exponentformat: "power", zeroline: false,
       autorange: !range, ...(range ? { range } : {}),
-      // round values, at most one label per 24 px of the plot (about 60 px go to margins)
-      ...(useLog && range ? logAxisTicks(10 ** range[0], 10 ** range[1], this.gd.clientHeight > 0
-        ? Math.max(2, Math.floor((this.gd.clientHeight - 60) / 24)) : 6) : {}) };
+      // round values whose labels never touch (about 60 px of the chart go to its margins)
+      ...(useLog && range ? logAxisTicks(10 ** range[0], 10 ** range[1], Math.max(0, this.gd.clientHeight - 60)) : {}) };
     if (extra.length) layout.yaxis.title = { text: "lr", standoff: 2 };
     layout.uirevision = `${this.field}-${useLog}`;
     this.noSteps(layout, dataset, runs);
@@ -1177,8 +1176,8 @@ export class StateView extends StepChart {
         title: { text: title, standoff: 4, font: { size: 13 } }, exponentformat: "power", nticks: 4,
         autorange: !(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo),
         type: q.log ? "log" : "linear", // a positive scale over decades (the step scale)
-        // round values, not a column of digits; one label per 24 px of the panel
-        ...(q.log ? logAxisTicks(least, most, Math.max(2, Math.floor((panelHeight * hEach) / 24))) : {}),
+        // round values, not a column of digits; the panel's data span about 90 % of its height
+        ...(q.log ? logAxisTicks(least, most, 0.9 * panelHeight * hEach) : {}),
       };
       if (!layout[axisName].autorange) {
         const pad = (hi - lo) * 0.08;

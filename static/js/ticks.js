@@ -49,14 +49,26 @@ export function tickLabel(v) {
   return p.mantissa === "1" ? `${sign}${power}` : `${sign}${p.mantissa}×${power}`;
 }
 
-/** A Plotly log axis's ticks over the positive range [lo, hi] (its values, not their log10):
- * at most `most` round values labelled in the page's format, or nothing to change when the range
- * is unknown. */
-export function logAxisTicks(lo, hi, most = 6) {
+const LABEL_GAP = 24; // px between two labels of a vertical axis (a label is about 14 px tall)
+
+/** A Plotly log axis's ticks over the positive range [lo, hi] (its values, not their log10),
+ * drawn `px` pixels long (0: unknown): round values no two of which come closer than LABEL_GAP
+ * (decades kept first, then 2s, then 5s: 1-2-5 are unevenly spaced on a log axis), labelled in
+ * the page's format; nothing to change when the range is unknown. */
+export function logAxisTicks(lo, hi, px = 0) {
   if (!(lo > 0 && hi > lo && Number.isFinite(hi))) return {};
-  const tickvals = logTicks(lo, hi, most);
-  // Decades only, over three or more: all written as powers, as Plotly does, not 0.01 beside 10⁻⁴.
   const decade = (v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+  let tickvals = logTicks(lo, hi, px > 0 ? Math.max(2, Math.floor(px / LABEL_GAP)) : 6);
+  if (px > 0) {
+    const perDecade = px / Math.log10(hi / lo);
+    const rank = (v) => (decade(v) ? 0 : Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9)));
+    const kept = [];
+    for (const v of [...tickvals].sort((a, b) => rank(a) - rank(b))) {
+      if (kept.every((w) => Math.abs(Math.log10(v / w)) * perDecade >= LABEL_GAP)) kept.push(v);
+    }
+    tickvals = kept.sort((a, b) => a - b);
+  }
+  // Decades only, over three or more: all written as powers, as Plotly does, not 0.01 beside 10⁻⁴.
   const powers = tickvals.every(decade) && tickvals[tickvals.length - 1] / tickvals[0] >= 999;
   const label = (v) => {
     const k = Math.round(Math.log10(v));
