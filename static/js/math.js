@@ -186,7 +186,11 @@ export function breakPlaces(latex) {
     if (c === "\\") {
       const name = /^\\([a-zA-Z]+|.?)/.exec(latex.slice(i))[1];
       i += name.length;
-      if (name === "left" || name === "right") {
+      if (name === "bigl" || name === "bigr") { // an opened bracket: its inside is top level
+        if (name === "bigl" && depth === 0 && last === "right") terms.push(i - name.length);
+        i += delimiter(i + 1);
+        if (name === "bigr" && depth === 0) last = "right";
+      } else if (name === "left" || name === "right") {
         if (name === "left" && depth === 0 && last === "right") terms.push(i - name.length);
         depth = Math.max(0, depth + (name === "left" ? 1 : -1));
         i += delimiter(i + 1);
@@ -250,18 +254,48 @@ export function renderEquation(box, lhs, rhs) {
   const parts = cuts.slice(1).map((end, k) => rhs.slice(cuts[k], end).replace(/^\\q?quad\s*/, "").trim());
   const [head, ...rest] = parts;
   box.replaceChildren();
-  const terms = breakPlaces(head).terms;
-  const at = [0, ...terms, head.length];
-  const pieces = at.slice(1).map((end, k) => head.slice(at[k], end));
-  let lines = place(`${lhs} = ${head}`);
+  let lines = breakLines(place, lhs, head);
+  // Still too small: open its top-level brackets (\left[ ... \right] become \bigl[ ... \bigr],
+  // which may span lines) and break inside them too (Goldstein-Price's two long factors).
+  const opened = openBrackets(head);
+  if (fitOne(lines) < WRAP_EM && opened !== head) {
+    lines.remove();
+    lines = breakLines(place, lhs, opened, true);
+  }
+  for (const clause of rest) fitOne(place(clause.replace(/,\s*$/, "")));
+}
+
+/** `lhs = rhs` placed on one line, then on 2, 3 or 4 aligned lines broken at rhs's top-level
+ * terms, until it reaches 80 %; the block placed last. The continuation lines are indented after
+ * the "=", or (`flush`, for the longest) by 2 em from the left edge, which leaves them more room. */
+function breakLines(place, lhs, rhs, flush = false) {
+  const at = [0, ...breakPlaces(rhs).terms, rhs.length];
+  const pieces = at.slice(1).map((end, k) => rhs.slice(at[k], end));
+  let lines = place(`${lhs} = ${rhs}`);
   for (let n = 2; n <= Math.min(4, pieces.length) && fitOne(lines) < WRAP_EM; n += 1) {
     lines.remove();
     const rows = groupLines(pieces, n).map((row, k) => {
       const body = row.trim();
-      if (k === 0) return `${lhs} &= ${body}`;
-      return `&\\quad {} ${/^[+-]/.test(body) ? "" : "\\times "}${body}`; // a product: "× [...]"
+      if (k === 0) return flush ? `& ${lhs} = ${body}` : `${lhs} &= ${body}`;
+      const op = /^[+-]/.test(body) ? "" : "\\times "; // a product: "× [...]"
+      return `&${flush ? "\\qquad" : "\\quad"} {} ${op}${body}`;
     });
     lines = place(`\\begin{aligned} ${rows.join(" \\\\ ")} \\end{aligned}`);
   }
-  for (const clause of rest) fitOne(place(clause.replace(/,\s*$/, "")));
+  return lines;
+}
+
+/** `latex` with its top-level \left...\right pairs (outside braces and other pairs) made
+ * \bigl...\bigr: fixed-size brackets, which an aligned environment may break between. */
+function openBrackets(latex) {
+  let braces = 0;
+  let pairs = 0;
+  return latex.replace(/\\(left|right)(?![a-zA-Z])|\\.|[{}]/g, (m, name) => {
+    if (m === "{") braces += 1;
+    else if (m === "}") braces -= 1;
+    if (!name) return m;
+    const outer = braces === 0 && (name === "left" ? pairs === 0 : pairs === 1);
+    pairs += name === "left" ? 1 : -1;
+    return outer ? `\\big${name === "left" ? "l" : "r"}` : m;
+  });
 }
