@@ -186,15 +186,13 @@ export function breakPlaces(latex) {
     if (c === "\\") {
       const name = /^\\([a-zA-Z]+|.?)/.exec(latex.slice(i))[1];
       i += name.length;
-      if (name === "bigl" || name === "bigr") { // an opened bracket: its inside is top level
-        if (name === "bigl" && depth === 0 && last === "right") terms.push(i - name.length);
+      if (/^(left|right|bigl|bigr)$/.test(name)) {
+        const opens = name === "left" || name === "bigl";
+        if (opens && depth === 0 && last === "right") terms.push(i - name.length); // a product
+        // \left...\right is a group; an opened bracket (\bigl...\bigr) leaves its inside top level
+        if (name === "left" || name === "right") depth = Math.max(0, depth + (opens ? 1 : -1));
         i += delimiter(i + 1);
-        if (name === "bigr" && depth === 0) last = "right";
-      } else if (name === "left" || name === "right") {
-        if (name === "left" && depth === 0 && last === "right") terms.push(i - name.length);
-        depth = Math.max(0, depth + (name === "left" ? 1 : -1));
-        i += delimiter(i + 1);
-        if (depth === 0) last = "right";
+        if (!opens && depth === 0) last = "right";
       } else if (depth === 0) {
         if (name === "quad" || name === "qquad") clauses.push(i - name.length);
         if (!/^[,;:! ]$/.test(name)) last = "\\"; // a spacing command changes nothing

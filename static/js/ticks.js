@@ -6,6 +6,12 @@ import { numberParts } from "./math.js";
 
 const NICE = [1, 2, 5];
 
+/** The leading digit of a round value: 1 for a power of ten, 2 or 5 for 2x and 5x one. */
+const leading = (v) => Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+
+/** 10 to the power k as Plotly writes it (10<sup>−3</sup>). */
+const power = (k) => `10<sup>${k < 0 ? "−" : ""}${Math.abs(k)}</sup>`;
+
 /** Round tick values of a linear range: steps of 1, 2 or 5 x 10^k, about `want` of them. */
 export function linearTicks(lo, hi, want = 5) {
   const raw = (hi - lo) / want;
@@ -33,8 +39,7 @@ export function logTicks(lo, hi, most = 6) {
       }
     }
   }
-  const lead = (v) => Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
-  for (const m of [5, 2]) if (out.length > most) out = out.filter((v) => lead(v) !== m);
+  for (const m of [5, 2]) if (out.length > most) out = out.filter((v) => leading(v) !== m);
   out.sort((a, b) => a - b);
   return out.length >= 2 ? out : linearTicks(lo, hi, Math.min(4, most));
 }
@@ -45,8 +50,7 @@ export function tickLabel(v) {
   if (p.special) return p.special === "0" ? "0" : String(v);
   const sign = p.sign ? "−" : "";
   if (!p.exponent) return `${sign}${p.mantissa}`;
-  const power = `10<sup>${p.exponent < 0 ? "−" : ""}${Math.abs(p.exponent)}</sup>`;
-  return p.mantissa === "1" ? `${sign}${power}` : `${sign}${p.mantissa}×${power}`;
+  return p.mantissa === "1" ? `${sign}${power(p.exponent)}` : `${sign}${p.mantissa}×${power(p.exponent)}`;
 }
 
 const LABEL_GAP = 24; // px between two labels of a vertical axis (a label is about 14 px tall)
@@ -57,22 +61,21 @@ const LABEL_GAP = 24; // px between two labels of a vertical axis (a label is ab
  * the page's format; nothing to change when the range is unknown. */
 export function logAxisTicks(lo, hi, px = 0) {
   if (!(lo > 0 && hi > lo && Number.isFinite(hi))) return {};
-  const decade = (v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
   let tickvals = logTicks(lo, hi, px > 0 ? Math.max(2, Math.floor(px / LABEL_GAP)) : 6);
   if (px > 0) {
     const perDecade = px / Math.log10(hi / lo);
-    const rank = (v) => (decade(v) ? 0 : Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9)));
     const kept = [];
-    for (const v of [...tickvals].sort((a, b) => rank(a) - rank(b))) {
+    for (const v of [...tickvals].sort((a, b) => leading(a) - leading(b))) {
       if (kept.every((w) => Math.abs(Math.log10(v / w)) * perDecade >= LABEL_GAP)) kept.push(v);
     }
     tickvals = kept.sort((a, b) => a - b);
   }
   // Decades only, over three or more: all written as powers, as Plotly does, not 0.01 beside 10⁻⁴.
-  const powers = tickvals.every(decade) && tickvals[tickvals.length - 1] / tickvals[0] >= 999;
+  const powers = tickvals.every((v) => leading(v) === 1)
+    && tickvals[tickvals.length - 1] / tickvals[0] >= 999;
   const label = (v) => {
     const k = Math.round(Math.log10(v));
-    return k === 0 ? "1" : `10<sup>${k < 0 ? "−" : ""}${Math.abs(k)}</sup>`;
+    return k === 0 ? "1" : power(k);
   };
   return { tickmode: "array", tickvals, ticktext: tickvals.map(powers ? label : tickLabel) };
 }
